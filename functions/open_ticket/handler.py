@@ -1,0 +1,56 @@
+"""open_ticket: consumes `tickets`; one case per response, routed, with its alert queued."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from cxloop.adapters.dynamo import DynamoTicketStore
+from cxloop.adapters.messaging import SqsQueue
+from cxloop.config import settings
+from cxloop.consumer import IdempotentStep, consume
+from cxloop.domain.models import RoutingDecision, SurveyResponse
+from cxloop.domain.ports import MessageQueue, TicketStore
+from cxloop.domain.ticketing import open_ticket
+from cxloop.observability import MetricUnit, logger, metrics, tracer
+
+
+@dataclass(frozen=True)
+class Deps:
+    tickets: TicketStore
+    alerts: MessageQueue
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def open_case(message: dict[str, Any]) -> dict[str, Any]:
+        response = SurveyResponse.model_validate(message["response"])
+        decision = RoutingDecision.model_validate(message["decision"])
+        opened = open_ticket(response, decision, now=deps.clock(), tickets=deps.tickets, alerts=deps.alerts)
+        if opened.is_new:
+            metrics.add_metric(name="TicketsOpened", unit=MetricUnit.Count, value=1)
+        logger.info(
+            "ticket opened",
+            extra={"ticket_id": opened.ticket.ticket_id, "response_id": response.response_id,
+                   "priority": opened.ticket.priority, "owner": opened.ticket.owner, "new": opened.is_new},
+        )
+        return {"ticket_id": opened.ticket.ticket_id}
+
+    return open_case
+
+
+@cache
+def _step() -> IdempotentStep:
+    config = settings()
+    deps = Deps(tickets=DynamoTicketStore(config.table("tickets")), alerts=SqsQueue(config.queue_url("alerts")))
+    return IdempotentStep(create_step(deps), table_name=config.table("idempotency"), key="response.response_id")
+
+
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    step = _step()
+    return consume(event, context, lambda message: step(message, context))

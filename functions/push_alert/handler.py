@@ -1,0 +1,53 @@
+"""push_alert: consumes `alerts`; publishes each ticket's alert once to SNS."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from cxloop.adapters.messaging import SnsAlertPublisher
+from cxloop.config import settings
+from cxloop.consumer import IdempotentStep, consume
+from cxloop.domain.alerting import alert_for
+from cxloop.domain.models import Ticket
+from cxloop.domain.ports import AlertPublisher
+from cxloop.observability import MetricUnit, logger, metrics, tracer
+
+
+@dataclass(frozen=True)
+class Deps:
+    publisher: AlertPublisher
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def push(message: dict[str, Any]) -> dict[str, Any]:
+        alert = alert_for(Ticket.model_validate(message))
+        message_id = deps.publisher.publish(alert)
+        answer_to_alert_ms = (deps.clock() - alert.answered_at).total_seconds() * 1000
+        metrics.add_metric(name="AlertsPublished", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="AnswerToAlert", unit=MetricUnit.Milliseconds, value=answer_to_alert_ms)
+        logger.info(
+            "alert published",
+            extra={"alert_id": alert.alert_id, "severity": alert.severity, "answer_to_alert_ms": answer_to_alert_ms},
+        )
+        return {"alert_id": alert.alert_id, "message_id": message_id}
+
+    return push
+
+
+@cache
+def _step() -> IdempotentStep:
+    config = settings()
+    deps = Deps(publisher=SnsAlertPublisher(config.topic_arn("alerts")))
+    return IdempotentStep(create_step(deps), table_name=config.table("idempotency"), key="ticket_id")
+
+
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    step = _step()
+    return consume(event, context, lambda message: step(message, context))

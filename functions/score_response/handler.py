@@ -1,0 +1,59 @@
+"""score_response: consumes `responses`; scores, counts once, asks for a ticket when a rule fires."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from cxloop.adapters.dynamo import DynamoAggregateStore, DynamoResponseStore
+from cxloop.adapters.messaging import SqsQueue
+from cxloop.config import settings
+from cxloop.consumer import IdempotentStep, consume
+from cxloop.domain.assessing import assess
+from cxloop.domain.models import SurveyResponse
+from cxloop.domain.ports import AggregateStore, MessageQueue, ResponseStore
+from cxloop.observability import MetricUnit, logger, metrics, tracer
+
+
+@dataclass(frozen=True)
+class Deps:
+    responses: ResponseStore
+    aggregates: AggregateStore
+    tickets: MessageQueue
+
+
+def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def score(message: dict[str, Any]) -> dict[str, Any]:
+        response = SurveyResponse.model_validate(message)
+        assessed = assess(response, responses=deps.responses, aggregates=deps.aggregates, tickets=deps.tickets)
+        metrics.add_metric(name="Answers", unit=MetricUnit.Count, value=1)
+        if assessed.score.nps_category == "detractor":
+            metrics.add_metric(name="Detractors", unit=MetricUnit.Count, value=1)
+        logger.info(
+            "response scored",
+            extra={"response_id": response.response_id, "nps_category": assessed.score.nps_category,
+                   "rule": assessed.decision.rule if assessed.decision else None, "counted": assessed.counted},
+        )
+        return {"nps_category": assessed.score.nps_category, "ticket": assessed.decision is not None}
+
+    return score
+
+
+@cache
+def _step() -> IdempotentStep:
+    config = settings()
+    deps = Deps(
+        responses=DynamoResponseStore(config.table("responses")),
+        aggregates=DynamoAggregateStore(config.table("aggregates")),
+        tickets=SqsQueue(config.queue_url("tickets")),
+    )
+    return IdempotentStep(create_step(deps), table_name=config.table("idempotency"), key="response_id")
+
+
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    step = _step()
+    return consume(event, context, lambda message: step(message, context))

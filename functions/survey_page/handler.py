@@ -1,0 +1,133 @@
+"""survey_page: GET /s/{token} renders (never changes state); POST records once (contract §3.2)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+from urllib.parse import parse_qs
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+
+from cxloop.adapters.dynamo import DynamoInvitationStore, DynamoResponseStore
+from cxloop.adapters.messaging import SqsQueue
+from cxloop.config import settings
+from cxloop.domain import pages
+from cxloop.domain.answering import Link, look_up, record_answers, survey_for
+from cxloop.domain.errors import FieldProblem, InvalidInput
+from cxloop.domain.ports import InvitationStore, MessageQueue, ResponseStore
+from cxloop.http import error_response, header, make_resolver
+from cxloop.observability import MetricUnit, logger, metrics, tracer
+
+MAX_FORM_BYTES = 64 * 1024
+_STATUS_OF_STATE = {"open": 200, "answered": 409, "expired": 410, "unknown": 404}
+# The token is in the URL: never leak it through Referer, caches or frames.
+_PAGE_HEADERS = {
+    "Content-Security-Policy": pages.CONTENT_SECURITY_POLICY,
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+@dataclass(frozen=True)
+class Deps:
+    invitations: InvitationStore
+    responses: ResponseStore
+    scoring: MessageQueue
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+def html(status: int, body: str) -> Response:
+    return Response(status, "text/html; charset=utf-8", body, headers=_PAGE_HEADERS)
+
+
+def place_of(link: Link) -> str:
+    touchpoint = link.invitation.touchpoint if link.invitation else None
+    return (touchpoint.name or touchpoint.id) if touchpoint else ""
+
+
+def create_app(deps: Deps) -> APIGatewayRestResolver:
+    app = make_resolver()
+
+    @app.get("/s/<token>")
+    def show(token: str) -> Response:
+        link = look_up(token, now=deps.clock(), invitations=deps.invitations)
+        if link.state != "open" or link.invitation is None:
+            return html(_STATUS_OF_STATE[link.state], pages.dead_end_page(link.state, language=link.language))
+        logger.set_correlation_id(link.invitation.correlation_id)
+        page = pages.survey_page(survey_for(link.invitation), language=link.language, place=place_of(link))
+        return html(200, page)
+
+    @app.post("/s/<token>")
+    def submit(token: str) -> Response:
+        wants_json = "json" in (header(app.current_event.headers, "Content-Type") or "")
+        raw = submitted_answers(app.current_event.body or "", wants_json=wants_json)
+        try:
+            recorded = record_answers(
+                token, raw, now=deps.clock(), invitations=deps.invitations,
+                responses=deps.responses, scoring=deps.scoring,
+            )
+        except InvalidInput as problem:
+            if wants_json:
+                raise
+            link = look_up(token, now=deps.clock(), invitations=deps.invitations)
+            assert link.invitation is not None, "answers are validated only for an open link"
+            page = pages.survey_page(
+                survey_for(link.invitation), language=link.language, place=place_of(link),
+                answers=raw, problems=problem.details,
+            )
+            return html(400, page)
+        if recorded.response is None:
+            state = recorded.link.state
+            if wants_json:
+                code = {"answered": "already_answered", "expired": "expired", "unknown": "not_found"}[state]
+                return error_response(_STATUS_OF_STATE[state], code, f"this survey link is {state}")
+            return html(_STATUS_OF_STATE[state], pages.dead_end_page(state, language=recorded.link.language))
+        logger.set_correlation_id(recorded.response.correlation_id)
+        logger.info("answers recorded", extra={"response_id": recorded.response.response_id})
+        metrics.add_metric(name="AnswersRecorded", unit=MetricUnit.Count, value=1)
+        if wants_json:
+            return Response(201, content_types.APPLICATION_JSON,
+                            {"response_id": recorded.response.response_id, "status": "recorded"})
+        callback = recorded.response.answers.get("callback") is True
+        return html(200, pages.thanks_page(language=recorded.link.language, callback_requested=callback))
+
+    return app
+
+
+def submitted_answers(body: str, *, wants_json: bool) -> dict[str, object]:
+    """Form fields, or JSON {"answers": {...}}; anything else is a 400 naming the body."""
+    if len(body.encode("utf-8")) > MAX_FORM_BYTES:
+        raise InvalidInput("the answers are too large", [FieldProblem("body", "too large")])
+    if not wants_json:
+        return {key: values[-1] for key, values in parse_qs(body, keep_blank_values=True).items()}
+    try:
+        document = json.loads(body)
+    except ValueError as exc:
+        raise InvalidInput("body is not valid JSON", [FieldProblem("body", str(exc))]) from exc
+    answers = document.get("answers") if isinstance(document, dict) else None
+    if not isinstance(answers, dict):
+        raise InvalidInput("expected {\"answers\": {...}}", [FieldProblem("answers", "must be an object")])
+    return answers
+
+
+@cache
+def _app() -> APIGatewayRestResolver:
+    config = settings()
+    return create_app(
+        Deps(
+            invitations=DynamoInvitationStore(config.table("invitations")),
+            responses=DynamoResponseStore(config.table("responses"), config.table("invitations")),
+            scoring=SqsQueue(config.queue_url("responses")),
+        )
+    )
+
+
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _app().resolve(event, context)

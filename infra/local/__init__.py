@@ -1,0 +1,1 @@
+"""The local runtime: moto server + HTTP gateway + queue pollers, all from infra.pipeline."""

@@ -1,0 +1,115 @@
+"""The `cxloop` command: serve, token, demo, send-event.
+
+    cxloop serve [--host 127.0.0.1] [--port 8000]   run the whole loop locally
+    cxloop token --role ROLE [--scope all] [--user ID]   mint a local staff token (last line)
+    cxloop send-event FILE [--url URL]   sign and POST an ERP event, as an integrator would
+    cxloop demo [--events 200]   start the runtime, play an insurer's day, print the summary
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from infra.local import defaults
+from infra.local.auth import DEFAULT_TTL_S, ROLES, mint_token
+
+
+def webhook_secret() -> str:
+    return os.environ.get("CXLOOP_WEBHOOK_SECRET") or defaults.WEBHOOK_SECRET
+
+
+def staff_secret() -> str:
+    return os.environ.get("CXLOOP_STAFF_TOKEN_SECRET") or defaults.STAFF_TOKEN_SECRET
+
+
+def serve(args: argparse.Namespace) -> int:
+    from infra.local.runtime import LocalRuntime, Options  # noqa: PLC0415 - moto is slow to import
+
+    runtime = LocalRuntime(
+        Options(
+            host=args.host, port=args.port, webhook_secret=webhook_secret(), staff_secret=staff_secret(),
+            log_file=Path(args.log_file) if args.log_file else None, log_level=args.log_level,
+        )
+    )
+    base_url = runtime.start()
+    print(f"cxloop local runtime ready at {base_url}", flush=True)
+    print(f"  webhook:  POST {base_url}/v1/events  (CXLOOP_WEBHOOK_SECRET={webhook_secret()})")
+    print(f"  outbox:   GET  {base_url}/_local/outbox    alerts: GET {base_url}/_local/alerts")
+    print("  staff:    GET  /v1/tickets with 'Authorization: Bearer $(cxloop token --role executive | tail -1)'")
+    print(f"  logs:     {args.log_file or 'standard output'}")
+    print("Press Ctrl-C to stop.", flush=True)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    print("stopping...", flush=True)
+    runtime.stop()
+    print("stopped.", flush=True)
+    return 0
+
+
+def token(args: argparse.Namespace) -> int:
+    minted = mint_token(staff_secret(), role=args.role, scope=args.scope, user=args.user, ttl_s=args.ttl)
+    print(f"# local staff token: role={args.role} scope={args.scope} valid {args.ttl // 3600} h", file=sys.stderr)
+    print(minted)
+    return 0
+
+
+def send_event(args: argparse.Namespace) -> int:
+    from infra.local.erp import post_event  # noqa: PLC0415
+
+    status, answer = post_event(args.url, Path(args.file).read_bytes(), webhook_secret())
+    print(status, answer)
+    return 0 if status < 300 else 1
+
+
+def demo(args: argparse.Namespace) -> int:
+    from infra.local.demo import run_demo  # noqa: PLC0415
+
+    return run_demo(events=args.events, seed=args.seed)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="cxloop", description="cxloop: close the customer-experience loop.")
+    commands = root.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("serve", help="run the whole system locally (moto + gateway + pollers)")
+    run.add_argument("--host", default=defaults.DEFAULT_HOST)
+    run.add_argument("--port", type=int, default=defaults.DEFAULT_PORT, help="0 picks a free port")
+    run.add_argument("--log-file", default=".cxloop/functions.log", help="where function logs go ('' = stdout)")
+    run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    run.set_defaults(func=serve)
+
+    mint = commands.add_parser("token", help="print a local staff bearer token (last line of output)")
+    mint.add_argument("--role", required=True, choices=ROLES)
+    mint.add_argument("--scope", default="all", help="all, country:EC, region:..., branch:quito-norte")
+    mint.add_argument("--user", default=None, help="the user id (sub claim)")
+    mint.add_argument("--ttl", type=int, default=DEFAULT_TTL_S, help="seconds the token stays valid")
+    mint.set_defaults(func=token)
+
+    send = commands.add_parser("send-event", help="sign and POST an ERP event JSON file")
+    send.add_argument("file")
+    send.add_argument("--url", default=f"http://{defaults.DEFAULT_HOST}:{defaults.DEFAULT_PORT}")
+    send.set_defaults(func=send_event)
+
+    play = commands.add_parser("demo", help="run the loop end to end with a simulated insurer")
+    play.add_argument("--events", type=int, default=200)
+    play.add_argument("--seed", type=int, default=7)
+    play.set_defaults(func=demo)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,13 @@
+"""Development defaults shared by `cxloop serve`, `cxloop token` and the demo.
+
+They are public on purpose: the local runtime never holds real data. On AWS the
+webhook secret lives in Secrets Manager and staff tokens come from Cognito.
+"""
+
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+WEBHOOK_SECRET = "cxloop-local-webhook-secret"
+STAFF_TOKEN_SECRET = "cxloop-local-staff-token-secret"
+SENDER_ADDRESS = "surveys@cxloop.local"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000

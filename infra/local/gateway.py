@@ -1,0 +1,177 @@
+"""The local HTTP gateway: real HTTP in, an API Gateway REST proxy event to the same
+handler the Lambda runs, the proxy result back out as HTTP.
+
+Routes come from infra.pipeline. Staff routes check the bearer token the way the
+Cognito authorizer does on AWS and pass its claims in requestContext.authorizer.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import json
+import logging
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from infra.local.auth import verify_bearer
+from infra.local.context import LocalLambdaContext
+from infra.local.recorder import Recorder
+from infra.pipeline import Function, Pipeline, Route
+
+# API Gateway's own payload limit; the handlers enforce the contract's smaller ones.
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+log = logging.getLogger("cxloop.local.gateway")
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class BoundRoute:
+    route: Route
+    function: Function
+    pattern: re.Pattern[str]
+
+    def match(self, method: str, path: str) -> dict[str, str] | None:
+        if method != self.route.method:
+            return None
+        found = self.pattern.fullmatch(path)
+        return found.groupdict() if found else None
+
+
+def compile_path(template: str) -> re.Pattern[str]:
+    """/v1/tickets/{ticket_id} -> a regex with a named group per path parameter."""
+    parts = re.split(r"(\{[a-z_]+\})", template)
+    regex = "".join(f"(?P<{p[1:-1]}>[^/]+)" if p.startswith("{") else re.escape(p) for p in parts)
+    return re.compile(regex)
+
+
+def load_handler(function: Function) -> Handler:
+    return importlib.import_module(function.handler_module).handler  # type: ignore[no-any-return]
+
+
+class Gateway:
+    def __init__(self, pipeline: Pipeline, *, staff_secret: str, recorder: Recorder, stage: str = "local") -> None:
+        self.routes = [
+            BoundRoute(route, function, compile_path(route.path))
+            for function in pipeline.functions
+            for route in function.routes
+        ]
+        self.staff_secret = staff_secret
+        self.recorder = recorder
+        self.stage = stage
+        self._handlers: dict[str, Handler] = {}
+        self._lock = threading.Lock()
+
+    def handler_for(self, function: Function) -> Handler:
+        with self._lock:
+            if function.name not in self._handlers:
+                self._handlers[function.name] = load_handler(function)
+            return self._handlers[function.name]
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        request = Request(environ)
+        return self.dispatch(request)(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        local = self._local_endpoint(request)
+        if local is not None:
+            return local
+        if (request.content_length or 0) > MAX_PAYLOAD_BYTES:
+            return _json(413, {"message": "Request Too Long"})
+        for bound in self.routes:
+            params = bound.match(request.method, request.path)
+            if params is not None:
+                return self._invoke(bound, params, request)
+        allowed = any(b.pattern.fullmatch(request.path) for b in self.routes)
+        return _json(405 if allowed else 404, {"error": {"code": "not_found", "message": "no such route"}})
+
+    def _local_endpoint(self, request: Request) -> Response | None:
+        if request.method != "GET":
+            return None
+        outbox, alerts = self.recorder.snapshot() if request.path.startswith("/_local/") else ([], [])
+        if request.path == "/_local/outbox":
+            return _json(200, outbox)
+        if request.path == "/_local/alerts":
+            return _json(200, alerts)
+        if request.path == "/_local/health":
+            return _json(200, {"status": "ok"})
+        return None
+
+    def _invoke(self, bound: BoundRoute, params: dict[str, str], request: Request) -> Response:
+        claims = None
+        if bound.route.auth == "staff":
+            claims = verify_bearer(self.staff_secret, request.headers.get("Authorization"))
+            if claims is None:
+                return _json(401, {"error": {"code": "unauthorized", "message": "a valid bearer token is required"}})
+        event = proxy_event(bound, params, request, claims, self.stage)
+        function = bound.function
+        context = LocalLambdaContext(function.name, function.timeout_s, function.memory_mb)
+        try:
+            result = self.handler_for(function)(event, context)
+        except Exception:
+            # What API Gateway answers when the integration fails; the traceback goes to our log.
+            log.exception("handler %s failed", function.name)
+            return _json(502, {"message": "Internal server error"})
+        return proxy_result(result)
+
+
+def proxy_event(
+    bound: BoundRoute, params: dict[str, str], request: Request, claims: dict[str, Any] | None, stage: str
+) -> dict[str, Any]:
+    """The REST API (v1) Lambda proxy event API Gateway would send."""
+    raw = request.get_data(cache=False)
+    try:
+        body, is_base64 = raw.decode("utf-8"), False
+    except UnicodeDecodeError:
+        body, is_base64 = base64.b64encode(raw).decode(), True
+    query = request.args
+    headers = dict(request.headers.items())
+    return {
+        "resource": bound.route.path,
+        "path": request.path,
+        "httpMethod": request.method,
+        "headers": headers,
+        "multiValueHeaders": {k: request.headers.getlist(k) for k in headers},
+        "queryStringParameters": {k: query.getlist(k)[-1] for k in query} or None,
+        "multiValueQueryStringParameters": {k: query.getlist(k) for k in query} or None,
+        "pathParameters": params or None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": bound.route.path,
+            "httpMethod": request.method,
+            "path": f"/{stage}{request.path}",
+            "stage": stage,
+            "requestId": str(uuid.uuid4()),
+            "requestTime": datetime.now(UTC).strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "requestTimeEpoch": int(time.time() * 1000),
+            "identity": {"sourceIp": request.remote_addr or "127.0.0.1", "userAgent": request.user_agent.string},
+            "authorizer": {"claims": claims} if claims else None,
+        },
+        "body": body if raw else None,
+        "isBase64Encoded": is_base64,
+    }
+
+
+def proxy_result(result: dict[str, Any]) -> Response:
+    body = result.get("body") or ""
+    data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
+    response = Response(data, status=int(result.get("statusCode", 502)))
+    for name, value in (result.get("headers") or {}).items():
+        response.headers[name] = str(value)
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        response.headers.remove(name)
+        for value in values:
+            response.headers.add(name, str(value))
+    return response
+
+
+def _json(status: int, document: object) -> Response:
+    return Response(json.dumps(document, ensure_ascii=False), status=status, mimetype="application/json")

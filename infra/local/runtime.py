@@ -1,0 +1,123 @@
+"""The whole pipeline on one machine: moto server, the HTTP gateway and one poller
+per queue trigger, all wired from infra.pipeline. Handlers run in-process (Lambda
+emulation needs Docker, which this runtime does not require)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import boto3
+from moto.server import ThreadedMotoServer
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from infra.local import defaults
+from infra.local.gateway import Gateway
+from infra.local.pollers import QueuePoller
+from infra.local.recorder import Recorder
+from infra.local.resources import provision
+from infra.pipeline import PIPELINE, Pipeline, env_name_for
+
+
+@dataclass
+class Options:
+    host: str = defaults.DEFAULT_HOST
+    port: int = defaults.DEFAULT_PORT
+    webhook_secret: str = defaults.WEBHOOK_SECRET
+    staff_secret: str = defaults.STAFF_TOKEN_SECRET
+    sender: str = defaults.SENDER_ADDRESS
+    log_file: Path | None = None
+    log_level: str = "INFO"
+    retry_delay_s: int = 1
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+class LocalRuntime:
+    def __init__(self, options: Options, pipeline: Pipeline = PIPELINE) -> None:
+        self.options = options
+        self.pipeline = pipeline
+        self.recorder = Recorder(defaults.REGION)
+        self.pollers: list[QueuePoller] = []
+        self._moto: ThreadedMotoServer | None = None
+        self._server: BaseWSGIServer | None = None
+        self._serve_thread: threading.Thread | None = None
+        self.base_url = ""
+
+    def start(self) -> str:
+        """Bring everything up; answers the base URL."""
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        moto_port = free_port()
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+        self._moto.start()
+        endpoint = f"http://127.0.0.1:{moto_port}"
+        # Bind first: the functions need the real port in PUBLIC_BASE_URL (port 0 picks one).
+        self._server = make_server(self.options.host, self.options.port, app=None, threaded=True)  # type: ignore[arg-type]
+        self.base_url = f"http://{self.options.host}:{self._server.server_port}"
+        resource_env = provision(endpoint, defaults.REGION, sender=self.options.sender, pipeline=self.pipeline)
+        os.environ.update(self._function_env(endpoint, resource_env))
+        self._server.app = Gateway(self.pipeline, staff_secret=self.options.staff_secret, recorder=self.recorder)
+        self.recorder.start()
+        self._start_pollers(endpoint, resource_env)
+        self._serve_thread = threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True)
+        self._serve_thread.start()
+        return self.base_url
+
+    def _function_env(self, endpoint: str, resource_env: dict[str, str]) -> dict[str, str]:
+        env = {
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": defaults.REGION,
+            "AWS_REGION": defaults.REGION,
+            "CXLOOP_STAGE": "local",
+            "PUBLIC_BASE_URL": self.base_url,
+            "SENDER_ADDRESS": self.options.sender,
+            "CXLOOP_WEBHOOK_SECRET": self.options.webhook_secret,
+            "POWERTOOLS_SERVICE_NAME": "cxloop",
+            "POWERTOOLS_LOG_LEVEL": self.options.log_level,
+            # No X-Ray daemon and no CloudWatch here: keep both quiet locally.
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            **resource_env,
+            **self.options.extra_env,
+        }
+        if self.options.log_file:
+            self.options.log_file.parent.mkdir(parents=True, exist_ok=True)
+            env["CXLOOP_LOG_FILE"] = str(self.options.log_file)
+        return env
+
+    def _start_pollers(self, endpoint: str, resource_env: dict[str, str]) -> None:
+        sqs = boto3.session.Session(
+            aws_access_key_id="local", aws_secret_access_key="local", region_name=defaults.REGION
+        ).client("sqs", endpoint_url=endpoint)
+        for function in self.pipeline.functions:
+            for trigger in function.queue_triggers:
+                url = resource_env[env_name_for("queue", trigger.queue)]
+                arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+                poller = QueuePoller(
+                    function, trigger, queue_url=url, queue_arn=arn, sqs=sqs, region=defaults.REGION,
+                    retry_delay_s=self.options.retry_delay_s,
+                )
+                poller.start()
+                self.pollers.append(poller)
+
+    def stop(self) -> None:
+        for poller in self.pollers:
+            poller.stop()
+        if self._server:
+            self._server.shutdown()
+        for poller in self.pollers:
+            poller.join()
+        self.recorder.stop()
+        if self._moto:
+            self._moto.stop()

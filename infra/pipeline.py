@@ -1,0 +1,208 @@
+"""The one description of the cxloop pipeline.
+
+Which function runs on which route, queue or schedule, and which tables, queues
+and topics it may touch, is written here once. The CDK app turns it into
+CloudFormation (grants included) and the local runtime turns it into moto
+resources, an HTTP gateway and queue pollers, so the two cannot drift apart.
+
+Environment variable names a function sees are derived here too
+(`env_name_for`), and `cxloop.config` reads exactly those names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Access = Literal["read", "write", "read_write"]
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    partition_key: str
+    sort_key: str | None = None
+    ttl_attribute: str | None = None
+    # (index name, partition key, sort key) for each global secondary index.
+    indexes: tuple[tuple[str, str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Queue:
+    name: str
+    # Lambda's recommendation: visibility >= 6 x the consumer's timeout; the
+    # CDK app checks it against the consumer and refuses to synth otherwise.
+    visibility_timeout_s: int
+    max_receive_count: int = 5
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    # "staff" routes need a bearer token (Cognito on AWS, a local JWT locally).
+    auth: Literal["none", "signature", "staff"] = "none"
+
+
+@dataclass(frozen=True)
+class QueueTrigger:
+    queue: str
+    batch_size: int = 10
+    max_batching_window_s: int = 0
+
+
+@dataclass(frozen=True)
+class Schedule:
+    rate_minutes: int
+
+
+Trigger = Route | QueueTrigger | Schedule
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    description: str
+    triggers: tuple[Trigger, ...]
+    tables: dict[str, Access] = field(default_factory=dict)
+    sends_to: tuple[str, ...] = ()
+    publishes_to: tuple[str, ...] = ()
+    sends_email: bool = False
+    sends_sms: bool = False
+    # The webhook secret lives in Secrets Manager on AWS; locally in env.
+    reads_webhook_secret: bool = False
+    timeout_s: int = 10
+    memory_mb: int = 512
+
+    @property
+    def routes(self) -> tuple[Route, ...]:
+        return tuple(t for t in self.triggers if isinstance(t, Route))
+
+    @property
+    def queue_triggers(self) -> tuple[QueueTrigger, ...]:
+        return tuple(t for t in self.triggers if isinstance(t, QueueTrigger))
+
+    @property
+    def schedules(self) -> tuple[Schedule, ...]:
+        return tuple(t for t in self.triggers if isinstance(t, Schedule))
+
+    @property
+    def handler_module(self) -> str:
+        """Module path locally; on Lambda the asset is functions/<name>, handler.handler."""
+        return f"functions.{self.name}.handler"
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    tables: tuple[Table, ...]
+    queues: tuple[Queue, ...]
+    topics: tuple[Topic, ...]
+    functions: tuple[Function, ...]
+
+    def table(self, name: str) -> Table:
+        return next(t for t in self.tables if t.name == name)
+
+    def queue(self, name: str) -> Queue:
+        return next(q for q in self.queues if q.name == name)
+
+    def function(self, name: str) -> Function:
+        return next(f for f in self.functions if f.name == name)
+
+    def consumer_of(self, queue_name: str) -> Function:
+        return next(f for f in self.functions if any(t.queue == queue_name for t in f.queue_triggers))
+
+
+def env_name_for(kind: Literal["table", "queue", "topic"], name: str) -> str:
+    """TABLE_TICKETS, QUEUE_DISPATCH_URL, TOPIC_ALERTS_ARN: the env var a function reads."""
+    suffix = {"table": "", "queue": "_URL", "topic": "_ARN"}[kind]
+    return f"{kind.upper()}_{name.upper()}{suffix}"
+
+
+FUNCTION_TIMEOUT_S = 10
+# 6 x the consumer timeout, as Lambda's SQS event source mapping guidance asks.
+QUEUE_VISIBILITY_S = 6 * FUNCTION_TIMEOUT_S
+
+PIPELINE = Pipeline(
+    tables=(
+        Table("interactions", partition_key="interaction_id", ttl_attribute="expires_at"),
+        Table("invitations", partition_key="token_hash", ttl_attribute="expires_at"),
+        Table("responses", partition_key="response_id"),
+        Table(
+            "tickets",
+            partition_key="ticket_id",
+            indexes=(
+                ("by_status", "status", "opened_at"),
+                ("by_branch", "branch", "opened_at"),
+            ),
+        ),
+        Table("aggregates", partition_key="scope", sort_key="period"),
+        Table("idempotency", partition_key="id", ttl_attribute="expiration"),
+    ),
+    queues=(
+        Queue("dispatch", visibility_timeout_s=QUEUE_VISIBILITY_S),
+        Queue("responses", visibility_timeout_s=QUEUE_VISIBILITY_S),
+        Queue("tickets", visibility_timeout_s=QUEUE_VISIBILITY_S),
+        Queue("alerts", visibility_timeout_s=QUEUE_VISIBILITY_S),
+    ),
+    topics=(Topic("alerts"),),
+    functions=(
+        Function(
+            "capture_event",
+            "Verify the ERP webhook signature, validate, store the interaction once, hand it to dispatch.",
+            triggers=(Route("POST", "/v1/events", auth="signature"),),
+            tables={"interactions": "read_write"},
+            sends_to=("dispatch",),
+            reads_webhook_secret=True,
+        ),
+        Function(
+            "send_survey",
+            "Apply the contact policy, create the single-use survey link, render and send the message.",
+            triggers=(QueueTrigger("dispatch"),),
+            tables={"invitations": "write", "idempotency": "read_write"},
+            sends_email=True,
+            sends_sms=True,
+        ),
+        Function(
+            "survey_page",
+            "Render the survey (GET never changes state) and record the answers once (POST).",
+            triggers=(Route("GET", "/s/{token}"), Route("POST", "/s/{token}")),
+            tables={"invitations": "read_write", "responses": "read_write"},
+            sends_to=("responses",),
+        ),
+        Function(
+            "score_response",
+            "Score the answers, update live aggregates exactly once, decide whether a ticket is needed.",
+            triggers=(QueueTrigger("responses"),),
+            tables={"responses": "read_write", "aggregates": "read_write", "idempotency": "read_write"},
+            sends_to=("tickets",),
+        ),
+        Function(
+            "open_ticket",
+            "Open the case once per response, set priority and SLA, route it to its owner.",
+            triggers=(QueueTrigger("tickets"),),
+            tables={"tickets": "read_write", "idempotency": "read_write"},
+            sends_to=("alerts",),
+        ),
+        Function(
+            "push_alert",
+            "Publish the alert to SNS with attributes managers filter on.",
+            triggers=(QueueTrigger("alerts"),),
+            tables={"idempotency": "read_write"},
+            publishes_to=("alerts",),
+        ),
+        Function(
+            "tickets_api",
+            "Staff read API over tickets.",
+            triggers=(
+                Route("GET", "/v1/tickets", auth="staff"),
+                Route("GET", "/v1/tickets/{ticket_id}", auth="staff"),
+            ),
+            tables={"tickets": "read"},
+        ),
+    ),
+)

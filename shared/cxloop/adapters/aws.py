@@ -1,0 +1,59 @@
+"""boto3 clients, created once per process and only when first used.
+
+boto3 honours AWS_ENDPOINT_URL, which is how the local runtime points every
+client at moto server without a line of code knowing about it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from cxloop.domain.errors import Unavailable
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
+
+_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
+
+
+@cache
+def client(service: str) -> BaseClient:
+    import boto3  # noqa: PLC0415 - imported on first use; the import is most of a cold start
+
+    return boto3.session.Session().client(service, config=_CLIENT_CONFIG)  # type: ignore[call-overload]
+
+
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+@contextmanager
+def translated(operation: str) -> Iterator[None]:
+    """Any AWS failure a retry may fix becomes Unavailable (503 / SQS retry)."""
+    try:
+        yield
+    except ClientError as exc:
+        raise Unavailable(f"{operation} failed: {error_code(exc)}") from exc
+    except BotoCoreError as exc:
+        raise Unavailable(f"{operation} failed: {type(exc).__name__}") from exc
+
+
+def to_json(document: Any) -> str:
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False, default=_decimal)
+
+
+def _decimal(value: object) -> object:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(type(value).__name__)
+
+
+Factory = Callable[[str], "BaseClient"]

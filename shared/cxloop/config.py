@@ -1,0 +1,84 @@
+"""Configuration: one pydantic model per function, validated at cold start.
+
+Environment variable names are the ones `infra.pipeline.env_name_for` derives, so
+the CDK app, the local runtime and this module agree on them by construction.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import cache
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    stage: str = "dev"
+    public_base_url: HttpUrl = HttpUrl("http://127.0.0.1:8000")
+    sender_address: str = "surveys@cxloop.local"
+    survey_link_ttl_days: int = Field(default=14, ge=1, le=90)
+    webhook_secrets: tuple[str, ...] = ()
+    webhook_secret_arn: str | None = None
+    staff_token_secret: str | None = None
+    # Locally, function logs go to a file so the console stays readable.
+    log_file: str | None = None
+    tables: dict[str, str] = Field(default_factory=dict)
+    queues: dict[str, str] = Field(default_factory=dict)
+    topics: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("webhook_secrets", mode="before")
+    @classmethod
+    def _split_secrets(cls, value: object) -> object:
+        # "current,previous" so secrets rotate without downtime.
+        if isinstance(value, str):
+            return tuple(s.strip() for s in value.split(",") if s.strip())
+        return value
+
+    def table(self, name: str) -> str:
+        return self._require(self.tables, "TABLE", name)
+
+    def queue_url(self, name: str) -> str:
+        return self._require(self.queues, "QUEUE", name)
+
+    def topic_arn(self, name: str) -> str:
+        return self._require(self.topics, "TOPIC", name)
+
+    @staticmethod
+    def _require(found: Mapping[str, str], kind: str, name: str) -> str:
+        if name not in found:
+            raise RuntimeError(f"{kind}_{name.upper()} is not configured for this function")
+        return found[name]
+
+
+def settings_from(env: Mapping[str, str]) -> Settings:
+    """Build Settings from an environment mapping (tests pass their own)."""
+    return Settings(
+        stage=env.get("CXLOOP_STAGE", "dev"),
+        public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+        sender_address=env.get("SENDER_ADDRESS", "surveys@cxloop.local"),
+        survey_link_ttl_days=int(env.get("SURVEY_LINK_TTL_DAYS", "14")),
+        webhook_secrets=env.get("CXLOOP_WEBHOOK_SECRET", ""),
+        webhook_secret_arn=env.get("WEBHOOK_SECRET_ARN") or None,
+        staff_token_secret=env.get("CXLOOP_STAFF_TOKEN_SECRET") or None,
+        log_file=env.get("CXLOOP_LOG_FILE") or None,
+        tables=_suffixed(env, "TABLE_", ""),
+        queues=_suffixed(env, "QUEUE_", "_URL"),
+        topics=_suffixed(env, "TOPIC_", "_ARN"),
+    )
+
+
+def _suffixed(env: Mapping[str, str], prefix: str, suffix: str) -> dict[str, str]:
+    return {
+        key.removeprefix(prefix).removesuffix(suffix).lower(): value
+        for key, value in env.items()
+        if key.startswith(prefix) and key.endswith(suffix) and value
+    }
+
+
+@cache
+def settings() -> Settings:
+    """The process's settings, read once at cold start."""
+    return settings_from(os.environ)

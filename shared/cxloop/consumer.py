@@ -1,0 +1,57 @@
+"""SQS consumers: partial batch responses, per-record correlation ids, and
+Powertools idempotency on the business key the producer set (DESIGN rules 5, 6)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from cxloop.adapters.aws import client
+from cxloop.observability import logger
+
+RecordHandler = Callable[[dict[str, Any]], object]
+
+
+def correlation_id_of(record: SQSRecord) -> str | None:
+    attributes = record.message_attributes
+    # Indexing wraps the attribute; .get() would hand back the raw dict.
+    return attributes["correlation_id"].string_value if "correlation_id" in attributes else None
+
+
+def consume(event: dict[str, Any], context: LambdaContext, handle: RecordHandler) -> dict[str, Any]:
+    """Run `handle` on each message body; failed records are reported, not the batch."""
+
+    def record_handler(record: SQSRecord) -> object:
+        logger.set_correlation_id(correlation_id_of(record))
+        return handle(json.loads(record.body))
+
+    processor = BatchProcessor(event_type=EventType.SQS)
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+
+
+class IdempotentStep:
+    """Wrap a step so one business key takes effect once, whatever SQS redelivers."""
+
+    def __init__(self, step: Callable[..., Any], *, table_name: str, key: str, expires_after_s: int = 7 * 86400):
+        from aws_lambda_powertools.utilities.idempotency import (  # noqa: PLC0415 - only consumers pay for it
+            DynamoDBPersistenceLayer,
+            IdempotencyConfig,
+            idempotent_function,
+        )
+
+        self.config = IdempotencyConfig(
+            event_key_jmespath=key, raise_on_no_idempotency_key=True, expires_after_seconds=expires_after_s
+        )
+        persistence = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=client("dynamodb"))
+        self._run = idempotent_function(
+            data_keyword_argument="message", persistence_store=persistence, config=self.config
+        )(step)
+
+    def __call__(self, message: dict[str, Any], context: LambdaContext) -> Any:
+        self.config.register_lambda_context(context)
+        return self._run(message=message)

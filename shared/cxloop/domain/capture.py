@@ -1,0 +1,64 @@
+"""Step 1: accept an ERP event once and hand it to dispatch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from cxloop.domain import signature
+from cxloop.domain.events import Interaction, interaction_id_for, parse_event
+from cxloop.domain.ports import InteractionStore, MessageQueue
+
+
+@dataclass(frozen=True)
+class Accepted:
+    interaction_id: str
+    correlation_id: str
+    is_new: bool
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    body: bytes
+    timestamp: str | None
+    signature: str | None
+    correlation_id: str
+
+
+def accept_event(
+    request: SignedRequest,
+    *,
+    secrets: Iterable[str],
+    now: datetime,
+    interactions: InteractionStore,
+    dispatch: MessageQueue,
+) -> Accepted:
+    """Verify, validate, store once, dispatch.
+
+    The interaction is stored before it is queued and marked dispatched after, so a
+    crash between the two is repaired by the ERP's retry instead of losing the event.
+    """
+    signature.verify(
+        timestamp=request.timestamp,
+        signature=request.signature,
+        body=request.body,
+        secrets=secrets,
+        now=now.timestamp(),
+    )
+    event = parse_event(request.body)
+    interaction = Interaction(
+        interaction_id=interaction_id_for(event.source, event.event_id),
+        correlation_id=request.correlation_id,
+        received_at=now,
+        event=event,
+    )
+    is_new = interactions.add(interaction)
+    if not is_new:
+        stored = interactions.get(interaction.interaction_id)
+        interaction = stored or interaction
+        if not interactions.dispatch_pending(interaction.interaction_id):
+            return Accepted(interaction.interaction_id, interaction.correlation_id, is_new=False)
+    dispatch.send(interaction.model_dump(mode="json"), correlation_id=interaction.correlation_id)
+    interactions.mark_dispatched(interaction.interaction_id)
+    return Accepted(interaction.interaction_id, interaction.correlation_id, is_new=is_new)

@@ -1,0 +1,62 @@
+"""Typed domain errors. The API resolver maps them to HTTP answers in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    field: str
+    problem: str
+
+
+class CxloopError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+    code = "error"
+
+    def __init__(self, message: str, details: list[FieldProblem] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+
+class InvalidInput(CxloopError):
+    code = "validation_error"
+
+
+class PayloadTooLarge(CxloopError):
+    code = "payload_too_large"
+
+
+class Unauthorized(CxloopError):
+    code = "unauthorized"
+
+
+class NotFound(CxloopError):
+    code = "not_found"
+
+
+class Unavailable(CxloopError):
+    """A dependency failed in a way a retry may fix; answered 503 so callers retry."""
+
+    code = "unavailable"
+
+
+class AlreadyExists(CxloopError):
+    """A conditional write found the business key taken: the step already happened."""
+
+    code = "already_exists"
+
+
+@dataclass
+class ValidationReport:
+    problems: list[FieldProblem] = field(default_factory=list)
+
+    def add(self, field_name: str, problem: str) -> None:
+        self.problems.append(FieldProblem(field_name, problem))
+
+    def raise_if_any(self, message: str) -> None:
+        if self.problems:
+            raise InvalidInput(message, self.problems)

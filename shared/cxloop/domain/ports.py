@@ -1,0 +1,77 @@
+"""The collaborators the domain needs, as protocols. Adapters implement them with
+boto3; tests pass moto-backed adapters or fakes (DESIGN rule 7)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Protocol
+
+from cxloop.domain.events import Interaction
+from cxloop.domain.messages import EmailMessage
+from cxloop.domain.metrics import Counters
+from cxloop.domain.models import Alert, Invitation, SurveyResponse, Ticket
+from cxloop.domain.scoring import Score
+
+
+class InteractionStore(Protocol):
+    def add(self, interaction: Interaction) -> bool:
+        """Store once; False when the interaction id is already there."""
+
+    def get(self, interaction_id: str) -> Interaction | None: ...
+
+    def dispatch_pending(self, interaction_id: str) -> bool:
+        """True while the interaction was stored but not yet handed to dispatch."""
+
+    def mark_dispatched(self, interaction_id: str) -> None: ...
+
+
+class MessageQueue(Protocol):
+    def send(self, body: Mapping[str, object], *, correlation_id: str) -> None: ...
+
+
+class InvitationStore(Protocol):
+    def add(self, invitation: Invitation) -> None: ...
+
+    def get(self, token_hash: str) -> Invitation | None: ...
+
+
+class ResponseStore(Protocol):
+    def record(self, response: SurveyResponse, token_hash: str) -> bool:
+        """Store the answers and close the invitation atomically; False if already answered."""
+
+    def get(self, response_id: str) -> SurveyResponse | None: ...
+
+    def enqueue_pending(self, response_id: str) -> bool:
+        """True while the recorded response was not yet handed to scoring."""
+
+    def mark_enqueued(self, response_id: str) -> None: ...
+
+    def save_score(self, response_id: str, score: Score) -> None: ...
+
+
+class AggregateStore(Protocol):
+    def apply_once(self, response_id: str, scopes: list[str], day: date, counters: Counters) -> bool:
+        """Add counters to every scope's day exactly once per response; False on repeat."""
+
+    def read(self, scope: str) -> Counters: ...
+
+
+class TicketStore(Protocol):
+    def add(self, ticket: Ticket) -> bool: ...
+
+    def get(self, ticket_id: str) -> Ticket | None: ...
+
+    def list(self, *, status: str | None, branch: str | None, limit: int) -> list[Ticket]: ...
+
+
+class EmailSender(Protocol):
+    def send(self, *, sender: str, to: str, message: EmailMessage) -> str: ...
+
+
+class SmsSender(Protocol):
+    def send(self, *, to: str, text: str) -> str: ...
+
+
+class AlertPublisher(Protocol):
+    def publish(self, alert: Alert) -> str: ...

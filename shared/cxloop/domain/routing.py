@@ -1,0 +1,83 @@
+"""Routing rules held as data: which answers open a ticket, at what priority, for whom.
+
+A rule is `{"name", "when", "priority"}` where `when` is a condition tree of
+`{"all": [...]}`, `{"any": [...]}` or a leaf `{"field", "op", "value"}` over the
+response's answers. The first matching rule wins. Owner is the touchpoint's
+branch team until the organisation (a later issue) names people.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from cxloop.domain.models import Priority, RoutingDecision, SurveyResponse
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "in": lambda value, options: value in options,
+}
+
+DEFAULT_RULES: tuple[dict[str, Any], ...] = (
+    {
+        "name": "angry_detractor",
+        "when": {"any": [{"field": "nps", "op": "<=", "value": 3}, {"field": "csat", "op": "==", "value": 1}]},
+        "priority": "high",
+    },
+    {
+        "name": "detractor_wants_call",
+        "when": {"all": [{"field": "nps", "op": "<=", "value": 6}, {"field": "callback", "op": "==", "value": True}]},
+        "priority": "high",
+    },
+    {"name": "detractor", "when": {"field": "nps", "op": "<=", "value": 6}, "priority": "medium"},
+    {"name": "unsatisfied", "when": {"field": "csat", "op": "<=", "value": 2}, "priority": "medium"},
+)
+
+# Hours until the ticket is due, by priority; case management replaces this with SLAs.
+DUE_HOURS: dict[Priority, int] = {"urgent": 4, "high": 24, "medium": 48, "low": 72}
+
+
+def route(response: SurveyResponse, rules: tuple[Mapping[str, Any], ...] = DEFAULT_RULES) -> RoutingDecision | None:
+    """The first rule that matches decides; None means no ticket."""
+    for rule in rules:
+        if matches(rule["when"], response.answers):
+            return RoutingDecision(
+                rule=rule["name"],
+                reason=explain(rule["when"], response.answers),
+                priority=rule["priority"],
+                owner=owner_for(response),
+            )
+    return None
+
+
+def matches(condition: Mapping[str, Any], answers: Mapping[str, object]) -> bool:
+    if "all" in condition:
+        return all(matches(part, answers) for part in condition["all"])
+    if "any" in condition:
+        return any(matches(part, answers) for part in condition["any"])
+    value = answers.get(condition["field"])
+    if value is None:
+        return False
+    try:
+        return _OPS[condition["op"]](value, condition["value"])
+    except TypeError:
+        return False
+
+
+def explain(condition: Mapping[str, Any], answers: Mapping[str, object]) -> str:
+    """The leaves that held, in words, so the ticket says why it exists."""
+    for combinator, joiner in (("all", " and "), ("any", " or ")):
+        if combinator in condition:
+            return joiner.join(explain(part, answers) for part in condition[combinator] if matches(part, answers))
+    return f"{condition['field']}={answers.get(condition['field'])!r} {condition['op']} {condition['value']!r}"
+
+
+def owner_for(response: SurveyResponse) -> str:
+    touchpoint = response.touchpoint
+    return f"team:{touchpoint.branch or touchpoint.id}"

@@ -1,0 +1,31 @@
+"""The one Logger, Tracer and Metrics of the process (DESIGN rule 3).
+
+Every function logs through `logger`, with the correlation id that follows the
+customer from event to alert set by the handler. Personal data (email, phone,
+name, comment text) is never passed to the logger: log ids, not people.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+
+from cxloop.config import settings
+
+SERVICE = "cxloop"
+NAMESPACE = "cxloop"
+
+
+def _log_handler() -> logging.Handler | None:
+    """Lambda logs to stdout (CloudWatch); the local runtime may ask for a file."""
+    path = settings().log_file
+    return logging.FileHandler(path, encoding="utf-8") if path else None
+
+
+logger = Logger(service=SERVICE, logger_handler=_log_handler())
+tracer = Tracer(service=SERVICE)
+metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+
+__all__ = ["MetricUnit", "logger", "metrics", "tracer"]
