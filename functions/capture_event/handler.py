@@ -10,7 +10,6 @@ from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-
 from cxloop.adapters.dynamo import DynamoInteractionStore
 from cxloop.adapters.messaging import SqsQueue
 from cxloop.adapters.secrets import webhook_secrets
@@ -53,7 +52,9 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
             dispatch=deps.dispatch,
         )
         logger.set_correlation_id(accepted.correlation_id)
-        logger.info("event accepted", extra={"interaction_id": accepted.interaction_id, "new": accepted.is_new})
+        logger.info(
+            "event accepted", extra={"interaction_id": accepted.interaction_id, "new": accepted.is_new}
+        )
         if accepted.is_new:
             metrics.add_metric(name="EventsAccepted", unit=MetricUnit.Count, value=1)
         return Response(

@@ -34,8 +34,13 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
             metrics.add_metric(name="TicketsOpened", unit=MetricUnit.Count, value=1)
         logger.info(
             "ticket opened",
-            extra={"ticket_id": opened.ticket.ticket_id, "response_id": response.response_id,
-                   "priority": opened.ticket.priority, "owner": opened.ticket.owner, "new": opened.is_new},
+            extra={
+                "ticket_id": opened.ticket.ticket_id,
+                "response_id": response.response_id,
+                "priority": opened.ticket.priority,
+                "owner": opened.ticket.owner,
+                "new": opened.is_new,
+            },
         )
         return {"ticket_id": opened.ticket.ticket_id}
 
@@ -45,8 +50,12 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
 @cache
 def _step() -> IdempotentStep:
     config = settings()
-    deps = Deps(tickets=DynamoTicketStore(config.table("tickets")), alerts=SqsQueue(config.queue_url("alerts")))
-    return IdempotentStep(create_step(deps), table_name=config.table("idempotency"), key="response.response_id")
+    deps = Deps(
+        tickets=DynamoTicketStore(config.table("tickets")), alerts=SqsQueue(config.queue_url("alerts"))
+    )
+    return IdempotentStep(
+        create_step(deps), table_name=config.table("idempotency"), key="response.response_id"
+    )
 
 
 @metrics.log_metrics

@@ -32,7 +32,11 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
         metrics.add_metric(name="AnswerToAlert", unit=MetricUnit.Milliseconds, value=answer_to_alert_ms)
         logger.info(
             "alert published",
-            extra={"alert_id": alert.alert_id, "severity": alert.severity, "answer_to_alert_ms": answer_to_alert_ms},
+            extra={
+                "alert_id": alert.alert_id,
+                "severity": alert.severity,
+                "answer_to_alert_ms": answer_to_alert_ms,
+            },
         )
         return {"alert_id": alert.alert_id, "message_id": message_id}
 

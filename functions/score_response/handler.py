@@ -27,14 +27,20 @@ class Deps:
 def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
     def score(message: dict[str, Any]) -> dict[str, Any]:
         response = SurveyResponse.model_validate(message)
-        assessed = assess(response, responses=deps.responses, aggregates=deps.aggregates, tickets=deps.tickets)
+        assessed = assess(
+            response, responses=deps.responses, aggregates=deps.aggregates, tickets=deps.tickets
+        )
         metrics.add_metric(name="Answers", unit=MetricUnit.Count, value=1)
         if assessed.score.nps_category == "detractor":
             metrics.add_metric(name="Detractors", unit=MetricUnit.Count, value=1)
         logger.info(
             "response scored",
-            extra={"response_id": response.response_id, "nps_category": assessed.score.nps_category,
-                   "rule": assessed.decision.rule if assessed.decision else None, "counted": assessed.counted},
+            extra={
+                "response_id": response.response_id,
+                "nps_category": assessed.score.nps_category,
+                "rule": assessed.decision.rule if assessed.decision else None,
+                "counted": assessed.counted,
+            },
         )
         return {"nps_category": assessed.score.nps_category, "ticket": assessed.decision is not None}
 

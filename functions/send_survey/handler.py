@@ -41,8 +41,11 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, str]]:
         metrics.add_metric(name="SurveysSent", unit=MetricUnit.Count, value=1)
         logger.info(
             "survey sent",
-            extra={"interaction_id": interaction.interaction_id, "invitation_id": sent.invitation.invitation_id,
-                   "channel": sent.channel},
+            extra={
+                "interaction_id": interaction.interaction_id,
+                "invitation_id": sent.invitation.invitation_id,
+                "channel": sent.channel,
+            },
         )
         return {"invitation_id": sent.invitation.invitation_id, "channel": sent.channel}
 

@@ -11,7 +11,6 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-
 from cxloop.adapters.dynamo import DynamoInvitationStore, DynamoResponseStore
 from cxloop.adapters.messaging import SqsQueue
 from cxloop.config import settings
@@ -68,8 +67,12 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
         raw = submitted_answers(app.current_event.body or "", wants_json=wants_json)
         try:
             recorded = record_answers(
-                token, raw, now=deps.clock(), invitations=deps.invitations,
-                responses=deps.responses, scoring=deps.scoring,
+                token,
+                raw,
+                now=deps.clock(),
+                invitations=deps.invitations,
+                responses=deps.responses,
+                scoring=deps.scoring,
             )
         except InvalidInput as problem:
             if wants_json:
@@ -77,8 +80,11 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
             link = look_up(token, now=deps.clock(), invitations=deps.invitations)
             assert link.invitation is not None, "answers are validated only for an open link"
             page = pages.survey_page(
-                survey_for(link.invitation), language=link.language, place=place_of(link),
-                answers=raw, problems=problem.details,
+                survey_for(link.invitation),
+                language=link.language,
+                place=place_of(link),
+                answers=raw,
+                problems=problem.details,
             )
             return html(400, page)
         if recorded.response is None:
@@ -91,8 +97,11 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
         logger.info("answers recorded", extra={"response_id": recorded.response.response_id})
         metrics.add_metric(name="AnswersRecorded", unit=MetricUnit.Count, value=1)
         if wants_json:
-            return Response(201, content_types.APPLICATION_JSON,
-                            {"response_id": recorded.response.response_id, "status": "recorded"})
+            return Response(
+                201,
+                content_types.APPLICATION_JSON,
+                {"response_id": recorded.response.response_id, "status": "recorded"},
+            )
         callback = recorded.response.answers.get("callback") is True
         return html(200, pages.thanks_page(language=recorded.link.language, callback_requested=callback))
 
@@ -111,7 +120,7 @@ def submitted_answers(body: str, *, wants_json: bool) -> dict[str, object]:
         raise InvalidInput("body is not valid JSON", [FieldProblem("body", str(exc))]) from exc
     answers = document.get("answers") if isinstance(document, dict) else None
     if not isinstance(answers, dict):
-        raise InvalidInput("expected {\"answers\": {...}}", [FieldProblem("answers", "must be an object")])
+        raise InvalidInput('expected {"answers": {...}}', [FieldProblem("answers", "must be an object")])
     return answers
 
 

@@ -13,7 +13,6 @@ from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-
 from cxloop.adapters.dynamo import DynamoTicketStore
 from cxloop.config import settings
 from cxloop.domain.errors import NotFound, Unauthorized
@@ -47,7 +46,7 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
     ) -> dict[str, Any]:
         claims = caller_claims(app.current_event.raw_event)
         logger.info("tickets listed", extra={"caller": claims["sub"], "status": status, "branch": branch})
-        tickets = deps.tickets.list(status=status, branch=branch, limit=limit)
+        tickets = deps.tickets.find(status=status, branch=branch, limit=limit)
         return {"items": [t.model_dump(mode="json") for t in tickets]}
 
     @app.get("/v1/tickets/<ticket_id>", summary="One ticket")

@@ -17,7 +17,9 @@ ROLES = ("agent", "teleoperator", "branch_manager", "country_manager", "executiv
 DEFAULT_TTL_S = 12 * 3600
 
 
-def mint_token(secret: str, *, role: str, scope: str = "all", user: str | None = None, ttl_s: int = DEFAULT_TTL_S) -> str:
+def mint_token(
+    secret: str, *, role: str, scope: str = "all", user: str | None = None, ttl_s: int = DEFAULT_TTL_S
+) -> str:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
     now = int(time.time())
@@ -38,7 +40,10 @@ def verify_bearer(secret: str, authorization: str | None) -> dict[str, Any] | No
         return None
     try:
         claims = jwt.decode(
-            authorization[7:].strip(), secret, algorithms=["HS256"], issuer=ISSUER,
+            authorization[7:].strip(),
+            secret,
+            algorithms=["HS256"],
+            issuer=ISSUER,
             options={"require": ["exp", "sub", "iss"]},
         )
     except jwt.PyJWTError:

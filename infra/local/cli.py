@@ -1,14 +1,15 @@
 """The `cxloop` command: serve, token, demo, send-event.
 
-    cxloop serve [--host 127.0.0.1] [--port 8000]   run the whole loop locally
-    cxloop token --role ROLE [--scope all] [--user ID]   mint a local staff token (last line)
-    cxloop send-event FILE [--url URL]   sign and POST an ERP event, as an integrator would
-    cxloop demo [--events 200]   start the runtime, play an insurer's day, print the summary
+cxloop serve [--host 127.0.0.1] [--port 8000]   run the whole loop locally
+cxloop token --role ROLE [--scope all] [--user ID]   mint a local staff token (last line)
+cxloop send-event FILE [--url URL]   sign and POST an ERP event, as an integrator would
+cxloop demo [--events 200]   start the runtime, play an insurer's day, print the summary
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -32,23 +33,27 @@ def serve(args: argparse.Namespace) -> int:
 
     runtime = LocalRuntime(
         Options(
-            host=args.host, port=args.port, webhook_secret=webhook_secret(), staff_secret=staff_secret(),
-            log_file=Path(args.log_file) if args.log_file else None, log_level=args.log_level,
+            host=args.host,
+            port=args.port,
+            webhook_secret=webhook_secret(),
+            staff_secret=staff_secret(),
+            log_file=Path(args.log_file) if args.log_file else None,
+            log_level=args.log_level,
         )
     )
     base_url = runtime.start()
     print(f"cxloop local runtime ready at {base_url}", flush=True)
     print(f"  webhook:  POST {base_url}/v1/events  (CXLOOP_WEBHOOK_SECRET={webhook_secret()})")
     print(f"  outbox:   GET  {base_url}/_local/outbox    alerts: GET {base_url}/_local/alerts")
-    print("  staff:    GET  /v1/tickets with 'Authorization: Bearer $(cxloop token --role executive | tail -1)'")
+    print(
+        "  staff:    GET  /v1/tickets with 'Authorization: Bearer $(cxloop token --role executive | tail -1)'"
+    )
     print(f"  logs:     {args.log_file or 'standard output'}")
     print("Press Ctrl-C to stop.", flush=True)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         stopped.wait()
-    except KeyboardInterrupt:
-        pass
     print("stopping...", flush=True)
     runtime.stop()
     print("stopped.", flush=True)
@@ -57,7 +62,10 @@ def serve(args: argparse.Namespace) -> int:
 
 def token(args: argparse.Namespace) -> int:
     minted = mint_token(staff_secret(), role=args.role, scope=args.scope, user=args.user, ttl_s=args.ttl)
-    print(f"# local staff token: role={args.role} scope={args.scope} valid {args.ttl // 3600} h", file=sys.stderr)
+    print(
+        f"# local staff token: role={args.role} scope={args.scope} valid {args.ttl // 3600} h",
+        file=sys.stderr,
+    )
     print(minted)
     return 0
 
@@ -83,7 +91,9 @@ def parser() -> argparse.ArgumentParser:
     run = commands.add_parser("serve", help="run the whole system locally (moto + gateway + pollers)")
     run.add_argument("--host", default=defaults.DEFAULT_HOST)
     run.add_argument("--port", type=int, default=defaults.DEFAULT_PORT, help="0 picks a free port")
-    run.add_argument("--log-file", default=".cxloop/functions.log", help="where function logs go ('' = stdout)")
+    run.add_argument(
+        "--log-file", default=".cxloop/functions.log", help="where function logs go ('' = stdout)"
+    )
     run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     run.set_defaults(func=serve)
 

@@ -6,8 +6,10 @@ webhook secret lives in Secrets Manager and staff tokens come from Cognito.
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
-WEBHOOK_SECRET = "cxloop-local-webhook-secret"
-STAFF_TOKEN_SECRET = "cxloop-local-staff-token-secret"
+WEBHOOK_SECRET = "cxloop-local-webhook-secret"  # noqa: S105 - public development default
+STAFF_TOKEN_SECRET = "cxloop-local-staff-token-secret"  # noqa: S105 - public development default
 SENDER_ADDRESS = "surveys@cxloop.local"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+# moto accepts any credentials; these only keep boto3 from looking for real ones.
+FAKE_KEY = "local"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import requests
-
 from cxloop.domain.signature import sign
 
 
@@ -18,9 +17,13 @@ def signed_headers(body: bytes, secret: str, timestamp: int | None = None) -> di
     }
 
 
-def post_event(base_url: str, body: bytes, secret: str, session: requests.Session | None = None) -> tuple[int, object]:
+def post_event(
+    base_url: str, body: bytes, secret: str, session: requests.Session | None = None
+) -> tuple[int, object]:
     http = session or requests.Session()
-    answer = http.post(f"{base_url.rstrip('/')}/v1/events", data=body, headers=signed_headers(body, secret), timeout=10)
+    answer = http.post(
+        f"{base_url.rstrip('/')}/v1/events", data=body, headers=signed_headers(body, secret), timeout=10
+    )
     try:
         return answer.status_code, answer.json()
     except ValueError:

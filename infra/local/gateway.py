@@ -58,7 +58,9 @@ def load_handler(function: Function) -> Handler:
 
 
 class Gateway:
-    def __init__(self, pipeline: Pipeline, *, staff_secret: str, recorder: Recorder, stage: str = "local") -> None:
+    def __init__(
+        self, pipeline: Pipeline, *, staff_secret: str, recorder: Recorder, stage: str = "local"
+    ) -> None:
         self.routes = [
             BoundRoute(route, function, compile_path(route.path))
             for function in pipeline.functions
@@ -110,7 +112,9 @@ class Gateway:
         if bound.route.auth == "staff":
             claims = verify_bearer(self.staff_secret, request.headers.get("Authorization"))
             if claims is None:
-                return _json(401, {"error": {"code": "unauthorized", "message": "a valid bearer token is required"}})
+                return _json(
+                    401, {"error": {"code": "unauthorized", "message": "a valid bearer token is required"}}
+                )
         event = proxy_event(bound, params, request, claims, self.stage)
         function = bound.function
         context = LocalLambdaContext(function.name, function.timeout_s, function.memory_mb)
@@ -152,7 +156,10 @@ def proxy_event(
             "requestId": str(uuid.uuid4()),
             "requestTime": datetime.now(UTC).strftime("%d/%b/%Y:%H:%M:%S +0000"),
             "requestTimeEpoch": int(time.time() * 1000),
-            "identity": {"sourceIp": request.remote_addr or "127.0.0.1", "userAgent": request.user_agent.string},
+            "identity": {
+                "sourceIp": request.remote_addr or "127.0.0.1",
+                "userAgent": request.user_agent.string,
+            },
             "authorizer": {"claims": claims} if claims else None,
         },
         "body": body if raw else None,

@@ -23,8 +23,16 @@ WAIT_TIME_S = 1
 
 class QueuePoller:
     def __init__(
-        self, function: Function, trigger: QueueTrigger, *, queue_url: str, queue_arn: str, sqs: Any,
-        region: str, retry_delay_s: int = 1, handler: Handler | None = None,
+        self,
+        function: Function,
+        trigger: QueueTrigger,
+        *,
+        queue_url: str,
+        queue_arn: str,
+        sqs: Any,
+        region: str,
+        retry_delay_s: int = 1,
+        handler: Handler | None = None,
     ) -> None:
         self.function = function
         self.trigger = trigger
@@ -79,7 +87,9 @@ class QueuePoller:
             result = self.handler(event, context) or {}
         except Exception as exc:
             # Powertools raises when every record failed: Lambda would retry the batch.
-            log.warning("%s failed on a whole batch of %d: %s", self.function.name, len(messages), str(exc)[:500])
+            log.warning(
+                "%s failed on a whole batch of %d: %s", self.function.name, len(messages), str(exc)[:500]
+            )
             return {m["MessageId"] for m in messages}
         return {failure["itemIdentifier"] for failure in result.get("batchItemFailures", [])}
 
@@ -93,7 +103,8 @@ class QueuePoller:
         for message in messages:
             if message["MessageId"] in failed:
                 self.sqs.change_message_visibility(
-                    QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"],
+                    QueueUrl=self.queue_url,
+                    ReceiptHandle=message["ReceiptHandle"],
                     VisibilityTimeout=self.retry_delay_s,
                 )
 

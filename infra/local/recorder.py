@@ -77,14 +77,18 @@ class Recorder:
     def _collect_alerts(self) -> None:
         for arn, topic in list(get_backend("sns")[ACCOUNT_ID][self.region].topics.items()):
             notifications = topic.sent_notifications
-            for message_id, message, subject, attributes, _group in notifications[self._seen_alerts.get(arn, 0) :]:
+            for message_id, message, subject, attributes, _group in notifications[
+                self._seen_alerts.get(arn, 0) :
+            ]:
                 self.alerts.append(
                     {
                         "topic": arn,
                         "message_id": message_id,
                         "subject": subject,
                         "message": message,
-                        "attributes": {k: v.get("Value", v.get("StringValue")) for k, v in (attributes or {}).items()},
+                        "attributes": {
+                            k: v.get("Value", v.get("StringValue")) for k, v in (attributes or {}).items()
+                        },
                         "published_at": now_iso(),
                     }
                 )

@@ -8,11 +8,14 @@ from typing import Any
 
 import boto3
 
+from infra.local.defaults import FAKE_KEY
 from infra.pipeline import PIPELINE, Pipeline, Queue, Table, env_name_for
 
 
 def clients(endpoint: str, region: str) -> dict[str, Any]:
-    session = boto3.session.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name=region)
+    session = boto3.session.Session(
+        aws_access_key_id=FAKE_KEY, aws_secret_access_key=FAKE_KEY, region_name=region
+    )
     return {name: session.client(name, endpoint_url=endpoint) for name in ("dynamodb", "sqs", "sns", "sesv2")}
 
 
@@ -38,14 +41,19 @@ def create_table(dynamodb: Any, table: Table) -> None:
     request: dict[str, Any] = {
         "TableName": table.name,
         "KeySchema": [{"AttributeName": name, "KeyType": kind} for name, kind in keys],
-        "AttributeDefinitions": [{"AttributeName": name, "AttributeType": "S"} for name in sorted(attributes)],
+        "AttributeDefinitions": [
+            {"AttributeName": name, "AttributeType": "S"} for name in sorted(attributes)
+        ],
         "BillingMode": "PAY_PER_REQUEST",
     }
     if table.indexes:
         request["GlobalSecondaryIndexes"] = [
             {
                 "IndexName": index,
-                "KeySchema": [{"AttributeName": pk, "KeyType": "HASH"}, {"AttributeName": sk, "KeyType": "RANGE"}],
+                "KeySchema": [
+                    {"AttributeName": pk, "KeyType": "HASH"},
+                    {"AttributeName": sk, "KeyType": "RANGE"},
+                ],
                 "Projection": {"ProjectionType": "ALL"},
             }
             for index, pk, sk in table.indexes
@@ -53,13 +61,16 @@ def create_table(dynamodb: Any, table: Table) -> None:
     dynamodb.create_table(**request)
     if table.ttl_attribute:
         dynamodb.update_time_to_live(
-            TableName=table.name, TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute}
+            TableName=table.name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
         )
 
 
 def create_queue(sqs: Any, queue: Queue) -> str:
     dlq_url = sqs.create_queue(QueueName=f"{queue.name}-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(queue.max_receive_count)}
     return str(
         sqs.create_queue(

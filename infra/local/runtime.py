@@ -63,9 +63,13 @@ class LocalRuntime:
         # Bind first: the functions need the real port in PUBLIC_BASE_URL (port 0 picks one).
         self._server = make_server(self.options.host, self.options.port, app=None, threaded=True)  # type: ignore[arg-type]
         self.base_url = f"http://{self.options.host}:{self._server.server_port}"
-        resource_env = provision(endpoint, defaults.REGION, sender=self.options.sender, pipeline=self.pipeline)
+        resource_env = provision(
+            endpoint, defaults.REGION, sender=self.options.sender, pipeline=self.pipeline
+        )
         os.environ.update(self._function_env(endpoint, resource_env))
-        self._server.app = Gateway(self.pipeline, staff_secret=self.options.staff_secret, recorder=self.recorder)
+        self._server.app = Gateway(
+            self.pipeline, staff_secret=self.options.staff_secret, recorder=self.recorder
+        )
         self.recorder.start()
         self._start_pollers(endpoint, resource_env)
         self._serve_thread = threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True)
@@ -98,14 +102,23 @@ class LocalRuntime:
 
     def _start_pollers(self, endpoint: str, resource_env: dict[str, str]) -> None:
         sqs = boto3.session.Session(
-            aws_access_key_id="local", aws_secret_access_key="local", region_name=defaults.REGION
+            aws_access_key_id=defaults.FAKE_KEY,
+            aws_secret_access_key=defaults.FAKE_KEY,
+            region_name=defaults.REGION,
         ).client("sqs", endpoint_url=endpoint)
         for function in self.pipeline.functions:
             for trigger in function.queue_triggers:
                 url = resource_env[env_name_for("queue", trigger.queue)]
-                arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+                arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+                    "QueueArn"
+                ]
                 poller = QueuePoller(
-                    function, trigger, queue_url=url, queue_arn=arn, sqs=sqs, region=defaults.REGION,
+                    function,
+                    trigger,
+                    queue_url=url,
+                    queue_arn=arn,
+                    sqs=sqs,
+                    region=defaults.REGION,
                     retry_delay_s=self.options.retry_delay_s,
                 )
                 poller.start()

@@ -18,9 +18,9 @@ RecordHandler = Callable[[dict[str, Any]], object]
 
 
 def correlation_id_of(record: SQSRecord) -> str | None:
-    attributes = record.message_attributes
-    # Indexing wraps the attribute; .get() would hand back the raw dict.
-    return attributes["correlation_id"].string_value if "correlation_id" in attributes else None
+    # The attributes' .get() hands back a raw dict (only indexing wraps it), so read the dict.
+    attribute = record.raw_event.get("messageAttributes", {}).get("correlation_id") or {}
+    return attribute.get("stringValue")
 
 
 def consume(event: dict[str, Any], context: LambdaContext, handle: RecordHandler) -> dict[str, Any]:
@@ -31,13 +31,24 @@ def consume(event: dict[str, Any], context: LambdaContext, handle: RecordHandler
         return handle(json.loads(record.body))
 
     processor = BatchProcessor(event_type=EventType.SQS)
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    outcome = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    return {"batchItemFailures": list(outcome["batchItemFailures"])}
 
 
 class IdempotentStep:
     """Wrap a step so one business key takes effect once, whatever SQS redelivers."""
 
-    def __init__(self, step: Callable[..., Any], *, table_name: str, key: str, expires_after_s: int = 7 * 86400):
+    def __init__(
+        self,
+        step: Callable[..., Any],
+        *,
+        table_name: str,
+        key: str,
+        expires_after_s: int = 7 * 86400,
+        dynamodb: Any | None = None,
+    ):
         from aws_lambda_powertools.utilities.idempotency import (  # noqa: PLC0415 - only consumers pay for it
             DynamoDBPersistenceLayer,
             IdempotencyConfig,
@@ -47,7 +58,9 @@ class IdempotentStep:
         self.config = IdempotencyConfig(
             event_key_jmespath=key, raise_on_no_idempotency_key=True, expires_after_seconds=expires_after_s
         )
-        persistence = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=client("dynamodb"))
+        persistence = DynamoDBPersistenceLayer(
+            table_name=table_name, boto3_client=dynamodb or client("dynamodb")
+        )
         self._run = idempotent_function(
             data_keyword_argument="message", persistence_store=persistence, config=self.config
         )(step)

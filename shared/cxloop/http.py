@@ -31,7 +31,9 @@ _STATUS: dict[type[CxloopError], int] = {
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 
 
-def error_response(status: int, code: str, message: str, details: list[FieldProblem] | None = None) -> Response:
+def error_response(
+    status: int, code: str, message: str, details: list[FieldProblem] | None = None
+) -> Response:
     body: dict[str, Any] = {"code": code, "message": message}
     if details:
         body["details"] = [{"field": d.field, "problem": d.problem} for d in details]

@@ -11,21 +11,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cxloop.domain.errors import Unavailable
 
-if TYPE_CHECKING:
-    from botocore.client import BaseClient
-
 _CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
 
 
 @cache
-def client(service: str) -> BaseClient:
+def client(service: str) -> Any:
     import boto3  # noqa: PLC0415 - imported on first use; the import is most of a cold start
 
     return boto3.session.Session().client(service, config=_CLIENT_CONFIG)  # type: ignore[call-overload]
@@ -56,4 +53,4 @@ def _decimal(value: object) -> object:
     raise TypeError(type(value).__name__)
 
 
-Factory = Callable[[str], "BaseClient"]
+Factory = Callable[[str], Any]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -14,9 +14,6 @@ from cxloop.domain.events import Interaction
 from cxloop.domain.metrics import Counters
 from cxloop.domain.models import Invitation, SurveyResponse, Ticket
 from cxloop.domain.scoring import Score
-
-if TYPE_CHECKING:
-    from botocore.client import BaseClient
 
 INTERACTION_RETENTION = timedelta(days=400)
 # Keep answered/expired invitations a while so the link shows a friendly page.
@@ -57,12 +54,12 @@ def conditional_write(operation: str, write: Callable[[], object]) -> bool:
 
 
 class _Table:
-    def __init__(self, table_name: str, dynamodb: BaseClient | None = None) -> None:
+    def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
         self.name = table_name
         self._client = dynamodb
 
     @property
-    def db(self) -> BaseClient:
+    def db(self) -> Any:
         return self._client or client("dynamodb")
 
     def put_new(self, key: str, item: dict[str, Any]) -> bool:
@@ -91,7 +88,7 @@ class _Table:
 
 
 class DynamoInteractionStore:
-    def __init__(self, table_name: str, dynamodb: BaseClient | None = None) -> None:
+    def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
         self.table = _Table(table_name, dynamodb)
 
     def add(self, interaction: Interaction) -> bool:
@@ -116,7 +113,7 @@ class DynamoInteractionStore:
 
 
 class DynamoInvitationStore:
-    def __init__(self, table_name: str, dynamodb: BaseClient | None = None) -> None:
+    def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
         self.table = _Table(table_name, dynamodb)
 
     def add(self, invitation: Invitation) -> None:
@@ -141,7 +138,7 @@ class DynamoInvitationStore:
 
 class DynamoResponseStore:
     def __init__(
-        self, responses_table: str, invitations_table: str | None = None, dynamodb: BaseClient | None = None
+        self, responses_table: str, invitations_table: str | None = None, dynamodb: Any | None = None
     ) -> None:
         self.table = _Table(responses_table, dynamodb)
         self.invitations_table = invitations_table
@@ -205,7 +202,7 @@ class DynamoResponseStore:
 class DynamoAggregateStore:
     """Counters per (scope, day), added exactly once per response in one transaction."""
 
-    def __init__(self, table_name: str, dynamodb: BaseClient | None = None) -> None:
+    def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
         self.table = _Table(table_name, dynamodb)
 
     def apply_once(self, response_id: str, scopes: list[str], day: date, counters: Counters) -> bool:
@@ -247,13 +244,17 @@ class DynamoAggregateStore:
             for page in pages:
                 for item in page["Items"]:
                     total = total + Counters(
-                        **{name: int(item[name]["N"]) for name in Counters.__dataclass_fields__ if name in item}
+                        **{
+                            name: int(item[name]["N"])
+                            for name in Counters.__dataclass_fields__
+                            if name in item
+                        }
                     )
         return total
 
 
 class DynamoTicketStore:
-    def __init__(self, table_name: str, dynamodb: BaseClient | None = None) -> None:
+    def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
         self.table = _Table(table_name, dynamodb)
 
     def add(self, ticket: Ticket) -> bool:
@@ -270,7 +271,7 @@ class DynamoTicketStore:
         item = self.table.get({"ticket_id": _s(ticket_id)})
         return Ticket.model_validate_json(item["doc"]["S"]) if item else None
 
-    def list(self, *, status: str | None, branch: str | None, limit: int) -> list[Ticket]:
+    def find(self, *, status: str | None, branch: str | None, limit: int) -> list[Ticket]:
         """Newest first. An index answers each filter; both filters use the branch index."""
         query: dict[str, Any] = {"TableName": self.table.name, "ScanIndexForward": False}
         if branch:

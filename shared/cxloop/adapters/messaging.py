@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import Any
 
 from cxloop.adapters.aws import client, to_json, translated
 from cxloop.domain.messages import EmailMessage
 from cxloop.domain.models import Alert
 
-if TYPE_CHECKING:
-    from botocore.client import BaseClient
-
 
 class SqsQueue:
     """A queue the next step consumes; the correlation id rides as a message attribute."""
 
-    def __init__(self, queue_url: str, sqs: BaseClient | None = None) -> None:
+    def __init__(self, queue_url: str, sqs: Any | None = None) -> None:
         self.queue_url = queue_url
         self._client = sqs
 
@@ -30,7 +27,7 @@ class SqsQueue:
 
 
 class SesEmailSender:
-    def __init__(self, sesv2: BaseClient | None = None) -> None:
+    def __init__(self, sesv2: Any | None = None) -> None:
         self._client = sesv2
 
     def send(self, *, sender: str, to: str, message: EmailMessage) -> str:
@@ -54,7 +51,7 @@ class SesEmailSender:
 class SnsSmsSender:
     """SMS through SNS; AWS End User Messaging arrives with the channels issue."""
 
-    def __init__(self, sns: BaseClient | None = None) -> None:
+    def __init__(self, sns: Any | None = None) -> None:
         self._client = sns
 
     def send(self, *, to: str, text: str) -> str:
@@ -72,7 +69,7 @@ class SnsSmsSender:
 class SnsAlertPublisher:
     """Alerts with attributes managers filter on (country, region, branch, severity, kind)."""
 
-    def __init__(self, topic_arn: str, sns: BaseClient | None = None) -> None:
+    def __init__(self, topic_arn: str, sns: Any | None = None) -> None:
         self.topic_arn = topic_arn
         self._client = sns
 

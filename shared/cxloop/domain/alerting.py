@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from cxloop.domain.models import Alert, Severity, Ticket
 
-_SEVERITY: dict[str, Severity] = {"urgent": "critical", "high": "critical", "medium": "warning", "low": "info"}
+_SEVERITY: dict[str, Severity] = {
+    "urgent": "critical",
+    "high": "critical",
+    "medium": "warning",
+    "low": "info",
+}
 
 
 def alert_for(ticket: Ticket) -> Alert:
@@ -12,13 +17,16 @@ def alert_for(ticket: Ticket) -> Alert:
     touchpoint = ticket.touchpoint
     score = ticket.score
     place = touchpoint.name or touchpoint.id
-    parts = [f"NPS {score.nps}" if score.nps is not None else None, f"CSAT {score.csat}" if score.csat else None]
+    parts = [
+        f"NPS {score.nps}" if score.nps is not None else None,
+        f"CSAT {score.csat}" if score.csat else None,
+    ]
     scores = ", ".join(p for p in parts if p) or "no score"
     message = (
         f"Ticket {ticket.ticket_id} ({ticket.priority}) opened for {place} [{ticket.branch}].\n"
         f"Scores: {scores}. Rule: {ticket.rule} ({ticket.reason}).\n"
         f"Owner: {ticket.owner}. Due: {ticket.due_at.isoformat()}.\n"
-        + (f"Customer asked for a call back.\n" if score.callback_requested else "")
+        + ("Customer asked for a call back.\n" if score.callback_requested else "")
     )
     return Alert(
         alert_id=f"{ticket.ticket_id}:detractor",

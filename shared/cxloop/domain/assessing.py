@@ -22,7 +22,11 @@ def scopes_of(response: SurveyResponse) -> list[str]:
     """Every level the response rolls up to, from the touchpoint to the whole company."""
     touchpoint = response.touchpoint
     scopes = ["all", f"touchpoint:{touchpoint.id}"]
-    for level, value in (("country", touchpoint.country), ("region", touchpoint.region), ("branch", touchpoint.branch)):
+    for level, value in (
+        ("country", touchpoint.country),
+        ("region", touchpoint.region),
+        ("branch", touchpoint.branch),
+    ):
         if value:
             scopes.append(f"{level}:{value}")
     return scopes

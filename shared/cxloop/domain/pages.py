@@ -64,7 +64,8 @@ button{background:#0b57d0;color:#fff;border:0;border-radius:6px;padding:.8rem 1.
 
 # Sent with every page: nothing but our own form and inline style may run or load.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    "default-src 'none'; style-src 'unsafe-inline'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 
 
@@ -82,7 +83,9 @@ def survey_page(
 ) -> str:
     copy = copy_for(language)
     wrong = {p.field.removeprefix("answers."): p.problem for p in problems or []}
-    questions = "".join(_question(q, language, copy, (answers or {}).get(q.id), wrong.get(q.id)) for q in survey.questions)
+    questions = "".join(
+        _question(q, language, copy, (answers or {}).get(q.id), wrong.get(q.id)) for q in survey.questions
+    )
     banner = f'<p class="error" role="alert">{escape(copy["errors"])}</p>' if wrong else ""
     body = (
         f"<h1>{escape(place)}</h1>{banner}"
@@ -95,7 +98,11 @@ def survey_page(
 def thanks_page(*, language: str, callback_requested: bool) -> str:
     copy = copy_for(language)
     extra = f"<p>{escape(copy['thanks_callback'])}</p>" if callback_requested else ""
-    return _document(language, copy["thanks_title"], f"<h1>{escape(copy['thanks_title'])}</h1><p>{escape(copy['thanks'])}</p>{extra}")
+    return _document(
+        language,
+        copy["thanks_title"],
+        f"<h1>{escape(copy['thanks_title'])}</h1><p>{escape(copy['thanks'])}</p>{extra}",
+    )
 
 
 def dead_end_page(state: str, *, language: str) -> str:
@@ -115,7 +122,9 @@ def _document(language: str, title: str, body: str) -> str:
     )
 
 
-def _question(question: Question, language: str, copy: dict[str, str], value: object, problem: str | None) -> str:
+def _question(
+    question: Question, language: str, copy: dict[str, str], value: object, problem: str | None
+) -> str:
     label = escape(question.text(question.label, language))
     optional = "" if question.required else f' <span class="ends">{escape(copy["optional"])}</span>'
     error = f'<p class="error" id="{question.id}-error">{escape(problem)}</p>' if problem else ""
@@ -124,18 +133,26 @@ def _question(question: Question, language: str, copy: dict[str, str], value: ob
         text = escape(value) if isinstance(value, str) else ""
         return (
             f'<fieldset><legend><label for="{question.id}">{label}</label>{optional}</legend>{error}'
-            f'<textarea id="{question.id}" name="{question.id}" maxlength="2000"{described}>{text}</textarea></fieldset>'
+            f'<textarea id="{question.id}" name="{question.id}" maxlength="2000"{described}>{text}</textarea>'
+            "</fieldset>"
         )
     if question.kind == "boolean":
         options = ((copy["yes"], "yes", value is True), (copy["no"], "no", value is False))
         radios = "".join(_radio(question.id, v, text, checked) for text, v, checked in options)
-        return f'<fieldset{described}><legend>{label}{optional}</legend>{error}<div class="scale">{radios}</div></fieldset>'
-    radios = "".join(_radio(question.id, str(n), str(n), value == n) for n in range(question.min, question.max + 1))
+        return _choice_fieldset(described, label + optional, error, radios, "")
+    radios = "".join(
+        _radio(question.id, str(n), str(n), value == n) for n in range(question.min, question.max + 1)
+    )
     ends = (
         f'<div class="ends"><span>{escape(question.text(question.low_label, language))}</span>'
         f"<span>{escape(question.text(question.high_label, language))}</span></div>"
     )
-    return f'<fieldset{described}><legend>{label}{optional}</legend>{error}<div class="scale">{radios}</div>{ends}</fieldset>'
+    return _choice_fieldset(described, label + optional, error, radios, ends)
+
+
+def _choice_fieldset(described: str, legend: str, error: str, radios: str, ends: str) -> str:
+    choices = f'<div class="scale">{radios}</div>'
+    return f"<fieldset{described}><legend>{legend}</legend>{error}{choices}{ends}</fieldset>"
 
 
 def _radio(name: str, value: str, text: str, checked: bool) -> str:

@@ -27,12 +27,19 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
 DEFAULT_RULES: tuple[dict[str, Any], ...] = (
     {
         "name": "angry_detractor",
-        "when": {"any": [{"field": "nps", "op": "<=", "value": 3}, {"field": "csat", "op": "==", "value": 1}]},
+        "when": {
+            "any": [{"field": "nps", "op": "<=", "value": 3}, {"field": "csat", "op": "==", "value": 1}]
+        },
         "priority": "high",
     },
     {
         "name": "detractor_wants_call",
-        "when": {"all": [{"field": "nps", "op": "<=", "value": 6}, {"field": "callback", "op": "==", "value": True}]},
+        "when": {
+            "all": [
+                {"field": "nps", "op": "<=", "value": 6},
+                {"field": "callback", "op": "==", "value": True},
+            ]
+        },
         "priority": "high",
     },
     {"name": "detractor", "when": {"field": "nps", "op": "<=", "value": 6}, "priority": "medium"},
@@ -43,7 +50,9 @@ DEFAULT_RULES: tuple[dict[str, Any], ...] = (
 DUE_HOURS: dict[Priority, int] = {"urgent": 4, "high": 24, "medium": 48, "low": 72}
 
 
-def route(response: SurveyResponse, rules: tuple[Mapping[str, Any], ...] = DEFAULT_RULES) -> RoutingDecision | None:
+def route(
+    response: SurveyResponse, rules: tuple[Mapping[str, Any], ...] = DEFAULT_RULES
+) -> RoutingDecision | None:
     """The first rule that matches decides; None means no ticket."""
     for rule in rules:
         if matches(rule["when"], response.answers):
@@ -74,8 +83,12 @@ def explain(condition: Mapping[str, Any], answers: Mapping[str, object]) -> str:
     """The leaves that held, in words, so the ticket says why it exists."""
     for combinator, joiner in (("all", " and "), ("any", " or ")):
         if combinator in condition:
-            return joiner.join(explain(part, answers) for part in condition[combinator] if matches(part, answers))
-    return f"{condition['field']}={answers.get(condition['field'])!r} {condition['op']} {condition['value']!r}"
+            return joiner.join(
+                explain(part, answers) for part in condition[combinator] if matches(part, answers)
+            )
+    return (
+        f"{condition['field']}={answers.get(condition['field'])!r} {condition['op']} {condition['value']!r}"
+    )
 
 
 def owner_for(response: SurveyResponse) -> str:

@@ -30,7 +30,9 @@ def verify(
         raise Unauthorized("X-Cx-Timestamp must be Unix seconds")
     if abs(now - int(timestamp)) > TOLERANCE_S:
         raise Unauthorized("stale or future timestamp")
-    offered = [part.strip()[len(SCHEME) :] for part in signature.split(",") if part.strip().startswith(SCHEME)]
+    offered = [
+        part.strip()[len(SCHEME) :] for part in signature.split(",") if part.strip().startswith(SCHEME)
+    ]
     expected = [_digest(secret, timestamp, body) for secret in secrets if secret]
     # Compare every pair in constant time; no early exit reveals which part matched.
     matched = False

@@ -1,0 +1,65 @@
+# cxloop: every target installs what it needs first (a .venv at the repo root and
+# the pinned CDK CLI in node_modules), so a fresh clone needs only Python 3.11+ and Node.js.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+CDK := JSII_SILENCE_WARNING_DEPRECATED_NODE=1 CDK_DISABLE_VERSION_CHECK=1 node_modules/.bin/cdk
+CDK_CONTEXT ?=
+PYTEST_WORKERS ?= 2
+
+.PHONY: install demo serve test lint unit integration infra e2e bench synth deploy clean
+
+install: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): pyproject.toml
+	@echo "==> creating $(VENV) and installing cxloop with its dev tools"
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	@echo "==> installing the pinned AWS CDK CLI (node_modules)"
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+demo: install  ## run the whole loop locally with a simulated insurer
+	$(BIN)/cxloop demo
+
+serve: install  ## run the local runtime on http://127.0.0.1:8000
+	$(BIN)/cxloop serve
+
+test: install lint  ## everything CI runs
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+
+lint: $(PY_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy shared functions infra
+
+unit: $(PY_STAMP)
+	$(BIN)/python -m pytest tests/unit
+
+integration: $(PY_STAMP)
+	$(BIN)/python -m pytest tests/integration
+
+infra: install
+	$(BIN)/python -m pytest tests/infra
+
+e2e: $(PY_STAMP)
+	$(BIN)/python -m pytest tests/e2e
+
+bench: install  ## cold-start ratios and answer-to-alert latency
+	$(BIN)/python tests/benchmarks/cold_start.py
+	$(BIN)/python tests/benchmarks/answer_to_alert.py
+
+synth: install
+	$(CDK) synth $(CDK_CONTEXT)
+
+deploy: install
+	$(CDK) deploy $(CDK_CONTEXT)
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache .cxloop
