@@ -204,5 +204,11 @@ PIPELINE = Pipeline(
             ),
             tables={"tickets": "read"},
         ),
+        Function(
+            "api_docs",
+            "Serve the OpenAPI document of the public API.",
+            triggers=(Route("GET", "/v1/openapi.json"),),
+            memory_mb=128,
+        ),
     ),
 )

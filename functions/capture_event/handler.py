@@ -34,7 +34,7 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
     app = make_resolver()
 
     @app.post("/v1/events")
-    def post_event() -> Response:
+    def post_event() -> Response[dict[str, Any]]:
         event = app.current_event
         headers = dict(event.headers or {})
         correlation_id = correlation_id_from(headers)

@@ -40,7 +40,7 @@ class Deps:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
-def html(status: int, body: str) -> Response:
+def html(status: int, body: str) -> Response[str]:
     return Response(status, "text/html; charset=utf-8", body, headers=_PAGE_HEADERS)
 
 
@@ -53,7 +53,7 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
     app = make_resolver()
 
     @app.get("/s/<token>")
-    def show(token: str) -> Response:
+    def show(token: str) -> Response[str]:
         link = look_up(token, now=deps.clock(), invitations=deps.invitations)
         if link.state != "open" or link.invitation is None:
             return html(_STATUS_OF_STATE[link.state], pages.dead_end_page(link.state, language=link.language))
@@ -62,7 +62,7 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
         return html(200, page)
 
     @app.post("/s/<token>")
-    def submit(token: str) -> Response:
+    def submit(token: str) -> Response[Any]:
         wants_json = "json" in (header(app.current_event.headers, "Content-Type") or "")
         raw = submitted_answers(app.current_event.body or "", wants_json=wants_json)
         try:

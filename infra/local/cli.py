@@ -9,7 +9,6 @@ cxloop demo [--events 200]   start the runtime, play an insurer's day, print the
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import signal
 import sys
@@ -41,6 +40,11 @@ def serve(args: argparse.Namespace) -> int:
             log_level=args.log_level,
         )
     )
+    # Ctrl-C and SIGTERM only ask to stop; the main thread then shuts down in order,
+    # whenever the signal lands (even during start-up).
+    stopped = threading.Event()
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, lambda *_: stopped.set())
     base_url = runtime.start()
     print(f"cxloop local runtime ready at {base_url}", flush=True)
     print(f"  webhook:  POST {base_url}/v1/events  (CXLOOP_WEBHOOK_SECRET={webhook_secret()})")
@@ -50,10 +54,7 @@ def serve(args: argparse.Namespace) -> int:
     )
     print(f"  logs:     {args.log_file or 'standard output'}")
     print("Press Ctrl-C to stop.", flush=True)
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    with contextlib.suppress(KeyboardInterrupt):
-        stopped.wait()
+    stopped.wait()
     print("stopping...", flush=True)
     runtime.stop()
     print("stopped.", flush=True)
@@ -76,6 +77,13 @@ def send_event(args: argparse.Namespace) -> int:
     status, answer = post_event(args.url, Path(args.file).read_bytes(), webhook_secret())
     print(status, answer)
     return 0 if status < 300 else 1
+
+
+def openapi(args: argparse.Namespace) -> int:
+    from infra.openapi import write_document  # noqa: PLC0415
+
+    print(f"wrote {write_document()}")
+    return 0
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -108,6 +116,11 @@ def parser() -> argparse.ArgumentParser:
     send.add_argument("file")
     send.add_argument("--url", default=f"http://{defaults.DEFAULT_HOST}:{defaults.DEFAULT_PORT}")
     send.set_defaults(func=send_event)
+
+    docs = commands.add_parser(
+        "openapi", help="regenerate functions/api_docs/openapi.json from the resolvers"
+    )
+    docs.set_defaults(func=openapi)
 
     play = commands.add_parser("demo", help="run the loop end to end with a simulated insurer")
     play.add_argument("--events", type=int, default=200)

@@ -7,7 +7,7 @@ webhook secret lives in Secrets Manager and staff tokens come from Cognito.
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
 WEBHOOK_SECRET = "cxloop-local-webhook-secret"  # noqa: S105 - public development default
-STAFF_TOKEN_SECRET = "cxloop-local-staff-token-secret"  # noqa: S105 - public development default
+STAFF_TOKEN_SECRET = "cxloop-local-staff-token-secret-for-development-only"  # noqa: S105 - public development default
 SENDER_ADDRESS = "surveys@cxloop.local"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000

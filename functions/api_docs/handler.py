@@ -1,0 +1,31 @@
+"""api_docs: GET /v1/openapi.json, the OpenAPI document of the public API.
+
+The document is generated from the real resolvers (`cxloop openapi`) and ships
+beside this handler, so serving it costs no imports beyond the standard library.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+DOCUMENT = Path(__file__).resolve().parent / "openapi.json"
+
+
+@cache
+def _body() -> str:
+    return DOCUMENT.read_text(encoding="utf-8")
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return {
+        "statusCode": 200,
+        "headers": {"Content-Type": "application/json", "Cache-Control": "max-age=300"},
+        "body": _body(),
+    }
+
+
+def document() -> dict[str, Any]:
+    return dict(json.loads(_body()))

@@ -1,0 +1,160 @@
+"""Build the OpenAPI document of the public API from the real resolvers.
+
+Each API function's resolver describes its own routes; this merges them, adds
+what the resolvers cannot see (the signed webhook body, the staff bearer scheme,
+the contract's error body) and writes functions/api_docs/openapi.json, which the
+api_docs function serves. A test keeps the committed file equal to a fresh build.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+from typing import Any
+
+from cxloop.domain.events import InteractionEvent
+from infra.pipeline import PIPELINE
+
+DOCUMENT_PATH = Path(__file__).resolve().parent.parent / "functions" / "api_docs" / "openapi.json"
+TITLE = "cxloop API"
+VERSION = "1.0.0"
+_REF = "#/components/schemas/{model}"
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "examples": ["validation_error"]},
+                "message": {"type": "string"},
+                "details": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"field": {"type": "string"}, "problem": {"type": "string"}},
+                    },
+                },
+            },
+        }
+    },
+}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def route_documents() -> list[dict[str, Any]]:
+    """One OpenAPI document per API function, from its resolver with no live ports."""
+    documents = []
+    for function in PIPELINE.functions:
+        if not function.routes or function.name == "api_docs":
+            continue
+        module = importlib.import_module(function.handler_module)
+        deps = module.Deps(**dict.fromkeys(module.Deps.__dataclass_fields__))
+        schema = module.create_app(deps).get_openapi_schema(title=TITLE, version=VERSION)
+        documents.append(json.loads(schema.model_dump_json(by_alias=True, exclude_none=True)))
+    return documents
+
+
+def build_document() -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    schemas: dict[str, Any] = {"Error": ERROR_SCHEMA}
+    for document in route_documents():
+        for path, operations in document.get("paths", {}).items():
+            paths.setdefault(path, {}).update(operations)
+        schemas.update(document.get("components", {}).get("schemas", {}))
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    event_schema = InteractionEvent.model_json_schema(ref_template=_REF)
+    schemas.update(event_schema.pop("$defs", {}))
+    schemas["InteractionEvent"] = event_schema
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            _describe(path, method, operation)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": TITLE,
+            "version": VERSION,
+            "description": "Close-the-loop customer experience: ERP webhook, survey links, staff API.",
+        },
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": dict(sorted(schemas.items())),
+            "securitySchemes": {"staffBearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
+    }
+
+
+def _describe(path: str, method: str, operation: dict[str, Any]) -> None:
+    """Replace the resolver's generic 422 with what cxloop really answers."""
+    responses = operation.setdefault("responses", {})
+    responses.pop("422", None)
+    responses["400"] = _error("Invalid input; details name each field")
+    route = next(
+        r for f in PIPELINE.functions for r in f.routes if r.path == path and r.method.lower() == method
+    )
+    if route.auth == "staff":
+        operation["security"] = [{"staffBearer": []}]
+        responses["401"] = _error("Missing or invalid bearer token")
+    if path == "/v1/events":
+        _describe_webhook(operation)
+    if path.startswith("/s/"):
+        _describe_survey_link(method, operation)
+
+
+def _describe_webhook(operation: dict[str, Any]) -> None:
+    operation["summary"] = "Report a key customer moment (signed ERP webhook)"
+    operation["parameters"] = [
+        {"name": "X-Cx-Timestamp", "in": "header", "required": True, "schema": {"type": "string"}},
+        {
+            "name": "X-Cx-Signature",
+            "in": "header",
+            "required": True,
+            "description": 'v1=hex(HMAC-SHA256(secret, "{timestamp}.{raw body}")); several comma-separated allowed',
+            "schema": {"type": "string"},
+        },
+    ]
+    operation["requestBody"] = {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/InteractionEvent"}}},
+    }
+    accepted = {
+        "type": "object",
+        "properties": {"interaction_id": {"type": "string"}, "status": {"const": "accepted"}},
+    }
+    ok = {"content": {"application/json": {"schema": accepted}}}
+    operation["responses"].pop("200", None)
+    operation["responses"]["202"] = {"description": "New event accepted", **ok}
+    operation["responses"]["200"] = {"description": "Repeat of an event already accepted", **ok}
+    operation["responses"]["401"] = _error("Missing, wrong or stale signature")
+    operation["responses"]["413"] = _error("Body over 256 KB")
+
+
+def _describe_survey_link(method: str, operation: dict[str, Any]) -> None:
+    html = {"content": {"text/html": {"schema": {"type": "string"}}}}
+    responses = operation["responses"]
+    responses.pop("200", None)
+    if method == "get":
+        operation["summary"] = "Render the survey (never changes state)"
+        responses["200"] = {"description": "The survey page", **html}
+    else:
+        operation["summary"] = "Record the answers once (form fields or JSON {answers})"
+        responses["200"] = {"description": "Thank-you page (form post)", **html}
+        responses["201"] = {"description": "Recorded (JSON post)"}
+        responses["409"] = {"description": "Already answered: nothing recorded"}
+    responses["404"] = {"description": "Unknown link (friendly page)", **html}
+    responses["410"] = {"description": "Expired link (friendly page)", **html}
+
+
+def write_document(path: Path = DOCUMENT_PATH) -> Path:
+    path.write_text(json.dumps(build_document(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,105 @@
+"""The local runtime as users run it: `cxloop serve` in a subprocess, spoken to over HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from infra.local.auth import mint_token
+from infra.local.defaults import STAFF_TOKEN_SECRET, WEBHOOK_SECRET
+from infra.local.erp import signed_headers
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Served:
+    process: subprocess.Popen[str]
+    base_url: str
+    log_file: Path
+
+    def stop(self) -> tuple[int, str]:
+        self.process.send_signal(signal.SIGINT)
+        out, _ = self.process.communicate(timeout=20)
+        return self.process.returncode, out
+
+
+def start_runtime(tmp: Path) -> Served:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_", "QUEUE_", "TOPIC_"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.local.cli", "serve", "--port", "0", "--log-file", str(tmp / "fn.log")],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    if "ready at" not in first:
+        process.kill()
+        raise RuntimeError(f"cxloop serve did not start: {first}{process.stdout.read()}")
+    return Served(process, first.rsplit(" ", 1)[-1].strip(), tmp / "fn.log")
+
+
+@pytest.fixture(scope="session")
+def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    served = start_runtime(tmp_path_factory.mktemp("runtime"))
+    yield served
+    served.stop()
+
+
+class Client:
+    """An ERP, a customer's phone and a staff member's browser, all over real HTTP."""
+
+    def __init__(self, base_url: str, log_file: Path) -> None:
+        self.base_url = base_url
+        self.log_file = log_file
+        self.http = requests.Session()
+        self.staff_token = mint_token(STAFF_TOKEN_SECRET, role="executive", user="e2e-exec")
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}{path}"
+
+    def post_event(self, body: bytes, headers: dict[str, str] | None = None) -> requests.Response:
+        sent = headers if headers is not None else signed_headers(body, WEBHOOK_SECRET)
+        return self.http.post(self.url("/v1/events"), data=body, headers=sent, timeout=10)
+
+    def outbox(self) -> list[dict[str, Any]]:
+        return list(self.http.get(self.url("/_local/outbox"), timeout=10).json())
+
+    def alerts(self) -> list[dict[str, Any]]:
+        return list(self.http.get(self.url("/_local/alerts"), timeout=10).json())
+
+    def staff_get(self, path: str, token: str | None = None) -> requests.Response:
+        headers = {"Authorization": f"Bearer {token or self.staff_token}"}
+        return self.http.get(self.url(path), headers=headers, timeout=10)
+
+    def message_to(self, recipient: str, timeout_s: float = 10) -> dict[str, Any]:
+        return wait_for(lambda: next((m for m in self.outbox() if m["to"] == recipient), None), timeout_s)
+
+
+def wait_for(probe: Callable[[], Any], timeout_s: float = 10, interval_s: float = 0.05) -> Any:
+    """Poll until `probe` answers something truthy; fail the test on timeout."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = probe()
+        if found:
+            return found
+        time.sleep(interval_s)
+    pytest.fail(f"nothing arrived within {timeout_s} s")
+
+
+@pytest.fixture
+def client(runtime: Served) -> Client:
+    return Client(runtime.base_url, runtime.log_file)
