@@ -119,7 +119,9 @@ def _describe_webhook(operation: dict[str, Any]) -> None:
             "name": "X-Cx-Signature",
             "in": "header",
             "required": True,
-            "description": 'v1=hex(HMAC-SHA256(secret, "{timestamp}.{raw body}")); several comma-separated allowed',
+            "description": (
+                'v1=hex(HMAC-SHA256(secret, "{timestamp}.{raw body}")); several comma-separated allowed'
+            ),
             "schema": {"type": "string"},
         },
     ]

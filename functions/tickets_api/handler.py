@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
 from cxloop.adapters.dynamo import DynamoTicketStore
 from cxloop.config import settings
 from cxloop.domain.errors import NotFound, Unauthorized
