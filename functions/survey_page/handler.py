@@ -16,8 +16,8 @@ from cxloop.adapters.dynamo import DynamoInvitationStore, DynamoResponseStore
 from cxloop.adapters.messaging import SqsQueue
 from cxloop.config import settings
 from cxloop.domain import pages
-from cxloop.domain.answering import Link, look_up, record_answers, survey_for
-from cxloop.domain.errors import FieldProblem, InvalidInput
+from cxloop.domain.answering import Link, Recorded, look_up, record_answers, survey_for
+from cxloop.domain.errors import CxloopError, FieldProblem, InvalidInput, Unavailable
 from cxloop.domain.ports import InvitationStore, MessageQueue, ResponseStore
 from cxloop.http import error_response, header, make_resolver
 from cxloop.observability import MetricUnit, logger, metrics, tracer
@@ -57,10 +57,9 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
     def show(token: str) -> Response[str]:
         link = look_up(token, now=deps.clock(), invitations=deps.invitations)
         if link.state != "open" or link.invitation is None:
-            return html(_STATUS_OF_STATE[link.state], pages.dead_end_page(link.state, language=link.language))
+            return dead_end(link.state, link.language)
         logger.set_correlation_id(link.invitation.correlation_id)
-        page = pages.survey_page(survey_for(link.invitation), language=link.language, place=place_of(link))
-        return html(200, page)
+        return html(200, form_page(link))
 
     @app.post("/s/<token>")
     def submit(token: str) -> Response[Any]:
@@ -75,38 +74,66 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
                 responses=deps.responses,
                 scoring=deps.scoring,
             )
-        except InvalidInput as problem:
+        except (InvalidInput, Unavailable) as problem:
             if wants_json:
                 raise
-            link = look_up(token, now=deps.clock(), invitations=deps.invitations)
-            assert link.invitation is not None, "answers are validated only for an open link"
-            page = pages.survey_page(
-                survey_for(link.invitation),
-                language=link.language,
-                place=place_of(link),
-                answers=raw,
-                problems=problem.details,
-            )
-            return html(400, page)
-        if recorded.response is None:
-            state = recorded.link.state
-            if wants_json:
-                code = {"answered": "already_answered", "expired": "expired", "unknown": "not_found"}[state]
-                return error_response(_STATUS_OF_STATE[state], code, f"this survey link is {state}")
-            return html(_STATUS_OF_STATE[state], pages.dead_end_page(state, language=recorded.link.language))
-        logger.set_correlation_id(recorded.response.correlation_id)
-        logger.info("answers recorded", extra={"response_id": recorded.response.response_id})
-        metrics.add_metric(name="AnswersRecorded", unit=MetricUnit.Count, value=1)
-        if wants_json:
-            return Response(
-                201,
-                content_types.APPLICATION_JSON,
-                {"response_id": recorded.response.response_id, "status": "recorded"},
-            )
-        callback = recorded.response.answers.get("callback") is True
-        return html(200, pages.thanks_page(language=recorded.link.language, callback_requested=callback))
+            return form_problem(deps, token, raw, problem)
+        return answered(recorded, wants_json=wants_json)
 
     return app
+
+
+def dead_end(state: str, language: str) -> Response[str]:
+    return html(_STATUS_OF_STATE[state], pages.dead_end_page(state, language=language))
+
+
+def form_page(link: Link, raw: dict[str, object] | None = None, problem: InvalidInput | None = None) -> str:
+    assert link.invitation is not None, "only an open link shows the form"
+    return pages.survey_page(
+        survey_for(link.invitation),
+        language=link.language,
+        place=place_of(link),
+        answers=raw,
+        problems=problem.details if problem else None,
+    )
+
+
+def form_problem(deps: Deps, token: str, raw: dict[str, object], problem: CxloopError) -> Response[str]:
+    """A form post that failed: show the form again with the problem, or ask to retry.
+
+    On Unavailable the answers may already be stored; the customer's resubmission
+    then finds them and re-queues them for scoring, so nothing is lost.
+    """
+    if isinstance(problem, Unavailable):
+        return html(503, pages.dead_end_page("unavailable", language=_language_of(deps, token)))
+    assert isinstance(problem, InvalidInput)
+    link = look_up(token, now=deps.clock(), invitations=deps.invitations)
+    return html(400, form_page(link, raw, problem))
+
+
+def _language_of(deps: Deps, token: str) -> str:
+    try:
+        return look_up(token, now=deps.clock(), invitations=deps.invitations).language
+    except Unavailable:
+        return "es"
+
+
+def answered(recorded: Recorded, *, wants_json: bool) -> Response[Any]:
+    state = recorded.link.state
+    if recorded.response is None:
+        if not wants_json:
+            return dead_end(state, recorded.link.language)
+        code = {"answered": "already_answered", "expired": "expired", "unknown": "not_found"}[state]
+        return error_response(_STATUS_OF_STATE[state], code, f"this survey link is {state}")
+    response = recorded.response
+    logger.set_correlation_id(response.correlation_id)
+    logger.info("answers recorded", extra={"response_id": response.response_id})
+    metrics.add_metric(name="AnswersRecorded", unit=MetricUnit.Count, value=1)
+    if wants_json:
+        body = {"response_id": response.response_id, "status": "recorded"}
+        return Response(201, content_types.APPLICATION_JSON, body)
+    callback = response.answers.get("callback") is True
+    return html(200, pages.thanks_page(language=recorded.link.language, callback_requested=callback))
 
 
 def submitted_answers(body: str, *, wants_json: bool) -> dict[str, object]:

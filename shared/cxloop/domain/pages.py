@@ -24,6 +24,8 @@ _COPY = {
         "expired": "Este enlace de encuesta ya no está disponible. Gracias por su interés.",
         "unknown_title": "Encuesta no encontrada",
         "unknown": "No encontramos esta encuesta. Revise que el enlace esté completo.",
+        "unavailable_title": "Intente de nuevo",
+        "unavailable": "No pudimos completar el envío. Vuelva a enviar sus respuestas en un momento.",
         "errors": "Revise las respuestas marcadas.",
         "yes": "Sí",
         "no": "No",
@@ -41,6 +43,8 @@ _COPY = {
         "expired": "This survey link is no longer available. Thank you for your interest.",
         "unknown_title": "Survey not found",
         "unknown": "We could not find this survey. Please check that the link is complete.",
+        "unavailable_title": "Please try again",
+        "unavailable": "We could not finish saving your answers. Please send them again in a moment.",
         "errors": "Please check the highlighted answers.",
         "yes": "Yes",
         "no": "No",
@@ -106,7 +110,7 @@ def thanks_page(*, language: str, callback_requested: bool) -> str:
 
 
 def dead_end_page(state: str, *, language: str) -> str:
-    """Friendly page for an answered, expired or unknown link: never a stack trace."""
+    """Friendly page for an answered, expired, unknown or briefly unavailable link: never a stack trace."""
     copy = copy_for(language)
     title = copy[f"{state}_title"]
     return _document(language, title, f"<h1>{escape(title)}</h1><p>{escape(copy[state])}</p>")
