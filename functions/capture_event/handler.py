@@ -20,7 +20,7 @@ from cxloop.domain.errors import FieldProblem, PayloadTooLarge
 from cxloop.domain.events import MAX_BODY_BYTES
 from cxloop.domain.ports import InteractionStore, MessageQueue
 from cxloop.http import correlation_id_from, header, make_resolver
-from cxloop.observability import MetricUnit, logger, metrics, tracer
+from cxloop.observability import MetricUnit, logger, metrics, set_correlation_id, tracer
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
         event = app.current_event
         headers = dict(event.headers or {})
         correlation_id = correlation_id_from(headers)
-        logger.set_correlation_id(correlation_id)
+        set_correlation_id(correlation_id)
         accepted = accept_event(
             SignedRequest(
                 body=raw_body(event.raw_event),
@@ -52,7 +52,7 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
             interactions=deps.interactions,
             dispatch=deps.dispatch,
         )
-        logger.set_correlation_id(accepted.correlation_id)
+        set_correlation_id(accepted.correlation_id)
         logger.info(
             "event accepted", extra={"interaction_id": accepted.interaction_id, "new": accepted.is_new}
         )

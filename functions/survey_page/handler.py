@@ -20,7 +20,7 @@ from cxloop.domain.answering import Link, Recorded, look_up, record_answers, sur
 from cxloop.domain.errors import CxloopError, FieldProblem, InvalidInput, Unavailable
 from cxloop.domain.ports import InvitationStore, MessageQueue, ResponseStore
 from cxloop.http import error_response, header, make_resolver
-from cxloop.observability import MetricUnit, logger, metrics, tracer
+from cxloop.observability import MetricUnit, logger, metrics, set_correlation_id, tracer
 
 MAX_FORM_BYTES = 64 * 1024
 _STATUS_OF_STATE = {"open": 200, "answered": 409, "expired": 410, "unknown": 404}
@@ -58,7 +58,7 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
         link = look_up(token, now=deps.clock(), invitations=deps.invitations)
         if link.state != "open" or link.invitation is None:
             return dead_end(link.state, link.language)
-        logger.set_correlation_id(link.invitation.correlation_id)
+        set_correlation_id(link.invitation.correlation_id)
         return html(200, form_page(link))
 
     @app.post("/s/<token>")
@@ -126,7 +126,7 @@ def answered(recorded: Recorded, *, wants_json: bool) -> Response[Any]:
         code = {"answered": "already_answered", "expired": "expired", "unknown": "not_found"}[state]
         return error_response(_STATUS_OF_STATE[state], code, f"this survey link is {state}")
     response = recorded.response
-    logger.set_correlation_id(response.correlation_id)
+    set_correlation_id(response.correlation_id)
     logger.info("answers recorded", extra={"response_id": response.response_id})
     metrics.add_metric(name="AnswersRecorded", unit=MetricUnit.Count, value=1)
     if wants_json:

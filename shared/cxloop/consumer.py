@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cxloop.adapters.aws import client
-from cxloop.observability import logger
+from cxloop.observability import set_correlation_id
 
 RecordHandler = Callable[[dict[str, Any]], object]
 
@@ -27,7 +27,7 @@ def consume(event: dict[str, Any], context: LambdaContext, handle: RecordHandler
     """Run `handle` on each message body; failed records are reported, not the batch."""
 
     def record_handler(record: SQSRecord) -> object:
-        logger.set_correlation_id(correlation_id_of(record))
+        set_correlation_id(correlation_id_of(record))
         return handle(json.loads(record.body))
 
     processor = BatchProcessor(event_type=EventType.SQS)

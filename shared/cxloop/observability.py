@@ -28,4 +28,16 @@ logger = Logger(service=SERVICE, logger_handler=_log_handler())
 tracer = Tracer(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
-__all__ = ["MetricUnit", "logger", "metrics", "tracer"]
+
+def set_correlation_id(correlation_id: str | None) -> None:
+    """Tag this thread's log lines with the customer's correlation id.
+
+    Thread-safe keys, because the local runtime runs many invocations at once in
+    one process (Lambda runs one per instance, where this costs nothing extra).
+    """
+    logger.thread_safe_remove_keys(["correlation_id"])
+    if correlation_id:
+        logger.thread_safe_append_keys(correlation_id=correlation_id)
+
+
+__all__ = ["MetricUnit", "logger", "metrics", "set_correlation_id", "tracer"]
