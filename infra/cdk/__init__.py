@@ -1,0 +1,1 @@
+"""The CDK app: one stack composing one construct per concern, built from infra.pipeline."""

@@ -1,0 +1,1 @@
+"""One construct per concern: storage, messaging, functions, api, monitoring."""

@@ -1,0 +1,39 @@
+"""DynamoDB tables from the pipeline description: on demand, PITR, encrypted, TTL, GSIs."""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from constructs import Construct
+
+from infra.pipeline import PIPELINE, Table
+
+
+class Storage(Construct):
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self.tables = {spec.name: self._table(spec) for spec in PIPELINE.tables}
+
+    def _table(self, spec: Table) -> dynamodb.Table:
+        string = dynamodb.AttributeType.STRING
+        table = dynamodb.Table(
+            self,
+            spec.name.title(),
+            partition_key=dynamodb.Attribute(name=spec.partition_key, type=string),
+            sort_key=dynamodb.Attribute(name=spec.sort_key, type=string) if spec.sort_key else None,
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            time_to_live_attribute=spec.ttl_attribute,
+            # Customer data outlives a stack: deleting the stack must not delete it.
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        for index, partition, sort in spec.indexes:
+            table.add_global_secondary_index(
+                index_name=index,
+                partition_key=dynamodb.Attribute(name=partition, type=string),
+                sort_key=dynamodb.Attribute(name=sort, type=string),
+            )
+        return table
