@@ -9,7 +9,7 @@ CDK := JSII_SILENCE_WARNING_DEPRECATED_NODE=1 CDK_DISABLE_VERSION_CHECK=1 node_m
 CDK_CONTEXT ?=
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo serve test lint unit integration infra e2e bench synth deploy clean
+.PHONY: install demo serve test lint unit integration infra e2e bench synth bootstrap deploy clean
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
@@ -57,6 +57,9 @@ bench: install  ## cold-start ratios and answer-to-alert latency
 
 synth: install
 	$(CDK) synth $(CDK_CONTEXT)
+
+bootstrap: install  ## once per account and region
+	$(CDK) bootstrap $(CDK_CONTEXT)
 
 deploy: install
 	$(CDK) deploy $(CDK_CONTEXT)
