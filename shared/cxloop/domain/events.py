@@ -93,6 +93,14 @@ class InteractionEvent(BaseModel):
         default_factory=dict, max_length=50
     )
 
+    @field_validator("occurred_at", mode="before")
+    @classmethod
+    def _iso_text_only(cls, value: object) -> object:
+        # pydantic would read a number as Unix seconds; the contract says ISO 8601 text.
+        if not isinstance(value, str):
+            raise ValueError("must be an ISO 8601 date-time string with an offset, e.g. 2026-11-20T10:15:00Z")
+        return value
+
 
 # Interaction ids are derived from the business key, so a replayed event maps to
 # the same id without a lookup table, and the id reveals nothing of the key.
