@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import selectors
 import signal
 import subprocess
 import sys
@@ -30,7 +31,8 @@ class Served:
 
     def stop(self) -> tuple[int, str]:
         self.process.send_signal(signal.SIGINT)
-        out, _ = self.process.communicate(timeout=20)
+        # Generous: a loaded CI machine can be slow, and a clean stop is what we check.
+        out, _ = self.process.communicate(timeout=60)
         return self.process.returncode, out
 
 
@@ -45,11 +47,21 @@ def start_runtime(tmp: Path) -> Served:
         text=True,
     )
     assert process.stdout is not None
-    first = process.stdout.readline()
+    first = first_line(process, timeout_s=120)
     if "ready at" not in first:
         process.kill()
         raise RuntimeError(f"cxloop serve did not start: {first}{process.stdout.read()}")
     return Served(process, first.rsplit(" ", 1)[-1].strip(), tmp / "fn.log")
+
+
+def first_line(process: subprocess.Popen[str], timeout_s: float) -> str:
+    """The first line the process prints, or "" if it prints none in time."""
+    assert process.stdout is not None
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        if not selector.select(timeout=timeout_s):
+            return ""
+    return process.stdout.readline()
 
 
 @pytest.fixture(scope="session")
