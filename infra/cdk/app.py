@@ -1,5 +1,8 @@
-"""`cdk synth` entry point: `python -m infra.cdk.app` (cdk.json). cdk-nag's AwsSolutions
-pack runs in every synth and fails it on anything not acknowledged with a reason."""
+"""`cdk synth` entry point: `python -m infra.cdk.app` (see cdk.json).
+
+cdk-nag's AwsSolutions pack is registered on the app as a CDK validation plugin, so it runs
+in every synth (CLI or tests) and fails it on any finding not acknowledged with a reason.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +12,18 @@ from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 
 from infra.cdk.stack import CxloopStack
+from infra.pipeline import PIPELINE, Pipeline
+
+STACK_NAME = "Cxloop"
 
 
-def build_app(context: dict[str, Any] | None = None, outdir: str | None = None) -> tuple[App, CxloopStack]:
+def build_app(
+    context: dict[str, Any] | None = None, outdir: str | None = None, pipeline: Pipeline = PIPELINE
+) -> tuple[App, CxloopStack]:
     app = App(context=context, outdir=outdir)
-    stack = CxloopStack(app, "Cxloop")
+    # Environment-agnostic on purpose: synth needs no account, region or credentials.
+    stack = CxloopStack(app, STACK_NAME, pipeline=pipeline)
+    # Acknowledgements are also written into the template (Metadata.cdk_nag) for auditors.
     Validations.of(app).add_plugins(AwsSolutionsChecks(app, write_suppressions_to_cloud_formation=True))
     return app, stack
 

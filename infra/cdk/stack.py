@@ -1,54 +1,86 @@
-"""The cxloop stack: one construct per concern, all read from infra.pipeline."""
+"""The cxloop stack: one construct per concern, every resource derived from infra.pipeline."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from aws_cdk import CfnOutput, Fn, Stack
 from constructs import Construct
 
+from infra.cdk.constructs.alerts import Alerts
 from infra.cdk.constructs.api import Api
+from infra.cdk.constructs.firewall import Firewall
 from infra.cdk.constructs.functions import Functions
 from infra.cdk.constructs.messaging import Messaging
 from infra.cdk.constructs.monitoring import Monitoring
+from infra.cdk.constructs.secrets import WebhookSecret
+from infra.cdk.constructs.staff import StaffDirectory
 from infra.cdk.constructs.storage import Storage
-
-DEFAULT_POWERTOOLS_LAYER_VERSION = "27"
+from infra.cdk.context import DeployContext
+from infra.pipeline import PIPELINE, Pipeline
 
 
 class CxloopStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str) -> None:
-        super().__init__(scope, construct_id, description="cxloop: close the customer-experience loop")
-        stage = self._context("stage", "dev")
-        sender = self._context("senderAddress", "surveys@example.com")
-        storage = Storage(self, "Storage")
-        messaging = Messaging(self, "Messaging", sender_address=sender)
-        # The API's URL without a reference to its stage resource, so functions can
-        # carry it in PUBLIC_BASE_URL without a dependency cycle.
-        settings = {"CXLOOP_STAGE": stage, "SENDER_ADDRESS": sender}
+    def __init__(
+        self, scope: Construct, construct_id: str, *, pipeline: Pipeline = PIPELINE, **kwargs: Any
+    ) -> None:
+        super().__init__(
+            scope, construct_id, description="cxloop: close the customer-experience loop", **kwargs
+        )
+        context = DeployContext.from_node(self.node)
+        storage = Storage(self, "Storage", pipeline=pipeline)
+        messaging = Messaging(self, "Messaging", pipeline=pipeline, sender_address=context.sender_address)
+        alerts = Alerts(self, "Alerts", pipeline=pipeline)
+        webhook_secret = WebhookSecret(self, "WebhookSecret")
         functions = Functions(
             self,
             "Functions",
+            pipeline=pipeline,
+            context=context,
             storage=storage,
             messaging=messaging,
-            settings=settings,
-            powertools_layer_version=self._context(
-                "powertoolsLayerVersion", DEFAULT_POWERTOOLS_LAYER_VERSION
-            ),
+            topics=alerts.topics,
+            webhook_secret=webhook_secret.secret,
         )
-        api = Api(self, "Api", functions=functions.functions, stage=stage)
-        public_base_url = self._context("publicBaseUrl", "") or Fn.sub(
-            "https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/" + stage,
+        staff = StaffDirectory(self, "Staff")
+        api = Api(
+            self, "Api", pipeline=pipeline, functions=functions.functions, stage=context.stage, staff=staff
+        )
+        functions.set_environment(
+            "PUBLIC_BASE_URL", context.public_base_url or self._api_base_url(api, context)
+        )
+        Firewall(self, "Firewall", stage_arn=api.rest_api.deployment_stage.stage_arn)
+        monitoring = Monitoring(
+            self,
+            "Monitoring",
+            queues=messaging.queues,
+            dead_letter_queues=messaging.dead_letter_queues,
+            functions=functions.functions,
+            rest_api=api.rest_api,
+        )
+        self._outputs(api, alerts, staff, webhook_secret, monitoring)
+
+    @staticmethod
+    def _api_base_url(api: Api, context: DeployContext) -> str:
+        """The stage URL built from the API's id alone. `api.url` would reference the
+        stage, which depends on the methods, which depend on the functions: a cycle once
+        the functions carry it in their environment. The id breaks it."""
+        return Fn.sub(
+            "https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/" + context.stage,
             {"Api": api.rest_api.rest_api_id},
         )
-        for function in functions.functions.values():
-            function.add_environment("PUBLIC_BASE_URL", public_base_url)
-        Monitoring(
-            self, "Monitoring", dead_letter_queues=messaging.dead_letter_queues, functions=functions.functions
-        )
-        CfnOutput(self, "ApiUrl", value=api.url)
-        CfnOutput(self, "AlertTopicArn", value=messaging.topics["alerts"].topic_arn)
-        CfnOutput(self, "StaffUserPoolId", value=api.user_pool.user_pool_id)
-        CfnOutput(self, "WebhookSecretArn", value=messaging.webhook_secret.secret_arn)
 
-    def _context(self, key: str, default: str) -> str:
-        value = self.node.try_get_context(key)
-        return str(value) if value not in (None, "") else default
+    def _outputs(
+        self, api: Api, alerts: Alerts, staff: StaffDirectory, secret: WebhookSecret, monitoring: Monitoring
+    ) -> None:
+        CfnOutput(self, "ApiUrl", value=api.url, description="Base URL of the API stage")
+        for name, topic in alerts.topics.items():
+            # One output per topic, named for one of its messages: alerts -> AlertTopicArn.
+            singular = name.removesuffix("s").title()
+            CfnOutput(self, f"{singular}TopicArn", value=topic.topic_arn, description=f"SNS topic: {name}")
+        CfnOutput(
+            self, "OpsTopicArn", value=monitoring.ops_topic.topic_arn, description="Alarm notifications"
+        )
+        CfnOutput(self, "StaffUserPoolId", value=staff.user_pool.user_pool_id)
+        CfnOutput(self, "StaffUserPoolClientId", value=staff.client.user_pool_client_id)
+        CfnOutput(self, "WebhookSecretArn", value=secret.secret.secret_arn)

@@ -1,21 +1,35 @@
-"""One synthesized template per test worker: jsii start-up is slow, synth once."""
+"""One synthesized stack per test worker: jsii start-up and synth are slow, so synth once
+and read the template (and cdk-nag's validation report) many times."""
 
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from infra.pipeline import PIPELINE, Function
 
+# Before jsii starts node: keep its Node-version banners out of the test output.
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE", "1")
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20,21")
+
 
 @dataclass
 class Synthesized:
     template: dict[str, Any]
+    report: dict[str, Any]
+    directory: Path
 
     def resources(self, kind: str) -> dict[str, dict[str, Any]]:
         return {k: v for k, v in self.template["Resources"].items() if v["Type"] == kind}
+
+    def properties(self, logical_id: str) -> dict[str, Any]:
+        return dict(self.template["Resources"][logical_id]["Properties"])
 
     def function_id(self, spec: Function) -> str:
         """The Lambda whose description is the pipeline function's: no logical ids in tests."""
@@ -25,10 +39,17 @@ class Synthesized:
             if v["Properties"].get("Description") == spec.description
         )
 
+    def function_properties(self, spec: Function) -> dict[str, Any]:
+        return self.properties(self.function_id(spec))
+
+    def environment(self, spec: Function) -> dict[str, Any]:
+        return dict(self.function_properties(spec)["Environment"]["Variables"])
+
     def role_id(self, spec: Function) -> str:
-        return str(self.template["Resources"][self.function_id(spec)]["Properties"]["Role"]["Fn::GetAtt"][0])
+        return str(self.function_properties(spec)["Role"]["Fn::GetAtt"][0])
 
     def statements(self, spec: Function) -> list[dict[str, Any]]:
+        """Every statement of the function's role's own (inline) policies."""
         role = self.role_id(spec)
         found = []
         for policy in self.resources("AWS::IAM::Policy").values():
@@ -43,26 +64,43 @@ class Synthesized:
             actions.update([listed] if isinstance(listed, str) else listed)
         return actions
 
-    def table_id(self, key: str) -> str:
+    def actions_on(self, spec: Function, logical_id: str) -> set[str]:
+        """The actions the function may take on one resource (by the resource's reference)."""
+        actions: set[str] = set()
+        for statement in self.statements(spec):
+            if logical_id in json.dumps(statement["Resource"]):
+                listed = statement["Action"]
+                actions.update([listed] if isinstance(listed, str) else listed)
+        return actions
+
+    def table_id(self, table_name: str) -> str:
+        """A table's logical id, found by the partition key the pipeline gives it."""
+        key = PIPELINE.table(table_name).partition_key
         return next(
             k
             for k, v in self.resources("AWS::DynamoDB::Table").items()
             if v["Properties"]["KeySchema"][0]["AttributeName"] == key
         )
 
-    def touches(self, spec: Function, logical_id: str) -> bool:
-        return logical_id in str(self.statements(spec))
+    def queue_id(self, queue_name: str) -> str:
+        """A queue's logical id, found by the env var its producer reads for it."""
+        variable = f"QUEUE_{queue_name.upper()}_URL"
+        producer = next(f for f in PIPELINE.functions if queue_name in f.sends_to)
+        return str(self.environment(producer)[variable]["Ref"])
 
 
-@pytest.fixture(scope="session")
-def synthesized() -> Synthesized:
+def synthesize(directory: Path, **kwargs: Any) -> Synthesized:
     from aws_cdk.assertions import Template
 
     from infra.cdk.app import build_app
 
-    _, stack = build_app()
-    return Synthesized(dict(Template.from_stack(stack).to_json()))
+    app, stack = build_app(outdir=str(directory), **kwargs)
+    app.synth()  # runs cdk-nag; raises on any unacknowledged finding
+    template = Template.from_stack(stack).to_json()  # reuses the assembly just written
+    report = json.loads((directory / "validation-report.json").read_text())
+    return Synthesized(dict(template), report, directory)
 
 
-def function(name: str) -> Function:
-    return PIPELINE.function(name)
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesized]:
+    yield synthesize(tmp_path_factory.mktemp("cdk.out"))

@@ -1,32 +1,70 @@
-"""cdk-nag runs in every synth, fails it on what is not acknowledged, and every
-acknowledgement carries a reason."""
+"""cdk-nag runs in every synth, fails it on anything not acknowledged, and every
+acknowledgement is specific and states its reason."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from infra.pipeline import PIPELINE
 from tests.infra.conftest import Synthesized
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
-REPO = Path(__file__).resolve().parents[2]
+
+MIN_REASON_CHARS = 20
+# The only findings this stack accepts; a new one must be argued for here, in review.
+ACCEPTED_FINDINGS = {
+    "AwsSolutions-SMG4",  # webhook secret rotates by handover with the ERP, not by Lambda
+    "AwsSolutions-IAM5[Resource::*]",  # X-Ray writes; SMS to phone numbers
+    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+    "AmazonAPIGatewayPushToCloudWatchLogs]",  # API Gateway's account logging role
+    "AwsSolutions-APIG4",  # public routes: HMAC-signed webhook, token survey links, OpenAPI
+    "AwsSolutions-COG4",  # the same public routes
+}
 
 
-def test_every_acknowledgement_states_a_reason(synthesized: Synthesized) -> None:
+def nag_report(synthesized: Synthesized) -> dict[str, object]:
+    (report,) = [r for r in synthesized.report["pluginReports"] if r["pluginName"] == "AwsSolutions"]
+    return dict(report)
+
+
+def test_aws_solutions_ran_and_found_nothing_unacknowledged(synthesized: Synthesized) -> None:
+    report = nag_report(synthesized)
+    assert report["conclusion"] == "success"
+    assert report["violations"] == []
+    assert report["suppressedViolations"], "the pack really checked the stack"
+
+
+def test_only_the_accepted_findings_are_acknowledged(synthesized: Synthesized) -> None:
+    suppressed = nag_report(synthesized)["suppressedViolations"]
+    assert isinstance(suppressed, list)
+    index_grants = {s["ruleName"] for s in suppressed if s["ruleName"].endswith("/index/*]")}
+    assert {s["ruleName"] for s in suppressed} - index_grants == ACCEPTED_FINDINGS
+    wildcard_owners = {
+        s["acknowledgedAt"].rsplit("/", 1)[-1]
+        for s in suppressed
+        if s["ruleName"] == "AwsSolutions-IAM5[Resource::*]"
+    }
+    assert wildcard_owners == {"TraceWriting", "send_surveyRole"}
+
+
+def test_every_acknowledgement_in_the_report_states_a_reason(synthesized: Synthesized) -> None:
+    suppressed = nag_report(synthesized)["suppressedViolations"]
+    assert isinstance(suppressed, list)
+    for finding in suppressed:
+        assert len(finding["reason"].strip()) >= MIN_REASON_CHARS, finding
+
+
+def test_every_acknowledgement_in_the_template_metadata_states_a_reason(synthesized: Synthesized) -> None:
     acknowledged = [
         rule
         for resource in synthesized.template["Resources"].values()
         for rule in resource.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", [])
     ]
-    assert acknowledged, "acknowledgements are written to the template for audit"
+    assert acknowledged, "acknowledgements are written into the template for auditors"
     for rule in acknowledged:
-        assert len(rule["reason"]) >= 20, rule
+        assert len(rule["reason"].strip()) >= MIN_REASON_CHARS, rule
 
 
 def test_an_unacknowledged_finding_fails_the_synth(tmp_path: Path) -> None:
@@ -35,31 +73,19 @@ def test_an_unacknowledged_finding_fails_the_synth(tmp_path: Path) -> None:
     from cdk_nag import AwsSolutionsChecks
 
     app = App(outdir=str(tmp_path))
-    stack = Stack(app, "Careless")
-    sqs.Queue(stack, "NoDlqNoTls")
+    sqs.Queue(Stack(app, "Careless"), "NoDeadLettersNoTls")
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    with pytest.raises(RuntimeError, match="ValidationFailed") as failure:
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
         app.synth()
-    assert "AwsSolutions-SQS3" in str(failure.value)
-    assert "AwsSolutions-SQS4" in str(failure.value)
+    (report,) = json.loads((tmp_path / "validation-report.json").read_text())["pluginReports"]
+    found = {v["ruleName"] for v in report["violations"]}
+    assert {"AwsSolutions-SQS3", "AwsSolutions-SQS4"} <= found
 
 
-def test_the_pinned_cdk_cli_synthesizes_cloudformation(tmp_path: Path) -> None:
-    env = os.environ | {"JSII_SILENCE_WARNING_DEPRECATED_NODE": "1", "CDK_DISABLE_VERSION_CHECK": "1"}
-    result = subprocess.run(
-        [str(REPO / "node_modules" / ".bin" / "cdk"), "synth", "--quiet", "-o", str(tmp_path)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    template = json.loads((tmp_path / "Cxloop.template.json").read_text())
-    kinds = Counter(r["Type"] for r in template["Resources"].values())
-    assert kinds["AWS::Lambda::Function"] == len(PIPELINE.functions)
-    assert kinds["AWS::DynamoDB::Table"] == len(PIPELINE.tables)
-    assert kinds["AWS::SQS::Queue"] == 2 * len(PIPELINE.queues)
-    report = json.loads((tmp_path / "validation-report.json").read_text())
-    assert "AwsSolutions" in json.dumps(report)
+def test_an_acknowledgement_without_a_real_reason_is_refused() -> None:
+    from aws_cdk import App, Stack
+
+    from infra.cdk.nag import acknowledge
+
+    with pytest.raises(ValueError, match="real reason"):
+        acknowledge(Stack(App(), "S"), "SQS3", "because")

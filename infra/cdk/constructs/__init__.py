@@ -1,1 +1,2 @@
-"""One construct per concern: storage, messaging, functions, api, monitoring."""
+"""One construct per concern: storage, messaging, alerts, secrets, functions, staff, api,
+firewall, monitoring."""

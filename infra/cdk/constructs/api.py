@@ -1,178 +1,179 @@
-"""API Gateway REST API: the routes of the pipeline description, a Cognito authorizer
-on staff routes, request validation, JSON access logs, stage throttling and a WAF."""
+"""API Gateway REST API: the routes of the pipeline description with Lambda proxy
+integrations, a Cognito authorizer on staff routes, request validation, JSON errors and
+access logs, stage throttling and X-Ray tracing."""
 
 from __future__ import annotations
 
+import json
 import re
 
-from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
-from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from infra.cdk.constructs.staff import StaffDirectory
 from infra.cdk.nag import acknowledge
-from infra.pipeline import PIPELINE, Route
+from infra.pipeline import Pipeline, Route
 
 THROTTLE_RATE_PER_S = 200
 THROTTLE_BURST = 400
-WAF_REQUESTS_PER_5_MIN_PER_IP = 2000
+ACCESS_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
+# One JSON object per request. `resourcePath` is the route template (/s/{token}), never
+# the requested path: survey tokens are bearer secrets and must not reach the logs.
+ACCESS_LOG_FIELDS = {
+    "requestId": "$context.requestId",
+    "xrayTraceId": "$context.xrayTraceId",
+    "requestTime": "$context.requestTime",
+    "ip": "$context.identity.sourceIp",
+    "httpMethod": "$context.httpMethod",
+    "resourcePath": "$context.resourcePath",
+    "status": "$context.status",
+    "responseLength": "$context.responseLength",
+    "responseLatency": "$context.responseLatency",
+    "integrationStatus": "$context.integration.status",
+    "integrationLatency": "$context.integrationLatency",
+    "error": "$context.error.message",
+    "authorizerError": "$context.authorizer.error",
+}
+# Errors API Gateway answers itself, in the contract's shape {"error": {"code", "message"}}:
+# response type -> (status override, code, message override).
+GATEWAY_ERRORS: dict[apigw.ResponseType, tuple[str | None, str, str | None]] = {
+    apigw.ResponseType.DEFAULT_4_XX: (None, "error", None),
+    apigw.ResponseType.DEFAULT_5_XX: (None, "unavailable", None),
+    apigw.ResponseType.BAD_REQUEST_BODY: (None, "validation_error", "the body must be a JSON object"),
+    apigw.ResponseType.BAD_REQUEST_PARAMETERS: (None, "validation_error", None),
+    apigw.ResponseType.REQUEST_TOO_LARGE: (None, "payload_too_large", None),
+    apigw.ResponseType.UNAUTHORIZED: (None, "unauthorized", "a valid bearer token is required"),
+    apigw.ResponseType.ACCESS_DENIED: (None, "forbidden", None),
+    apigw.ResponseType.WAF_FILTERED: (None, "forbidden", "request refused"),
+    apigw.ResponseType.THROTTLED: (None, "throttled", "too many requests, retry later"),
+    # Without IAM auth, "Missing Authentication Token" only ever means "no such route".
+    apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN: ("404", "not_found", "no such route"),
+}
+PUBLIC_ROUTE_REASONS = {
+    "signature": "The ERP webhook is authenticated by the HMAC signature its function verifies before "
+    "anything else (contract 3.1); ERP systems cannot hold Cognito sessions.",
+    "none": "Public by design: survey links are authorized by their unguessable, expiring, single-use "
+    "token, checked by the function, and the OpenAPI document is public.",
+}
+
+
+def path_parameters(route: Route) -> dict[str, bool]:
+    return {f"method.request.path.{name}": True for name in re.findall(r"\{(\w+)\}", route.path)}
+
+
+def carries_erp_json(route: Route) -> bool:
+    """Signed routes are the ERP webhook, whose body is always a JSON object (contract 3.1)."""
+    return route.auth == "signature" and route.method == "POST"
 
 
 class Api(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, functions: dict[str, lambda_.Function], stage: str
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        pipeline: Pipeline,
+        functions: dict[str, lambda_.Function],
+        stage: str,
+        staff: StaffDirectory,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.user_pool = self._user_pool()
-        access_logs = logs.LogGroup(self, "AccessLogs", retention=logs.RetentionDays.THREE_MONTHS)
-        self.rest_api = apigw.RestApi(
+        self.rest_api = self._rest_api(stage)
+        self.parameters_only = self.rest_api.add_request_validator(
+            "Parameters", validate_request_parameters=True, validate_request_body=False
+        )
+        self.body_and_parameters = self.rest_api.add_request_validator(
+            "BodyAndParameters", validate_request_parameters=True, validate_request_body=True
+        )
+        self.erp_event = self.rest_api.add_model(
+            "ErpEvent",
+            content_type="application/json",
+            description="Any JSON object: the function validates the fields and answers 400 per field.",
+            schema=apigw.JsonSchema(
+                schema=apigw.JsonSchemaVersion.DRAFT4, title="ErpEvent", type=apigw.JsonSchemaType.OBJECT
+            ),
+        )
+        self.staff = staff
+        self._authorizer: apigw.CognitoUserPoolsAuthorizer | None = None
+        for spec in pipeline.functions:
+            for route in spec.routes:
+                self._add_route(route, functions[spec.name])
+        self._answer_gateway_errors_as_json()
+
+    @property
+    def url(self) -> str:
+        return self.rest_api.url
+
+    @property
+    def authorizer(self) -> apigw.CognitoUserPoolsAuthorizer:
+        # Created with the first staff route: an authorizer no method uses fails the synth.
+        if self._authorizer is None:
+            self._authorizer = apigw.CognitoUserPoolsAuthorizer(
+                self, "StaffAuthorizer", cognito_user_pools=[self.staff.user_pool]
+            )
+        return self._authorizer
+
+    def _rest_api(self, stage: str) -> apigw.RestApi:
+        access_logs = logs.LogGroup(self, "AccessLogs", retention=ACCESS_LOG_RETENTION)
+        rest_api = apigw.RestApi(
             self,
             "RestApi",
             description="cxloop: ERP webhook, survey links, staff API",
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            # API Gateway writes logs through an account-wide role; this stack sets it.
             cloud_watch_role=True,
-            cloud_watch_role_removal_policy=RemovalPolicy.DESTROY,
             deploy_options=apigw.StageOptions(
                 stage_name=stage,
                 throttling_rate_limit=THROTTLE_RATE_PER_S,
                 throttling_burst_limit=THROTTLE_BURST,
                 tracing_enabled=True,
                 logging_level=apigw.MethodLoggingLevel.ERROR,
-                data_trace_enabled=False,  # request bodies hold personal data
+                data_trace_enabled=False,  # full request logging would write personal data
                 access_log_destination=apigw.LogGroupLogDestination(access_logs),
-                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
-                    caller=False,
-                    http_method=True,
-                    ip=True,
-                    protocol=True,
-                    request_time=True,
-                    resource_path=True,
-                    response_length=True,
-                    status=True,
-                    user=False,
-                ),
+                access_log_format=apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FIELDS)),
             ),
         )
-        self.stage = stage
-        self.validator = self.rest_api.add_request_validator(
-            "Requests", validate_request_parameters=True, validate_request_body=True
-        )
-        self.authorizer = apigw.CognitoUserPoolsAuthorizer(
-            self, "StaffAuthorizer", cognito_user_pools=[self.user_pool]
-        )
-        for spec in PIPELINE.functions:
-            for route in spec.routes:
-                self._add_route(route, functions[spec.name])
         acknowledge(
-            self.rest_api,
-            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-            "AmazonAPIGatewayPushToCloudWatchLogs]",
-            "API Gateway's account-level logging role needs this AWS managed policy: the documented setup.",
+            rest_api,
+            "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
+            "API Gateway's account-level CloudWatch role is the documented way to let it write "
+            "execution and access logs; the managed policy only allows logging.",
         )
-        self._web_acl()
-
-    @property
-    def url(self) -> str:
-        return self.rest_api.url
-
-    def _user_pool(self) -> cognito.UserPool:
-        return cognito.UserPool(
-            self,
-            "StaffUsers",
-            self_sign_up_enabled=False,
-            sign_in_aliases=cognito.SignInAliases(email=True),
-            mfa=cognito.Mfa.REQUIRED,
-            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
-            password_policy=cognito.PasswordPolicy(
-                min_length=12,
-                require_digits=True,
-                require_lowercase=True,
-                require_uppercase=True,
-                require_symbols=True,
-                temp_password_validity=Duration.days(3),
-            ),
-            feature_plan=cognito.FeaturePlan.PLUS,
-            standard_threat_protection_mode=cognito.StandardThreatProtectionMode.FULL_FUNCTION,
-            # Role and scope claims the staff API reads (custom:role, custom:scope).
-            custom_attributes={
-                "role": cognito.StringAttribute(mutable=True, min_len=3, max_len=32),
-                "scope": cognito.StringAttribute(mutable=True, min_len=3, max_len=128),
-            },
-            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
+        return rest_api
 
     def _add_route(self, route: Route, function: lambda_.Function) -> None:
         resource = self.rest_api.root.resource_for_path(route.path)
-        parameters = {f"method.request.path.{name}": True for name in re.findall(r"\{(\w+)\}", route.path)}
         staff = route.auth == "staff"
+        json_body = carries_erp_json(route)
         method = resource.add_method(
             route.method,
-            apigw.LambdaIntegration(function),
-            request_parameters=parameters or None,
-            request_validator=self.validator,
+            apigw.LambdaIntegration(function, allow_test_invoke=False),
+            request_parameters=path_parameters(route) or None,
+            request_models={"application/json": self.erp_event} if json_body else None,
+            request_validator=self.body_and_parameters if json_body else self.parameters_only,
             authorizer=self.authorizer if staff else None,
             authorization_type=apigw.AuthorizationType.COGNITO if staff else apigw.AuthorizationType.NONE,
         )
         if not staff:
-            why = {
-                "signature": "The ERP webhook is authenticated by an HMAC signature the function verifies "
-                "before parsing (contract 3.1); ERPs cannot hold Cognito sessions.",
-                "none": "Public by design: survey links are authorized by their unguessable single-use "
-                "token, and the OpenAPI document is public.",
-            }[route.auth]
-            acknowledge(method, "AwsSolutions-APIG4", why)
-            acknowledge(method, "AwsSolutions-COG4", why)
+            acknowledge(method, "APIG4", PUBLIC_ROUTE_REASONS[route.auth])
+            acknowledge(method, "COG4", PUBLIC_ROUTE_REASONS[route.auth])
 
-    def _web_acl(self) -> None:
-        rules = [
-            _managed_rule("CommonRules", 0, "AWSManagedRulesCommonRuleSet"),
-            _managed_rule("KnownBadInputs", 1, "AWSManagedRulesKnownBadInputsRuleSet"),
-            wafv2.CfnWebACL.RuleProperty(
-                name="RatePerIp",
-                priority=2,
-                action=wafv2.CfnWebACL.RuleActionProperty(block={}),
-                statement=wafv2.CfnWebACL.StatementProperty(
-                    rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
-                        limit=WAF_REQUESTS_PER_5_MIN_PER_IP, aggregate_key_type="IP"
-                    )
-                ),
-                visibility_config=_visibility("RatePerIp"),
-            ),
-        ]
-        acl = wafv2.CfnWebACL(
-            self,
-            "WebAcl",
-            scope="REGIONAL",
-            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
-            rules=rules,
-            visibility_config=_visibility("cxloop"),
-        )
-        wafv2.CfnWebACLAssociation(
-            self,
-            "WebAclAssociation",
-            web_acl_arn=acl.attr_arn,
-            resource_arn=self.rest_api.deployment_stage.stage_arn,
-        )
-
-
-def _visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
-    return wafv2.CfnWebACL.VisibilityConfigProperty(
-        cloud_watch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True
-    )
-
-
-def _managed_rule(name: str, priority: int, rule_set: str) -> wafv2.CfnWebACL.RuleProperty:
-    return wafv2.CfnWebACL.RuleProperty(
-        name=name,
-        priority=priority,
-        override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
-        statement=wafv2.CfnWebACL.StatementProperty(
-            managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
-                vendor_name="AWS", name=rule_set
+    def _answer_gateway_errors_as_json(self) -> None:
+        for response_type, (status, code, message) in GATEWAY_ERRORS.items():
+            text = json.dumps(message) if message else "$context.error.messageString"
+            headers = {"Cache-Control": "'no-store'"}
+            if response_type.response_type == "UNAUTHORIZED":
+                headers["WWW-Authenticate"] = "'Bearer'"
+            self.rest_api.add_gateway_response(
+                _name_of(response_type),
+                type=response_type,
+                status_code=status,
+                response_headers=headers,
+                templates={"application/json": f'{{"error": {{"code": "{code}", "message": {text}}}}}'},
             )
-        ),
-        visibility_config=_visibility(name),
-    )
+
+
+def _name_of(response_type: apigw.ResponseType) -> str:
+    return "".join(part.title() for part in response_type.response_type.split("_"))

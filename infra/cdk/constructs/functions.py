@@ -1,39 +1,51 @@
 """One Lambda per pipeline function, each with its own role granted only what the
-pipeline description says it touches."""
+pipeline description says it touches, and its queue and schedule triggers."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import jsii
 from aws_cdk import BundlingOptions, DockerImage, Duration, Fn, ILocalBundling, Stack
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from infra.cdk.constructs.messaging import Messaging
 from infra.cdk.constructs.storage import Storage
+from infra.cdk.context import DeployContext
 from infra.cdk.nag import acknowledge
-from infra.pipeline import PIPELINE, Function, env_name_for
+from infra.pipeline import Access, Function, Pipeline, env_name_for
 
 REPO = Path(__file__).resolve().parents[3]
 RUNTIME = lambda_.Runtime.PYTHON_3_14
+ARCHITECTURE = lambda_.Architecture.ARM_64
+SERVICE = "cxloop"
+LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+# Never ship bytecode a developer's interpreter left behind (it also changes asset hashes).
+NOT_SHIPPED = ["**/__pycache__", "**/*.pyc"]
 # The public Powertools for AWS Lambda (Python) v3 layer: Powertools, pydantic v2, aws-xray-sdk.
-POWERTOOLS_LAYER = (
+POWERTOOLS_LAYER_ARN = (
     "arn:${AWS::Partition}:lambda:${AWS::Region}:017000801446:layer:"
-    "AWSLambdaPowertoolsPythonV3-python314-arm64:"
+    "AWSLambdaPowertoolsPythonV3-python314-arm64:${Version}"
 )
 
 
 @jsii.implements(ILocalBundling)
 class CopySharedCode:
-    """Bundle shared/cxloop as a layer (python/cxloop) without Docker."""
+    """Bundle shared/cxloop as a layer (python/cxloop) by copying it: no Docker needed."""
 
-    def try_bundle(self, output_dir: str, *, image: DockerImage, **_: object) -> bool:
+    def try_bundle(self, output_dir: str, *, image: DockerImage, **_: Any) -> bool:
         shutil.copytree(
             REPO / "shared" / "cxloop",
             Path(output_dir) / "python" / "cxloop",
@@ -49,126 +61,181 @@ class Functions(Construct):
         scope: Construct,
         construct_id: str,
         *,
+        pipeline: Pipeline,
+        context: DeployContext,
         storage: Storage,
         messaging: Messaging,
-        settings: dict[str, str],
-        powertools_layer_version: str,
+        topics: dict[str, sns.Topic],
+        webhook_secret: secretsmanager.ISecret,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.pipeline = pipeline
+        self.context = context
         self.storage = storage
         self.messaging = messaging
-        self.settings = settings
-        self.layers = [
-            lambda_.LayerVersion(
-                self,
-                "SharedLayer",
-                code=lambda_.Code.from_asset(
-                    str(REPO / "shared"),
-                    bundling=BundlingOptions(
-                        image=DockerImage.from_registry("scratch"), local=CopySharedCode()
-                    ),
-                ),
-                compatible_runtimes=[RUNTIME],
-                description="cxloop shared code: domain and adapters",
+        self.topics = topics
+        self.webhook_secret = webhook_secret
+        self.trace_writing = self._trace_writing_policy()
+        self.layers = [self._shared_code_layer(), self._powertools_layer(context.powertools_layer_version)]
+        self.functions = {spec.name: self._function(spec) for spec in pipeline.functions}
+
+    def set_environment(self, name: str, value: str) -> None:
+        for function in self.functions.values():
+            function.add_environment(name, value)
+
+    def _trace_writing_policy(self) -> iam.ManagedPolicy:
+        # X-Ray's write actions take no resource ARN. Granting them once, here, instead of
+        # through `tracing=ACTIVE` (which adds them to every function's own policy) keeps the
+        # per-function policies free of wildcards, so cdk-nag catches any new one there.
+        policy = iam.ManagedPolicy(
+            self,
+            "TraceWriting",
+            description="cxloop functions: send X-Ray trace segments",
+            statements=[
+                iam.PolicyStatement(
+                    actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"]
+                )
+            ],
+        )
+        acknowledge(
+            policy,
+            "IAM5[Resource::*]",
+            "xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.",
+        )
+        return policy
+
+    def _shared_code_layer(self) -> lambda_.LayerVersion:
+        return lambda_.LayerVersion(
+            self,
+            "SharedCode",
+            code=lambda_.Code.from_asset(
+                str(REPO / "shared"),
+                exclude=NOT_SHIPPED,
+                bundling=BundlingOptions(image=DockerImage.from_registry("scratch"), local=CopySharedCode()),
             ),
-            lambda_.LayerVersion.from_layer_version_arn(
-                self, "Powertools", Fn.sub(POWERTOOLS_LAYER + powertools_layer_version)
-            ),
-        ]
-        self.functions = {spec.name: self._function(spec) for spec in PIPELINE.functions}
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description="cxloop shared code: domain and adapters (python/cxloop)",
+        )
+
+    def _powertools_layer(self, version: str) -> lambda_.ILayerVersion:
+        arn = Fn.sub(POWERTOOLS_LAYER_ARN, {"Version": version})
+        return lambda_.LayerVersion.from_layer_version_arn(self, "Powertools", arn)
 
     def _function(self, spec: Function) -> lambda_.Function:
-        log_group = logs.LogGroup(self, f"{spec.name}Logs", retention=logs.RetentionDays.ONE_MONTH)
+        log_group = logs.LogGroup(self, f"{spec.name}Logs", retention=LOG_RETENTION)
         role = iam.Role(
             self,
             f"{spec.name}Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"cxloop {spec.name}: only what infra/pipeline.py grants it",
+            managed_policies=[self.trace_writing],
         )
-        # Our own log group grant instead of the AWSLambdaBasicExecutionRole managed policy (logs:* on *).
+        # Its own log group, instead of AWSLambdaBasicExecutionRole's logs:* on every group.
         log_group.grant_write(role)
         function = lambda_.Function(
             self,
             spec.name,
             description=spec.description,
             runtime=RUNTIME,
-            architecture=lambda_.Architecture.ARM_64,
+            architecture=ARCHITECTURE,
             handler="handler.handler",
-            code=lambda_.Code.from_asset(str(REPO / "functions" / spec.name), exclude=["__pycache__"]),
+            code=lambda_.Code.from_asset(str(REPO / "functions" / spec.name), exclude=NOT_SHIPPED),
             layers=self.layers,
             timeout=Duration.seconds(spec.timeout_s),
             memory_size=spec.memory_mb,
-            tracing=lambda_.Tracing.ACTIVE,
             log_group=log_group,
             role=role,
             environment=self._environment(spec),
         )
+        _trace_actively(function)
         self._grant(spec, function)
         self._subscribe(spec, function)
-        acknowledge(
-            role,
-            "AwsSolutions-IAM5[Resource::*]",
-            "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions"
-            + (" and SMS publishes to phone numbers, which have no ARN" if spec.sends_sms else ""),
-        )
         return function
 
     def _environment(self, spec: Function) -> dict[str, str]:
-        env = {"POWERTOOLS_SERVICE_NAME": "cxloop", "POWERTOOLS_METRICS_NAMESPACE": "cxloop", **self.settings}
+        """The names `infra.pipeline.env_name_for` derives, which `cxloop.config` reads."""
+        env = {
+            "POWERTOOLS_SERVICE_NAME": SERVICE,
+            "POWERTOOLS_METRICS_NAMESPACE": SERVICE,
+            "CXLOOP_STAGE": self.context.stage,
+            "SENDER_ADDRESS": self.context.sender_address,
+        }
         for name in spec.tables:
             env[env_name_for("table", name)] = self.storage.tables[name].table_name
         for name in spec.sends_to:
             env[env_name_for("queue", name)] = self.messaging.queues[name].queue_url
         for name in spec.publishes_to:
-            env[env_name_for("topic", name)] = self.messaging.topics[name].topic_arn
+            env[env_name_for("topic", name)] = self.topics[name].topic_arn
         if spec.reads_webhook_secret:
-            env["WEBHOOK_SECRET_ARN"] = self.messaging.webhook_secret.secret_arn
+            env["WEBHOOK_SECRET_ARN"] = self.webhook_secret.secret_arn
         return env
 
     def _grant(self, spec: Function, function: lambda_.Function) -> None:
         for name, access in spec.tables.items():
-            table = self.storage.tables[name]
-            {"read": table.grant_read_data, "write": table.grant_write_data}.get(
-                access, table.grant_read_write_data
-            )(function)
-            if PIPELINE.table(name).indexes:
-                self._acknowledge_index_grant(function, table)
+            self._grant_table(function, name, access)
         for name in spec.sends_to:
             self.messaging.queues[name].grant_send_messages(function)
         for name in spec.publishes_to:
-            self.messaging.topics[name].grant_publish(function)
+            self.topics[name].grant_publish(function)
         if spec.reads_webhook_secret:
-            self.messaging.webhook_secret.grant_read(function)
+            self.webhook_secret.grant_read(function)
         if spec.sends_email:
-            self._grant_email(function)
+            self.messaging.grant_send_email(function)
         if spec.sends_sms:
-            function.add_to_role_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=["*"]))
+            self.messaging.grant_send_sms(function)
+            acknowledge(
+                function.role,  # type: ignore[arg-type]
+                "IAM5[Resource::*]",
+                "SMS is sns:Publish to a phone number, which has no ARN; the grant is limited to "
+                "sns:Publish in the stack's region.",
+            )
 
-    def _acknowledge_index_grant(self, function: lambda_.Function, table: dynamodb.Table) -> None:
+    def _grant_table(self, function: lambda_.Function, name: str, access: Access) -> None:
+        table = self.storage.tables[name]
+        grants: dict[Access, Callable[[iam.IGrantable], iam.Grant]] = {
+            "read": table.grant_read_data,
+            "write": table.grant_write_data,
+            "read_write": table.grant_read_write_data,
+        }
+        grants[access](function)
+        if self.pipeline.table(name).indexes:
+            self._acknowledge_index_grant(function, table)
+
+    @staticmethod
+    def _acknowledge_index_grant(function: lambda_.Function, table: dynamodb.Table) -> None:
+        # A table grant covers the table's indexes as <table ARN>/index/*.
         logical_id = Stack.of(table).get_logical_id(table.node.default_child)  # type: ignore[arg-type]
         acknowledge(
             function.role,  # type: ignore[arg-type]
-            f"AwsSolutions-IAM5[Resource::<{logical_id}.Arn>/index/*]",
-            "Queries go through this table's own secondary indexes; index/* is scoped to this one table.",
+            f"IAM5[Resource::<{logical_id}.Arn>/index/*]",
+            "Queries use this table's own secondary indexes; index/* stays within this one table.",
         )
-
-    def _grant_email(self, function: lambda_.Function) -> None:
-        stack = Stack.of(self)
-        identity = self.messaging.sender_identity.email_identity_name
-        arn = stack.format_arn(service="ses", resource="identity", resource_name=identity)
-        function.add_to_role_policy(iam.PolicyStatement(actions=["ses:SendEmail"], resources=[arn]))
 
     def _subscribe(self, spec: Function, function: lambda_.Function) -> None:
         for trigger in spec.queue_triggers:
-            queue = self.messaging.queues[trigger.queue]
-            visibility = PIPELINE.queue(trigger.queue).visibility_timeout_s
-            if visibility < 6 * spec.timeout_s:
-                raise ValueError(f"{trigger.queue}: visibility {visibility}s < 6 x {spec.name}'s timeout")
             function.add_event_source(
                 sources.SqsEventSource(
-                    queue,
+                    self.messaging.queues[trigger.queue],
                     batch_size=trigger.batch_size,
                     max_batching_window=Duration.seconds(trigger.max_batching_window_s),
+                    # Handlers answer batchItemFailures (Powertools BatchProcessor): only
+                    # the failed messages come back, the rest of the batch is done.
                     report_batch_item_failures=True,
                 )
             )
+        for schedule in spec.schedules:
+            events.Rule(
+                self,
+                f"{spec.name}Every{schedule.rate_minutes}Minutes",
+                description=f"cxloop {spec.name}, every {schedule.rate_minutes} minutes",
+                schedule=events.Schedule.rate(Duration.minutes(schedule.rate_minutes)),
+                targets=[targets.LambdaFunction(function, retry_attempts=2)],
+            )
+
+
+def _trace_actively(function: lambda_.Function) -> None:
+    """X-Ray tracing on, with its permissions from the shared TraceWriting policy."""
+    resource = function.node.default_child
+    assert isinstance(resource, lambda_.CfnFunction)
+    resource.tracing_config = lambda_.CfnFunction.TracingConfigProperty(mode="Active")

@@ -1,61 +1,55 @@
-"""Queues (each with its DLQ), the alert topic, the webhook secret and the sender identity."""
+"""How messages move: the queues between steps (each with its dead-letter queue) and the
+channels to customers (SES email from the sender identity, SNS SMS)."""
 
 from __future__ import annotations
 
-from aws_cdk import Duration
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ses as ses
-from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.cdk.nag import acknowledge
-from infra.pipeline import PIPELINE, Queue
+from infra.pipeline import Pipeline, Queue
+
+# Lambda's guidance for SQS event sources: a message stays invisible for at least six
+# function timeouts, so a slow batch is not handed to a second consumer meanwhile.
+VISIBILITY_TIMEOUTS_PER_FUNCTION_TIMEOUT = 6
+DEAD_LETTER_RETENTION = Duration.days(14)
+
+
+def check_visibility(queue: Queue, pipeline: Pipeline) -> None:
+    """Refuse to synthesize a queue that could redeliver while its consumer still runs."""
+    for consumer in pipeline.functions:
+        if any(t.queue == queue.name for t in consumer.queue_triggers):
+            needed = VISIBILITY_TIMEOUTS_PER_FUNCTION_TIMEOUT * consumer.timeout_s
+            if queue.visibility_timeout_s < needed:
+                raise ValueError(
+                    f"queue {queue.name!r}: visibility timeout {queue.visibility_timeout_s}s is below "
+                    f"{VISIBILITY_TIMEOUTS_PER_FUNCTION_TIMEOUT} x {consumer.name}'s {consumer.timeout_s}s "
+                    f"timeout ({needed}s); raise it in infra/pipeline.py"
+                )
 
 
 class Messaging(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, sender_address: str) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, pipeline: Pipeline, sender_address: str
+    ) -> None:
         super().__init__(scope, construct_id)
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
-        self.queues = {spec.name: self._queue(spec) for spec in PIPELINE.queues}
-        sns_key = kms.Alias.from_alias_name(self, "SnsKey", "alias/aws/sns")
-        self.topics = {
-            spec.name: sns.Topic(self, f"{spec.name.title()}Topic", master_key=sns_key, enforce_ssl=True)
-            for spec in PIPELINE.topics
-        }
-        self.webhook_secret = secretsmanager.Secret(
-            self,
-            "WebhookSecret",
-            description="cxloop ERP webhook secrets: {current, previous}",
-            generate_secret_string=secretsmanager.SecretStringGenerator(
-                secret_string_template='{"previous": ""}',  # noqa: S106 - a template, not a secret
-                generate_string_key="current",
-                exclude_punctuation=True,
-            ),
-        )
-        acknowledge(
-            self.webhook_secret,
-            "AwsSolutions-SMG4",
-            "Rotation is a two-secret handover coordinated with each ERP integrator (current and previous "
-            "are both accepted), not an automatic Lambda rotation that would break their signatures.",
-        )
+        self.queues = {spec.name: self._queue(spec, pipeline) for spec in pipeline.queues}
+        # Deploying sends a verification mail to this address; sending works once it is confirmed.
         self.sender_identity = ses.EmailIdentity(
             self, "SenderIdentity", identity=ses.Identity.email(sender_address)
         )
 
-    def _queue(self, spec: Queue) -> sqs.Queue:
+    def _queue(self, spec: Queue, pipeline: Pipeline) -> sqs.Queue:
+        check_visibility(spec, pipeline)
         dead_letters = sqs.Queue(
             self,
-            f"{spec.name.title()}Dlq",
+            f"{spec.name.title()}DeadLetters",
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
-            retention_period=Duration.days(14),
-        )
-        acknowledge(
-            dead_letters,
-            "AwsSolutions-SQS3",
-            "This is the dead-letter queue itself; its depth is alarmed and redriven by operators.",
+            retention_period=DEAD_LETTER_RETENTION,
         )
         self.dead_letter_queues[spec.name] = dead_letters
         return sqs.Queue(
@@ -67,4 +61,24 @@ class Messaging(Construct):
             dead_letter_queue=sqs.DeadLetterQueue(
                 max_receive_count=spec.max_receive_count, queue=dead_letters
             ),
+        )
+
+    def grant_send_email(self, grantee: iam.IGrantable) -> iam.Grant:
+        """ses:SendEmail from the sender identity only."""
+        identity_arn = Stack.of(self).format_arn(
+            service="ses", resource="identity", resource_name=self.sender_identity.email_identity_name
+        )
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=["ses:SendEmail"], resource_arns=[identity_arn]
+        )
+
+    def grant_send_sms(self, grantee: iam.IGrantable) -> iam.Grant:
+        """sns:Publish to phone numbers. A phone number has no ARN, so the resource is "*";
+        the region condition keeps sends in the region whose SMS spend limit and origination
+        identities the operator configured."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["sns:Publish"],
+            resource_arns=["*"],
+            conditions={"StringEquals": {"aws:RequestedRegion": Stack.of(self).region}},
         )

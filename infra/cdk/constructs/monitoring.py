@@ -1,15 +1,23 @@
-"""Alarms an operator acts on: anything in a DLQ, any function error."""
+"""Alarms an operator acts on, sent to an ops topic: anything in a dead-letter queue, any
+function error, a queue whose oldest message waits too long, API 5xx answers."""
 
 from __future__ import annotations
 
 from aws_cdk import Duration
+from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
+
+# Each step takes seconds; a message waiting this long means the step is stuck or failing.
+OLDEST_MESSAGE_ALARM_S = 300
+PERIOD = Duration.minutes(1)
+ABOVE = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
 
 
 class Monitoring(Construct):
@@ -18,40 +26,65 @@ class Monitoring(Construct):
         scope: Construct,
         construct_id: str,
         *,
+        queues: dict[str, sqs.Queue],
         dead_letter_queues: dict[str, sqs.Queue],
         functions: dict[str, lambda_.Function],
+        rest_api: apigw.RestApi,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.ops_topic = sns.Topic(
-            self,
-            "OpsTopic",
-            master_key=kms.Alias.from_alias_name(self, "SnsKey", "alias/aws/sns"),
-            enforce_ssl=True,
-        )
-        notify = actions.SnsAction(self.ops_topic)
-        for name, queue in dead_letters_sorted(dead_letter_queues):
-            alarm = queue.metric_approximate_number_of_messages_visible(
-                period=Duration.minutes(1)
-            ).create_alarm(
-                self,
-                f"{name}DlqNotEmpty",
+        self.ops_topic = sns.Topic(self, "OpsTopic", master_key=self._alarm_key(), enforce_ssl=True)
+        self._notify = actions.SnsAction(self.ops_topic)
+        for name, queue in sorted(dead_letter_queues.items()):
+            self._alarm(
+                f"{name}DeadLetters",
+                queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum"),
                 threshold=0,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                alarm_description=f"Messages in the {name} dead-letter queue: inspect, fix, redrive.",
+                description=f"Messages in the {name} dead-letter queue: read them, fix the cause, redrive.",
             )
-            alarm.add_alarm_action(notify)
+        for name, queue in sorted(queues.items()):
+            self._alarm(
+                f"{name}Backlog",
+                queue.metric_approximate_age_of_oldest_message(period=PERIOD, statistic="Maximum"),
+                threshold=OLDEST_MESSAGE_ALARM_S,
+                description=f"The oldest message on {name} waits over {OLDEST_MESSAGE_ALARM_S}s: "
+                "its consumer is stuck, throttled or failing.",
+            )
         for name, function in sorted(functions.items()):
-            alarm = function.metric_errors(period=Duration.minutes(5)).create_alarm(
-                self,
+            self._alarm(
                 f"{name}Errors",
+                function.metric_errors(period=PERIOD, statistic="Sum"),
                 threshold=0,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                alarm_description=f"{name} raised errors.",
+                description=f"{name} raised errors: see its log group and X-Ray traces.",
             )
-            alarm.add_alarm_action(notify)
+        self._alarm(
+            "Api5xx",
+            rest_api.metric_server_error(period=PERIOD, statistic="Sum"),
+            threshold=0,
+            description="The API answered 5xx: a function failed or timed out.",
+        )
 
+    def _alarm_key(self) -> kms.Key:
+        # CloudWatch cannot use the AWS managed aws/sns key, so alarm notifications to an
+        # encrypted topic need a customer managed key that allows CloudWatch.
+        key = kms.Key(self, "OpsTopicKey", enable_key_rotation=True, description="cxloop ops alarm topic")
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+            )
+        )
+        return key
 
-def dead_letters_sorted(queues: dict[str, sqs.Queue]) -> list[tuple[str, sqs.Queue]]:
-    return sorted(queues.items())
+    def _alarm(self, name: str, metric: cloudwatch.Metric, *, threshold: float, description: str) -> None:
+        alarm = metric.create_alarm(
+            self,
+            name,
+            threshold=threshold,
+            evaluation_periods=1,
+            comparison_operator=ABOVE,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description=description,
+        )
+        alarm.add_alarm_action(self._notify)
+        alarm.add_ok_action(self._notify)

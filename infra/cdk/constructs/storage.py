@@ -6,21 +6,22 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
-from infra.pipeline import PIPELINE, Table
+from infra.pipeline import Pipeline, Table
+
+STRING = dynamodb.AttributeType.STRING
 
 
 class Storage(Construct):
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, pipeline: Pipeline) -> None:
         super().__init__(scope, construct_id)
-        self.tables = {spec.name: self._table(spec) for spec in PIPELINE.tables}
+        self.tables = {spec.name: self._table(spec) for spec in pipeline.tables}
 
     def _table(self, spec: Table) -> dynamodb.Table:
-        string = dynamodb.AttributeType.STRING
         table = dynamodb.Table(
             self,
             spec.name.title(),
-            partition_key=dynamodb.Attribute(name=spec.partition_key, type=string),
-            sort_key=dynamodb.Attribute(name=spec.sort_key, type=string) if spec.sort_key else None,
+            partition_key=dynamodb.Attribute(name=spec.partition_key, type=STRING),
+            sort_key=dynamodb.Attribute(name=spec.sort_key, type=STRING) if spec.sort_key else None,
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
@@ -33,7 +34,7 @@ class Storage(Construct):
         for index, partition, sort in spec.indexes:
             table.add_global_secondary_index(
                 index_name=index,
-                partition_key=dynamodb.Attribute(name=partition, type=string),
-                sort_key=dynamodb.Attribute(name=sort, type=string),
+                partition_key=dynamodb.Attribute(name=partition, type=STRING),
+                sort_key=dynamodb.Attribute(name=sort, type=STRING),
             )
         return table

@@ -1,0 +1,33 @@
+"""The ERP webhook's signing secrets: {"current": ..., "previous": ...} in Secrets Manager."""
+
+from __future__ import annotations
+
+import json
+
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from infra.cdk.nag import acknowledge
+
+
+class WebhookSecret(Construct):
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self.secret = secretsmanager.Secret(
+            self,
+            "Secret",
+            description="cxloop ERP webhook signing secrets: current and previous (both accepted)",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template=json.dumps({"previous": ""}),
+                generate_string_key="current",
+                exclude_punctuation=True,
+                password_length=48,
+            ),
+        )
+        acknowledge(
+            self.secret,
+            "SMG4",
+            "Rotation is a two-secret handover with each ERP integrator (current and previous are both "
+            "accepted while the ERP switches), not a Lambda rotation that would break their signatures "
+            "without notice.",
+        )

@@ -1,0 +1,169 @@
+"""Each pipeline function becomes one Lambda with its own role, granted exactly what
+infra/pipeline.py says it touches, and the env vars `env_name_for` names."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from infra.pipeline import PIPELINE, Function, env_name_for
+from tests.infra.conftest import Synthesized
+
+pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
+
+READS = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchGetItem"}
+WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+FUNCTIONS = pytest.mark.parametrize("spec", PIPELINE.functions, ids=lambda f: f.name)
+
+
+def test_one_lambda_and_one_role_per_pipeline_function(synthesized: Synthesized) -> None:
+    assert len(synthesized.resources("AWS::Lambda::Function")) == len(PIPELINE.functions)
+    roles = {synthesized.role_id(spec) for spec in PIPELINE.functions}
+    assert len(roles) == len(PIPELINE.functions)
+
+
+@FUNCTIONS
+def test_runs_newest_python_on_arm_traced_with_its_own_retained_logs(
+    synthesized: Synthesized, spec: Function
+) -> None:
+    function = synthesized.function_properties(spec)
+    assert function["Runtime"] == "python3.14"
+    assert function["Architectures"] == ["arm64"]
+    assert function["TracingConfig"] == {"Mode": "Active"}
+    assert function["Handler"] == "handler.handler"
+    assert function["Timeout"] == spec.timeout_s
+    assert function["MemorySize"] == spec.memory_mb
+    log_group = synthesized.properties(function["LoggingConfig"]["LogGroup"]["Ref"])
+    assert log_group["RetentionInDays"] == 30
+
+
+@FUNCTIONS
+def test_ships_the_shared_code_layer_and_the_public_powertools_layer(
+    synthesized: Synthesized, spec: Function
+) -> None:
+    shared, powertools = synthesized.function_properties(spec)["Layers"]
+    layer = synthesized.properties(shared["Ref"])
+    assert layer["CompatibleRuntimes"] == ["python3.14"]
+    assert layer["CompatibleArchitectures"] == ["arm64"]
+    template, variables = powertools["Fn::Sub"]
+    assert template.startswith("arn:${AWS::Partition}:lambda:${AWS::Region}:017000801446:layer:")
+    assert "AWSLambdaPowertoolsPythonV3-python314-arm64:" in template
+    assert variables["Version"].isdigit()
+
+
+def test_the_shared_code_layer_holds_the_cxloop_package_under_python(synthesized: Synthesized) -> None:
+    (layer,) = synthesized.resources("AWS::Lambda::LayerVersion").values()
+    asset_hash = layer["Properties"]["Content"]["S3Key"].removesuffix(".zip")
+    package = synthesized.directory / f"asset.{asset_hash}" / "python" / "cxloop"
+    assert (package / "config.py").is_file()
+    assert (package / "domain").is_dir()
+    assert not list(package.rglob("__pycache__"))
+
+
+@FUNCTIONS
+def test_environment_names_exactly_what_the_function_touches(
+    synthesized: Synthesized, spec: Function
+) -> None:
+    env = synthesized.environment(spec)
+    expected = (
+        {env_name_for("table", t) for t in spec.tables}
+        | {env_name_for("queue", q) for q in spec.sends_to}
+        | {env_name_for("topic", t) for t in spec.publishes_to}
+        | ({"WEBHOOK_SECRET_ARN"} if spec.reads_webhook_secret else set())
+    )
+    resource_names = {n for n in env if n.startswith(("TABLE_", "QUEUE_", "TOPIC_", "WEBHOOK_"))}
+    assert resource_names == expected
+    assert env["POWERTOOLS_SERVICE_NAME"] == env["POWERTOOLS_METRICS_NAMESPACE"] == "cxloop"
+    assert env["CXLOOP_STAGE"] == "dev"
+    assert env["SENDER_ADDRESS"] == "surveys@example.com"
+
+
+def test_survey_links_default_to_the_api_stage_url_without_a_cycle(synthesized: Synthesized) -> None:
+    (api_id,) = synthesized.resources("AWS::ApiGateway::RestApi")
+    for spec in PIPELINE.functions:
+        template, variables = synthesized.environment(spec)["PUBLIC_BASE_URL"]["Fn::Sub"]
+        assert template.startswith("https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/")
+        assert template.endswith("/dev")
+        assert variables == {"Api": {"Ref": api_id}}
+
+
+@FUNCTIONS
+def test_roles_use_no_aws_managed_policy_only_the_shared_trace_policy(
+    synthesized: Synthesized, spec: Function
+) -> None:
+    (trace_policy_id,) = synthesized.resources("AWS::IAM::ManagedPolicy")
+    role = synthesized.properties(synthesized.role_id(spec))
+    assert role["ManagedPolicyArns"] == [{"Ref": trace_policy_id}]
+    statements = synthesized.properties(trace_policy_id)["PolicyDocument"]["Statement"]
+    assert [s["Action"] for s in statements] == [["xray:PutTraceSegments", "xray:PutTelemetryRecords"]]
+
+
+@FUNCTIONS
+def test_function_policies_name_their_resources_except_for_sms(
+    synthesized: Synthesized, spec: Function
+) -> None:
+    wildcards = [s for s in synthesized.statements(spec) if s["Resource"] == "*"]
+    if spec.sends_sms:
+        (sms,) = wildcards
+        assert sms["Action"] == "sns:Publish"
+        assert sms["Condition"] == {"StringEquals": {"aws:RequestedRegion": {"Ref": "AWS::Region"}}}
+    else:
+        assert wildcards == []
+
+
+@FUNCTIONS
+def test_table_access_follows_the_pipeline(synthesized: Synthesized, spec: Function) -> None:
+    for table in PIPELINE.tables:
+        actions = synthesized.actions_on(spec, synthesized.table_id(table.name))
+        access = spec.tables.get(table.name)
+        assert bool(actions & READS) == (access in ("read", "read_write")), (table.name, access)
+        assert bool(actions & WRITES) == (access in ("write", "read_write")), (table.name, access)
+
+
+@FUNCTIONS
+def test_queue_access_follows_the_pipeline(synthesized: Synthesized, spec: Function) -> None:
+    consumed = {t.queue for t in spec.queue_triggers}
+    for queue in PIPELINE.queues:
+        actions = synthesized.actions_on(spec, synthesized.queue_id(queue.name))
+        assert ("sqs:SendMessage" in actions) == (queue.name in spec.sends_to), queue.name
+        assert ("sqs:ReceiveMessage" in actions) == (queue.name in consumed), queue.name
+
+
+@FUNCTIONS
+def test_only_the_pipeline_s_senders_may_email_publish_or_read_the_webhook_secret(
+    synthesized: Synthesized, spec: Function
+) -> None:
+    actions = synthesized.actions(spec)
+    assert ("ses:SendEmail" in actions) == spec.sends_email
+    assert ("sns:Publish" in actions) == bool(spec.publishes_to or spec.sends_sms)
+    assert ("secretsmanager:GetSecretValue" in actions) == spec.reads_webhook_secret
+
+
+def test_email_is_sent_only_from_the_sender_identity(synthesized: Synthesized) -> None:
+    (identity_id,) = synthesized.resources("AWS::SES::EmailIdentity")
+    assert synthesized.properties(identity_id)["EmailIdentity"] == "surveys@example.com"
+    for spec in (s for s in PIPELINE.functions if s.sends_email):
+        (statement,) = [s for s in synthesized.statements(spec) if s["Action"] == "ses:SendEmail"]
+        assert ":identity/" in json.dumps(statement["Resource"])
+        assert {"Ref": identity_id} in statement["Resource"]["Fn::Join"][1]
+
+
+def test_send_survey_sends_but_never_touches_tickets_or_responses(synthesized: Synthesized) -> None:
+    spec = PIPELINE.function("send_survey")
+    assert {"ses:SendEmail", "sns:Publish"} <= synthesized.actions(spec)
+    for table in ("tickets", "responses", "aggregates"):
+        assert not synthesized.actions_on(spec, synthesized.table_id(table))
+
+
+def test_tickets_api_only_reads_tickets(synthesized: Synthesized) -> None:
+    spec = PIPELINE.function("tickets_api")
+    actions = synthesized.actions(spec)
+    assert "dynamodb:Query" in actions
+    assert not actions & WRITES
+    assert not any(a.startswith(("sqs:Send", "sns:", "ses:", "secretsmanager:")) for a in actions)
+
+
+def test_scheduled_rules_exist_only_for_scheduled_functions(synthesized: Synthesized) -> None:
+    expected = sum(len(f.schedules) for f in PIPELINE.functions)
+    assert len(synthesized.resources("AWS::Events::Rule")) == expected

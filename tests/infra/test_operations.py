@@ -1,0 +1,61 @@
+"""What operators get: alarms on dead letters, errors, backlogs and 5xx, sent to an ops
+topic, and the outputs the deploy guide refers to."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from infra.pipeline import PIPELINE
+from tests.infra.conftest import Synthesized
+
+pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
+
+
+def test_dead_letters_errors_backlogs_and_5xx_are_alarmed(synthesized: Synthesized) -> None:
+    alarms = [a["Properties"] for a in synthesized.resources("AWS::CloudWatch::Alarm").values()]
+    metrics = Counter(a["MetricName"] for a in alarms)
+    assert metrics["ApproximateNumberOfMessagesVisible"] == len(PIPELINE.queues)
+    assert metrics["ApproximateAgeOfOldestMessage"] == len(PIPELINE.queues)
+    assert metrics["Errors"] == len(PIPELINE.functions)
+    assert metrics["5XXError"] == 1
+
+
+def test_every_dead_letter_queue_is_watched(synthesized: Synthesized) -> None:
+    alarms = synthesized.resources("AWS::CloudWatch::Alarm").values()
+    watched = {
+        d["Value"]["Fn::GetAtt"][0]
+        for a in alarms
+        if a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        for d in a["Properties"]["Dimensions"]
+    }
+    dead_letter_queues = {
+        q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        for q in synthesized.resources("AWS::SQS::Queue").values()
+        if "RedrivePolicy" in q["Properties"]
+    }
+    assert watched == dead_letter_queues
+
+
+def test_alarms_notify_the_ops_topic(synthesized: Synthesized) -> None:
+    ops_topic = synthesized.template["Outputs"]["OpsTopicArn"]["Value"]
+    for alarm in synthesized.resources("AWS::CloudWatch::Alarm").values():
+        assert alarm["Properties"]["AlarmActions"] == [ops_topic]
+        assert alarm["Properties"]["TreatMissingData"] == "notBreaching"
+
+
+def test_outputs_for_integrators_staff_admins_and_operators(synthesized: Synthesized) -> None:
+    outputs = synthesized.template["Outputs"]
+    expected = {"ApiUrl", "AlertTopicArn", "OpsTopicArn", "StaffUserPoolId", "StaffUserPoolClientId"}
+    assert expected | {"WebhookSecretArn"} <= set(outputs)
+    (secret_id,) = synthesized.resources("AWS::SecretsManager::Secret")
+    assert outputs["WebhookSecretArn"]["Value"] == {"Ref": secret_id}
+
+
+def test_each_pipeline_topic_is_an_output_managers_can_subscribe_to(synthesized: Synthesized) -> None:
+    for spec in PIPELINE.topics:
+        publisher = next(f for f in PIPELINE.functions if spec.name in f.publishes_to)
+        topic = synthesized.environment(publisher)[f"TOPIC_{spec.name.upper()}_ARN"]
+        output = f"{spec.name.removesuffix('s').title()}TopicArn"
+        assert synthesized.template["Outputs"][output]["Value"] == topic
