@@ -39,7 +39,8 @@ class LocalAws:
 
     def drain(self, queue: str) -> list[dict[str, Any]]:
         """Every message waiting on a queue (received and deleted)."""
-        sqs, url, found = self.clients["sqs"], self.queue_url(queue), []
+        sqs, url = self.clients["sqs"], self.queue_url(queue)
+        found: list[dict[str, Any]] = []
         while True:
             batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])
             messages = batch.get("Messages", [])

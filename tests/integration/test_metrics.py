@@ -47,6 +47,8 @@ def test_push_alert_emits_alert_count_and_answer_to_alert_time(
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
     publisher = SnsAlertPublisher(aws.topic_arn("alerts"), aws.clients["sns"])
     push = create_step(Deps(publisher=publisher, clock=lambda: ANSWERED + timedelta(milliseconds=250)))
+    # Metrics live in one process-wide object; start from none.
+    metrics.clear_metrics()
     capsys.readouterr()
 
     push(a_ticket().model_dump(mode="json"))

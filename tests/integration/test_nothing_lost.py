@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from cxloop.adapters.dynamo import DynamoInvitationStore, DynamoResponseStore
 from cxloop.adapters.messaging import SqsQueue
@@ -12,10 +13,12 @@ from cxloop.domain.dispatch import SendSettings, send_survey
 from cxloop.domain.errors import Unavailable
 from cxloop.domain.events import Interaction, interaction_id_for, parse_event
 from functions.survey_page.handler import Deps, create_app
+from infra.local.context import LocalLambdaContext
 from tests.conftest import LocalAws
 from tests.helpers import event_bytes
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+CONTEXT: Any = LocalLambdaContext("survey_page", 10, 512)
 
 
 class FailsOnce:
@@ -88,18 +91,18 @@ def test_a_failed_enqueue_shows_a_retry_page_and_the_resubmission_requeues(aws: 
         )
     )
 
-    first = app.resolve(form_post(token), {})
+    first = app.resolve(form_post(token), CONTEXT)
     assert first["statusCode"] == 503
     assert "text/html" in first["multiValueHeaders"]["Content-Type"][0]
     assert "Intente de nuevo" in first["body"]
     assert aws.drain("responses") == []
 
-    again = app.resolve(form_post(token), {})
+    again = app.resolve(form_post(token), CONTEXT)
     assert again["statusCode"] == 409
     queued = aws.drain("responses")
     assert len(queued) == 1
     assert json.loads(queued[0]["Body"])["answers"] == {"nps": 2, "comment": "Nadie me llamó"}
 
-    third = app.resolve(form_post(token), {})
+    third = app.resolve(form_post(token), CONTEXT)
     assert third["statusCode"] == 409
     assert aws.drain("responses") == [], "once queued, a resubmission queues nothing more"
