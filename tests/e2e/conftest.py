@@ -32,7 +32,11 @@ class Served:
     def stop(self) -> tuple[int, str]:
         self.process.send_signal(signal.SIGINT)
         # Generous: a loaded CI machine can be slow, and a clean stop is what we check.
-        out, _ = self.process.communicate(timeout=60)
+        try:
+            out, _ = self.process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()  # never leave a runtime behind
+            out, _ = self.process.communicate()
         return self.process.returncode, out
 
 
