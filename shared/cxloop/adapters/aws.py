@@ -7,6 +7,7 @@ client at moto server without a line of code knowing about it.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -21,11 +22,23 @@ from cxloop.domain.errors import Unavailable
 _CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
 
 
+_CLIENTS_LOCK = threading.Lock()
+
+
 @cache
-def client(service: str) -> Any:
+def _session() -> Any:
     import boto3  # noqa: PLC0415 - imported on first use; the import is most of a cold start
 
-    return boto3.session.Session().client(service, config=_CLIENT_CONFIG)  # type: ignore[call-overload]
+    return boto3.session.Session()
+
+
+@cache
+def client(service: str) -> Any:
+    """One client per service from ONE session: a session per client costs ~60 ms each
+    at cold start. Sessions are not thread-safe to create clients from, and the local
+    runtime runs handlers on many threads, hence the lock (free on Lambda)."""
+    with _CLIENTS_LOCK:
+        return _session().client(service, config=_CLIENT_CONFIG)
 
 
 def error_code(exc: ClientError) -> str:
