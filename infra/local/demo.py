@@ -1,43 +1,75 @@
 """`cxloop demo`: an insurer's day through the whole loop, over real HTTP.
 
-Starts `cxloop serve` in a subprocess (so the runtime has the second core), plays
-an ERP sending signed events for Seguros Andinos (branches in Ecuador and Spain;
-claims, branch visits, contact-center calls, roadside assistance; Spanish- and
-English-speaking customers on email and SMS), then plays the customers: each
-opens the link found in the outbox and most of them answer, with one branch
-clearly worse than the others. Ends with a summary.
+1. Starts `cxloop serve --port 0` in a subprocess (so the runtime gets the second
+   core) and reads its base URL from the first line it prints.
+2. Plays the ERP of Seguros Andinos, an insurer with branches in Ecuador and Spain:
+   signed `POST /v1/events` for claims reported, branch visits, contact-center calls
+   and roadside assistance, for Spanish- and English-speaking customers (some prefer
+   SMS, some have no email). Then shows the contract at work: repeats of accepted
+   events answer 200 with the same interaction id, a forged signature gets 401.
+3. Plays the customers: reads the local outbox, opens every survey link (GET, as a
+   phone would) and answers about three in four through the link's form, over a
+   few seconds rather than in one burst. Quito Sur is clearly the worst branch;
+   detractors write comments in their language and some ask for a call back.
+4. Waits until the tickets (staff API, executive token) and the alerts (SNS, read
+   back through `/_local/alerts`) stop growing, then prints the summary: scores
+   per branch, country and overall computed with `cxloop.domain.metrics` from the
+   answers the customers submitted, tickets by priority, alerts, and the
+   answer-to-alert time from the server's own clocks.
+
+Everything is deterministic for a given seed except the survey tokens and clocks.
+Exits 0 when the loop closed, 1 when it did not, 2 when the runtime did not start.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
+import queue
 import random
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+import unicodedata
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 
-from cxloop.domain import metrics
-from cxloop.domain.scoring import nps_category
+from cxloop.domain.metrics import Counters, Estimate, ces, counters_for, csat, nps
+from cxloop.domain.routing import DEFAULT_RULES, matches
+from cxloop.domain.scoring import score_answers
+from cxloop.domain.surveys import DEFAULT_SURVEY, parse_answers
 from infra.local.auth import mint_token
-from infra.local.defaults import STAFF_TOKEN_SECRET, WEBHOOK_SECRET
+from infra.local.cli import staff_secret, webhook_secret
 from infra.local.erp import signed_headers
 
+LOG_FILE = ".cxloop/demo-functions.log"
 WORKERS = 6
-SETTLE_TIMEOUT_S = 30
+HTTP_TIMEOUT_S = 10
+START_TIMEOUT_S = 60
+OUTBOX_TIMEOUT_S = 40
+SETTLE_TIMEOUT_S = 45
 ANSWER_RATE = 0.75
-# Customers answer over the day, not in the same second: the demo compresses the
-# day to a few answers a second, which one local process keeps up with.
-ANSWERS_PER_SECOND = 5
+# Customers answer over the day, not all in the same second: the demo compresses the
+# day into a steady stream of answers a second, which one local process keeps up with.
+ANSWERS_PER_SECOND = 6
+MARKUP_COMMENT = "Nadie me explica en qué estado está mi reclamo. <b>¡Tres semanas esperando!</b>"
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+# --- the insurer --------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -46,69 +78,460 @@ class Branch:
     name: str
     region: str
     country: str
-    language: str
-    # How this branch's customers feel, as a shift of the NPS answer.
-    mood: int
+    timezone: str
+    # Shift of this branch's customers' answers: negative is a worse experience.
+    mood: float
 
 
 BRANCHES = (
-    Branch("quito-norte", "Quito Norte", "pichincha", "EC", "es", +1),
-    Branch("quito-sur", "Quito Sur", "pichincha", "EC", "es", -3),
-    Branch("guayaquil-centro", "Guayaquil Centro", "guayas", "EC", "es", 0),
-    Branch("madrid-centro", "Madrid Centro", "madrid", "ES", "es", +1),
-    Branch("barcelona-eixample", "Barcelona Eixample", "cataluna", "ES", "es", -1),
+    Branch("quito-norte", "Quito Norte", "pichincha", "EC", "America/Guayaquil", +0.8),
+    Branch("quito-sur", "Quito Sur", "pichincha", "EC", "America/Guayaquil", -3.2),
+    Branch("guayaquil-centro", "Guayaquil Centro", "guayas", "EC", "America/Guayaquil", 0.0),
+    Branch("madrid-centro", "Madrid Centro", "madrid", "ES", "Europe/Madrid", +0.6),
+    Branch("barcelona-eixample", "Barcelona Eixample", "cataluna", "ES", "Europe/Madrid", -0.6),
 )
+COUNTRY_NAMES = {"EC": "Ecuador", "ES": "España"}
+
+
+@dataclass(frozen=True)
+class Touchpoint:
+    event_type: str
+    source: str
+    prefix: str
+    suffix: str
+    name: str
+    channel: str
+    weight: float
+    # Shift of the effort score: roadside assistance is the hardest moment.
+    effort: float
+
+
 TOUCHPOINTS = (
-    ("claim.reported", "claims", "Siniestros", "Claims desk", "branch"),
-    ("branch.visit_completed", "counter", "Atención en agencia", "Branch counter", "branch"),
-    ("call.closed", "contact-center", "Centro de contacto", "Contact center", "phone"),
-    ("roadside.assistance_completed", "roadside", "Asistencia vial", "Roadside assistance", "field"),
+    Touchpoint("claim.reported", "erp-claims", "CLM", "claims", "Siniestros", "branch", 0.25, -0.5),
+    Touchpoint(
+        "branch.visit_completed", "erp-branches", "VIS", "counter", "Atención al cliente", "branch", 0.35, 0.3
+    ),
+    Touchpoint(
+        "call.closed", "contact-center", "CALL", "contact-center", "Centro de contacto", "phone", 0.3, 0.0
+    ),
+    Touchpoint(
+        "roadside.assistance_completed", "roadside", "RSA", "roadside", "Asistencia vial", "field", 0.1, -1
+    ),
 )
-FIRST_NAMES = {
-    "es": (
-        "Ana",
-        "Luis",
-        "María",
-        "Carlos",
-        "Lucía",
-        "Jorge",
-        "Sofía",
-        "Diego",
-        "Valeria",
-        "Andrés",
-        "Carmen",
+
+
+def names(text: str) -> tuple[str, ...]:
+    return tuple(text.split(", "))
+
+
+# locale -> (first names, last names); Spanish speakers get two surnames.
+PEOPLE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "es-EC": (
+        names("María José, Ana, Luis, Carlos, Verónica, Jorge, Gabriela, Andrés, Diana, Xavier, Paola"),
+        names("Pérez, Quishpe, Andrade, Zambrano, Cevallos, Guamán, Vera, Castro, Mosquera, Villacís"),
     ),
-    "en": ("John", "Emily", "Michael", "Sarah", "David", "Laura", "James", "Olivia"),
-}
-LAST_NAMES = {
-    "es": (
-        "Pérez",
-        "García",
-        "Quishpe",
-        "Andrade",
-        "Torres",
-        "Martínez",
-        "López",
-        "Sánchez",
-        "Ortega",
-        "Vera",
+    "es-ES": (
+        names("Lucía, Javier, Carmen, Pablo, Marta, Sergio, Laia, Jordi, Nuria, Álvaro, Elena, Iñaki"),
+        names("García, Fernández, Martínez, López, Sánchez, Puig, Ferrer, Navarro, Romero, Vidal"),
     ),
-    "en": ("Carter", "Smith", "Johnson", "Brown", "Taylor", "Wilson", "Clark"),
-}
-COMMENTS = {
-    "es": (
-        "Esperé más de una hora y nadie me dio información del siniestro.",
-        "El ajustador nunca llegó y tuve que llamar tres veces.",
-        "La persona de la ventanilla fue descortés.",
-        "No entiendo en qué estado está mi reclamo. <b>Nadie responde</b>.",
+    "en-US": (
+        names("John, Emily, Michael, Sarah, David, Ashley, Kevin, Megan"),
+        names("Johnson, Miller, Davis, Wilson, Anderson, Moore, Clark"),
     ),
-    "en": (
-        "I waited over an hour and nobody told me anything about my claim.",
-        "The tow truck arrived three hours late.",
-        "Nobody can tell me the status of my claim.",
+    "en-GB": (
+        names("Oliver, Amelia, Harry, Charlotte, George, Emily, Thomas, Sophie"),
+        names("Thompson, Evans, Hughes, Wright, Roberts, Walker, Hall"),
     ),
 }
-PHONE_PREFIX = {"EC": "+59399", "ES": "+3461", "US": "+1202555"}
+ENGLISH_SHARE = 0.15
+EMAIL_DOMAINS = ("example.com", "example.net", "example.org")
+ROADSIDE_PROVIDERS = ("Grúas del Pacífico", "Auxilio Vial Andino", "Asistencia Iberia", "GruasMed")
+# What customers write, by language and by what went wrong (or right).
+COMMENTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "es": {
+        "wait": (
+            "Esperé más de una hora en la agencia y nadie me atendió.",
+            "Me tuvieron 40 minutos en espera en el teléfono.",
+            "La grúa tardó tres horas en llegar, con mis hijos en el carro.",
+        ),
+        "status": (
+            "Nadie me sabe decir en qué estado está mi siniestro.",
+            "Llevo dos semanas sin noticias del reclamo y cada persona me dice algo distinto.",
+        ),
+        "rude": (
+            "La persona de ventanilla fue grosera y no quiso revisar mi póliza.",
+            "El agente me colgó la llamada.",
+        ),
+        "good": ("Muy amables y rápidos, gracias.", "Todo claro y resuelto en el día."),
+    },
+    "en": {
+        "wait": (
+            "I waited over an hour at the branch and nobody saw me.",
+            "I was on hold for 40 minutes.",
+            "The tow truck took three hours to arrive.",
+        ),
+        "status": (
+            "Nobody can tell me the status of my claim.",
+            "Two weeks and no news about my claim; everyone says something different.",
+        ),
+        "rude": ("The person at the counter was rude.", "The agent hung up on me."),
+        "good": ("Friendly and quick, thank you.", "Everything clear and sorted the same day."),
+    },
+}
+
+
+def make_events(count: int, rng: random.Random) -> list[dict[str, Any]]:
+    """The ERP's events of the last hours, oldest first, one customer each."""
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=2 * count + 5)
+    contacts: set[str] = set()
+    events = []
+    for number in range(1, count + 1):
+        occurred = start + timedelta(minutes=2 * number + rng.randint(0, 1))
+        events.append(make_event(number, rng, occurred, contacts))
+    return events
+
+
+def make_event(number: int, rng: random.Random, occurred: datetime, contacts: set[str]) -> dict[str, Any]:
+    branch = rng.choice(BRANCHES)
+    touchpoint = rng.choices(TOUCHPOINTS, weights=[t.weight for t in TOUCHPOINTS])[0]
+    return {
+        "event_id": f"{touchpoint.prefix}-2026-{number:06d}",
+        "source": touchpoint.source,
+        "event_type": touchpoint.event_type,
+        "occurred_at": occurred.isoformat().replace("+00:00", "Z"),
+        "customer": make_customer(number, rng, branch, contacts),
+        "touchpoint": {
+            "id": f"{branch.id}/{touchpoint.suffix}",
+            "name": f"{touchpoint.name} · {branch.name}",
+            "channel": touchpoint.channel,
+            "branch": branch.id,
+            "region": branch.region,
+            "country": branch.country,
+        },
+        "attributes": attributes_for(touchpoint, rng),
+    }
+
+
+def attributes_for(touchpoint: Touchpoint, rng: random.Random) -> dict[str, str | int]:
+    line = rng.choice(("AUTO", "AUTO", "HOGAR", "VIDA", "SALUD"))
+    found: dict[str, str | int] = {"policy": f"{line}-{rng.randint(10000, 99999)}"}
+    if touchpoint.event_type == "roadside.assistance_completed":
+        found |= {
+            "provider": rng.choice(ROADSIDE_PROVIDERS),
+            "service": rng.choice(("towing", "battery", "tyre")),
+        }
+    else:
+        found["agent_id"] = f"A-{rng.randint(1, 60):03d}"
+    if touchpoint.event_type == "claim.reported":
+        found["claim_number"] = f"SIN-{rng.randint(100000, 999999)}"
+    if touchpoint.event_type == "call.closed":
+        found["handle_time_s"] = rng.randint(90, 1500)
+    return found
+
+
+def make_customer(number: int, rng: random.Random, branch: Branch, contacts: set[str]) -> dict[str, Any]:
+    locale = pick_locale(branch, rng)
+    first_names, last_names = PEOPLE[locale]
+    first = rng.choice(first_names)
+    # Two surnames in Ecuador and Spain, one in the US and the UK.
+    last = " ".join(rng.sample(last_names, 2 if locale.startswith("es") else 1))
+    customer: dict[str, Any] = {
+        "id": f"C-{104000 + number}",
+        "name": f"{first} {last}",
+        "locale": locale,
+        "timezone": branch.timezone,
+    }
+    roll = rng.random()
+    if roll < 0.85:  # most customers gave an email; 15 % only a phone number
+        customer["email"] = unique(
+            contacts, lambda: email_for(first, last, rng), f"cliente{number}@example.com"
+        )
+    if roll >= 0.10:  # 10 % gave only an email
+        customer["phone"] = unique(contacts, lambda: phone_for(locale, rng), f"+59399{number:07d}")
+    if "phone" in customer and "email" in customer:
+        customer["preferred_channel"] = "sms" if rng.random() < 0.2 else "email"
+    elif "phone" in customer:
+        customer["preferred_channel"] = "sms"
+    return customer
+
+
+def pick_locale(branch: Branch, rng: random.Random) -> str:
+    if rng.random() < ENGLISH_SHARE:
+        return "en-US" if branch.country == "EC" else "en-GB"
+    return f"es-{branch.country}"
+
+
+def email_for(first: str, last: str, rng: random.Random) -> str:
+    plain = (
+        unicodedata.normalize("NFKD", f"{first}.{last.split(maxsplit=1)[0]}")
+        .encode("ascii", "ignore")
+        .decode()
+    )
+    local = plain.lower().replace(" ", "")
+    style = rng.random()
+    if style < 0.3:
+        local = f"{local}{rng.randint(1, 99)}"
+    elif style < 0.5:
+        local = f"{local[0]}{local.split('.', 1)[1]}"
+    return f"{local}@{rng.choice(EMAIL_DOMAINS)}"
+
+
+def phone_for(locale: str, rng: random.Random) -> str:
+    """E.164 mobiles; the US and UK ones from the ranges reserved for fiction."""
+    if locale == "es-EC":
+        return f"+5939{rng.randint(10_000_000, 99_999_999)}"
+    if locale == "es-ES":
+        return f"+34{rng.choice('67')}{rng.randint(10_000_000, 99_999_999)}"
+    if locale == "en-US":
+        return f"+1{rng.choice(('202', '312', '415', '617', '305'))}55501{rng.randint(0, 99):02d}"
+    return f"+447700900{rng.randint(0, 999):03d}"
+
+
+def unique(taken: set[str], make: Callable[[], str], fallback: str) -> str:
+    """Contacts stay unique so each outbox message maps back to one event."""
+    candidate = make()
+    for _ in range(20):
+        if candidate not in taken:
+            break
+        candidate = make()
+    else:
+        candidate = fallback
+    taken.add(candidate)
+    return candidate
+
+
+def contact_of(event: dict[str, Any]) -> str:
+    """Where send_survey sends: the phone for SMS lovers and customers without email."""
+    customer = event["customer"]
+    if customer.get("phone") and (customer.get("preferred_channel") == "sms" or not customer.get("email")):
+        return str(customer["phone"])
+    return str(customer["email"])
+
+
+# --- the customers -------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """One customer who will answer: the event, the link and the form fields."""
+
+    event: dict[str, Any]
+    url: str
+    form: dict[str, str]
+
+    @property
+    def branch(self) -> str:
+        return str(self.event["touchpoint"]["branch"])
+
+
+@dataclass
+class Answered:
+    plan: Plan
+    status: int
+    posted_at: float = 0.0
+    opened: bool = False
+
+
+def answers_for(event: dict[str, Any], rng: random.Random) -> dict[str, str]:
+    """Form fields as the survey page posts them; the branch's mood drives the scores."""
+    branch = next(b for b in BRANCHES if b.id == event["touchpoint"]["branch"])
+    touchpoint = next(t for t in TOUCHPOINTS if t.event_type == event["event_type"])
+    score = clamp(round(rng.gauss(8.2 + branch.mood, 1.8)), 0, 10)
+    form = {
+        "nps": str(score),
+        "csat": str(clamp(round(1 + score * 0.4 + rng.gauss(0, 0.6)), 1, 5)),
+    }
+    if rng.random() < 0.9:  # some skip the effort question
+        form["ces"] = str(clamp(round(1.5 + score * 0.5 + touchpoint.effort + rng.gauss(0, 0.8)), 1, 7))
+    language = event["customer"]["locale"][:2]
+    if score <= 6 and rng.random() < 0.8:
+        form["comment"] = rng.choice(COMMENTS[language][rng.choice(("wait", "status", "rude"))])
+        form["callback"] = "yes" if rng.random() < 0.45 else "no"
+    elif score >= 9 and rng.random() < 0.25:
+        form["comment"] = rng.choice(COMMENTS[language]["good"])
+    return form
+
+
+def clamp(value: int, low: int, high: int) -> int:
+    return max(low, min(high, value))
+
+
+def plan_answers(
+    outbox: list[dict[str, Any]], events: list[dict[str, Any]], rng: random.Random
+) -> tuple[list[Plan], list[str]]:
+    """Who answers (in event order, so a seed always gives the same answers) and whose
+    links are only opened."""
+    link_of = {m["to"]: m["survey_url"] for m in outbox if m.get("survey_url")}
+    plans, idle = [], []
+    for event in events:
+        url = link_of.get(contact_of(event))
+        if url is None:
+            continue
+        if rng.random() < ANSWER_RATE:
+            plans.append(Plan(event, url, answers_for(event, rng)))
+        else:
+            idle.append(url)
+    with_markup = next((p for p in plans if is_spanish_detractor(p) and p.branch == "quito-sur"), None)
+    if with_markup is not None:
+        with_markup.form.update(comment=MARKUP_COMMENT, callback="yes")
+    return plans, idle
+
+
+def is_spanish_detractor(plan: Plan) -> bool:
+    return str(plan.event["customer"]["locale"]).startswith("es") and int(plan.form["nps"]) <= 6
+
+
+def parsed(form: dict[str, str]) -> dict[str, object]:
+    return parse_answers(DEFAULT_SURVEY, dict(form))
+
+
+def opens_ticket(form: dict[str, str]) -> bool:
+    """What the default routing rules will decide, so the demo knows what to wait for."""
+    answers = parsed(form)
+    return any(matches(rule["when"], answers) for rule in DEFAULT_RULES)
+
+
+# --- HTTP ----------------------------------------------------------------------------
+
+
+class Http:
+    """One requests.Session per thread (sessions are not meant to be shared)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self._local = threading.local()
+
+    @property
+    def session(self) -> requests.Session:
+        if not hasattr(self._local, "session"):
+            self._local.session = requests.Session()
+        return self._local.session  # type: ignore[no-any-return]
+
+    def get(self, path_or_url: str, **kwargs: Any) -> requests.Response:
+        return self.session.get(self._url(path_or_url), timeout=HTTP_TIMEOUT_S, **kwargs)
+
+    def post(self, path_or_url: str, **kwargs: Any) -> requests.Response:
+        return self.session.post(self._url(path_or_url), timeout=HTTP_TIMEOUT_S, **kwargs)
+
+    def json(self, path: str, **kwargs: Any) -> Any:
+        answer = self.get(path, **kwargs)
+        answer.raise_for_status()
+        return answer.json()
+
+    def _url(self, path_or_url: str) -> str:
+        return path_or_url if path_or_url.startswith("http") else f"{self.base_url}{path_or_url}"
+
+
+def post_event(http: Http, event: dict[str, Any], secret: str) -> requests.Response:
+    body = json.dumps(event, ensure_ascii=False).encode()
+    return http.post("/v1/events", data=body, headers=signed_headers(body, secret))
+
+
+# --- progress ------------------------------------------------------------------------
+
+
+def phase(tally: Tally, title: str) -> None:
+    print(f"\n== {title} ==  [{time.monotonic() - tally.started:.1f} s]", flush=True)
+
+
+def progress(label: str, done: int, total: int) -> None:
+    """`\\r` updates on a terminal; a line per quarter otherwise (logs, CI)."""
+    if sys.stdout.isatty():
+        print(f"\r  {label}: {done}/{total}", end="\n" if done >= total else "", flush=True)
+    elif done >= total or (total >= 4 and done % max(1, total // 4) == 0):
+        print(f"  {label}: {done}/{total}", flush=True)
+
+
+def run_all(label: str, items: list[T], work: Callable[[T], R]) -> list[R]:
+    """`work` on every item with a small thread pool, counting as results come in."""
+    results: list[R] = []
+    progress(label, 0, len(items))
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        for result in pool.map(work, items):
+            results.append(result)
+            progress(label, len(results), len(items))
+    return results
+
+
+# --- the runtime ---------------------------------------------------------------------
+
+
+class RuntimeFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class Runtime:
+    """`cxloop serve` in a subprocess; its output is drained so it never blocks on a full pipe."""
+
+    process: subprocess.Popen[str]
+    base_url: str = ""
+    lines: deque[str] = field(default_factory=lambda: deque(maxlen=40))
+
+    def output(self) -> str:
+        return "".join(self.lines).rstrip()
+
+
+def start_runtime(log_file: str = LOG_FILE, timeout_s: float = START_TIMEOUT_S) -> Runtime:
+    Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "infra.local.cli", "serve", "--port", "0", "--log-file", log_file]
+    # The runtime provisions its own (moto) resources; keep the caller's AWS settings away from it.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_", "QUEUE_", "TOPIC_"))}
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module, fixed arguments
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, bufsize=1
+    )
+    runtime = Runtime(process)
+    first_line: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=_drain, args=(runtime, first_line), name="runtime-output", daemon=True).start()
+    try:
+        first = first_line.get(timeout=timeout_s)
+        reason = "did not report ready" if first else "stopped before it was ready"
+    except queue.Empty:
+        first, reason = "", f"did not report ready within {timeout_s:.0f} s"
+    if "ready at" not in first:
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=2)  # a failing start-up usually ends by itself; keep its exit code
+        stop_runtime(runtime)
+        raise RuntimeFailed(
+            f"`cxloop serve` {reason} (exit code {process.returncode}); its output:\n"
+            f"{runtime.output() or '(nothing)'}"
+        )
+    runtime.base_url = first.rsplit(" ", 1)[-1].strip()
+    return runtime
+
+
+def _drain(runtime: Runtime, first_line: queue.Queue[str]) -> None:
+    assert runtime.process.stdout is not None
+    for number, line in enumerate(runtime.process.stdout):
+        runtime.lines.append(line)
+        if number == 0:
+            first_line.put(line)
+    first_line.put("")  # the process ended (possibly before printing anything)
+
+
+def stop_runtime(runtime: Runtime, timeout_s: float = 15) -> None:
+    """SIGINT (what Ctrl-C sends) for an orderly stop; terminate, then kill, if it hangs."""
+    process = runtime.process
+    for stop in (lambda: process.send_signal(signal.SIGINT), process.terminate, process.kill):
+        if process.poll() is not None:
+            return
+        stop()
+        try:
+            process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@contextmanager
+def running_runtime(log_file: str = LOG_FILE) -> Iterator[Runtime]:
+    runtime = start_runtime(log_file)
+    try:
+        yield runtime
+    finally:
+        stop_runtime(runtime)
+
+
+# --- the story -------------------------------------------------------------------------
 
 
 @dataclass
@@ -116,229 +539,166 @@ class Tally:
     """What the demo did and saw, for the summary."""
 
     statuses: Counter[int] = field(default_factory=Counter)
-    answered: list[dict[str, Any]] = field(default_factory=list)
+    repeats: Counter[int] = field(default_factory=Counter)
+    forged: int = 0
+    second_answer: int = 0
     opened: int = 0
+    answered: list[Answered] = field(default_factory=list)
+    outbox: list[dict[str, Any]] = field(default_factory=list)
+    tickets: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    expected_tickets: int = 0
     started: float = field(default_factory=time.monotonic)
 
-
-# --- the insurer's ERP -------------------------------------------------------------
-
-
-def make_events(count: int, rng: random.Random) -> list[dict[str, Any]]:
-    start = datetime.now(UTC) - timedelta(hours=6)
-    return [make_event(i, rng, start + timedelta(minutes=i)) for i in range(count)]
+    @property
+    def recorded(self) -> list[Answered]:
+        return [a for a in self.answered if a.status == 200]
 
 
-def make_event(number: int, rng: random.Random, occurred: datetime) -> dict[str, Any]:
-    branch = rng.choice(BRANCHES)
-    event_type, suffix, name_es, name_en, channel = rng.choice(TOUCHPOINTS)
-    english = rng.random() < 0.2
-    language = "en" if english else branch.language
-    locale = {"en": "en-US" if branch.country == "EC" else "en-GB", "es": f"es-{branch.country}"}[language]
-    return {
-        "event_id": f"{event_type.split('.')[0]}-2026-{number:06d}",
-        "source": "erp-core",
-        "event_type": event_type,
-        "occurred_at": occurred.isoformat(timespec="seconds"),
-        "customer": make_customer(number, rng, language, locale, branch.country),
-        "touchpoint": {
-            "id": f"{branch.id}/{suffix}",
-            "name": f"{name_en if english else name_es} · {branch.name}",
-            "channel": channel,
-            "branch": branch.id,
-            "region": branch.region,
-            "country": branch.country,
-        },
-        "attributes": {"policy": f"AUTO-{rng.randint(10000, 99999)}", "agent_id": f"A-{rng.randint(1, 40)}"},
-    }
-
-
-def make_customer(
-    number: int, rng: random.Random, language: str, locale: str, country: str
-) -> dict[str, Any]:
-    first, last = rng.choice(FIRST_NAMES[language]), rng.choice(LAST_NAMES[language])
-    customer: dict[str, Any] = {
-        "id": f"C-{10000 + number}",
-        "name": f"{first} {last}",
-        "locale": locale,
-        "timezone": "America/Guayaquil" if country == "EC" else "Europe/Madrid",
-        "phone": f"{PHONE_PREFIX[country]}{rng.randint(1000000, 9999999)}",
-    }
-    roll = rng.random()
-    if roll < 0.7:
-        customer["email"] = f"{first}.{last}.{number}@example.com".lower().encode("ascii", "ignore").decode()
-        customer["preferred_channel"] = "email"
-    elif roll < 0.9:
-        customer["email"] = f"cliente{number}@example.com"
-        customer["preferred_channel"] = "sms"
-    return customer
-
-
-def send_events(http: requests.Session, base_url: str, events: list[dict[str, Any]], tally: Tally) -> None:
-    def send(event: dict[str, Any]) -> int:
-        body = json.dumps(event, ensure_ascii=False).encode()
-        answer = http.post(f"{base_url}/v1/events", data=body, headers=signed_headers(body, WEBHOOK_SECRET))
-        return answer.status_code
-
-    for status in run_with_progress("ERP events sent", events, send):
-        tally.statuses[status] += 1
-
-
-def show_idempotency_and_signatures(
-    http: requests.Session, base_url: str, events: list[dict[str, Any]]
-) -> None:
-    for event in events[:3]:
-        body = json.dumps(event, ensure_ascii=False).encode()
-        answer = http.post(f"{base_url}/v1/events", data=body, headers=signed_headers(body, WEBHOOK_SECRET))
-        print(f"  repeat of {event['event_id']}: {answer.status_code} {answer.json()['interaction_id']}")
-    body = json.dumps(events[0]).encode()
-    forged = http.post(f"{base_url}/v1/events", data=body, headers=signed_headers(body, "a-guessed-secret"))
-    print(f"  badly signed event: {forged.status_code} {forged.json()['error']['code']}")
-
-
-# --- the customers -------------------------------------------------------------------
-
-
-def answers_for(event: dict[str, Any], rng: random.Random) -> dict[str, str]:
-    mood = next(b.mood for b in BRANCHES if b.id == event["touchpoint"]["branch"])
-    nps = max(0, min(10, round(rng.gauss(8 + mood, 2.2))))
-    csat = max(1, min(5, round(nps / 2.2 + rng.gauss(0.5, 0.6))))
-    ces = max(1, min(7, round(nps * 0.6 + rng.gauss(1, 1))))
-    answers = {"nps": str(nps), "csat": str(csat), "ces": str(ces)}
-    language = event["customer"]["locale"][:2]
-    if nps <= 6 and rng.random() < 0.8:
-        answers["comment"] = rng.choice(COMMENTS[language])
-        answers["callback"] = "yes" if rng.random() < 0.5 else "no"
-    return answers
-
-
-def answer_surveys(
-    http: requests.Session, base_url: str, events: list[dict[str, Any]], rng: random.Random, tally: Tally
-) -> None:
-    by_contact = {contact_of(event): event for event in events}
-    outbox = wait_for_outbox(http, base_url, len(events))
-    plans: list[tuple[int, str, dict[str, Any], dict[str, str]]] = []
-    for message in outbox:
-        event = by_contact.get(message["to"])
-        if event and message["survey_url"] and rng.random() < ANSWER_RATE:
-            plans.append((len(plans), message["survey_url"], event, answers_for(event, rng)))
-
-    first_slot = time.monotonic()
-
-    def answer(plan: tuple[int, str, dict[str, Any], dict[str, str]]) -> dict[str, Any]:
-        number, url, event, answers = plan
-        time.sleep(max(0.0, first_slot + number / ANSWERS_PER_SECOND - time.monotonic()))
-        http.get(url)  # the customer opens the link first; that changes nothing
-        posted = http.post(url, data=answers)
-        return {"event": event, "answers": answers, "status": posted.status_code}
-
-    tally.opened = len(outbox)
-    tally.answered = list(run_with_progress("surveys answered", plans, answer))
-
-
-def contact_of(event: dict[str, Any]) -> str:
-    customer = event["customer"]
-    uses_sms = customer.get("preferred_channel") == "sms" or not customer.get("email")
-    return str(customer["phone"] if uses_sms else customer["email"])
-
-
-def wait_for_outbox(http: requests.Session, base_url: str, expected: int) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + SETTLE_TIMEOUT_S
-    outbox: list[dict[str, Any]] = []
-    while time.monotonic() < deadline:
-        outbox = http.get(f"{base_url}/_local/outbox").json()
-        progress("surveys sent", len(outbox), expected)
-        if len(outbox) >= expected:
-            break
-        time.sleep(0.2)
-    print()
-    return outbox
-
-
-# --- watching the loop close ---------------------------------------------------------
-
-
-def settle(http: requests.Session, base_url: str, token: str, expected_tickets: int) -> list[dict[str, Any]]:
-    """Wait until every expected ticket exists and its alert is out (or time runs out)."""
-    deadline = time.monotonic() + SETTLE_TIMEOUT_S
-    tickets: list[dict[str, Any]] = []
-    while time.monotonic() < deadline:
-        tickets = fetch_tickets(http, base_url, token)
-        alerts = http.get(f"{base_url}/_local/alerts").json()
-        progress("tickets and alerts", min(len(tickets), len(alerts)), expected_tickets)
-        if len(tickets) >= expected_tickets and len(alerts) >= expected_tickets:
-            break
-        time.sleep(0.2)
-    print()
-    return tickets
-
-
-def fetch_tickets(http: requests.Session, base_url: str, token: str) -> list[dict[str, Any]]:
-    answer = http.get(f"{base_url}/v1/tickets?limit=200", headers={"Authorization": f"Bearer {token}"})
-    return list(answer.json()["items"])
-
-
-def wants_ticket(answers: dict[str, str]) -> bool:
-    """The default routing rules: a detractor, or CSAT 2 or lower."""
-    return int(answers["nps"]) <= 6 or int(answers.get("csat", "5")) <= 2
-
-
-# --- output --------------------------------------------------------------------------
-
-
-def progress(label: str, done: int, total: int) -> None:
-    end = "" if sys.stdout.isatty() else "\n"
-    if sys.stdout.isatty() or done in (0, total) or done % 50 == 0:
-        print(f"\r  {label}: {done}/{total}", end=end, flush=True)
-
-
-def run_with_progress(label: str, items: list[Any], work: Callable[[Any], Any]) -> Iterable[Any]:
-    results = []
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        for done, result in enumerate(pool.map(work, items), start=1):
-            progress(label, done, len(items))
-            results.append(result)
-    print()
-    return results
-
-
-def estimate(
-    value: float | None, low: float | None = None, high: float | None = None, digits: int = 0
-) -> str:
-    if value is None:
-        return "—"
-    interval = f" [{low:.{digits}f}, {high:.{digits}f}]" if low is not None and high is not None else ""
-    return f"{value:.{digits}f}{interval}"
-
-
-def print_scores(answered: list[dict[str, Any]]) -> None:
-    groups: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for item in answered:
-        touchpoint = item["event"]["touchpoint"]
-        for scope in ("all", f"country:{touchpoint['country']}", f"branch:{touchpoint['branch']}"):
-            groups[scope].append(item["answers"])
-    print(f"  {'scope':<28}{'n':>4}  {'NPS [95% CI]':<22}{'CSAT % [95% CI]':<22}{'CES':>5}")
-    for scope in sorted(groups, key=lambda s: (s != "all", not s.startswith("country"), s)):
-        print("  " + score_row(scope, groups[scope]))
-
-
-def score_row(scope: str, answers: list[dict[str, str]]) -> str:
-    categories = Counter(nps_category(int(a["nps"])) for a in answers)
-    nps = metrics.nps(categories["promoter"], categories["passive"], categories["detractor"])
-    csat_values = [int(a["csat"]) for a in answers if "csat" in a]
-    ces_values = [int(a["ces"]) for a in answers if "ces" in a]
-    csat = metrics.csat(sum(v >= 4 for v in csat_values), len(csat_values))
-    ces = metrics.ces(sum(ces_values), len(ces_values))
-    flag = " (n<30)" if nps.small_sample else ""
-    return (
-        f"{scope:<28}{nps.n:>4}  {estimate(nps.value, nps.low, nps.high):<22}"
-        f"{estimate(csat.value, csat.low, csat.high):<22}{estimate(ces.value, digits=2):>5}{flag}"
+def send_events(http: Http, events: list[dict[str, Any]], tally: Tally) -> None:
+    phase(tally, f"Seguros Andinos' ERP reports {len(events)} customer moments (signed POST /v1/events)")
+    kinds = Counter(e["event_type"] for e in events)
+    print("  " + ", ".join(f"{n} {kind}" for kind, n in kinds.most_common()), flush=True)
+    statuses = run_all("events posted", events, lambda e: post_event(http, e, webhook_secret()).status_code)
+    tally.statuses.update(statuses)
+    print(
+        f"  answered: {', '.join(f'{n} x {code}' for code, n in sorted(tally.statuses.items()))}", flush=True
     )
 
 
-def latency_ms(tickets: list[dict[str, Any]], alerts: list[dict[str, Any]]) -> list[float]:
-    """answered_at (server) to the alert's publication, per ticket."""
-    published = {a["attributes"]["ticket_id"]: datetime.fromisoformat(a["published_at"]) for a in alerts}
+def show_contract(http: Http, events: list[dict[str, Any]], tally: Tally) -> None:
+    phase(tally, "the webhook contract: repeats are idempotent, forgeries are refused")
+    for event in events[:3]:
+        answer = post_event(http, event, webhook_secret())
+        tally.repeats[answer.status_code] += 1
+        print(f"  repeat of {event['event_id']}: {answer.status_code} {answer.json().get('interaction_id')}")
+    forged = post_event(http, events[0], "a-guessed-secret")
+    tally.forged = forged.status_code
+    code = forged.json().get("error", {}).get("code")
+    print(f"  same event signed with a wrong secret: {forged.status_code} {code}", flush=True)
+
+
+def wait_for_outbox(http: Http, expected: int, tally: Tally) -> None:
+    phase(tally, "send_survey messages the customers (read back from /_local/outbox)")
+    deadline = time.monotonic() + OUTBOX_TIMEOUT_S
+    seen = -1
+    while time.monotonic() < deadline:
+        tally.outbox = http.json("/_local/outbox")
+        if len(tally.outbox) != seen:
+            seen = len(tally.outbox)
+            progress("surveys sent", min(seen, expected), expected)
+        if seen >= expected:
+            return
+        time.sleep(0.25)
+    print(f"  only {seen} of {expected} surveys went out within {OUTBOX_TIMEOUT_S} s", flush=True)
+
+
+def answer_surveys(http: Http, plans: list[Plan], idle: list[str], tally: Tally) -> None:
+    phase(
+        tally,
+        f"customers open their links (GET) and {len(plans)} of {len(plans) + len(idle)} answer (POST), "
+        f"~{ANSWERS_PER_SECOND} a second",
+    )
+    opened = run_all("links only opened", idle, lambda url: http.get(url).status_code == 200)
+    first_slot = time.monotonic() + 0.2
+
+    def answer(numbered: tuple[int, Plan]) -> Answered:
+        number, plan = numbered
+        time.sleep(max(0.0, first_slot + number / ANSWERS_PER_SECOND - time.monotonic()))
+        page = http.get(plan.url)  # the customer reads the survey first; a GET changes nothing
+        posted_at = time.time()
+        status = http.post(plan.url, data=plan.form).status_code
+        return Answered(plan, status, posted_at, opened='name="nps"' in page.text)
+
+    tally.answered = run_all("opened and answered", list(enumerate(plans)), answer)
+    tally.opened = sum(opened) + sum(a.opened for a in tally.answered)
+    if plans:
+        again = http.post(plans[0].url, data={"nps": "0"})
+        tally.second_answer = again.status_code
+        print(f"  a second answer on an answered link: {again.status_code} (recorded once)", flush=True)
+
+
+def settle(http: Http, token: str, tally: Tally) -> None:
+    """Until every expected ticket and its alert exist and the counts stop growing."""
+    phase(
+        tally,
+        f"score_response, open_ticket and push_alert close the loop ({tally.expected_tickets} tickets due)",
+    )
+    deadline = time.monotonic() + SETTLE_TIMEOUT_S
+    last = (-1, -1)
+    while time.monotonic() < deadline:
+        tally.tickets = fetch_tickets(http, token)
+        tally.alerts = http.json("/_local/alerts")
+        now = (len(tally.tickets), len(tally.alerts))
+        if now == last and min(now) >= tally.expected_tickets:
+            return
+        if min(now) != min(last):
+            progress("tickets with their alert", min(now), tally.expected_tickets)
+        last = now
+        time.sleep(0.5)
+    print(f"  still incomplete after {SETTLE_TIMEOUT_S} s: {last[0]} tickets, {last[1]} alerts", flush=True)
+
+
+def fetch_tickets(http: Http, token: str) -> list[dict[str, Any]]:
+    """Branch by branch (the API lists at most 200 per call and has no cursor yet)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    found: list[dict[str, Any]] = []
+    for branch in BRANCHES:
+        found += http.json("/v1/tickets", params={"branch": branch.id, "limit": 200}, headers=headers)[
+            "items"
+        ]
+    return found
+
+
+# --- the summary -------------------------------------------------------------------------
+
+
+def counters(forms: Iterable[dict[str, str]]) -> Counters:
+    """Roll up exactly as the live aggregates do: per-answer counters, added."""
+    total = Counters()
+    for form in forms:
+        total += counters_for(score_answers(parsed(form)))
+    return total
+
+
+def estimate(value: Estimate, unit: str = "", digits: int = 0) -> str:
+    if value.value is None:
+        return "-"
+    text = f"{value.value:.{digits}f}{unit}"
+    if value.low is not None and value.high is not None:
+        text += f" [{value.low:.0f}, {value.high:.0f}]"
+    return text
+
+
+def score_row(label: str, forms: list[dict[str, str]]) -> str:
+    count = counters(forms)
+    score = nps(count.promoters, count.passives, count.detractors)
+    satisfied = csat(count.csat_satisfied, count.csat_answers)
+    effort = ces(count.ces_sum, count.ces_answers)
+    easy = f"{100 * count.ces_easy / count.ces_answers:.0f} %" if count.ces_answers else "-"
+    flag = " *" if score.small_sample else ""
+    return (
+        f"  {label:<24}{score.n:>4}  {estimate(score):<17}{estimate(satisfied, ' %'):<19}"
+        f"{estimate(effort, digits=2):>5}  {easy:>5}{flag}"
+    )
+
+
+def print_scores(recorded: list[Answered]) -> None:
+    print("scores, from the answers the customers submitted (95 % intervals; * fewer than 30 answers):")
+    print(f"  {'scope':<24}{'n':>4}  {'NPS':<17}{'CSAT (4-5)':<19}{'CES':>5}  {'easy':>5}")
+    print(score_row("all", [a.plan.form for a in recorded]))
+    for country, name in COUNTRY_NAMES.items():
+        in_country = [a for a in recorded if a.plan.event["touchpoint"]["country"] == country]
+        print(score_row(f"{name} ({country})", [a.plan.form for a in in_country]))
+        for branch in (b for b in BRANCHES if b.country == country):
+            print(
+                score_row(f"  {branch.id}", [a.plan.form for a in in_country if a.plan.branch == branch.id])
+            )
+
+
+def latencies_ms(tickets: list[dict[str, Any]], alerts: list[dict[str, Any]]) -> list[float]:
+    """Server clocks only: ticket.answered_at (survey_page) to alert.published_at (SNS)."""
+    published = {a["attributes"].get("ticket_id"): datetime.fromisoformat(a["published_at"]) for a in alerts}
     return sorted(
         (published[t["ticket_id"]] - datetime.fromisoformat(t["answered_at"])).total_seconds() * 1000
         for t in tickets
@@ -347,92 +707,119 @@ def latency_ms(tickets: list[dict[str, Any]], alerts: list[dict[str, Any]]) -> l
 
 
 def percentile(values: list[float], share: float) -> float:
-    return values[min(len(values) - 1, round(share * (len(values) - 1)))] if values else float("nan")
+    """Nearest-rank percentile of sorted values."""
+    if not values:
+        return float("nan")
+    return values[max(0, min(len(values), math.ceil(share * len(values))) - 1)]
 
 
-def print_summary(
-    tally: Tally, tickets: list[dict[str, Any]], alerts: list[dict[str, Any]], outbox: list[Any]
-) -> None:
-    channels = Counter(m["channel"] for m in outbox)
-    recorded = [a for a in tally.answered if a["status"] == 200]
-    print("\n== cxloop demo summary ==")
+def counted(counter: Counter[str]) -> str:
+    return ", ".join(f"{n} {key}" for key, n in counter.most_common()) or "none"
+
+
+def print_summary(tally: Tally) -> None:
+    phase(tally, "summary")
+    recorded = tally.recorded
+    forms = [a.plan.form for a in recorded]
+    repeats = " ".join(map(str, sorted(tally.repeats.elements())))
     print(
-        f"events accepted:   {tally.statuses[202]} new, {tally.statuses[200]} repeats, other {_others(tally)}"
+        f"ERP events        {sum(tally.statuses.values())} posted, {tally.statuses[202]} accepted (202); "
+        f"repeats -> {repeats} (same id); forged signature -> {tally.forged}"
     )
-    print(f"surveys sent:      {len(outbox)} ({', '.join(f'{n} {c}' for c, n in sorted(channels.items()))})")
-    print(f"answers:           {len(recorded)} recorded of {len(tally.answered)} submitted")
+    print(f"surveys sent      {len(tally.outbox)}: {counted(Counter(m['channel'] for m in tally.outbox))}")
+    print(
+        f"answers           {len(recorded)} recorded of {len(tally.answered)} posted, "
+        f"{tally.opened} links opened; {sum('comment' in f for f in forms)} with a comment, "
+        f"{sum(f.get('callback') == 'yes' for f in forms)} asking for a call back"
+    )
     print_scores(recorded)
-    priorities = Counter(t["priority"] for t in tickets)
     print(
-        f"tickets opened:    {len(tickets)} ({', '.join(f'{n} {p}' for p, n in sorted(priorities.items()))})"
+        f"tickets opened    {len(tally.tickets)} ({counted(Counter(t['priority'] for t in tally.tickets))}); "
+        f"{tally.expected_tickets} expected from the routing rules"
     )
-    print(f"alerts published:  {len(alerts)}")
-    delays = latency_ms(tickets, alerts)
+    print(f"by branch         {counted(Counter(t['branch'] for t in tally.tickets))}")
+    severities = Counter(str(a["attributes"].get("severity")) for a in tally.alerts)
+    print(f"alerts published  {len(tally.alerts)} on SNS ({counted(severities)})")
+    delays = latencies_ms(tally.tickets, tally.alerts)
     print(
-        f"answer-to-alert:   p50 {percentile(delays, 0.5):.0f} ms, p95 {percentile(delays, 0.95):.0f} ms "
-        f"over {len(delays)} alerts"
+        f"answer -> alert   p50 {percentile(delays, 0.5):.0f} ms, p95 {percentile(delays, 0.95):.0f} ms, "
+        f"max {max(delays, default=float('nan')):.0f} ms over {len(delays)} alerts"
     )
-    print(f"wall time:         {time.monotonic() - tally.started:.1f} s")
+    print("                  (server clocks: the ticket's answered_at to the alert's published_at)")
+    print_markup_ticket(tally.tickets)
+    print(f"wall time         {time.monotonic() - tally.started:.1f} s (start-up included)")
 
 
-def _others(tally: Tally) -> str:
-    return str(sum(n for status, n in tally.statuses.items() if status not in (200, 202)))
+def print_markup_ticket(tickets: list[dict[str, Any]]) -> None:
+    ticket = next((t for t in tickets if "<b>" in (t.get("comment") or "")), None)
+    if ticket is not None:
+        print(f"stored as text    {ticket['ticket_id']} comment: {ticket['comment']!r}")
 
 
-# --- running it ----------------------------------------------------------------------
-
-
-def start_runtime() -> tuple[subprocess.Popen[str], str]:
-    Path(".cxloop").mkdir(exist_ok=True)
-    command = [sys.executable, "-m", "infra.local.cli", "serve", "--port", "0"]
-    command += ["--log-file", ".cxloop/demo-functions.log"]
-    # Our own interpreter and module, fixed arguments: nothing here comes from input.
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # noqa: S603
-    assert process.stdout is not None
-    first = process.stdout.readline()
-    if "ready at" not in first:
-        process.kill()
-        raise RuntimeError(f"the local runtime did not start:\n{first}{process.stdout.read()}")
-    return process, first.rsplit(" ", 1)[-1].strip()
-
-
-def stop_runtime(process: subprocess.Popen[str]) -> None:
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+# --- running it ------------------------------------------------------------------------
 
 
 def run_demo(events: int = 200, seed: int = 7) -> int:
-    rng = random.Random(seed)
-    print("== starting the local runtime (moto server, gateway, queue pollers) ==", flush=True)
-    process, base_url = start_runtime()
+    started = time.monotonic()
+    print("== starting the local runtime (moto server, HTTP gateway, queue pollers) ==", flush=True)
+    Path(LOG_FILE).unlink(missing_ok=True)  # this run's function logs only
+    stop_on_sigterm()
     try:
-        return play(base_url, events, rng)
-    finally:
-        stop_runtime(process)
+        with running_runtime() as runtime:
+            print(f"  ready at {runtime.base_url} in {time.monotonic() - started:.1f} s", flush=True)
+            print(f"  function logs: {LOG_FILE}", flush=True)
+            outcome = play_safely(runtime, events, seed, Tally(started=started))
+            print("\n== stopping the local runtime ==", flush=True)
+    except RuntimeFailed as exc:
+        print(f"cxloop demo: {exc}", file=sys.stderr)
+        return 2
+    print(f"  stopped; {time.monotonic() - started:.1f} s in all", flush=True)
+    return outcome
 
 
-def play(base_url: str, count: int, rng: random.Random) -> int:
-    print(f"  ready at {base_url}; function logs in .cxloop/demo-functions.log")
-    http = requests.Session()
-    http.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=WORKERS * 2))
-    tally = Tally()
-    events = make_events(count, rng)
-    print(f"== Seguros Andinos' ERP reports {count} customer moments ==", flush=True)
-    send_events(http, base_url, events, tally)
-    show_idempotency_and_signatures(http, base_url, events)
-    print("== customers open their links and answer ==", flush=True)
-    answer_surveys(http, base_url, events, rng, tally)
-    expected = sum(1 for a in tally.answered if a["status"] == 200 and wants_ticket(a["answers"]))
-    print(f"== waiting for {expected} tickets and alerts ==", flush=True)
-    token = mint_token(STAFF_TOKEN_SECRET, role="executive", user="demo-executive")
-    tickets = settle(http, base_url, token, expected)
-    alerts = http.get(f"{base_url}/_local/alerts").json()
-    outbox = http.get(f"{base_url}/_local/outbox").json()
-    print_summary(tally, tickets, alerts, outbox)
-    if tally.statuses[202] == 0 or not tally.answered or len(tickets) < expected:
-        print("the loop did not close: see .cxloop/demo-functions.log", file=sys.stderr)
+def stop_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C does, so the runtime subprocess is always stopped."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
+def play_safely(runtime: Runtime, events: int, seed: int, tally: Tally) -> int:
+    try:
+        return play(Http(runtime.base_url), events, random.Random(seed), tally)
+    except requests.RequestException as exc:
+        print(f"\ncxloop demo: the runtime stopped answering: {exc}", file=sys.stderr)
+        print(runtime.output(), file=sys.stderr)
         return 1
+
+
+def play(http: Http, count: int, rng: random.Random, tally: Tally) -> int:
+    events = make_events(count, rng)
+    send_events(http, events, tally)
+    show_contract(http, events, tally)
+    wait_for_outbox(http, tally.statuses[202], tally)
+    plans, idle = plan_answers(tally.outbox, events, rng)
+    answer_surveys(http, plans, idle, tally)
+    tally.expected_tickets = sum(opens_ticket(a.plan.form) for a in tally.recorded)
+    token = mint_token(staff_secret(), role="executive", user="demo-executive")
+    settle(http, token, tally)
+    print_summary(tally)
+    return verdict(tally)
+
+
+def verdict(tally: Tally) -> int:
+    problems = []
+    if tally.statuses[202] == 0:
+        problems.append("no event was accepted")
+    if not tally.recorded:
+        problems.append("no answer was recorded")
+    if len(tally.tickets) < tally.expected_tickets:
+        problems.append(f"{tally.expected_tickets - len(tally.tickets)} tickets missing")
+    if len(tally.alerts) < len(tally.tickets):
+        problems.append(f"{len(tally.tickets) - len(tally.alerts)} alerts missing")
+    if problems:
+        print(
+            f"\ncxloop demo: the loop did not close: {'; '.join(problems)} (see {LOG_FILE})", file=sys.stderr
+        )
+        return 1
+    print("\nthe loop closed: every bad answer became a ticket and an alert.")
     return 0

@@ -1,0 +1,313 @@
+"""Cold-start benchmark: how much each function's first invocation pays before it works.
+
+For every function in `infra.pipeline.PIPELINE`, a fresh `python -c` process imports
+`functions.<name>.handler` and builds what the first invocation builds (`_app()`,
+`_step()`, or `_body()` for api_docs), timed inside the child with
+`time.perf_counter` from the first line of the script. The baseline is measured the
+same way in the same run: `import boto3; boto3.client("dynamodb")`. The target is a
+median within 1.5x the baseline. A last column shows, apart, what the first request
+then adds by creating the boto3 clients that cxloop.adapters.aws creates lazily.
+
+The child sees what Lambda would give it: the resource names the pipeline grants the
+function (`env_name_for`), fake credentials, LAMBDA_TASK_ROOT (which makes the X-Ray
+SDK pick its Lambda sampler, as on AWS) and tracing enabled. An audit hook refuses
+any socket connection or name lookup, so building the clients cannot reach AWS.
+
+Run with `make bench` or `.venv/bin/python tests/benchmarks/cold_start.py [--runs 7]`.
+It always exits 0: benchmarks report, tests assert.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from infra.pipeline import PIPELINE, Function, env_name_for
+
+REPO = Path(__file__).resolve().parents[2]
+
+TARGET_RATIO = 1.5
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+MARK = "COLD_START_MS"
+
+# First lines of every child: start the clock, then forbid the network.
+PRELUDE = """\
+import sys, time
+_t0 = time.perf_counter()
+def _no_network(event, args):
+    if event in ("socket.connect", "socket.getaddrinfo", "socket.gethostbyname"):
+        raise RuntimeError(f"cold start tried the network: {event} {args!r}")
+sys.addaudithook(_no_network)
+"""
+BASELINE = """\
+import boto3
+_t1 = time.perf_counter()
+boto3.client("dynamodb")
+"""
+# __import__, not importlib.import_module: only the former shows in -X importtime.
+FUNCTION = """\
+module = __import__({module!r}, fromlist=["handler"])
+_t1 = time.perf_counter()
+init = getattr(module, "_app", None) or getattr(module, "_step", None) or getattr(module, "_body", None)
+if init is not None:
+    init()
+"""
+# Not part of the cold start as defined above, but paid by the first request all the
+# same: the boto3 clients cxloop.adapters.aws creates lazily, on first use.
+CLIENTS = """\
+_t2 = time.perf_counter()
+if {services!r}:
+    from cxloop.adapters.aws import client
+    for service in {services!r}:
+        client(service)
+_t3 = time.perf_counter()
+"""
+REPORT = f"""\
+print("{MARK}", (_t1 - _t0) * 1000, (_t2 - _t1) * 1000, (_t2 - _t0) * 1000, (_t3 - _t2) * 1000)
+"""
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    code: str
+    env: dict[str, str]
+
+
+@dataclass
+class Sample:
+    import_ms: float
+    build_ms: float
+    total_ms: float
+    clients_ms: float
+
+
+def base_env() -> dict[str, str]:
+    """A Lambda-like environment with nothing of the caller's AWS setup in it."""
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")}
+    return keep | {
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "AKIABENCHMARKFAKE000",
+        "AWS_SECRET_ACCESS_KEY": "benchmark-fake-secret",
+        "AWS_SESSION_TOKEN": "benchmark-fake-token",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11",
+        "LAMBDA_TASK_ROOT": str(REPO),
+    }
+
+
+def function_env(function: Function) -> dict[str, str]:
+    """What the CDK app grants this function: its tables, queues and topics, by name."""
+    env = {
+        "AWS_LAMBDA_FUNCTION_NAME": f"cxloop-bench-{function.name}",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "CXLOOP_STAGE": "bench",
+        "PUBLIC_BASE_URL": "https://cx.example.com",
+        "SENDER_ADDRESS": "surveys@example.com",
+        "POWERTOOLS_SERVICE_NAME": "cxloop",
+        "POWERTOOLS_METRICS_NAMESPACE": "cxloop",
+        "POWERTOOLS_TRACE_DISABLED": "false",
+    }
+    for table in function.tables:
+        env[env_name_for("table", table)] = f"cxloop-bench-{table}"
+    for queue in function.sends_to:
+        env[env_name_for("queue", queue)] = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/cxloop-{queue}"
+    for topic in function.publishes_to:
+        env[env_name_for("topic", topic)] = f"arn:aws:sns:{REGION}:{ACCOUNT}:cxloop-{topic}"
+    if function.reads_webhook_secret:
+        env["WEBHOOK_SECRET_ARN"] = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:cxloop-webhook"
+    return env
+
+
+def services_of(function: Function) -> list[str]:
+    """The AWS services a function's first request talks to (the webhook secret included)."""
+    wanted = {
+        "dynamodb": bool(function.tables),
+        "sqs": bool(function.sends_to),
+        "sesv2": function.sends_email,
+        "sns": function.sends_sms or bool(function.publishes_to),
+        "secretsmanager": function.reads_webhook_secret,
+    }
+    return [service for service, used in wanted.items() if used]
+
+
+def targets() -> list[Target]:
+    common = base_env()
+    no_clients = CLIENTS.format(services=[])
+    found = [Target("baseline: boto3 + dynamodb client", PRELUDE + BASELINE + no_clients + REPORT, common)]
+    for function in PIPELINE.functions:
+        clients = CLIENTS.format(services=services_of(function))
+        code = PRELUDE + FUNCTION.format(module=function.handler_module) + clients + REPORT
+        found.append(Target(function.name, code, common | function_env(function)))
+    return found
+
+
+def run_once(target: Target, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *extra, "-c", target.code],
+        cwd=REPO,
+        env=target.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def measure(target: Target) -> Sample | str:
+    """One cold start, or the reason it failed."""
+    done = run_once(target)
+    for line in done.stdout.splitlines():
+        if line.startswith(MARK):
+            return Sample(*(float(x) for x in line.split()[1:]))
+    return (done.stderr.strip().splitlines() or [f"exit {done.returncode}, no figure"])[-1]
+
+
+def benchmark(found: list[Target], runs: int) -> dict[str, list[Sample] | str]:
+    """Interleaved runs (every target once per round) so drift hits all alike; round 0 warms up."""
+    results: dict[str, list[Sample] | str] = {t.name: [] for t in found}
+    for round_number in range(runs + 1):
+        print(f"\r  round {round_number}/{runs}", end="", flush=True)
+        for target in found:
+            samples = results[target.name]
+            if isinstance(samples, str):
+                continue
+            outcome = measure(target)
+            if isinstance(outcome, str):
+                results[target.name] = outcome
+            elif round_number > 0:
+                samples.append(outcome)
+    print()
+    return results
+
+
+def print_table(results: dict[str, list[Sample] | str]) -> list[str]:
+    """The table; answers the names of the functions over target."""
+    baseline_name = next(iter(results))
+    baseline = results[baseline_name]
+    assert isinstance(baseline, list), f"the baseline failed: {baseline}"
+    base_ms = statistics.median(s.total_ms for s in baseline)
+    header = f"{'function':<36}{'import':>7}{'build':>7}{'min':>7}{'median':>7}{'ratio':>7}  {'':<5}"
+    header += f"{'+clients':>9}"
+    print(header)
+    print("-" * len(header))
+    over = []
+    for name, samples in results.items():
+        if isinstance(samples, str):
+            print(f"{name:<36}FAILED: {samples}")
+            over.append(name)
+            continue
+        median = statistics.median(s.total_ms for s in samples)
+        ratio = median / base_ms
+        verdict = "" if name == baseline_name else ("ok" if round(ratio, 2) <= TARGET_RATIO else "OVER")
+        if verdict == "OVER":
+            over.append(name)
+        print(
+            f"{name:<36}{statistics.median(s.import_ms for s in samples):>7.0f}"
+            f"{statistics.median(s.build_ms for s in samples):>7.0f}"
+            f"{min(s.total_ms for s in samples):>7.0f}{median:>7.0f}{ratio:>6.2f}x  {verdict:<5}"
+            f"{statistics.median(s.clients_ms for s in samples):>9.0f}"
+        )
+    print(
+        f"ms. import: the handler module; build: _app()/_step(); min/median: both together, the cold\n"
+        f"start; ratio: median/baseline median, target <= {TARGET_RATIO}x. +clients: the boto3 clients the\n"
+        "first request then creates lazily (one boto3 Session each), not counted in the cold start."
+    )
+    return over
+
+
+IMPORT_LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
+
+
+@dataclass(frozen=True)
+class Imported:
+    name: str
+    depth: int
+    own_ms: float
+    cumulative_ms: float
+
+
+def import_tree(target: Target, runs: int = 3) -> list[Imported]:
+    """`python -X importtime` of one cold start, in import order; each figure the least of `runs`."""
+    trees = []
+    for _ in range(runs):
+        rows = []
+        for line in run_once(target, "-X", "importtime").stderr.splitlines():
+            found = IMPORT_LINE.match(line)
+            if found:
+                own, cumulative, indent, name = found.groups()
+                rows.append(Imported(name, len(indent) // 2, int(own) / 1000, int(cumulative) / 1000))
+        trees.append(rows)
+    least: dict[str, tuple[float, float]] = {}
+    for rows in trees:
+        for row in rows:
+            own, cumulative = least.get(row.name, (row.own_ms, row.cumulative_ms))
+            least[row.name] = (min(own, row.own_ms), min(cumulative, row.cumulative_ms))
+    return [Imported(r.name, r.depth, *least[r.name]) for r in trees[0]]
+
+
+def package_of(module: str) -> str:
+    parts = module.split(".")
+    return ".".join(parts[:3] if parts[0] in ("aws_lambda_powertools", "cxloop") else parts[:1])
+
+
+def import_offenders(target: Target, baseline: Target, module: str, top: int = 10) -> None:
+    """Which of the handler's imports cost what, and what it loads that the baseline does not."""
+    tree = import_tree(target)
+    print(f"\n-X importtime of {target.name} (least of 3 runs, ms)")
+    print("  the handler's own imports (cumulative; the first module to import a package pays for it):")
+    children: list[Imported] = []
+    for row in tree:
+        if row.depth == 1:
+            children.append(row)
+        elif row.depth == 0 and row.name != module:
+            children = []
+        elif row.name == module:
+            break
+    for row in sorted(children, key=lambda r: -r.cumulative_ms)[:top]:
+        print(f"    {row.cumulative_ms:7.1f}  {row.name}")
+    after = [r for r in tree[tree.index(next(r for r in tree if r.name == module)) + 1 :] if r.depth == 0]
+    for row in sorted(after, key=lambda r: -r.cumulative_ms)[:3]:
+        print(f"    {row.cumulative_ms:7.1f}  {row.name}  (imported while building _app/_step)")
+    in_baseline = {r.name for r in import_tree(baseline)}
+    extra: dict[str, float] = {}
+    for row in tree:
+        if row.name not in in_baseline:
+            extra[package_of(row.name)] = extra.get(package_of(row.name), 0.0) + row.own_ms
+    print(f"  loaded beyond the baseline: {sum(extra.values()):.0f} ms of own import time, by package:")
+    for package, own_ms in sorted(extra.items(), key=lambda item: -item[1])[:top]:
+        print(f"    {own_ms:7.1f}  {package}")
+
+
+def main() -> int:
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--runs", type=int, default=7)
+    args = options.parse_args()
+    found = targets()
+    print(f"== cold start: {len(found) - 1} functions vs baseline, {args.runs} runs each (+1 warm-up) ==")
+    results = benchmark(found, args.runs)
+    over = print_table(results)
+    timed = {n: statistics.median(s.total_ms for s in r) for n, r in results.items() if isinstance(r, list)}
+    slowest = max((n for n in timed if not n.startswith("baseline")), key=timed.__getitem__)
+    by_name = {t.name: t for t in found}
+    import_offenders(by_name[slowest], found[0], PIPELINE.function(slowest).handler_module)
+    if over:
+        print(f"\nOVER TARGET ({TARGET_RATIO}x baseline): {', '.join(over)}")
+    else:
+        print(f"\nall functions within {TARGET_RATIO}x the baseline")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
