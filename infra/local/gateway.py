@@ -24,7 +24,7 @@ from werkzeug.wrappers import Request, Response
 
 from infra.local.auth import verify_bearer
 from infra.local.context import LocalLambdaContext
-from infra.local.recorder import Recorder
+from infra.local.recorder import RemoteRecorder
 from infra.pipeline import Function, Pipeline, Route
 
 # API Gateway's own payload limit; the handlers enforce the contract's smaller ones.
@@ -59,7 +59,7 @@ def load_handler(function: Function) -> Handler:
 
 class Gateway:
     def __init__(
-        self, pipeline: Pipeline, *, staff_secret: str, recorder: Recorder, stage: str = "local"
+        self, pipeline: Pipeline, *, staff_secret: str, recorder: RemoteRecorder, stage: str = "local"
     ) -> None:
         self.routes = [
             BoundRoute(route, function, compile_path(route.path))

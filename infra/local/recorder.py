@@ -13,6 +13,7 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
+import requests
 from moto.backends import get_backend
 
 from infra.local.defaults import ACCOUNT_ID
@@ -93,6 +94,17 @@ class Recorder:
                     }
                 )
             self._seen_alerts[arn] = len(notifications)
+
+
+class RemoteRecorder:
+    """The recorder of an AWS stand-in running in another process, read over HTTP."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.url = f"{endpoint}/_cxloop/recorded"
+
+    def snapshot(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        recorded = requests.get(self.url, timeout=10).json()
+        return list(recorded["outbox"]), list(recorded["alerts"])
 
 
 def _entry(channel: str, to: str, subject: str | None, body: str) -> dict[str, Any]:

@@ -7,18 +7,19 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import boto3
-from moto.server import ThreadedMotoServer
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from infra.local import defaults
 from infra.local.gateway import Gateway
 from infra.local.pollers import QueuePoller
-from infra.local.recorder import Recorder
+from infra.local.recorder import RemoteRecorder
 from infra.local.resources import provision
 from infra.pipeline import PIPELINE, Pipeline, env_name_for
 
@@ -46,9 +47,8 @@ class LocalRuntime:
     def __init__(self, options: Options, pipeline: Pipeline = PIPELINE) -> None:
         self.options = options
         self.pipeline = pipeline
-        self.recorder = Recorder(defaults.REGION)
         self.pollers: list[QueuePoller] = []
-        self._moto: ThreadedMotoServer | None = None
+        self._aws: subprocess.Popen[str] | None = None
         self._server: BaseWSGIServer | None = None
         self._serve_thread: threading.Thread | None = None
         self.base_url = ""
@@ -56,10 +56,7 @@ class LocalRuntime:
     def start(self) -> str:
         """Bring everything up; answers the base URL."""
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        moto_port = free_port()
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
-        self._moto.start()
-        endpoint = f"http://127.0.0.1:{moto_port}"
+        endpoint = self._start_aws()
         # Bind first: the functions need the real port in PUBLIC_BASE_URL (port 0 picks one).
         self._server = make_server(self.options.host, self.options.port, app=None, threaded=True)  # type: ignore[arg-type]
         self.base_url = f"http://{self.options.host}:{self._server.server_port}"
@@ -67,14 +64,26 @@ class LocalRuntime:
             endpoint, defaults.REGION, sender=self.options.sender, pipeline=self.pipeline
         )
         os.environ.update(self._function_env(endpoint, resource_env))
-        self._server.app = Gateway(
-            self.pipeline, staff_secret=self.options.staff_secret, recorder=self.recorder
-        )
-        self.recorder.start()
+        recorder = RemoteRecorder(endpoint)
+        self._server.app = Gateway(self.pipeline, staff_secret=self.options.staff_secret, recorder=recorder)
         self._start_pollers(endpoint, resource_env)
         self._serve_thread = threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True)
         self._serve_thread.start()
         return self.base_url
+
+    def _start_aws(self) -> str:
+        """moto and the recorder in their own process (their own core); answers the endpoint."""
+        port = free_port()
+        command = [sys.executable, "-m", "infra.local.aws_process", "--port", str(port)]
+        self._aws = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # noqa: S603
+        assert self._aws.stdout is not None
+        first = self._aws.stdout.readline()
+        if not first.startswith("ready"):
+            self._aws.kill()
+            raise RuntimeError(f"the local AWS stand-in did not start: {first}{self._aws.stdout.read()}")
+        # Keep draining its output so it never blocks on a full pipe.
+        threading.Thread(target=self._aws.stdout.read, name="aws-output", daemon=True).start()
+        return f"http://127.0.0.1:{port}"
 
     def _function_env(self, endpoint: str, resource_env: dict[str, str]) -> dict[str, str]:
         env = {
@@ -131,6 +140,9 @@ class LocalRuntime:
             self._server.shutdown()
         for poller in self.pollers:
             poller.join()
-        self.recorder.stop()
-        if self._moto:
-            self._moto.stop()
+        if self._aws:
+            self._aws.terminate()
+            try:
+                self._aws.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._aws.kill()

@@ -1,0 +1,58 @@
+"""The local stand-in for AWS, in its own process: moto server plus the recorder of
+what was sent. Run by the local runtime as `python -m infra.local.aws_process`.
+
+A separate process so moto's work runs on another core than the handlers': in one
+process they share one GIL and a burst of answers queues up behind moto.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import make_server
+
+from infra.local.defaults import REGION
+from infra.local.recorder import Recorder
+
+RECORDED_PATH = "/_cxloop/recorded"
+
+
+def with_recorder(moto: Any, recorder: Recorder) -> Callable[..., Iterable[bytes]]:
+    """moto's WSGI app, plus one path answering what the recorder saw."""
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != RECORDED_PATH:
+            return moto(environ, start_response)  # type: ignore[no-any-return]
+        outbox, alerts = recorder.snapshot()
+        body = json.dumps({"outbox": outbox, "alerts": alerts}, ensure_ascii=False).encode()
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.local.aws_process")
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args(argv)
+    recorder = Recorder(REGION)
+    app = with_recorder(DomainDispatcherApplication(create_backend_app), recorder)
+    server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
+    recorder.start()
+    # The parent stops us with SIGTERM; shut down from another thread, as serve_forever requires.
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown, daemon=True).start())
+    print(f"ready on {args.port}", flush=True)
+    server.serve_forever()
+    recorder.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
