@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from cxloop.domain.events import parse_event
+from cxloop.domain.models import Ticket
+from cxloop.domain.scoring import score_answers
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 
@@ -20,3 +25,28 @@ def event_bytes(name: str, **changes: Any) -> bytes:
     document = load_event(name)
     document.update(changes)
     return json.dumps(document, ensure_ascii=False).encode("utf-8")
+
+
+def sample_ticket(**changes: Any) -> Ticket:
+    """A high-priority detractor ticket for the sample claim event; fields replaceable."""
+    event = parse_event(event_bytes("erp/claim_reported"))
+    answered = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+    fields: dict[str, Any] = {
+        "ticket_id": "CX-SAMPLE0001",
+        "response_id": "r-1",
+        "interaction_id": "i-1",
+        "correlation_id": "corr-sample",
+        "priority": "high",
+        "owner": "team:quito-norte",
+        "rule": "angry_detractor",
+        "reason": "nps=1 <= 3",
+        "event_type": event.event_type,
+        "customer": event.customer,
+        "touchpoint": event.touchpoint,
+        "branch": "quito-norte",
+        "score": score_answers({"nps": 1}),
+        "answered_at": answered,
+        "opened_at": answered,
+        "due_at": answered + timedelta(hours=24),
+    }
+    return Ticket(**(fields | changes))

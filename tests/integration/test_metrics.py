@@ -8,37 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from cxloop.adapters.messaging import SnsAlertPublisher
-from cxloop.domain.events import parse_event
-from cxloop.domain.models import Ticket
-from cxloop.domain.scoring import score_answers
 from cxloop.observability import metrics
 from functions.push_alert.handler import Deps, create_step
 from tests.conftest import LocalAws
-from tests.helpers import event_bytes
+from tests.helpers import sample_ticket
 
 ANSWERED = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
-
-
-def a_ticket() -> Ticket:
-    event = parse_event(event_bytes("erp/claim_reported"))
-    return Ticket(
-        ticket_id="CX-METRICS01",
-        response_id="r-1",
-        interaction_id="i-1",
-        correlation_id="corr-metrics",
-        priority="high",
-        owner="team:quito-norte",
-        rule="angry_detractor",
-        reason="nps=1 <= 3",
-        event_type=event.event_type,
-        customer=event.customer,
-        touchpoint=event.touchpoint,
-        branch="quito-norte",
-        score=score_answers({"nps": 1}),
-        answered_at=ANSWERED,
-        opened_at=ANSWERED,
-        due_at=ANSWERED + timedelta(hours=24),
-    )
 
 
 def test_push_alert_emits_alert_count_and_answer_to_alert_time(
@@ -51,7 +26,7 @@ def test_push_alert_emits_alert_count_and_answer_to_alert_time(
     metrics.clear_metrics()
     capsys.readouterr()
 
-    push(a_ticket().model_dump(mode="json"))
+    push(sample_ticket(answered_at=ANSWERED).model_dump(mode="json"))
     metrics.flush_metrics()
 
     emf = json.loads(capsys.readouterr().out.strip().splitlines()[-1])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,10 +11,10 @@ from cxloop.domain.alerting import alert_for
 from cxloop.domain.errors import FieldProblem
 from cxloop.domain.events import Customer, Touchpoint
 from cxloop.domain.messages import invitation_email, invitation_sms
-from cxloop.domain.models import Ticket
 from cxloop.domain.pages import dead_end_page, survey_page, thanks_page
 from cxloop.domain.scoring import score_answers
 from cxloop.domain.surveys import DEFAULT_SURVEY
+from tests.helpers import sample_ticket
 
 URL = "https://cx.example/s/" + "A" * 43
 
@@ -89,25 +88,14 @@ def test_alerts_carry_filterable_attributes_and_no_personal_data() -> None:
     touchpoint = Touchpoint(
         id="quito-sur/claims", name="Claims", branch="quito-sur", region="pichincha", country="EC"
     )
-    now = datetime(2026, 11, 23, tzinfo=UTC)
-    ticket = Ticket(
+    ticket = sample_ticket(
         ticket_id="CX-ABCDEF1234",
-        response_id="r",
-        interaction_id="i",
-        correlation_id="c",
-        priority="high",
-        owner="team:quito-sur",
-        rule="angry_detractor",
-        reason="nps=1 <= 3",
-        event_type="claim.reported",
         customer=customer,
         touchpoint=touchpoint,
         branch="quito-sur",
+        owner="team:quito-sur",
         score=score_answers({"nps": 1, "csat": 1, "callback": True}),
         comment="secret words",
-        answered_at=now,
-        opened_at=now,
-        due_at=now + timedelta(hours=24),
     )
     alert = alert_for(ticket)
     assert (alert.country, alert.region, alert.branch, alert.severity, alert.kind) == (

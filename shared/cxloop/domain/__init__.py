@@ -1,1 +1,2 @@
-"""The domain: what cxloop decides. Pure Python; no boto3, no os.environ (DESIGN rule 1)."""
+"""The domain: what cxloop decides. Pure Python: no AWS SDK, no environment reads;
+configuration and collaborators are passed in (DESIGN rules 1 and 4)."""
