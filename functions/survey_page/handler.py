@@ -144,7 +144,8 @@ def submitted_answers(body: str, *, wants_json: bool) -> dict[str, object]:
         return {key: values[-1] for key, values in parse_qs(body, keep_blank_values=True).items()}
     try:
         document = json.loads(body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
+        # RecursionError: deeply nested brackets from anyone on the internet must be a 400, not a 500.
         raise InvalidInput("body is not valid JSON", [FieldProblem("body", str(exc))]) from exc
     answers = document.get("answers") if isinstance(document, dict) else None
     if not isinstance(answers, dict):

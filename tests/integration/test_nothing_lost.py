@@ -1,28 +1,41 @@
-"""Faults injected on purpose: a queue that fails once must lose nothing."""
+"""Faults injected on purpose: a dependency that fails once must lose nothing.
+
+Each fake wraps the real moto-backed adapter and fails its first call the way AWS
+can (throttling, a network blip); everything else is real."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from typing import Any
 
-from cxloop.adapters.dynamo import DynamoInvitationStore, DynamoResponseStore
-from cxloop.adapters.messaging import SqsQueue
-from cxloop.domain.dispatch import SendSettings, send_survey
+import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+from cxloop.adapters.messaging import SesEmailSender, SqsQueue
 from cxloop.domain.errors import Unavailable
-from cxloop.domain.events import Interaction, interaction_id_for, parse_event
-from functions.survey_page.handler import Deps, create_app
-from infra.local.context import LocalLambdaContext
-from tests.conftest import LocalAws
-from tests.helpers import event_bytes
+from cxloop.domain.events import interaction_id_for
+from cxloop.domain.messages import EmailMessage
+from tests.integration.support import (
+    NOW,
+    Ports,
+    as_sqs,
+    body_of,
+    claim,
+    emails,
+    header_of,
+    one,
+    resolve,
+    scan,
+    seed_invitation,
+    signed_post,
+    survey_request,
+)
 
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-CONTEXT: Any = LocalLambdaContext("survey_page", 10, 512)
+STAMP = int(NOW.timestamp())
 
 
-class FailsOnce:
-    """A queue whose first send fails the way SQS can (throttling, network)."""
+class QueueFailingOnce:
+    """A queue whose first send fails as SQS can (throttling, network)."""
 
     def __init__(self, real: SqsQueue) -> None:
         self.real = real
@@ -35,74 +48,86 @@ class FailsOnce:
         self.real.send(body, correlation_id=correlation_id)
 
 
-class Outbox:
-    def __init__(self) -> None:
-        self.sent: list[str] = []
+class EmailFailingOnce:
+    """SES refusing the first send (a throttle); later sends go through to moto."""
 
-    def send(self, **message: object) -> str:
-        self.sent.append(json.dumps(message, default=str))
-        return "id"
+    def __init__(self, real: SesEmailSender) -> None:
+        self.real = real
+        self.failures_left = 1
 
-
-def invite(aws: LocalAws) -> str:
-    """A real invitation in moto; answers its token."""
-    event = parse_event(event_bytes("erp/claim_reported"))
-    interaction = Interaction(
-        interaction_id=interaction_id_for(event.source, event.event_id),
-        correlation_id="corr-nothing-lost",
-        received_at=NOW,
-        event=event,
-    )
-    sent = send_survey(
-        interaction,
-        now=NOW,
-        settings=SendSettings("http://cx.test", "surveys@cxloop.local", 14),
-        invitations=DynamoInvitationStore(aws.table("invitations"), aws.clients["dynamodb"]),
-        email=Outbox(),
-        sms=Outbox(),
-    )
-    return sent.token
+    def send(self, *, sender: str, to: str, message: EmailMessage) -> str:
+        if self.failures_left:
+            self.failures_left -= 1
+            raise Unavailable("ses send_email failed: TooManyRequestsException")
+        return self.real.send(sender=sender, to=to, message=message)
 
 
-def form_post(token: str) -> dict[str, object]:
-    return {
-        "httpMethod": "POST",
-        "path": f"/s/{token}",
-        "resource": "/s/{token}",
-        "headers": {"Content-Type": "application/x-www-form-urlencoded"},
-        "pathParameters": {"token": token},
-        "requestContext": {"stage": "test", "requestId": "r-1"},
-        "body": "nps=2&comment=Nadie+me+llam%C3%B3",
-        "isBase64Encoded": False,
-    }
+def test_a_dispatch_failure_answers_503_and_the_erps_retry_dispatches(ports: Ports) -> None:
+    app = ports.capture_app(dispatch=QueueFailingOnce(ports.queue("dispatch")))
+
+    failed = resolve(app, signed_post(claim(), timestamp=STAMP), "capture_event")
+    assert failed["statusCode"] == 503
+    assert body_of(failed)["error"]["code"] == "unavailable"
+    assert ports.aws.drain("dispatch") == []
+    # Stored and marked pending: the retry knows it still has to hand it over.
+    assert one(scan(ports.aws, "interactions"))["dispatch_pending"]["BOOL"] is True
+
+    retried = resolve(app, signed_post(claim(), timestamp=STAMP + 30), "capture_event")
+    # The first attempt was refused, so for the ERP this is the acceptance.
+    assert retried["statusCode"] == 202
+    assert body_of(retried)["interaction_id"] == interaction_id_for("erp-claims", "claim-2026-000123")
+    message = one(ports.aws.drain("dispatch"))
+    assert json.loads(message["Body"])["event"]["event_id"] == "claim-2026-000123"
+    assert one(scan(ports.aws, "interactions"))["dispatch_pending"]["BOOL"] is False
+
+    repeat = resolve(app, signed_post(claim(), timestamp=STAMP + 60), "capture_event")
+    assert repeat["statusCode"] == 200
+    assert ports.aws.drain("dispatch") == [], "once dispatched, a repeat dispatches nothing more"
 
 
-def test_a_failed_enqueue_shows_a_retry_page_and_the_resubmission_requeues(aws: LocalAws) -> None:
-    token = invite(aws)
-    scoring = FailsOnce(SqsQueue(aws.queue_url("responses"), aws.clients["sqs"]))
-    app = create_app(
-        Deps(
-            invitations=DynamoInvitationStore(aws.table("invitations"), aws.clients["dynamodb"]),
-            responses=DynamoResponseStore(
-                aws.table("responses"), aws.table("invitations"), aws.clients["dynamodb"]
-            ),
-            scoring=scoring,
-            clock=lambda: NOW,
-        )
-    )
+def test_a_failed_send_is_retried_by_sqs_and_then_sent_once(ports: Ports) -> None:
+    resolve(ports.capture_app(), signed_post(claim(), timestamp=STAMP), "capture_event")
+    message = one(ports.aws.drain("dispatch"))
+    email = EmailFailingOnce(SesEmailSender(ports.aws.clients["sesv2"]))
+    send = ports.consumer("send_survey", ports.send_step(email=email))
 
-    first = app.resolve(form_post(token), CONTEXT)
+    # A batch whose every record failed fails the invocation: SQS makes it visible again.
+    with pytest.raises(BatchProcessingError):
+        send(as_sqs(message))
+    assert emails() == []
+    # Powertools released the key on failure, so SQS's retry is not taken for a duplicate.
+    assert send(as_sqs(message)) == {"batchItemFailures": []}
+    assert send(as_sqs(message)) == {"batchItemFailures": []}
+    assert one(emails()).destinations["ToAddresses"] == ["ana@example.com"]
+
+
+def test_a_failed_enqueue_shows_a_retry_page_and_the_resubmission_requeues(ports: Ports) -> None:
+    token = seed_invitation(ports)
+    app = ports.survey_app(scoring=QueueFailingOnce(ports.queue("responses")))
+    form = survey_request(token, "apigw/survey_post", "nps=2&comment=Nadie+me+llam%C3%B3")
+
+    first = resolve(app, form, "survey_page")
     assert first["statusCode"] == 503
-    assert "text/html" in first["multiValueHeaders"]["Content-Type"][0]
+    assert header_of(first, "Content-Type") == "text/html; charset=utf-8"
     assert "Intente de nuevo" in first["body"]
-    assert aws.drain("responses") == []
+    assert ports.aws.drain("responses") == []
 
-    again = app.resolve(form_post(token), CONTEXT)
+    again = resolve(app, form, "survey_page")
     assert again["statusCode"] == 409
-    queued = aws.drain("responses")
-    assert len(queued) == 1
-    assert json.loads(queued[0]["Body"])["answers"] == {"nps": 2, "comment": "Nadie me llamó"}
+    queued = one(ports.aws.drain("responses"))
+    assert json.loads(queued["Body"])["answers"] == {"nps": 2, "comment": "Nadie me llamó"}
 
-    third = app.resolve(form_post(token), CONTEXT)
+    third = resolve(app, form, "survey_page")
     assert third["statusCode"] == 409
-    assert aws.drain("responses") == [], "once queued, a resubmission queues nothing more"
+    assert ports.aws.drain("responses") == [], "once queued, a resubmission queues nothing more"
+
+
+def test_a_failed_enqueue_of_a_json_answer_is_a_503_the_app_can_retry(ports: Ports) -> None:
+    token = seed_invitation(ports)
+    app = ports.survey_app(scoring=QueueFailingOnce(ports.queue("responses")))
+    posted = survey_request(token, "apigw/survey_post_json", '{"answers": {"nps": 4}}')
+
+    first = resolve(app, posted, "survey_page")
+    assert first["statusCode"] == 503 and body_of(first)["error"]["code"] == "unavailable"
+    assert resolve(app, posted, "survey_page")["statusCode"] == 409
+    assert json.loads(one(ports.aws.drain("responses"))["Body"])["answers"] == {"nps": 4}

@@ -61,4 +61,6 @@ def accept_event(
             return Accepted(interaction.interaction_id, interaction.correlation_id, is_new=False)
     dispatch.send(interaction.model_dump(mode="json"), correlation_id=interaction.correlation_id)
     interactions.mark_dispatched(interaction.interaction_id)
-    return Accepted(interaction.interaction_id, interaction.correlation_id, is_new=is_new)
+    # New to the ERP even when stored before: the attempt that stored it was answered 503,
+    # so this retry is the acceptance (202, counted once in EventsAccepted).
+    return Accepted(interaction.interaction_id, interaction.correlation_id, is_new=True)

@@ -128,7 +128,8 @@ def parse_event(body: bytes) -> InteractionEvent:
         raise InvalidInput(f"body exceeds {MAX_BODY_BYTES} bytes", [FieldProblem("body", "too large")])
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        # RecursionError: a body of thousands of nested brackets is bad input, not a 500.
         raise InvalidInput("body is not valid JSON", [FieldProblem("body", str(exc))]) from exc
     if not isinstance(data, dict):
         raise InvalidInput("body must be a JSON object", [FieldProblem("body", "not an object")])

@@ -45,6 +45,8 @@ def copy_for(language: str) -> dict[str, str]:
 def invitation_email(
     *, language: str, customer_name: str | None, place: str, url: str, days_valid: int
 ) -> EmailMessage:
+    # lang="" names the language the text is written in (unknown ones get English).
+    language = language if language in _COPY else "en"
     copy = copy_for(language)
     first_name = (customer_name or "").split(" ")[0]
     greeting = copy["greeting"].format(name=first_name) if first_name else copy["greeting_anonymous"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from cxloop.domain.errors import FieldProblem
-from cxloop.domain.surveys import Question, SurveyDefinition
+from cxloop.domain.surveys import Question, SurveyDefinition, as_boolean
 
 _COPY = {
     "es": {
@@ -77,6 +77,11 @@ def copy_for(language: str) -> dict[str, str]:
     return _COPY.get(language, _COPY["en"])
 
 
+def supported(language: str) -> str:
+    """The language the page is written in: lang="" must name it, not the one asked for."""
+    return language if language in _COPY else "en"
+
+
 def survey_page(
     survey: SurveyDefinition,
     *,
@@ -85,6 +90,7 @@ def survey_page(
     answers: dict[str, object] | None = None,
     problems: list[FieldProblem] | None = None,
 ) -> str:
+    language = supported(language)
     copy = copy_for(language)
     wrong = {p.field.removeprefix("answers."): p.problem for p in problems or []}
     questions = "".join(
@@ -100,6 +106,7 @@ def survey_page(
 
 
 def thanks_page(*, language: str, callback_requested: bool) -> str:
+    language = supported(language)
     copy = copy_for(language)
     extra = f"<p>{escape(copy['thanks_callback'])}</p>" if callback_requested else ""
     return _document(
@@ -111,6 +118,7 @@ def thanks_page(*, language: str, callback_requested: bool) -> str:
 
 def dead_end_page(state: str, *, language: str) -> str:
     """Friendly page for an answered, expired, unknown or briefly unavailable link: never a stack trace."""
+    language = supported(language)
     copy = copy_for(language)
     title = copy[f"{state}_title"]
     return _document(language, title, f"<h1>{escape(title)}</h1><p>{escape(copy[state])}</p>")
@@ -141,17 +149,27 @@ def _question(
             "</fieldset>"
         )
     if question.kind == "boolean":
-        options = ((copy["yes"], "yes", value is True), (copy["no"], "no", value is False))
+        # A re-rendered form gets the posted strings ("yes"), JSON gets booleans: both keep their choice.
+        chosen = as_boolean(value)
+        options = ((copy["yes"], "yes", chosen is True), (copy["no"], "no", chosen is False))
         radios = "".join(_radio(question.id, v, text, checked) for text, v, checked in options)
         return _choice_fieldset(described, label + optional, error, radios, "")
     radios = "".join(
-        _radio(question.id, str(n), str(n), value == n) for n in range(question.min, question.max + 1)
+        # str(): a re-rendered form holds the posted "7", not 7; the customer's choice must stay checked.
+        _radio(question.id, str(n), str(n), _as_text(value) == str(n))
+        for n in range(question.min, question.max + 1)
     )
     ends = (
         f'<div class="ends"><span>{escape(question.text(question.low_label, language))}</span>'
         f"<span>{escape(question.text(question.high_label, language))}</span></div>"
     )
     return _choice_fieldset(described, label + optional, error, radios, ends)
+
+
+def _as_text(value: object) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    return str(value).strip()
 
 
 def _choice_fieldset(described: str, legend: str, error: str, radios: str, ends: str) -> str:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable
 
 from cxloop.domain.errors import Unauthorized
 
 TOLERANCE_S = 300
 SCHEME = "v1="
+_UNIX_SECONDS = re.compile(r"[0-9]{1,12}")
 
 
 def sign(secret: str, timestamp: int | str, body: bytes) -> str:
@@ -26,7 +28,9 @@ def verify(
     """
     if not timestamp or not signature:
         raise Unauthorized("missing X-Cx-Timestamp or X-Cx-Signature")
-    if not timestamp.isdigit():
+    # ASCII digits only, and few of them: str.isdigit() accepts "²", which int() refuses,
+    # and int() refuses more than 4300 digits; either would be a 500 for bad input.
+    if not _UNIX_SECONDS.fullmatch(timestamp):
         raise Unauthorized("X-Cx-Timestamp must be Unix seconds")
     if abs(now - int(timestamp)) > TOLERANCE_S:
         raise Unauthorized("stale or future timestamp")

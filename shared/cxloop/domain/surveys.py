@@ -160,9 +160,16 @@ def _parse_scale(question: Question, value: object, report: ValidationReport, fi
 
 
 def _parse_boolean(value: object, report: ValidationReport, field: str) -> bool | None:
+    answer = as_boolean(value)
+    if answer is None:
+        report.add(field, "must be yes or no")
+    return answer
+
+
+def as_boolean(value: object) -> bool | None:
+    """A yes/no answer from JSON (true) or a form ("yes", "sí", "on"); None when it is neither."""
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
         return value.strip().lower() in _TRUE
-    report.add(field, "must be yes or no")
     return None

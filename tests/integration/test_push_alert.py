@@ -1,0 +1,90 @@
+"""push_alert (consumes `alerts`) against moto: one SNS notification per ticket, with
+the attributes managers' subscriptions filter on, and no personal data."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.conftest import LocalAws
+from tests.helpers import sample_ticket
+from tests.integration.support import Ports, as_sqs, invoke, notifications, one, redelivered, scan, scored
+
+PERSONAL = ("Ana", "Pérez", "ana@example.com", "+593991234567", "Nadie vino")
+
+
+def alert_request(ports: Ports, **answers: object) -> dict[str, Any]:
+    """The message open_ticket queued for these answers."""
+    ports.ticket_step()(json.loads(scored(ports, **answers)["Body"]))
+    return dict(one(ports.aws.drain("alerts")))
+
+
+def test_one_notification_with_filter_attributes_across_redelivery(ports: Ports) -> None:
+    request = alert_request(ports, nps=1, comment="Nadie vino", callback=True)
+    push = ports.consumer("push_alert", ports.alert_step())
+
+    assert push(as_sqs(request, queue="alerts")) == {"batchItemFailures": []}
+    assert push(as_sqs(redelivered(request), queue="alerts")) == {"batchItemFailures": []}
+
+    _, message, subject, attributes, _ = one(notifications(ports.aws))
+    ticket_id = json.loads(request["Body"])["ticket_id"]
+    assert {name: value["Value"] for name, value in attributes.items()} == {
+        "country": "EC",
+        "region": "pichincha",
+        "branch": "quito-norte",
+        "severity": "critical",
+        "kind": "detractor",
+        "ticket_id": ticket_id,
+    }
+    assert all(value["Type"] == "String" for value in attributes.values())
+    assert subject == "[cxloop] HIGH detractor at Claims desk"
+    assert ticket_id in message and "call back" in message
+    for personal in PERSONAL:
+        assert personal not in message + subject
+
+
+def test_different_tickets_each_get_their_alert(ports: Ports) -> None:
+    push = ports.consumer("push_alert", ports.alert_step())
+    first, second = alert_request(ports, nps=1), alert_request(ports, nps=6)
+    push(as_sqs(first, second, queue="alerts"))
+    severities = sorted(n[3]["severity"]["Value"] for n in notifications(ports.aws))
+    assert severities == ["critical", "warning"]
+
+
+def test_a_branch_managers_filtered_subscription_gets_only_their_branch(ports: Ports) -> None:
+    aws = ports.aws
+    inbox = aws.clients["sqs"].create_queue(QueueName="quito-norte-manager")["QueueUrl"]
+    inbox_arn = aws.clients["sqs"].get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    aws.clients["sns"].subscribe(
+        TopicArn=aws.topic_arn("alerts"),
+        Protocol="sqs",
+        Endpoint=inbox_arn,
+        Attributes={"FilterPolicy": json.dumps({"branch": ["quito-norte"]}), "RawMessageDelivery": "true"},
+    )
+    step = ports.alert_step()
+    step(sample_ticket(ticket_id="CX-QUITO00001").model_dump(mode="json"))
+    step(sample_ticket(ticket_id="CX-MADRID0001", branch="madrid-centro").model_dump(mode="json"))
+
+    received = aws.clients["sqs"].receive_message(QueueUrl=inbox, MaxNumberOfMessages=10)["Messages"]
+    assert len(notifications(aws)) == 2
+    assert ["CX-QUITO00001" in m["Body"] for m in received] == [True]
+
+
+def test_a_malformed_alert_request_fails_alone(ports: Ports) -> None:
+    good = alert_request(ports, nps=2)
+    broken = dict(good, MessageId="broken", Body='{"ticket_id": "CX-BROKEN0001"}')
+    answer = ports.consumer("push_alert", ports.alert_step())(as_sqs(broken, good, queue="alerts"))
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "broken"}]}
+    one(notifications(ports.aws))
+
+
+def test_handler_publishes_once_across_redelivery(lambda_env: LocalAws, ports: Ports) -> None:
+    request = alert_request(ports, nps=3)
+    for delivery in (request, redelivered(request)):
+        assert invoke("push_alert", as_sqs(delivery, queue="alerts")) == {"batchItemFailures": []}
+    _, _, _, attributes, _ = one(notifications(lambda_env))
+    assert attributes["branch"]["Value"] == "quito-norte" and attributes["severity"]["Value"] == "critical"
+    # Powertools keeps one idempotency record per ticket_id.
+    assert len(scan(lambda_env, "idempotency")) == 1

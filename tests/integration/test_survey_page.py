@@ -1,0 +1,262 @@
+"""survey_page (GET/POST /s/{token}, contract §3.2) against moto: GET never changes
+state, POST records once, dead ends are friendly pages, bad answers leave no trace."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from cxloop.domain.tokens import new_token, token_hash
+from tests.conftest import LocalAws
+from tests.integration.support import (
+    NOW,
+    Ports,
+    body_of,
+    header_of,
+    invoke,
+    json_answers,
+    one,
+    resolve,
+    scan,
+    seed_invitation,
+    survey_request,
+)
+
+SCRIPT_COMMENT = '<script>alert("x")</script> & <b>nadie</b> llegó'
+
+
+def call(ports: Ports, event: dict[str, Any], **app: Any) -> dict[str, Any]:
+    return resolve(ports.survey_app(**app), event, "survey_page")
+
+
+def get(ports: Ports, token: str) -> dict[str, Any]:
+    return call(ports, survey_request(token))
+
+
+def post_form(ports: Ports, token: str, **fields: str) -> dict[str, Any]:
+    return call(ports, survey_request(token, "apigw/survey_post", urlencode(fields)))
+
+
+def post_json(ports: Ports, token: str, **answers: object) -> dict[str, Any]:
+    return call(ports, survey_request(token, "apigw/survey_post_json", json_answers(**answers)))
+
+
+def invitation_status(aws: LocalAws, token: str) -> str:
+    key = {"token_hash": {"S": token_hash(token)}}
+    item = aws.clients["dynamodb"].get_item(TableName=aws.table("invitations"), Key=key, ConsistentRead=True)
+    return str(item["Item"]["status"]["S"])
+
+
+def assert_nothing_recorded(aws: LocalAws, token: str) -> None:
+    assert invitation_status(aws, token) == "sent"
+    assert scan(aws, "responses") == []
+    assert aws.drain("responses") == []
+
+
+def assert_html(answer: dict[str, Any], status: int) -> str:
+    assert answer["statusCode"] == status
+    assert header_of(answer, "Content-Type") == "text/html; charset=utf-8"
+    page = str(answer["body"])
+    assert page.startswith("<!doctype html>") and "Traceback" not in page
+    return page
+
+
+def test_get_renders_the_survey_and_changes_nothing(ports: Ports) -> None:
+    token = seed_invitation(ports)
+    # Mail scanners open links before people do: twice, and nothing may change.
+    first, second = get(ports, token), get(ports, token)
+
+    page = assert_html(first, 200)
+    assert second["body"] == first["body"]
+    assert '<html lang="es">' in page and "<h1>Claims desk</h1>" in page
+    assert '<form method="post"' in page and page.count("<legend>") == 5
+    assert_nothing_recorded(ports.aws, token)
+
+
+def test_the_page_keeps_its_token_to_itself(ports: Ports) -> None:
+    answer = get(ports, seed_invitation(ports))
+    assert header_of(answer, "Referrer-Policy") == "no-referrer"
+    assert header_of(answer, "Cache-Control") == "no-store"
+    assert "default-src 'none'" in str(header_of(answer, "Content-Security-Policy"))
+    assert "frame-ancestors 'none'" in str(header_of(answer, "Content-Security-Policy"))
+
+
+def test_an_english_customer_gets_the_english_page(ports: Ports) -> None:
+    page = assert_html(get(ports, seed_invitation(ports, "erp/branch_visit_sms")), 200)
+    assert '<html lang="en">' in page and "How likely are you to recommend us" in page
+
+
+def test_a_form_post_records_once_and_queues_one_message(ports: Ports) -> None:
+    token = seed_invitation(ports)
+    first = post_form(ports, token, nps="2", csat="1", ces="3", comment="Nadie llamó", callback="sí")
+    second = post_form(ports, token, nps="10")
+
+    page = assert_html(first, 200)
+    assert "¡Gracias!" in page and "lo contactará" in page
+    assert "Encuesta ya respondida" in assert_html(second, 409)
+    assert invitation_status(ports.aws, token) == "answered"
+    stored = one(scan(ports.aws, "responses"))
+    assert stored["enqueue_pending"]["BOOL"] is False
+    message = one(ports.aws.drain("responses"))
+    response = json.loads(message["Body"])
+    assert response["answers"] == {"nps": 2, "csat": 1, "ces": 3, "comment": "Nadie llamó", "callback": True}
+    assert response["response_id"] == stored["response_id"]["S"]
+    assert message["MessageAttributes"]["correlation_id"]["StringValue"] == "corr-seeded-invitation"
+
+
+def test_a_json_post_answers_201_then_409(ports: Ports) -> None:
+    token = seed_invitation(ports)
+    first = post_json(ports, token, nps=9, csat=5)
+    second = post_json(ports, token, nps=9, csat=5)
+
+    assert first["statusCode"] == 201
+    assert header_of(first, "Content-Type") == "application/json"
+    recorded = body_of(first)
+    assert recorded["status"] == "recorded" and recorded["response_id"]
+    assert second["statusCode"] == 409
+    assert body_of(second)["error"]["code"] == "already_answered"
+    response = json.loads(one(ports.aws.drain("responses"))["Body"])
+    assert response["response_id"] == recorded["response_id"] and response["answers"] == {"nps": 9, "csat": 5}
+
+
+def test_get_after_answering_is_the_answered_page(ports: Ports) -> None:
+    token = seed_invitation(ports)
+    post_json(ports, token, nps=7)
+    assert "Encuesta ya respondida" in assert_html(get(ports, token), 409)
+
+
+@pytest.mark.parametrize(
+    "token", [new_token(), "not-a-token", "A" * 200], ids=["well-formed", "junk", "long"]
+)
+def test_an_unknown_token_is_a_friendly_404_page(ports: Ports, token: str) -> None:
+    page = assert_html(get(ports, token), 404)
+    assert "Encuesta no encontrada" in page and "<form" not in page
+    assert "Encuesta no encontrada" in assert_html(post_form(ports, token, nps="5"), 404)
+    answer = post_json(ports, token, nps=5)
+    assert answer["statusCode"] == 404 and body_of(answer)["error"]["code"] == "not_found"
+    assert scan(ports.aws, "responses") == [] and ports.aws.drain("responses") == []
+
+
+def test_an_expired_token_is_a_friendly_410_page_and_records_nothing(ports: Ports) -> None:
+    token = seed_invitation(ports, created_at=NOW - timedelta(days=15))
+
+    assert "Enlace vencido" in assert_html(get(ports, token), 410)
+    assert "Enlace vencido" in assert_html(post_form(ports, token, nps="3"), 410)
+    answer = post_json(ports, token, nps=3)
+    assert answer["statusCode"] == 410 and body_of(answer)["error"]["code"] == "expired"
+    assert_nothing_recorded(ports.aws, token)
+
+
+def test_a_link_is_open_until_the_moment_it_expires(ports: Ports) -> None:
+    token = seed_invitation(ports, created_at=NOW - timedelta(days=14) + timedelta(seconds=1))
+    assert get(ports, token)["statusCode"] == 200
+    later = resolve(
+        ports.survey_app(clock=lambda: NOW + timedelta(seconds=1)), survey_request(token), "survey_page"
+    )
+    assert later["statusCode"] == 410
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [({"nps": "11"}, "nps"), ({"nps": "5", "csat": "0"}, "csat"), ({"nps": "5", "ces": "8"}, "ces")],
+)
+def test_an_out_of_range_form_is_rerendered_with_the_error_and_nothing_stored(
+    ports: Ports, fields: dict[str, str], field: str
+) -> None:
+    token = seed_invitation(ports)
+    page = assert_html(post_form(ports, token, **fields), 400)
+    assert 'role="alert"' in page and f'id="{field}-error"' in page and "must be between" in page
+    assert '<form method="post"' in page
+    assert_nothing_recorded(ports.aws, token)
+
+
+def test_a_rerendered_form_keeps_the_valid_choices(ports: Ports) -> None:
+    token = seed_invitation(ports)
+    page = assert_html(post_form(ports, token, nps="4", csat="9", callback="yes"), 400)
+    checked = dict(re.findall(r'name="(\w+)" value="(\w+)" checked', page))
+    assert checked == {"nps": "4", "callback": "yes"}
+
+
+@pytest.mark.parametrize(
+    ("answers", "field"),
+    [
+        ({"nps": 11}, "answers.nps"),
+        ({"nps": 5, "csat": 0}, "answers.csat"),
+        ({"nps": 5, "ces": 8}, "answers.ces"),
+    ],
+)
+def test_out_of_range_json_is_400_naming_the_answer_and_nothing_stored(
+    ports: Ports, answers: dict[str, object], field: str
+) -> None:
+    token = seed_invitation(ports)
+    answer = post_json(ports, token, **answers)
+    assert answer["statusCode"] == 400
+    error = body_of(answer)["error"]
+    assert error["code"] == "validation_error"
+    assert [d["field"] for d in error["details"]] == [field]
+    assert_nothing_recorded(ports.aws, token)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [("{nope", "body"), ('{"nps": 9}', "answers"), ('{"answers": [9]}', "answers"), ("[" * 30_000, "body")],
+    ids=["malformed", "no-answers-object", "answers-not-object", "deeply-nested"],
+)
+def test_a_json_body_of_the_wrong_shape_is_400(ports: Ports, body: str, field: str) -> None:
+    token = seed_invitation(ports)
+    answer = call(ports, survey_request(token, "apigw/survey_post_json", body))
+    assert answer["statusCode"] == 400
+    assert [d["field"] for d in body_of(answer)["error"]["details"]] == [field]
+    assert_nothing_recorded(ports.aws, token)
+
+
+def test_markup_in_a_comment_is_stored_verbatim_and_rendered_escaped(ports: Ports) -> None:
+    token = seed_invitation(ports)
+    # With a bad nps the form comes back: the comment must come back as text, not markup.
+    page = assert_html(post_form(ports, token, nps="12", comment=SCRIPT_COMMENT), 400)
+    assert "<script" not in page and "<b>nadie" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;nadie&lt;/b&gt; llegó" in page
+
+    assert_html(post_form(ports, token, nps="1", comment=SCRIPT_COMMENT), 200)
+    stored = json.loads(one(scan(ports.aws, "responses"))["doc"]["S"])
+    assert stored["answers"]["comment"] == SCRIPT_COMMENT
+
+
+# --- the real Lambda handler -------------------------------------------------------------
+
+
+def test_handler_renders_records_and_refuses_a_second_answer(lambda_env: LocalAws, ports: Ports) -> None:
+    token = seed_invitation(ports, created_at=datetime.now(UTC))  # the handler reads the real clock
+
+    page = assert_html(invoke("survey_page", survey_request(token)), 200)
+    assert "¿Qué tan probable es que nos recomiende" in page
+    assert_nothing_recorded(lambda_env, token)
+
+    thanks = assert_html(invoke("survey_page", survey_request(token, "apigw/survey_post")), 200)
+    assert "¡Gracias!" in thanks
+    again = invoke("survey_page", survey_request(token, "apigw/survey_post_json"))
+    assert again["statusCode"] == 409 and body_of(again)["error"]["code"] == "already_answered"
+
+    response = json.loads(one(lambda_env.drain("responses"))["Body"])
+    assert response["answers"] == {
+        "nps": 1,
+        "csat": 1,
+        "ces": 2,
+        "comment": "El ajustador nunca llegó",
+        "callback": True,
+    }
+
+
+def test_handler_json_post_and_unknown_token(lambda_env: LocalAws, ports: Ports) -> None:
+    token = seed_invitation(ports, created_at=datetime.now(UTC))  # the handler reads the real clock
+    recorded = invoke("survey_page", survey_request(token, "apigw/survey_post_json"))
+    assert recorded["statusCode"] == 201 and body_of(recorded)["status"] == "recorded"
+    one(lambda_env.drain("responses"))
+
+    missing = assert_html(invoke("survey_page", survey_request(new_token())), 404)
+    assert "Encuesta no encontrada" in missing
