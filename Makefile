@@ -32,7 +32,7 @@ demo: install  ## run the whole loop locally with a simulated insurer
 serve: install  ## run the local runtime on http://127.0.0.1:8000
 	$(BIN)/cxloop serve
 
-test: install lint  ## everything CI runs
+test: install lint browser  ## everything CI runs
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 lint: $(PY_STAMP)
@@ -51,6 +51,10 @@ infra: install
 
 e2e: $(PY_STAMP)
 	$(BIN)/python -m pytest tests/e2e
+
+.PHONY: browser
+browser:  ## Debian's headless Chromium for tests/browser (tests never download a browser)
+	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
 bench: install  ## cold-start ratios and answer-to-alert latency
 	$(BIN)/python tests/benchmarks/cold_start.py

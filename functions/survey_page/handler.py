@@ -19,11 +19,12 @@ from cxloop.domain import pages
 from cxloop.domain.answering import Link, Recorded, look_up, record_answers, survey_for
 from cxloop.domain.errors import CxloopError, FieldProblem, InvalidInput, Unavailable
 from cxloop.domain.ports import InvitationStore, MessageQueue, ResponseStore
+from cxloop.domain.theme import DEFAULT_THEME, Theme
 from cxloop.http import error_response, header, make_resolver
 from cxloop.observability import MetricUnit, logger, metrics, set_correlation_id, tracer
 
 MAX_FORM_BYTES = 64 * 1024
-_STATUS_OF_STATE = {"open": 200, "answered": 409, "expired": 410, "unknown": 404}
+_STATUS_OF_STATE = {"open": 200, "answered": 409, "expired": 410, "unknown": 404, "unavailable": 503}
 # The token is in the URL: never leak it through Referer, caches or frames.
 _PAGE_HEADERS = {
     "Content-Security-Policy": pages.CONTENT_SECURITY_POLICY,
@@ -39,6 +40,8 @@ class Deps:
     responses: ResponseStore
     scoring: MessageQueue
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # One brand for now; choosing it per touchpoint from data comes with the theming issue.
+    theme: Theme = DEFAULT_THEME
 
 
 def html(status: int, body: str) -> Response[str]:
@@ -57,9 +60,9 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
     def show(token: str) -> Response[str]:
         link = look_up(token, now=deps.clock(), invitations=deps.invitations)
         if link.state != "open" or link.invitation is None:
-            return dead_end(link.state, link.language)
+            return dead_end(deps, link.state, link.language)
         set_correlation_id(link.invitation.correlation_id)
-        return html(200, form_page(link))
+        return html(200, form_page(deps, token, link))
 
     @app.post("/s/<token>")
     def submit(token: str) -> Response[Any]:
@@ -78,16 +81,23 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
             if wants_json:
                 raise
             return form_problem(deps, token, raw, problem)
-        return answered(recorded, wants_json=wants_json)
+        return answered(deps, recorded, wants_json=wants_json)
 
     return app
 
 
-def dead_end(state: str, language: str) -> Response[str]:
-    return html(_STATUS_OF_STATE[state], pages.dead_end_page(state, language=language))
+def dead_end(deps: Deps, state: str, language: str) -> Response[str]:
+    page = pages.dead_end_page(state, language=language, theme=deps.theme)
+    return html(_STATUS_OF_STATE[state], page)
 
 
-def form_page(link: Link, raw: dict[str, object] | None = None, problem: InvalidInput | None = None) -> str:
+def form_page(
+    deps: Deps,
+    token: str,
+    link: Link,
+    raw: dict[str, object] | None = None,
+    problem: InvalidInput | None = None,
+) -> str:
     assert link.invitation is not None, "only an open link shows the form"
     return pages.survey_page(
         survey_for(link.invitation),
@@ -95,6 +105,8 @@ def form_page(link: Link, raw: dict[str, object] | None = None, problem: Invalid
         place=place_of(link),
         answers=raw,
         problems=problem.details if problem else None,
+        theme=deps.theme,
+        draft=pages.draft_key(token),
     )
 
 
@@ -105,10 +117,10 @@ def form_problem(deps: Deps, token: str, raw: dict[str, object], problem: Cxloop
     then finds them and re-queues them for scoring, so nothing is lost.
     """
     if isinstance(problem, Unavailable):
-        return html(503, pages.dead_end_page("unavailable", language=_language_of(deps, token)))
+        return dead_end(deps, "unavailable", _language_of(deps, token))
     assert isinstance(problem, InvalidInput)
     link = look_up(token, now=deps.clock(), invitations=deps.invitations)
-    return html(400, form_page(link, raw, problem))
+    return html(400, form_page(deps, token, link, raw, problem))
 
 
 def _language_of(deps: Deps, token: str) -> str:
@@ -118,11 +130,11 @@ def _language_of(deps: Deps, token: str) -> str:
         return "es"
 
 
-def answered(recorded: Recorded, *, wants_json: bool) -> Response[Any]:
+def answered(deps: Deps, recorded: Recorded, *, wants_json: bool) -> Response[Any]:
     state = recorded.link.state
     if recorded.response is None:
         if not wants_json:
-            return dead_end(state, recorded.link.language)
+            return dead_end(deps, state, recorded.link.language)
         code = {"answered": "already_answered", "expired": "expired", "unknown": "not_found"}[state]
         return error_response(_STATUS_OF_STATE[state], code, f"this survey link is {state}")
     response = recorded.response
@@ -132,8 +144,8 @@ def answered(recorded: Recorded, *, wants_json: bool) -> Response[Any]:
     if wants_json:
         body = {"response_id": response.response_id, "status": "recorded"}
         return Response(201, content_types.APPLICATION_JSON, body)
-    callback = response.answers.get("callback") is True
-    return html(200, pages.thanks_page(language=recorded.link.language, callback_requested=callback))
+    page = pages.thanks_page(language=recorded.link.language, answers=response.answers, theme=deps.theme)
+    return html(200, page)
 
 
 def submitted_answers(body: str, *, wants_json: bool) -> dict[str, object]:

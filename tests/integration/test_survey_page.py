@@ -11,13 +11,18 @@ from urllib.parse import urlencode
 
 import pytest
 
+from cxloop.domain.pages import SCRIPT_HASH
+from cxloop.domain.surveys import DEFAULT_SURVEY
+from cxloop.domain.theme import Theme
 from cxloop.domain.tokens import new_token, token_hash
+from functions.survey_page import handler as survey_page
 from tests.conftest import LocalAws
 from tests.integration.support import (
     NOW,
     Ports,
     body_of,
     header_of,
+    invitation_for,
     invoke,
     json_answers,
     one,
@@ -74,7 +79,9 @@ def test_get_renders_the_survey_and_changes_nothing(ports: Ports) -> None:
     page = assert_html(first, 200)
     assert second["body"] == first["body"]
     assert '<html lang="es">' in page and "<h1>Claims desk</h1>" in page
-    assert '<form method="post"' in page and page.count("<legend>") == 5
+    assert '<form id="survey" method="post"' in page
+    assert all(f'data-q="{q.id}"' in page for q in DEFAULT_SURVEY.questions)
+    assert 'data-draft="' in page and token not in page
     assert_nothing_recorded(ports.aws, token)
 
 
@@ -84,6 +91,10 @@ def test_the_page_keeps_its_token_to_itself(ports: Ports) -> None:
     assert header_of(answer, "Cache-Control") == "no-store"
     assert "default-src 'none'" in str(header_of(answer, "Content-Security-Policy"))
     assert "frame-ancestors 'none'" in str(header_of(answer, "Content-Security-Policy"))
+    # The page's one inline script runs by its hash; nothing else may.
+    policy = str(header_of(answer, "Content-Security-Policy"))
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["script-src"] == f"'{SCRIPT_HASH}'" and directives["img-src"] == "data:"
 
 
 def test_an_english_customer_gets_the_english_page(ports: Ports) -> None:
@@ -170,8 +181,8 @@ def test_an_out_of_range_form_is_rerendered_with_the_error_and_nothing_stored(
 ) -> None:
     token = seed_invitation(ports)
     page = assert_html(post_form(ports, token, **fields), 400)
-    assert 'role="alert"' in page and f'id="{field}-error"' in page and "must be between" in page
-    assert '<form method="post"' in page
+    assert 'role="alert"' in page and f'id="{field}-error"' in page and "Elija un número del" in page
+    assert f'<a href="#{field}-' in page and '<form id="survey" method="post"' in page
     assert_nothing_recorded(ports.aws, token)
 
 
@@ -219,12 +230,94 @@ def test_markup_in_a_comment_is_stored_verbatim_and_rendered_escaped(ports: Port
     token = seed_invitation(ports)
     # With a bad nps the form comes back: the comment must come back as text, not markup.
     page = assert_html(post_form(ports, token, nps="12", comment=SCRIPT_COMMENT), 400)
-    assert "<script" not in page and "<b>nadie" not in page
+    assert "<script>alert" not in page and "<b>nadie" not in page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;nadie&lt;/b&gt; llegó" in page
 
     assert_html(post_form(ports, token, nps="1", comment=SCRIPT_COMMENT), 200)
     stored = json.loads(one(scan(ports.aws, "responses"))["doc"]["S"])
     assert stored["answers"]["comment"] == SCRIPT_COMMENT
+
+
+# --- languages, display logic and the thank-you that fits -------------------------------
+
+
+def seed_speaker_of(ports: Ports, locale: str) -> str:
+    token, invitation = invitation_for()
+    customer = invitation.customer.model_copy(update={"locale": locale})
+    ports.invitations().add(invitation.model_copy(update={"customer": customer}))
+    return token
+
+
+@pytest.mark.parametrize(
+    ("locale", "lang", "question", "thanks"),
+    [
+        ("pt-BR", "pt", "Qual é a probabilidade de você nos recomendar", "Obrigado!"),
+        ("fr-CA", "fr", "Quelle est la probabilité que vous nous recommandiez", "Merci\u00a0!"),
+        ("de-DE", "en", "How likely are you to recommend us", "Thank you!"),
+    ],
+)
+def test_each_customer_gets_the_survey_and_the_thanks_in_their_language(
+    ports: Ports, locale: str, lang: str, question: str, thanks: str
+) -> None:
+    token = seed_speaker_of(ports, locale)
+    page = assert_html(get(ports, token), 200)
+    assert f'<html lang="{lang}">' in page and question in page
+    done = assert_html(post_form(ports, token, nps="7"), 200)
+    assert f'<html lang="{lang}">' in done and thanks in done
+    again = assert_html(post_form(ports, token, nps="7"), 409)
+    assert f'<html lang="{lang}">' in again
+
+
+def test_a_no_script_post_keeps_only_the_answers_that_apply(ports: Ports) -> None:
+    # Without JavaScript the promoter saw every question and may fill in all of them.
+    token = seed_invitation(ports)
+    fields = {"nps": "10", "comment": "-", "callback": "yes", "callback_time": "morning", "praise": "Rapidez"}
+    page = assert_html(post_form(ports, token, **fields), 200)
+    assert "¡Muchas gracias!" in page
+    response = json.loads(one(ports.aws.drain("responses"))["Body"])
+    assert response["answers"] == {"nps": 10, "praise": "Rapidez"}
+
+
+def test_a_detractor_asking_for_a_call_is_told_when(ports: Ports) -> None:
+    token = seed_invitation(ports)
+    page = assert_html(post_form(ports, token, nps="3", callback="yes", callback_time="afternoon"), 200)
+    assert "lo contactará pronto" in page and "por la tarde" in page
+    response = json.loads(one(ports.aws.drain("responses"))["Body"])
+    assert response["answers"] == {"nps": 3, "callback": True, "callback_time": "afternoon"}
+
+
+def test_a_call_time_outside_the_options_is_refused_in_json_by_name(ports: Ports) -> None:
+    token = seed_invitation(ports)
+    answer = post_json(ports, token, nps=2, callback=True, callback_time="midnight")
+    assert answer["statusCode"] == 400
+    assert [d["field"] for d in body_of(answer)["error"]["details"]] == ["answers.callback_time"]
+    assert_nothing_recorded(ports.aws, token)
+
+
+def test_the_handler_draws_every_page_with_its_theme(ports: Ports) -> None:
+    theme = Theme(
+        brand_name="Seguros Andinos",
+        primary_color="#1b5e20",
+        accent_color="#6a1b9a",
+        review_url="https://reviews.example/andinos",
+    )
+    app = survey_page.create_app(
+        survey_page.Deps(
+            invitations=ports.invitations(),
+            responses=ports.responses(),
+            scoring=ports.queue("responses"),
+            clock=lambda: NOW,
+            theme=theme,
+        )
+    )
+    token = seed_invitation(ports)
+    form = assert_html(resolve(app, survey_request(token), "survey_page"), 200)
+    assert "--primary:#1b5e20" in form and "Seguros Andinos" in form
+    posted = resolve(app, survey_request(token, "apigw/survey_post", "nps=9"), "survey_page")
+    thanks = assert_html(posted, 200)
+    assert 'href="https://reviews.example/andinos"' in thanks and "--primary:#1b5e20" in thanks
+    gone = assert_html(resolve(app, survey_request(token), "survey_page"), 409)
+    assert "Seguros Andinos" in gone
 
 
 # --- the real Lambda handler -------------------------------------------------------------

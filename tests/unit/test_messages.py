@@ -30,7 +30,46 @@ def test_english_email() -> None:
     assert 'lang="en"' in email.html
 
 
-@pytest.mark.parametrize("language", ["de", "pt", "zz"])
+@pytest.mark.parametrize(
+    ("language", "subject", "greeting", "button", "footer"),
+    [
+        (
+            "pt",
+            "Como foi sua experiência em Sinistros?",
+            "Olá, João!",
+            "Responder à pesquisa",
+            "expira em 14 dias",
+        ),
+        (
+            "fr",
+            "Comment s'est passée votre expérience à Sinistres\u00a0?",
+            "Bonjour Jean,",
+            "Répondre au questionnaire",
+            "expire dans 14\u00a0jours",
+        ),
+    ],
+)
+def test_portuguese_and_french_customers_read_their_own_language(
+    language: str, subject: str, greeting: str, button: str, footer: str
+) -> None:
+    place = "Sinistros" if language == "pt" else "Sinistres"
+    name = "João Silva" if language == "pt" else "Jean Dupont"
+    email = invitation_email(language=language, customer_name=name, place=place, url=URL, days_valid=14)
+    assert email.subject == subject
+    assert email.text.startswith(greeting) and footer in email.text and URL in email.text
+    assert button in email.html and f'lang="{language}"' in email.html
+
+
+@pytest.mark.parametrize(
+    ("language", "words"), [("pt", "Conte-nos em 1 minuto"), ("fr", "Répondez en 1 minute")]
+)
+def test_portuguese_and_french_sms(language: str, words: str) -> None:
+    text = invitation_sms(language=language, brand="Seguros Andinos", place="Quito Norte", url=URL)
+    assert text.startswith("Seguros Andinos") and words in text and text.endswith(URL)
+    assert len(text) <= 160 and "\u00a0" not in text
+
+
+@pytest.mark.parametrize("language", ["de", "it", "zz"])
 def test_an_unknown_language_falls_back_to_english_and_says_so(language: str) -> None:
     email = invitation_email(language=language, customer_name=None, place="Claims", url=URL, days_valid=7)
     assert email.subject == "How was your experience at Claims?"

@@ -1,6 +1,6 @@
 """Survey invitations rendered by cxloop (SES templates are not used: we own the text).
 
-Localized by the customer's language (es, en; others fall back to English).
+Localized by the customer's language (es, en, pt, fr; others fall back to English).
 Every customer-supplied value is escaped before it enters HTML.
 """
 
@@ -28,6 +28,27 @@ _COPY = {
         "footer": "This link is personal and expires in {days} days.",
         "sms": "{brand}: how was your experience at {place}? Tell us in 1 minute: {url}",
     },
+    "pt": {
+        "subject": "Como foi sua experiência em {place}?",
+        "greeting": "Olá, {name}!",
+        "greeting_anonymous": "Olá!",
+        "body": "Obrigado por nos visitar em {place}. Pode nos dar um minuto para contar como foi?",
+        "button": "Responder à pesquisa",
+        "footer": "Este link é pessoal e expira em {days} dias.",
+        "sms": "{brand}: como foi sua experiência em {place}? Conte-nos em 1 minuto: {url}",
+    },
+    "fr": {
+        # French sets a (no-break) space before ? and :, so a line never starts with one.
+        "subject": "Comment s'est passée votre expérience à {place}\u00a0?",
+        "greeting": "Bonjour {name},",
+        "greeting_anonymous": "Bonjour,",
+        "body": "Merci de votre visite à {place}. Pourriez-vous nous accorder une minute "
+        "pour nous dire comment cela s'est passé\u00a0?",
+        "button": "Répondre au questionnaire",
+        "footer": "Ce lien est personnel et expire dans {days}\u00a0jours.",
+        # Plain spaces in SMS: a no-break space is not in the GSM alphabet and would cost a segment.
+        "sms": "{brand} : comment s'est passée votre visite à {place} ? Répondez en 1 minute : {url}",
+    },
 }
 
 
@@ -38,15 +59,19 @@ class EmailMessage:
     text: str
 
 
+def written_in(language: str) -> str:
+    return language if language in _COPY else "en"
+
+
 def copy_for(language: str) -> dict[str, str]:
-    return _COPY.get(language, _COPY["en"])
+    return _COPY[written_in(language)]
 
 
 def invitation_email(
     *, language: str, customer_name: str | None, place: str, url: str, days_valid: int
 ) -> EmailMessage:
     # lang="" names the language the text is written in (unknown ones get English).
-    language = language if language in _COPY else "en"
+    language = written_in(language)
     copy = copy_for(language)
     first_name = (customer_name or "").split(" ")[0]
     greeting = copy["greeting"].format(name=first_name) if first_name else copy["greeting_anonymous"]

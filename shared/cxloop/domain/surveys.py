@@ -1,39 +1,109 @@
-"""Survey definitions and answer validation (DESIGN §3.2).
+"""Survey definitions, display logic and answer validation (DESIGN §3.2).
 
-The default survey asks nps (0-10), csat (1-5), ces (1-7), comment (text) and
-callback (yes/no). Definitions are data: later surveys add driver ratings and
-display logic without touching this module's callers.
+The default survey asks nps (0-10), csat (1-5), ces (1-7), then follow-ups that depend
+on the score: a non-promoter is asked what went wrong (comment), a detractor is offered
+a call back (callback, callback_time) and a promoter is asked what they liked (praise).
+Definitions are data: a question's `show_if` is a condition on an earlier answer, and
+the page's script and this validator read the same condition, so a form posted without
+JavaScript (every question shown) and one posted with it are judged alike.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import operator
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 
 from cxloop.domain.errors import ValidationReport
 
-QuestionKind = Literal["scale", "text", "boolean"]
+QuestionKind = Literal["scale", "text", "boolean", "choice"]
+ConditionOp = Literal["<", "<=", ">", ">=", "==", "!="]
+# Ids become HTML ids, form names and storage keys: keep them to a safe alphabet.
+QuestionId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+# Text per language ("es", "en", "pt", "fr"); a missing language falls back to English.
+Localized = dict[str, str]
+
+LANGUAGES = ("es", "en", "pt", "fr")
 MAX_COMMENT_CHARS = 2000
-_TRUE = {"true", "yes", "on", "1", "si", "sí"}
-_FALSE = {"false", "no", "off", "0"}
+REQUIRED = "an answer is required"
+_TRUE = {"true", "yes", "on", "1", "si", "sí", "sim", "oui"}
+_FALSE = {"false", "no", "off", "0", "não", "nao", "non"}
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
+def localized(mapping: Mapping[str, str], language: str) -> str:
+    return mapping.get(language) or mapping.get("en", "")
+
+
+class Condition(BaseModel):
+    """`{"field": "nps", "op": "<=", "value": 6}`: holds only when that answer was given and kept."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    field: QuestionId
+    op: ConditionOp
+    # bool first: pydantic must keep `true` a boolean, not turn it into 1.
+    value: bool | int | str
+
+    def holds(self, answers: Mapping[str, object]) -> bool:
+        if self.field not in answers:
+            return False
+        answer = answers[self.field]
+        # True <= 6 is true in Python; a yes/no answer never compares with a number.
+        if isinstance(answer, bool) != isinstance(self.value, bool):
+            return False
+        if isinstance(answer, str) != isinstance(self.value, str):
+            return False
+        return _OPS[self.op](answer, self.value)
+
+
+class Choice(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    value: QuestionId
+    label: Localized
 
 
 class Question(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    id: str
+    id: QuestionId
     kind: QuestionKind
-    # Text per language ("es", "en"); the page falls back to English.
-    label: dict[str, str]
-    low_label: dict[str, str] = {}
-    high_label: dict[str, str] = {}
+    label: Localized
+    # A sentence shown above the control (for example a thank-you before a follow-up).
+    hint: Localized = {}
+    # Shown only when the page runs without JavaScript, where every question is visible.
+    if_note: Localized = {}
+    low_label: Localized = {}
+    high_label: Localized = {}
     min: int = 0
     max: int = 10
+    options: tuple[Choice, ...] = ()
     required: bool = False
+    show_if: Condition | None = None
 
-    def text(self, mapping: dict[str, str], language: str) -> str:
-        return mapping.get(language) or mapping.get("en", "")
+    def text(self, mapping: Mapping[str, str], language: str) -> str:
+        return localized(mapping, language)
+
+    def shown(self, answers: Mapping[str, object]) -> bool:
+        return self.show_if is None or self.show_if.holds(answers)
+
+    @model_validator(mode="after")
+    def _choices_have_options(self) -> Question:
+        if self.kind == "choice" and not self.options:
+            raise ValueError(f"question {self.id!r}: a choice question needs options")
+        if self.kind == "scale" and self.min >= self.max:
+            raise ValueError(f"question {self.id!r}: min must be below max")
+        return self
 
 
 class SurveyDefinition(BaseModel):
@@ -46,10 +116,59 @@ class SurveyDefinition(BaseModel):
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
 
+    @model_validator(mode="after")
+    def _conditions_look_back(self) -> SurveyDefinition:
+        """A condition may only name an earlier question: the page reveals questions top-down."""
+        seen: dict[str, Question] = {}
+        for question in self.questions:
+            if question.id in seen:
+                raise ValueError(f"question {question.id!r} appears twice")
+            condition = question.show_if
+            if condition is not None:
+                earlier = seen.get(condition.field)
+                if earlier is None:
+                    raise ValueError(
+                        f"question {question.id!r}: show_if names {condition.field!r}, "
+                        "which is not an earlier question"
+                    )
+                _check_condition_fits(question.id, condition, earlier)
+            seen[question.id] = question
+        return self
+
+
+def _check_condition_fits(question_id: str, condition: Condition, earlier: Question) -> None:
+    expected: type = {"scale": int, "boolean": bool, "choice": str, "text": str}[earlier.kind]
+    value = condition.value
+    fits = isinstance(value, expected) and (expected is bool or not isinstance(value, bool))
+    if earlier.kind == "choice":
+        fits = fits and value in {option.value for option in earlier.options}
+    if not fits:
+        raise ValueError(f"question {question_id!r}: show_if value {value!r} cannot be a {earlier.id} answer")
+
+
+def visible_questions(survey: SurveyDefinition, answers: Mapping[str, object]) -> list[Question]:
+    """The questions a customer with these (parsed) answers is asked, in order.
+
+    Only a shown question's answer counts for later conditions, as in parse_answers and
+    the page's script: a hidden call back never reveals the call time.
+    """
+    counted: dict[str, object] = {}
+    shown: list[Question] = []
+    for question in survey.questions:
+        if question.shown(counted):
+            shown.append(question)
+            if question.id in answers:
+                counted[question.id] = answers[question.id]
+    return shown
+
+
+_NOT_PROMOTER = Condition(field="nps", op="<=", value=8)
+_DETRACTOR = Condition(field="nps", op="<=", value=6)
+_PROMOTER = Condition(field="nps", op=">=", value=9)
 
 DEFAULT_SURVEY = SurveyDefinition(
     id="default",
-    version=1,
+    version=2,
     questions=(
         Question(
             id="nps",
@@ -60,9 +179,22 @@ DEFAULT_SURVEY = SurveyDefinition(
             label={
                 "es": "¿Qué tan probable es que nos recomiende a un amigo o familiar?",
                 "en": "How likely are you to recommend us to a friend or colleague?",
+                "pt": "Qual é a probabilidade de você nos recomendar a um amigo ou colega?",
+                "fr": "Quelle est la probabilité que vous nous recommandiez à un proche "
+                "ou un collègue\u00a0?",
             },
-            low_label={"es": "Nada probable", "en": "Not at all likely"},
-            high_label={"es": "Muy probable", "en": "Extremely likely"},
+            low_label={
+                "es": "Nada probable",
+                "en": "Not at all likely",
+                "pt": "Nada provável",
+                "fr": "Pas du tout probable",
+            },
+            high_label={
+                "es": "Muy probable",
+                "en": "Extremely likely",
+                "pt": "Muito provável",
+                "fr": "Très probable",
+            },
         ),
         Question(
             id="csat",
@@ -72,9 +204,21 @@ DEFAULT_SURVEY = SurveyDefinition(
             label={
                 "es": "¿Qué tan satisfecho quedó con la atención recibida?",
                 "en": "How satisfied were you with the service you received?",
+                "pt": "Qual é o seu nível de satisfação com o atendimento recebido?",
+                "fr": "Dans quelle mesure êtes-vous satisfait du service reçu\u00a0?",
             },
-            low_label={"es": "Muy insatisfecho", "en": "Very dissatisfied"},
-            high_label={"es": "Muy satisfecho", "en": "Very satisfied"},
+            low_label={
+                "es": "Muy insatisfecho",
+                "en": "Very dissatisfied",
+                "pt": "Muito insatisfeito",
+                "fr": "Très insatisfait",
+            },
+            high_label={
+                "es": "Muy satisfecho",
+                "en": "Very satisfied",
+                "pt": "Muito satisfeito",
+                "fr": "Très satisfait",
+            },
         ),
         Question(
             id="ces",
@@ -84,31 +228,121 @@ DEFAULT_SURVEY = SurveyDefinition(
             label={
                 "es": "La empresa me facilitó resolver lo que necesitaba.",
                 "en": "The company made it easy to handle my request.",
+                "pt": "A empresa facilitou a resolução do que eu precisava.",
+                "fr": "L'entreprise m'a facilité le traitement de ma demande.",
             },
-            low_label={"es": "Totalmente en desacuerdo", "en": "Strongly disagree"},
-            high_label={"es": "Totalmente de acuerdo", "en": "Strongly agree"},
+            low_label={
+                "es": "Totalmente en desacuerdo",
+                "en": "Strongly disagree",
+                "pt": "Discordo totalmente",
+                "fr": "Pas du tout d'accord",
+            },
+            high_label={
+                "es": "Totalmente de acuerdo",
+                "en": "Strongly agree",
+                "pt": "Concordo totalmente",
+                "fr": "Tout à fait d'accord",
+            },
         ),
         Question(
             id="comment",
             kind="text",
-            label={"es": "¿Qué podríamos mejorar?", "en": "What could we do better?"},
+            # Passives too: their "what could be better" is the cheapest improvement list there is.
+            show_if=_NOT_PROMOTER,
+            label={
+                "es": "¿Qué salió mal o qué podríamos mejorar?",
+                "en": "What went wrong, or what could we do better?",
+                "pt": "O que deu errado ou o que poderíamos melhorar?",
+                "fr": "Qu'est-ce qui n'a pas été, ou que pourrions-nous améliorer\u00a0?",
+            },
+            if_note={
+                "es": "Responda si su calificación fue de 0 a 8.",
+                "en": "Answer if your score was 0 to 8.",
+                "pt": "Responda se a sua nota foi de 0 a 8.",
+                "fr": "Répondez si votre note était de 0 à 8.",
+            },
         ),
         Question(
             id="callback",
             kind="boolean",
+            show_if=_DETRACTOR,
             label={
                 "es": "¿Desea que lo llamemos para conversar sobre su experiencia?",
                 "en": "Would you like us to call you about your experience?",
+                "pt": "Gostaria que ligássemos para você para conversar sobre a sua experiência?",
+                "fr": "Souhaitez-vous que nous vous appelions au sujet de votre expérience\u00a0?",
+            },
+            if_note={
+                "es": "Responda si su calificación fue de 0 a 6.",
+                "en": "Answer if your score was 0 to 6.",
+                "pt": "Responda se a sua nota foi de 0 a 6.",
+                "fr": "Répondez si votre note était de 0 à 6.",
+            },
+        ),
+        Question(
+            id="callback_time",
+            kind="choice",
+            show_if=Condition(field="callback", op="==", value=True),
+            label={
+                "es": "¿A qué hora prefiere que lo llamemos?",
+                "en": "When is the best time to call you?",
+                "pt": "Qual é o melhor horário para ligarmos?",
+                "fr": "À quel moment préférez-vous être appelé\u00a0?",
+            },
+            if_note={
+                "es": "Responda si pidió que lo llamemos.",
+                "en": "Answer if you asked us to call you.",
+                "pt": "Responda se pediu que ligássemos.",
+                "fr": "Répondez si vous avez demandé à être appelé.",
+            },
+            options=(
+                Choice(
+                    value="morning",
+                    label={"es": "Por la mañana", "en": "Morning", "pt": "De manhã", "fr": "Le matin"},
+                ),
+                Choice(
+                    value="afternoon",
+                    label={"es": "Por la tarde", "en": "Afternoon", "pt": "À tarde", "fr": "L'après-midi"},
+                ),
+                Choice(
+                    value="evening",
+                    label={"es": "Por la noche", "en": "Evening", "pt": "À noite", "fr": "Le soir"},
+                ),
+            ),
+        ),
+        Question(
+            id="praise",
+            kind="text",
+            show_if=_PROMOTER,
+            hint={
+                "es": "¡Gracias por su excelente calificación!",
+                "en": "Thank you for the great score!",
+                "pt": "Obrigado pela ótima nota!",
+                "fr": "Merci pour cette excellente note\u00a0!",
+            },
+            label={
+                "es": "¿Qué fue lo que más le gustó?",
+                "en": "What did you like most?",
+                "pt": "Do que você mais gostou?",
+                "fr": "Qu'avez-vous le plus apprécié\u00a0?",
+            },
+            if_note={
+                "es": "Responda si su calificación fue de 9 o 10.",
+                "en": "Answer if your score was 9 or 10.",
+                "pt": "Responda se a sua nota foi 9 ou 10.",
+                "fr": "Répondez si votre note était de 9 ou 10.",
             },
         ),
     ),
 )
 
 
-def parse_answers(survey: SurveyDefinition, raw: dict[str, object]) -> dict[str, object]:
+def parse_answers(survey: SurveyDefinition, raw: Mapping[str, object]) -> dict[str, object]:
     """Validate answers from a form or JSON; raise InvalidInput naming each bad field.
 
     Unknown question ids are refused rather than stored, so typos surface to integrators.
+    Questions are judged in order against the answers kept so far: an answer to a question
+    the customer would not be shown is dropped unread, and only shown questions are required.
     """
     report = ValidationReport()
     answers: dict[str, object] = {}
@@ -116,10 +350,12 @@ def parse_answers(survey: SurveyDefinition, raw: dict[str, object]) -> dict[str,
         if survey.question(key) is None:
             report.add(f"answers.{key}", "unknown question")
     for question in survey.questions:
+        if not question.shown(answers):
+            continue
         value = raw.get(question.id)
         if value is None or value == "":
             if question.required:
-                report.add(f"answers.{question.id}", "an answer is required")
+                report.add(f"answers.{question.id}", REQUIRED)
             continue
         parsed = _parse_one(question, value, report)
         if parsed is not None:
@@ -134,6 +370,8 @@ def _parse_one(question: Question, value: object, report: ValidationReport) -> o
         return _parse_scale(question, value, report, field)
     if question.kind == "boolean":
         return _parse_boolean(value, report, field)
+    if question.kind == "choice":
+        return _parse_choice(question, value, report, field)
     if not isinstance(value, str):
         report.add(field, "must be text")
         return None
@@ -166,8 +404,17 @@ def _parse_boolean(value: object, report: ValidationReport, field: str) -> bool 
     return answer
 
 
+def _parse_choice(question: Question, value: object, report: ValidationReport, field: str) -> str | None:
+    allowed = [option.value for option in question.options]
+    chosen = value.strip() if isinstance(value, str) else None
+    if chosen not in allowed:
+        report.add(field, f"must be one of {', '.join(allowed)}")
+        return None
+    return chosen
+
+
 def as_boolean(value: object) -> bool | None:
-    """A yes/no answer from JSON (true) or a form ("yes", "sí", "on"); None when it is neither."""
+    """A yes/no answer from JSON (true) or a form ("yes", "sí", "oui"); None when it is neither."""
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
