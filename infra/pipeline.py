@@ -138,9 +138,14 @@ PIPELINE = Pipeline(
             indexes=(
                 ("by_status", "status", "opened_at"),
                 ("by_branch", "branch", "opened_at"),
+                ("by_region", "region", "opened_at"),
+                ("by_country", "country", "opened_at"),
+                ("by_owner", "owner", "opened_at"),
             ),
         ),
         Table("aggregates", partition_key="scope", sort_key="period"),
+        # Analysts' documents (organisation, SLAs, rules), versioned, and the teams' turn counters.
+        Table("config", partition_key="name"),
         Table("idempotency", partition_key="id", ttl_attribute="expiration"),
     ),
     queues=(
@@ -178,14 +183,20 @@ PIPELINE = Pipeline(
             "score_response",
             "Score the answers, update live aggregates exactly once, decide whether a ticket is needed.",
             triggers=(QueueTrigger("responses"),),
-            tables={"responses": "read_write", "aggregates": "read_write", "idempotency": "read_write"},
+            tables={
+                "responses": "read_write",
+                "aggregates": "read_write",
+                "idempotency": "read_write",
+                "config": "read",
+            },
             sends_to=("tickets",),
         ),
         Function(
             "open_ticket",
-            "Open the case once per response, set priority and SLA, route it to its owner.",
+            "Open the case once per response: classify it, route it to a team and a person, start its SLA.",
             triggers=(QueueTrigger("tickets"),),
-            tables={"tickets": "read_write", "idempotency": "read_write"},
+            # config: read the rules, and turn the team's round-robin counter.
+            tables={"tickets": "read_write", "idempotency": "read_write", "config": "read_write"},
             sends_to=("alerts",),
         ),
         Function(
@@ -197,12 +208,31 @@ PIPELINE = Pipeline(
         ),
         Function(
             "tickets_api",
-            "Staff read API over tickets.",
+            "Staff API over tickets: list, read and work them within the caller's scope.",
             triggers=(
                 Route("GET", "/v1/tickets", auth="staff"),
                 Route("GET", "/v1/tickets/{ticket_id}", auth="staff"),
+                Route("POST", "/v1/tickets/{ticket_id}/actions", auth="staff"),
             ),
-            tables={"tickets": "read"},
+            tables={"tickets": "read_write", "config": "read"},
+        ),
+        Function(
+            "config_api",
+            "Staff API over the analysts' documents: organisation, SLAs and rules, versioned and audited.",
+            triggers=(
+                Route("GET", "/v1/config/{name}", auth="staff"),
+                Route("PUT", "/v1/config/{name}", auth="staff"),
+                Route("GET", "/v1/config/{name}/history", auth="staff"),
+            ),
+            tables={"config": "read_write"},
+        ),
+        Function(
+            "sla_watcher",
+            "Remind owners of tickets close to breach; escalate breached tickets one level up.",
+            triggers=(Schedule(rate_minutes=5),),
+            tables={"tickets": "read_write", "config": "read"},
+            sends_to=("alerts",),
+            timeout_s=60,
         ),
         Function(
             "api_docs",

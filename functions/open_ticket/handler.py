@@ -8,12 +8,15 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.dynamo import DynamoTicketStore
 from cxloop.adapters.messaging import SqsQueue
 from cxloop.config import settings
 from cxloop.consumer import IdempotentStep, consume
+from cxloop.domain.assignment import NextTurn
 from cxloop.domain.models import RoutingDecision, SurveyResponse
 from cxloop.domain.ports import MessageQueue, TicketStore
+from cxloop.domain.rulebook import Rulebook
 from cxloop.domain.ticketing import open_ticket
 from cxloop.observability import MetricUnit, logger, metrics, tracer
 
@@ -22,6 +25,8 @@ from cxloop.observability import MetricUnit, logger, metrics, tracer
 class Deps:
     tickets: TicketStore
     alerts: MessageQueue
+    next_turn: NextTurn
+    rulebook: Callable[[], Rulebook] = Rulebook
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
@@ -29,7 +34,15 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
     def open_case(message: dict[str, Any]) -> dict[str, Any]:
         response = SurveyResponse.model_validate(message["response"])
         decision = RoutingDecision.model_validate(message["decision"])
-        opened = open_ticket(response, decision, now=deps.clock(), tickets=deps.tickets, alerts=deps.alerts)
+        opened = open_ticket(
+            response,
+            decision,
+            now=deps.clock(),
+            tickets=deps.tickets,
+            alerts=deps.alerts,
+            book=deps.rulebook(),
+            next_turn=deps.next_turn,
+        )
         if opened.is_new:
             metrics.add_metric(name="TicketsOpened", unit=MetricUnit.Count, value=1)
         logger.info(
@@ -38,6 +51,8 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
                 "ticket_id": opened.ticket.ticket_id,
                 "response_id": response.response_id,
                 "priority": opened.ticket.priority,
+                "type": opened.ticket.ticket_type,
+                "team": opened.ticket.team,
                 "owner": opened.ticket.owner,
                 "new": opened.is_new,
             },
@@ -50,8 +65,12 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
 @cache
 def _step() -> IdempotentStep:
     config = settings()
+    config_store = DynamoConfigStore(config.table("config"))
     deps = Deps(
-        tickets=DynamoTicketStore(config.table("tickets")), alerts=SqsQueue(config.queue_url("alerts"))
+        tickets=DynamoTicketStore(config.table("tickets")),
+        alerts=SqsQueue(config.queue_url("alerts")),
+        next_turn=config_store.next_turn,
+        rulebook=CachedRulebook(config_store),
     )
     return IdempotentStep(
         create_step(deps), table_name=config.table("idempotency"), key="response.response_id"

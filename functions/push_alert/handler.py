@@ -25,11 +25,18 @@ class Deps:
 
 def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
     def push(message: dict[str, Any]) -> dict[str, Any]:
-        alert = alert_for(Ticket.model_validate(message))
+        alert = alert_for(
+            Ticket.model_validate(message["ticket"]),
+            message["kind"],
+            level=int(message.get("level", 0)),
+            audience=str(message.get("audience", "owner")),
+            recipients=[str(r) for r in message.get("recipients", [])],
+        )
         message_id = deps.publisher.publish(alert)
         answer_to_alert_ms = (deps.clock() - alert.answered_at).total_seconds() * 1000
         metrics.add_metric(name="AlertsPublished", unit=MetricUnit.Count, value=1)
-        metrics.add_metric(name="AnswerToAlert", unit=MetricUnit.Milliseconds, value=answer_to_alert_ms)
+        if alert.kind == "detractor":
+            metrics.add_metric(name="AnswerToAlert", unit=MetricUnit.Milliseconds, value=answer_to_alert_ms)
         logger.info(
             "alert published",
             extra={
@@ -47,7 +54,10 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
 def _step() -> IdempotentStep:
     config = settings()
     deps = Deps(publisher=SnsAlertPublisher(config.topic_arn("alerts")))
-    return IdempotentStep(create_step(deps), table_name=config.table("idempotency"), key="ticket_id")
+    # The suppression window: the same ticket, kind and level alerts once per day at most.
+    return IdempotentStep(
+        create_step(deps), table_name=config.table("idempotency"), key="dedupe_key", expires_after_s=86400
+    )
 
 
 @metrics.log_metrics

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.dynamo import DynamoAggregateStore, DynamoResponseStore
 from cxloop.adapters.messaging import SqsQueue
 from cxloop.config import settings
@@ -14,6 +15,7 @@ from cxloop.consumer import IdempotentStep, consume
 from cxloop.domain.assessing import assess
 from cxloop.domain.models import SurveyResponse
 from cxloop.domain.ports import AggregateStore, MessageQueue, ResponseStore
+from cxloop.domain.rulebook import Rulebook
 from cxloop.observability import MetricUnit, logger, metrics, tracer
 
 
@@ -22,13 +24,18 @@ class Deps:
     responses: ResponseStore
     aggregates: AggregateStore
     tickets: MessageQueue
+    rulebook: Callable[[], Rulebook] = Rulebook
 
 
 def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
     def score(message: dict[str, Any]) -> dict[str, Any]:
         response = SurveyResponse.model_validate(message)
         assessed = assess(
-            response, responses=deps.responses, aggregates=deps.aggregates, tickets=deps.tickets
+            response,
+            responses=deps.responses,
+            aggregates=deps.aggregates,
+            tickets=deps.tickets,
+            rules=deps.rulebook().ticket_rules.as_mappings(),
         )
         metrics.add_metric(name="Answers", unit=MetricUnit.Count, value=1)
         if assessed.score.nps_category == "detractor":
@@ -54,6 +61,7 @@ def _step() -> IdempotentStep:
         responses=DynamoResponseStore(config.table("responses")),
         aggregates=DynamoAggregateStore(config.table("aggregates")),
         tickets=SqsQueue(config.queue_url("tickets")),
+        rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
     )
     return IdempotentStep(create_step(deps), table_name=config.table("idempotency"), key="response_id")
 

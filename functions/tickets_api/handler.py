@@ -1,69 +1,115 @@
-"""tickets_api: the staff read API, GET /v1/tickets and GET /v1/tickets/{ticket_id}.
+"""tickets_api: the staff API over tickets.
 
-API Gateway's Cognito authorizer (or the local gateway's token check) vouches for
-the caller and passes its claims; a request without claims is refused all the same.
-Role scoping arrives with the case-management issue.
+GET  /v1/tickets                      list within the caller's scope (filters, sort, cursor)
+GET  /v1/tickets/{ticket_id}          one ticket with its history and call script
+POST /v1/tickets/{ticket_id}/actions  assign, log_call, schedule_callback, resolve, close, reopen, comment
+
+API Gateway's Cognito authorizer (or the local gateway's token check) vouches for the
+caller and passes its claims; role scoping is decided by cxloop.domain.access.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
+from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.dynamo import DynamoTicketStore
 from cxloop.config import settings
-from cxloop.domain.errors import NotFound, Unauthorized
+from cxloop.domain import desk
+from cxloop.domain.access import Caller
+from cxloop.domain.casework import TicketAction
+from cxloop.domain.models import Priority, Ticket, TicketStatus, TicketType
 from cxloop.domain.ports import TicketStore
+from cxloop.domain.rulebook import Rulebook
+from cxloop.domain.scripts import call_script
+from cxloop.domain.ticket_list import SortOrder, TicketFilter
 from cxloop.http import make_resolver
 from cxloop.observability import logger, metrics, tracer
-
-TicketStatus = Literal["new", "assigned", "in_progress", "waiting_customer", "resolved", "closed"]
 
 
 @dataclass(frozen=True)
 class Deps:
     tickets: TicketStore
+    rulebook: Callable[[], Rulebook] = Rulebook
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
-def caller_claims(event: dict[str, Any]) -> dict[str, Any]:
+def caller_of(event: dict[str, Any]) -> Caller:
     claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims")
-    if not claims or not claims.get("sub"):
-        raise Unauthorized("a valid bearer token is required")
-    return dict(claims)
+    return Caller.from_claims(claims)
+
+
+def summary(ticket: Ticket) -> dict[str, Any]:
+    return ticket.model_dump(mode="json", exclude={"history", "attempts"})
 
 
 def create_app(deps: Deps) -> APIGatewayRestResolver:
     app = make_resolver(enable_validation=True)
 
-    @app.get("/v1/tickets", summary="List tickets, newest first")
-    def list_tickets(
+    @app.get("/v1/tickets", summary="List the tickets in your scope")
+    def list_tickets(  # noqa: PLR0917 - Powertools reads each query parameter from the signature
         status: Annotated[TicketStatus | None, Query(description="Only tickets in this status")] = None,
-        branch: Annotated[str | None, Query(max_length=128, description="Only this branch's tickets")] = None,
-        limit: Annotated[int, Query(ge=1, le=200, description="At most this many tickets")] = 50,
+        type: Annotated[TicketType | None, Query(description="request, complaint or claim")] = None,
+        priority: Annotated[Priority | None, Query(description="Only this priority")] = None,
+        branch: Annotated[str | None, Query(max_length=128, description="Only this branch")] = None,
+        owner: Annotated[str | None, Query(max_length=128, description="Only this owner's")] = None,
+        overdue: Annotated[bool | None, Query(description="true: past due and still open")] = None,
+        sort: Annotated[SortOrder, Query(description="Sort order; '-' is descending")] = "-opened_at",
+        limit: Annotated[int, Query(ge=1, le=200, description="Page size")] = 50,
+        cursor: Annotated[
+            str | None, Query(max_length=512, description="next_cursor of the last page")
+        ] = None,
     ) -> dict[str, Any]:
-        claims = caller_claims(app.current_event.raw_event)
-        logger.info("tickets listed", extra={"caller": claims["sub"], "status": status, "branch": branch})
-        tickets = deps.tickets.find(status=status, branch=branch, limit=limit)
-        return {"items": [t.model_dump(mode="json") for t in tickets]}
+        caller = caller_of(app.current_event.raw_event)
+        wanted = TicketFilter(status, type, priority, branch, owner, overdue)
+        page = desk.find_tickets(
+            caller, wanted, sort=sort, limit=limit, cursor=cursor, now=deps.clock(), tickets=deps.tickets
+        )
+        logger.info(
+            "tickets listed", extra={"caller": caller.user, "role": caller.role, "count": len(page.items)}
+        )
+        return {"items": [summary(t) for t in page.items], "next_cursor": page.next_cursor}
 
-    @app.get("/v1/tickets/<ticket_id>", summary="One ticket")
+    @app.get("/v1/tickets/<ticket_id>", summary="One ticket with its history and call script")
     def get_ticket(ticket_id: Annotated[str, Path(max_length=64)]) -> dict[str, Any]:
-        caller_claims(app.current_event.raw_event)
-        ticket = deps.tickets.get(ticket_id)
-        if ticket is None:
-            raise NotFound(f"no ticket {ticket_id}")
-        return ticket.model_dump(mode="json")
+        ticket = desk.visible_ticket(ticket_id, caller_of(app.current_event.raw_event), deps.tickets)
+        return ticket.model_dump(mode="json") | {"call_script": call_script(ticket)}
+
+    @app.post("/v1/tickets/<ticket_id>/actions", summary="Work the ticket: one action")
+    def act_on_ticket(
+        ticket_id: Annotated[str, Path(max_length=64)],
+        action: Annotated[TicketAction, Body(description="What to do, with its fields")],
+    ) -> dict[str, Any]:
+        caller = caller_of(app.current_event.raw_event)
+        ticket = desk.act(
+            ticket_id, action, caller=caller, now=deps.clock(), tickets=deps.tickets, book=deps.rulebook()
+        )
+        logger.info(
+            "ticket action",
+            extra={
+                "ticket_id": ticket_id,
+                "action": action.action,
+                "caller": caller.user,
+                "status": ticket.status,
+            },
+        )
+        return ticket.model_dump(mode="json") | {"call_script": call_script(ticket)}
 
     return app
 
 
 @cache
 def _app() -> APIGatewayRestResolver:
-    return create_app(Deps(tickets=DynamoTicketStore(settings().table("tickets"))))
+    config = settings()
+    rulebook = CachedRulebook(DynamoConfigStore(config.table("config")))
+    return create_app(Deps(tickets=DynamoTicketStore(config.table("tickets")), rulebook=rulebook))
 
 
 @metrics.log_metrics

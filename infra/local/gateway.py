@@ -59,7 +59,13 @@ def load_handler(function: Function) -> Handler:
 
 class Gateway:
     def __init__(
-        self, pipeline: Pipeline, *, staff_secret: str, recorder: RemoteRecorder, stage: str = "local"
+        self,
+        pipeline: Pipeline,
+        *,
+        staff_secret: str,
+        recorder: RemoteRecorder,
+        stage: str = "local",
+        fire_schedule: Callable[[str, datetime | None], Any] | None = None,
     ) -> None:
         self.routes = [
             BoundRoute(route, function, compile_path(route.path))
@@ -69,6 +75,7 @@ class Gateway:
         self.staff_secret = staff_secret
         self.recorder = recorder
         self.stage = stage
+        self.fire_schedule = fire_schedule
         self._handlers: dict[str, Handler] = {}
         self._lock = threading.Lock()
 
@@ -96,6 +103,8 @@ class Gateway:
         return _json(405 if allowed else 404, {"error": {"code": "not_found", "message": "no such route"}})
 
     def _local_endpoint(self, request: Request) -> Response | None:
+        if request.method == "POST" and request.path.startswith("/_local/schedules/"):
+            return self._fire(request.path.removeprefix("/_local/schedules/"), request.args.get("at"))
         if request.method != "GET":
             return None
         outbox, alerts = self.recorder.snapshot() if request.path.startswith("/_local/") else ([], [])
@@ -106,6 +115,25 @@ class Gateway:
         if request.path == "/_local/health":
             return _json(200, {"status": "ok"})
         return None
+
+    def _fire(self, name: str, at: str | None) -> Response:
+        """POST /_local/schedules/{function}[?at=ISO-8601]: run a scheduled function now, or as
+        of another time; answers what it returned."""
+        if self.fire_schedule is None:
+            return _json(404, {"error": {"code": "not_found", "message": "no scheduler"}})
+        try:
+            moment = datetime.fromisoformat(at) if at else None
+        except ValueError:
+            moment = None
+        if at and (moment is None or moment.tzinfo is None):
+            problem = {"field": "at", "problem": "an ISO 8601 time with its offset"}
+            return _json(
+                400, {"error": {"code": "validation_error", "message": "bad at", "details": [problem]}}
+            )
+        try:
+            return _json(200, self.fire_schedule(name, moment))
+        except KeyError:
+            return _json(404, {"error": {"code": "not_found", "message": f"no scheduled function {name}"}})
 
     def _invoke(self, bound: BoundRoute, params: dict[str, str], request: Request) -> Response:
         claims = None

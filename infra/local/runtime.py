@@ -21,6 +21,7 @@ from infra.local.gateway import Gateway
 from infra.local.pollers import QueuePoller
 from infra.local.recorder import RemoteRecorder
 from infra.local.resources import provision
+from infra.local.scheduler import Scheduler
 from infra.pipeline import PIPELINE, Pipeline, env_name_for
 
 
@@ -48,6 +49,7 @@ class LocalRuntime:
         self.options = options
         self.pipeline = pipeline
         self.pollers: list[QueuePoller] = []
+        self.scheduler: Scheduler | None = None
         self._aws: subprocess.Popen[str] | None = None
         self._server: BaseWSGIServer | None = None
         self._serve_thread: threading.Thread | None = None
@@ -65,8 +67,15 @@ class LocalRuntime:
         )
         os.environ.update(self._function_env(endpoint, resource_env))
         recorder = RemoteRecorder(endpoint)
-        self._server.app = Gateway(self.pipeline, staff_secret=self.options.staff_secret, recorder=recorder)
+        self.scheduler = Scheduler(self.pipeline, region=defaults.REGION)
+        self._server.app = Gateway(
+            self.pipeline,
+            staff_secret=self.options.staff_secret,
+            recorder=recorder,
+            fire_schedule=self.scheduler.fire,
+        )
         self._start_pollers(endpoint, resource_env)
+        self.scheduler.start()
         self._serve_thread = threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True)
         self._serve_thread.start()
         return self.base_url
@@ -134,12 +143,16 @@ class LocalRuntime:
                 self.pollers.append(poller)
 
     def stop(self) -> None:
+        if self.scheduler:
+            self.scheduler.stop()
         for poller in self.pollers:
             poller.stop()
         if self._server:
             self._server.shutdown()
         for poller in self.pollers:
             poller.join()
+        if self.scheduler:
+            self.scheduler.join()
         if self._aws:
             self._aws.terminate()
             try:

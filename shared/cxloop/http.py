@@ -11,9 +11,12 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 
 from cxloop.domain.errors import (
+    Conflict,
     CxloopError,
     FieldProblem,
+    Forbidden,
     InvalidInput,
+    InvalidTransition,
     NotFound,
     PayloadTooLarge,
     Unauthorized,
@@ -24,7 +27,10 @@ from cxloop.observability import logger
 _STATUS: dict[type[CxloopError], int] = {
     InvalidInput: 400,
     Unauthorized: 401,
+    Forbidden: 403,
     NotFound: 404,
+    InvalidTransition: 409,
+    Conflict: 409,
     PayloadTooLarge: 413,
     Unavailable: 503,
 }
@@ -61,10 +67,7 @@ def make_resolver(*, enable_validation: bool = False) -> APIGatewayRestResolver:
 
         @app.exception_handler(RequestValidationError)
         def _invalid_request(exc: RequestValidationError) -> Response:
-            details = [
-                FieldProblem(".".join(str(p) for p in e["loc"] if p not in ("query", "path")), e["msg"])
-                for e in exc.errors()
-            ]
+            details = [FieldProblem(field_of(e), e["msg"]) for e in exc.errors()]
             return error_response(400, "validation_error", "the request is invalid", details)
 
     @app.not_found
@@ -72,6 +75,15 @@ def make_resolver(*, enable_validation: bool = False) -> APIGatewayRestResolver:
         return error_response(404, "not_found", "no such route")
 
     return app
+
+
+def field_of(error: Any) -> str:
+    """The dotted field a validation error is about, as the caller wrote it: no "query",
+    "path" or "body" prefix, and a discriminated union's tag field named when it is wrong."""
+    parts = [str(p) for p in error["loc"] if p not in ("query", "path", "body")]
+    if error.get("type") in ("union_tag_invalid", "union_tag_not_found"):
+        parts.append(str((error.get("ctx") or {}).get("discriminator", "")).strip("'"))
+    return ".".join(parts) or "body"
 
 
 def correlation_id_from(headers: dict[str, str]) -> str:

@@ -67,6 +67,8 @@ def test_detractor_answer_becomes_ticket_and_alert_with_one_correlation_id(clien
         "branch": "quito-norte",
         "severity": "critical",
         "kind": "detractor",
+        "audience": "owner",
+        "level": "0",
         "ticket_id": "",
     }
     assert event["customer"]["email"] not in alert["message"]

@@ -29,7 +29,7 @@ def _cold_start() -> None:
     settings.cache_clear()
     aws_clients.client.cache_clear()
     for module in HANDLERS.values():
-        for name in ("_app", "_step"):
+        for name in ("_app", "_step", "_deps"):
             if hasattr(module, name):
                 getattr(module, name).cache_clear()
 

@@ -17,6 +17,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from moto.backends import get_backend
 
+from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.dynamo import (
     DynamoAggregateStore,
     DynamoInteractionStore,
@@ -31,6 +32,7 @@ from cxloop.domain.dispatch import SendSettings
 from cxloop.domain.events import parse_event
 from cxloop.domain.models import Invitation
 from cxloop.domain.ports import MessageQueue
+from cxloop.domain.rulebook import Rulebook
 from cxloop.domain.signature import sign
 from functions.capture_event import handler as capture_event
 from functions.open_ticket import handler as open_ticket
@@ -55,7 +57,7 @@ IDEMPOTENCY_KEYS = {
     "send_survey": "interaction_id",
     "score_response": "response_id",
     "open_ticket": "response.response_id",
-    "push_alert": "ticket_id",
+    "push_alert": "dedupe_key",
 }
 _TOKEN_IN_URL = re.compile(r"/s/([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])")
 
@@ -135,13 +137,32 @@ def json_answers(**answers: object) -> str:
 
 
 def tickets_request(*, ticket_id: str | None = None, **query: str) -> dict[str, Any]:
-    """GET /v1/tickets (with the query given) or GET /v1/tickets/{ticket_id}, with claims."""
+    """GET /v1/tickets (with the query given) or GET /v1/tickets/{ticket_id}, with the
+    sample's claims (Quito Norte's branch manager)."""
     if ticket_id is None:
         return with_query(load_event("apigw/tickets_list"), **query)
     event = load_event("apigw/ticket_get")
     event["path"] = f"/v1/tickets/{ticket_id}"
     event["pathParameters"] = {"ticket_id": ticket_id}
     event["requestContext"]["path"] = f"/prod/v1/tickets/{ticket_id}"
+    return event
+
+
+def action_request(ticket_id: str, action: dict[str, Any] | str) -> dict[str, Any]:
+    """POST /v1/tickets/{ticket_id}/actions with the sample's claims."""
+    event = load_event("apigw/ticket_action")
+    event["path"] = f"/v1/tickets/{ticket_id}/actions"
+    event["pathParameters"] = {"ticket_id": ticket_id}
+    event["requestContext"]["path"] = f"/prod/v1/tickets/{ticket_id}/actions"
+    event["body"] = action if isinstance(action, str) else json.dumps(action)
+    return event
+
+
+def as_caller(event: dict[str, Any], role: str, scope: str = "all", user: str = "u-1") -> dict[str, Any]:
+    """The same request from someone else: Cognito's claims for that role and scope."""
+    event["requestContext"]["authorizer"] = {
+        "claims": {"sub": user, "custom:role": role, "custom:scope": scope, "token_use": "id"}
+    }
     return event
 
 
@@ -286,17 +307,29 @@ class Ports:
         )
         return score_response.create_step(deps)
 
+    def config(self) -> DynamoConfigStore:
+        return DynamoConfigStore(self.aws.table("config"), self.db)
+
+    def rulebook(self) -> Rulebook:
+        return CachedRulebook(self.config(), ttl_s=0)()
+
     def ticket_step(self, *, clock: Callable[[], datetime] = lambda: NOW) -> Any:
-        return open_ticket.create_step(
-            open_ticket.Deps(tickets=self.tickets(), alerts=self.queue("alerts"), clock=clock)
+        deps = open_ticket.Deps(
+            tickets=self.tickets(),
+            alerts=self.queue("alerts"),
+            next_turn=self.config().next_turn,
+            rulebook=self.rulebook,
+            clock=clock,
         )
+        return open_ticket.create_step(deps)
 
     def alert_step(self, *, clock: Callable[[], datetime] = lambda: NOW) -> Any:
         publisher = SnsAlertPublisher(self.aws.topic_arn("alerts"), self.aws.clients["sns"])
         return push_alert.create_step(push_alert.Deps(publisher=publisher, clock=clock))
 
-    def tickets_app(self) -> APIGatewayRestResolver:
-        return tickets_api.create_app(tickets_api.Deps(tickets=self.tickets()))
+    def tickets_app(self, *, clock: Callable[[], datetime] = lambda: NOW) -> APIGatewayRestResolver:
+        deps = tickets_api.Deps(tickets=self.tickets(), rulebook=self.rulebook, clock=clock)
+        return tickets_api.create_app(deps)
 
     def consumer(self, function: str, step: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
         """The step as its handler runs it: partial batches and Powertools idempotency."""

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from cxloop.adapters.messaging import SnsAlertPublisher
+from cxloop.domain.alerting import alert_request
 from cxloop.observability import metrics
 from functions.push_alert.handler import Deps, create_step
 from tests.conftest import LocalAws
@@ -26,7 +27,7 @@ def test_push_alert_emits_alert_count_and_answer_to_alert_time(
     metrics.clear_metrics()
     capsys.readouterr()
 
-    push(sample_ticket(answered_at=ANSWERED).model_dump(mode="json"))
+    push(alert_request(sample_ticket(answered_at=ANSWERED), "detractor"))
     metrics.flush_metrics()
 
     emf = json.loads(capsys.readouterr().out.strip().splitlines()[-1])

@@ -24,11 +24,14 @@ def test_one_ticket_per_response_across_redelivery_and_its_alert_queued(ports: P
     assert (item["status"]["S"], item["branch"]["S"]) == ("new", "quito-norte")
     ticket = ports.tickets().get(ticket_id_for(response_id))
     assert ticket is not None
+    # No organisation published: the branch owns it until a manager assigns someone.
     assert (ticket.priority, ticket.rule, ticket.owner) == ("high", "angry_detractor", "team:quito-norte")
-    assert ticket.opened_at == NOW and ticket.due_at == NOW + timedelta(hours=24)
+    assert (ticket.ticket_type, ticket.status, ticket.country) == ("claim", "new", "EC")
+    assert ticket.opened_at == NOW and ticket.due_at is not None and ticket.due_at > NOW
     assert ticket.comment == "Nadie vino" and ticket.score.callback_requested
     alert = one(ports.aws.drain("alerts"))
-    assert json.loads(alert["Body"])["ticket_id"] == ticket.ticket_id
+    assert json.loads(alert["Body"])["ticket"]["ticket_id"] == ticket.ticket_id
+    assert json.loads(alert["Body"])["dedupe_key"] == f"{ticket.ticket_id}:detractor:0"
     assert alert["MessageAttributes"]["correlation_id"]["StringValue"] == ticket.correlation_id
 
 
@@ -43,15 +46,17 @@ def test_a_second_delivery_without_powertools_finds_the_same_case(ports: Ports) 
     assert ticket is not None and ticket.opened_at == NOW
     one(scan(ports.aws, "tickets"))
     alerts = [json.loads(m["Body"]) for m in ports.aws.drain("alerts")]
-    assert [a["ticket_id"] for a in alerts] == [first["ticket_id"]] * 2
+    assert [a["ticket"]["ticket_id"] for a in alerts] == [first["ticket_id"]] * 2
     assert alerts[0] == alerts[1]
 
 
-def test_a_medium_priority_case_is_due_in_48_hours(ports: Ports) -> None:
+def test_a_complaint_is_due_in_48_business_hours_of_its_country(ports: Ports) -> None:
     result = ports.ticket_step()(json.loads(scored(ports, nps=8, csat=2)["Body"]))
     ticket = ports.tickets().get(result["ticket_id"])
     assert ticket is not None and (ticket.priority, ticket.rule) == ("medium", "unsatisfied")
-    assert ticket.due_at - ticket.opened_at == timedelta(hours=48)
+    assert (ticket.ticket_type, ticket.sla_hours) == ("complaint", 48)
+    # Ecuador works 9 hours a day: 48 business hours span more than five calendar days.
+    assert ticket.due_at is not None and ticket.due_at - ticket.opened_at > timedelta(days=5)
 
 
 def test_a_request_without_a_decision_fails_alone(ports: Ports) -> None:
@@ -69,4 +74,4 @@ def test_handler_opens_one_case_across_redelivery(lambda_env: LocalAws, ports: P
     for delivery in (request, redelivered(request)):
         assert invoke("open_ticket", as_sqs(delivery, queue="tickets")) == {"batchItemFailures": []}
     ticket_id = one(scan(lambda_env, "tickets"))["ticket_id"]["S"]
-    assert json.loads(one(lambda_env.drain("alerts"))["Body"])["ticket_id"] == ticket_id
+    assert json.loads(one(lambda_env.drain("alerts"))["Body"])["ticket"]["ticket_id"] == ticket_id

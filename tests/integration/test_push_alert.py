@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cxloop.domain.alerting import alert_request as envelope
 from tests.conftest import LocalAws
 from tests.helpers import sample_ticket
 from tests.integration.support import Ports, as_sqs, invoke, notifications, one, redelivered, scan, scored
@@ -27,16 +28,18 @@ def test_one_notification_with_filter_attributes_across_redelivery(ports: Ports)
     assert push(as_sqs(redelivered(request), queue="alerts")) == {"batchItemFailures": []}
 
     _, message, subject, attributes, _ = one(notifications(ports.aws))
-    ticket_id = json.loads(request["Body"])["ticket_id"]
+    ticket_id = json.loads(request["Body"])["ticket"]["ticket_id"]
     assert {name: value["Value"] for name, value in attributes.items()} == {
         "country": "EC",
         "region": "pichincha",
         "branch": "quito-norte",
         "severity": "critical",
         "kind": "detractor",
+        "audience": "owner",
+        "level": "0",
         "ticket_id": ticket_id,
     }
-    assert all(value["Type"] == "String" for value in attributes.values())
+    assert {name for name, value in attributes.items() if value["Type"] == "Number"} == {"level"}
     assert subject == "[cxloop] HIGH detractor at Claims desk"
     assert ticket_id in message and "call back" in message
     for personal in PERSONAL:
@@ -64,8 +67,8 @@ def test_a_branch_managers_filtered_subscription_gets_only_their_branch(ports: P
         Attributes={"FilterPolicy": json.dumps({"branch": ["quito-norte"]}), "RawMessageDelivery": "true"},
     )
     step = ports.alert_step()
-    step(sample_ticket(ticket_id="CX-QUITO00001").model_dump(mode="json"))
-    step(sample_ticket(ticket_id="CX-MADRID0001", branch="madrid-centro").model_dump(mode="json"))
+    step(envelope(sample_ticket(ticket_id="CX-QUITO00001")))
+    step(envelope(sample_ticket(ticket_id="CX-MADRID0001", branch="madrid-centro")))
 
     received = aws.clients["sqs"].receive_message(QueueUrl=inbox, MaxNumberOfMessages=10)["Messages"]
     assert len(notifications(aws)) == 2
@@ -74,7 +77,7 @@ def test_a_branch_managers_filtered_subscription_gets_only_their_branch(ports: P
 
 def test_a_malformed_alert_request_fails_alone(ports: Ports) -> None:
     good = alert_request(ports, nps=2)
-    broken = dict(good, MessageId="broken", Body='{"ticket_id": "CX-BROKEN0001"}')
+    broken = dict(good, MessageId="broken", Body='{"kind": "detractor", "dedupe_key": "CX-BROKEN0001"}')
     answer = ports.consumer("push_alert", ports.alert_step())(as_sqs(broken, good, queue="alerts"))
     assert answer == {"batchItemFailures": [{"itemIdentifier": "broken"}]}
     one(notifications(ports.aws))
@@ -86,5 +89,23 @@ def test_handler_publishes_once_across_redelivery(lambda_env: LocalAws, ports: P
         assert invoke("push_alert", as_sqs(delivery, queue="alerts")) == {"batchItemFailures": []}
     _, _, _, attributes, _ = one(notifications(lambda_env))
     assert attributes["branch"]["Value"] == "quito-norte" and attributes["severity"]["Value"] == "critical"
-    # Powertools keeps one idempotency record per ticket_id.
+    # Powertools keeps one idempotency record per dedupe key (ticket, kind, level).
     assert len(scan(lambda_env, "idempotency")) == 1
+
+
+def test_the_same_ticket_kind_and_level_alerts_once_but_each_escalation_level_alerts(ports: Ports) -> None:
+    push = ports.consumer("push_alert", ports.alert_step())
+    ticket = sample_ticket()
+    first = envelope(ticket, "sla_breach", level=1, audience="branch_manager", recipients=["ec-qn-manager"])
+    again = envelope(ticket, "sla_breach", level=1, audience="branch_manager", recipients=["ec-qn-manager"])
+    higher = envelope(ticket, "sla_breach", level=2, audience="country_manager", recipients=["ec-cm"])
+    for n, body in enumerate((first, again, higher)):
+        message = {"MessageId": f"m-{n}", "ReceiptHandle": f"r-{n}", "Body": json.dumps(body)}
+        assert push(as_sqs(message, queue="alerts")) == {"batchItemFailures": []}
+    published = notifications(ports.aws)
+    assert [(n[3]["audience"]["Value"], n[3]["level"]["Value"]) for n in published] == [
+        ("branch_manager", "1"),
+        ("country_manager", "2"),
+    ]
+    assert published[1][3]["severity"]["Value"] == "critical"
+    assert "SLA breached (level 2)" in published[1][2] and "ec-cm" in published[1][1]

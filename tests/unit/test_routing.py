@@ -34,6 +34,7 @@ def test_the_default_rules_in_order() -> None:
         "detractor_wants_call",
         "detractor",
         "unsatisfied",
+        "asked_for_call",
     ]
 
 
@@ -56,6 +57,7 @@ def test_the_default_rules_in_order() -> None:
         ({"nps": 6, "callback": False}, "detractor", "medium", None),
         ({"nps": 8, "csat": 2}, "unsatisfied", "medium", "csat=2 <= 2"),
         ({"csat": 2}, "unsatisfied", "medium", None),
+        ({"nps": 8, "callback": True}, "asked_for_call", "low", "callback=True == True"),
     ],
 )
 def test_each_default_rule_fires_and_the_first_match_decides(
@@ -72,7 +74,7 @@ def test_each_default_rule_fires_and_the_first_match_decides(
     "answers",
     [
         {"nps": 7},
-        {"nps": 8, "callback": True},
+        {"nps": 8, "callback": False},
         {"nps": 9},
         {"nps": 10, "csat": 5},
         {"nps": 9, "csat": 3},

@@ -10,6 +10,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from cxloop.adapters.aws import client, error_code, translated
+from cxloop.domain.errors import Conflict
 from cxloop.domain.events import Interaction
 from cxloop.domain.metrics import Counters
 from cxloop.domain.models import Invitation, SurveyResponse, Ticket
@@ -254,50 +255,101 @@ class DynamoAggregateStore:
 
 
 class DynamoTicketStore:
+    """Tickets with their history in one document; every change is conditioned on the
+    version read, so two people acting at once never overwrite each other."""
+
+    # A list reads at most this many tickets of the caller's partition before filtering.
+    MAX_READ = 5000
+
     def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
         self.table = _Table(table_name, dynamodb)
 
     def add(self, ticket: Ticket) -> bool:
-        item = {
-            "ticket_id": _s(ticket.ticket_id),
-            "status": _s(ticket.status),
-            "branch": _s(ticket.branch),
-            "opened_at": _s(ticket.opened_at.isoformat()),
-            "doc": _s(ticket.model_dump_json()),
-        }
-        return self.table.put_new("ticket_id", item)
+        return self.table.put_new("ticket_id", _ticket_item(ticket))
 
     def get(self, ticket_id: str) -> Ticket | None:
         item = self.table.get({"ticket_id": _s(ticket_id)})
         return Ticket.model_validate_json(item["doc"]["S"]) if item else None
 
-    def find(self, *, status: str | None, branch: str | None, limit: int) -> list[Ticket]:
-        """Newest first. An index answers each filter; both filters use the branch index."""
-        query: dict[str, Any] = {"TableName": self.table.name, "ScanIndexForward": False}
-        if branch:
-            query |= {"IndexName": "by_branch", "KeyConditionExpression": "branch = :b"}
-            query["ExpressionAttributeValues"] = {":b": _s(branch)}
-            if status:
-                query |= {"FilterExpression": "#s = :s", "ExpressionAttributeNames": {"#s": "status"}}
-                query["ExpressionAttributeValues"][":s"] = _s(status)
-        elif status:
-            query |= {
-                "IndexName": "by_status",
-                "KeyConditionExpression": "#s = :s",
-                "ExpressionAttributeNames": {"#s": "status"},
-                "ExpressionAttributeValues": {":s": _s(status)},
-            }
-        items = self._collect(query, limit, operation="query" if (branch or status) else "scan")
-        tickets = [Ticket.model_validate_json(item["doc"]["S"]) for item in items]
-        return sorted(tickets, key=lambda t: t.opened_at, reverse=True)[:limit]
+    def save(self, ticket: Ticket, *, expected_version: int) -> Ticket:
+        """Store the changed ticket as version expected+1; Conflict if someone saved first."""
+        saved = ticket.model_copy(update={"version": expected_version + 1})
+        stored = conditional_write(
+            f"update {self.table.name}",
+            lambda: self.table.db.put_item(
+                TableName=self.table.name,
+                Item=_ticket_item(saved),
+                ConditionExpression="#v = :expected",
+                ExpressionAttributeNames={"#v": "version"},
+                ExpressionAttributeValues={":expected": _n(expected_version)},
+            ),
+        )
+        if not stored:
+            raise Conflict(f"ticket {ticket.ticket_id} changed meanwhile; read it again and retry")
+        return saved
 
-    def _collect(self, request: dict[str, Any], limit: int, *, operation: str) -> list[dict[str, Any]]:
-        if operation == "scan":
-            request = {k: v for k, v in request.items() if k != "ScanIndexForward"}
+    def find(self, *, partition: tuple[str, str] | None, status: str | None = None) -> list[Ticket]:
+        """Every ticket of one partition (owner, branch, region or country), or of one
+        status, or all; newest first, at most MAX_READ."""
+        request: dict[str, Any] = {"TableName": self.table.name}
+        if partition is not None:
+            attribute, value = partition
+            request |= _index_query(attribute, value)
+        elif status is not None:
+            request |= _index_query("status", status)
+        operation = "query" if "IndexName" in request else "scan"
+        items = self._collect(request, operation=operation)
+        return [Ticket.model_validate_json(item["doc"]["S"]) for item in items]
+
+    def open_tickets(self) -> list[Ticket]:
+        """Every ticket still being worked, for the SLA watcher."""
+        found: list[Ticket] = []
+        for status in ("new", "assigned", "in_progress", "waiting_customer"):
+            found.extend(self.find(partition=None, status=status))
+        return found
+
+    def _collect(self, request: dict[str, Any], *, operation: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         with translated(f"{operation} {self.table.name}"):
             for page in self.table.db.get_paginator(operation).paginate(**request):
                 items.extend(page["Items"])
-                if operation == "query" and len(items) >= limit:
+                if len(items) >= self.MAX_READ:
                     break
-        return items
+        return items[: self.MAX_READ]
+
+
+# The ticket attributes each index is keyed on; the sort key is always opened_at.
+TICKET_INDEXES = {
+    "status": "by_status",
+    "branch": "by_branch",
+    "region": "by_region",
+    "country": "by_country",
+    "owner": "by_owner",
+}
+
+
+def _index_query(attribute: str, value: str) -> dict[str, Any]:
+    return {
+        "IndexName": TICKET_INDEXES[attribute],
+        "KeyConditionExpression": "#k = :v",
+        "ExpressionAttributeNames": {"#k": attribute},
+        "ExpressionAttributeValues": {":v": _s(value)},
+        "ScanIndexForward": False,
+    }
+
+
+def _ticket_item(ticket: Ticket) -> dict[str, Any]:
+    item = {
+        "ticket_id": _s(ticket.ticket_id),
+        "status": _s(ticket.status),
+        "branch": _s(ticket.branch),
+        "owner": _s(ticket.owner),
+        "opened_at": _s(ticket.opened_at.isoformat()),
+        "version": _n(ticket.version),
+        "doc": _s(ticket.model_dump_json()),
+    }
+    # Sparse indexes: a ticket without a country or region is simply not in those.
+    for name, value in (("country", ticket.country), ("region", ticket.region)):
+        if value:
+            item[name] = _s(value)
+    return item

@@ -67,7 +67,8 @@ class SnsSmsSender:
 
 
 class SnsAlertPublisher:
-    """Alerts with attributes managers filter on (country, region, branch, severity, kind)."""
+    """Alerts with attributes managers filter on (country, region, branch, severity, kind,
+    audience)."""
 
     def __init__(self, topic_arn: str, sns: Any | None = None) -> None:
         self.topic_arn = topic_arn
@@ -76,8 +77,9 @@ class SnsAlertPublisher:
     def publish(self, alert: Alert) -> str:
         attributes = {
             name: {"DataType": "String", "StringValue": str(getattr(alert, name))}
-            for name in ("country", "region", "branch", "severity", "kind")
+            for name in ("country", "region", "branch", "severity", "kind", "audience")
         }
+        attributes["level"] = {"DataType": "Number", "StringValue": str(alert.level)}
         attributes["ticket_id"] = {"DataType": "String", "StringValue": alert.ticket_id}
         with translated("sns publish"):
             answer = (self._client or client("sns")).publish(

@@ -1,8 +1,17 @@
-"""Step 6: tell the owner's managers, with attributes they can filter on."""
+"""Step 6: tell the people who can act, with attributes they can filter on.
+
+An alert request travels on the alerts queue as an envelope
+`{"kind", "level", "audience", "recipients", "dedupe_key", "ticket"}`; push_alert
+publishes each dedupe_key once within the suppression window, so a redelivered or
+repeated request for the same ticket, kind and level never alerts twice.
+"""
 
 from __future__ import annotations
 
-from cxloop.domain.models import Alert, Severity, Ticket
+from collections.abc import Sequence
+from typing import Any
+
+from cxloop.domain.models import Alert, AlertKind, Severity, Ticket
 
 _SEVERITY: dict[str, Severity] = {
     "urgent": "critical",
@@ -10,34 +19,81 @@ _SEVERITY: dict[str, Severity] = {
     "medium": "warning",
     "low": "info",
 }
+_HEADLINE: dict[str, str] = {
+    "detractor": "{priority} detractor at {place}",
+    "sla_reminder": "SLA due soon: {ticket_id} at {place}",
+    "sla_breach": "SLA breached (level {level}): {ticket_id} at {place}",
+    "follow_up_unhappy": "Customer still unhappy after resolution: {ticket_id} at {place}",
+}
 
 
-def alert_for(ticket: Ticket) -> Alert:
+def alert_request(
+    ticket: Ticket,
+    kind: AlertKind = "detractor",
+    *,
+    level: int = 0,
+    audience: str = "owner",
+    recipients: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The envelope a producer queues for push_alert; it names its own dedupe key."""
+    return {
+        "kind": kind,
+        "level": level,
+        "audience": audience,
+        "recipients": list(recipients),
+        "dedupe_key": f"{ticket.ticket_id}:{kind}:{level}",
+        "ticket": ticket.model_dump(mode="json"),
+    }
+
+
+def alert_for(
+    ticket: Ticket,
+    kind: AlertKind = "detractor",
+    *,
+    level: int = 0,
+    audience: str = "owner",
+    recipients: Sequence[str] = (),
+) -> Alert:
     """No customer contact data in the alert: managers open the ticket for that."""
     touchpoint = ticket.touchpoint
-    score = ticket.score
     place = touchpoint.name or touchpoint.id
+    headline = _HEADLINE.get(kind, "{ticket_id} at {place}").format(
+        priority=ticket.priority.upper(), place=place, ticket_id=ticket.ticket_id, level=level
+    )
+    severity = "critical" if kind == "sla_breach" and level >= 2 else _SEVERITY[ticket.priority]
+    return Alert(
+        alert_id=f"{ticket.ticket_id}:{kind}:{level}"
+        if kind != "detractor"
+        else f"{ticket.ticket_id}:detractor",
+        kind=kind,
+        severity=severity,
+        ticket_id=ticket.ticket_id,
+        correlation_id=ticket.correlation_id,
+        subject=f"[cxloop] {headline}"[:100],
+        message=_message(ticket, place, audience, recipients),
+        country=touchpoint.country or "unknown",
+        region=touchpoint.region or "unknown",
+        branch=ticket.branch,
+        audience=audience,
+        level=level,
+        answered_at=ticket.answered_at,
+    )
+
+
+def _message(ticket: Ticket, place: str, audience: str, recipients: Sequence[str]) -> str:
+    score = ticket.score
     parts = [
         f"NPS {score.nps}" if score.nps is not None else None,
         f"CSAT {score.csat}" if score.csat else None,
     ]
     scores = ", ".join(p for p in parts if p) or "no score"
-    message = (
-        f"Ticket {ticket.ticket_id} ({ticket.priority}) opened for {place} [{ticket.branch}].\n"
-        f"Scores: {scores}. Rule: {ticket.rule} ({ticket.reason}).\n"
-        f"Owner: {ticket.owner}. Due: {ticket.due_at.isoformat()}.\n"
-        + ("Customer asked for a call back.\n" if score.callback_requested else "")
-    )
-    return Alert(
-        alert_id=f"{ticket.ticket_id}:detractor",
-        kind="detractor",
-        severity=_SEVERITY[ticket.priority],
-        ticket_id=ticket.ticket_id,
-        correlation_id=ticket.correlation_id,
-        subject=f"[cxloop] {ticket.priority.upper()} detractor at {place}"[:100],
-        message=message,
-        country=touchpoint.country or "unknown",
-        region=touchpoint.region or "unknown",
-        branch=ticket.branch,
-        answered_at=ticket.answered_at,
-    )
+    due = ticket.due_at.isoformat() if ticket.due_at else "paused (waiting on the customer)"
+    lines = [
+        f"Ticket {ticket.ticket_id} ({ticket.priority} {ticket.ticket_type}) for {place} [{ticket.branch}].",
+        f"Scores: {scores}. Rule: {ticket.rule} ({ticket.reason}).",
+        f"Owner: {ticket.owner}. Status: {ticket.status}. Due: {due}.",
+        f"For: {audience}" + (f" ({', '.join(recipients)})" if recipients else "") + ".",
+    ]
+    if score.callback_requested:
+        lines.append("Customer asked for a call back.")
+    return "\n".join(lines) + "\n"

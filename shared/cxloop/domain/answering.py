@@ -83,6 +83,7 @@ def record_answers(
         touchpoint=invitation.touchpoint,
         answers=answers,
         submitted_at=now,
+        attributes=invitation.attributes,
     )
     if not responses.record(response, invitation.token_hash):
         return Recorded(Link("answered", invitation), None, first_time=False)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from cxloop.domain.comments import analyse_comment
 from cxloop.domain.metrics import counters_for
 from cxloop.domain.models import RoutingDecision, SurveyResponse
 from cxloop.domain.ports import AggregateStore, MessageQueue, ResponseStore
-from cxloop.domain.routing import route
+from cxloop.domain.routing import DEFAULT_RULES, route
 from cxloop.domain.scoring import Score, score_answers
 
 
@@ -32,21 +35,31 @@ def scopes_of(response: SurveyResponse) -> list[str]:
     return scopes
 
 
+def with_comment_insight(score: Score, response: SurveyResponse) -> Score:
+    """The score with the comment's sentiment and topics, which rules and dashboards use."""
+    comment = response.answers.get("comment")
+    if not isinstance(comment, str) or not comment.strip():
+        return score
+    insight = analyse_comment(comment, language=response.customer.language)
+    return score.model_copy(update={"sentiment": insight.sentiment, "topics": insight.topics})
+
+
 def assess(
     response: SurveyResponse,
     *,
     responses: ResponseStore,
     aggregates: AggregateStore,
     tickets: MessageQueue,
+    rules: tuple[Mapping[str, Any], ...] = DEFAULT_RULES,
 ) -> Assessed:
-    score = score_answers(response.answers)
+    score = with_comment_insight(score_answers(response.answers), response)
     responses.save_score(response.response_id, score)
     counted = aggregates.apply_once(
         response.response_id, scopes_of(response), response.submitted_at.date(), counters_for(score)
     )
-    decision = route(response)
+    scored = response.model_copy(update={"score": score})
+    decision = route(scored, rules)
     if decision is not None:
-        scored = response.model_copy(update={"score": score})
         tickets.send(
             {"response": scored.model_dump(mode="json"), "decision": decision.model_dump(mode="json")},
             correlation_id=response.correlation_id,

@@ -71,6 +71,7 @@ def send_survey(
         event_type=event.event_type,
         customer=event.customer,
         touchpoint=event.touchpoint,
+        attributes=event.attributes,
         created_at=now,
         expires_at=now + timedelta(days=settings.link_ttl_days),
     )

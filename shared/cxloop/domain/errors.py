@@ -38,6 +38,30 @@ class NotFound(CxloopError):
     code = "not_found"
 
 
+class Forbidden(CxloopError):
+    """The caller may see the resource but not do this to it (a role's permission)."""
+
+    code = "forbidden"
+
+
+class InvalidTransition(CxloopError):
+    """The ticket's state machine does not allow this action from its current status."""
+
+    code = "invalid_transition"
+
+    def __init__(self, message: str, *, current: str, allowed: list[str]) -> None:
+        super().__init__(
+            message,
+            [FieldProblem("action", f"allowed from: {', '.join(allowed)}; the ticket is {current}")],
+        )
+
+
+class Conflict(CxloopError):
+    """Someone else changed the resource since it was read; read it again and retry."""
+
+    code = "conflict"
+
+
 class Unavailable(CxloopError):
     """A dependency failed in a way a retry may fix; answered 503 so callers retry."""
 

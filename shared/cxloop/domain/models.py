@@ -7,12 +7,24 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from cxloop.domain.events import Channel, Customer, Touchpoint
+from cxloop.domain.events import AttributeValue, Channel, Customer, Touchpoint
 from cxloop.domain.scoring import Score
+from cxloop.domain.sla import TicketType  # petición / queja / reclamo, each with its own SLA
 
 InvitationStatus = Literal["sent", "answered"]
 Priority = Literal["low", "medium", "high", "urgent"]
 Severity = Literal["info", "warning", "critical"]
+TicketStatus = Literal["new", "assigned", "in_progress", "waiting_customer", "resolved", "closed"]
+TICKET_STATUSES: tuple[TicketStatus, ...] = (
+    "new",
+    "assigned",
+    "in_progress",
+    "waiting_customer",
+    "resolved",
+    "closed",
+)
+CallOutcome = Literal["reached", "no_answer", "voicemail", "wrong_number", "awaiting_customer"]
+AlertKind = Literal["detractor", "sla_reminder", "sla_breach", "follow_up_unhappy", "digest"]
 
 
 class Invitation(BaseModel):
@@ -29,6 +41,7 @@ class Invitation(BaseModel):
     event_type: str
     customer: Customer
     touchpoint: Touchpoint
+    attributes: dict[str, AttributeValue] = {}
     status: InvitationStatus = "sent"
     created_at: datetime
     expires_at: datetime
@@ -49,6 +62,8 @@ class SurveyResponse(BaseModel):
     answers: dict[str, object]
     submitted_at: datetime
     score: Score | None = None
+    # The ERP event's attributes (policy, agent id...), for routing conditions.
+    attributes: dict[str, AttributeValue] = {}
 
 
 class RoutingDecision(BaseModel):
@@ -60,6 +75,46 @@ class RoutingDecision(BaseModel):
     owner: str
 
 
+class HistoryEntry(BaseModel):
+    """One change to a ticket: who, when, what, and each changed field before and after."""
+
+    model_config = ConfigDict(frozen=True)
+
+    at: datetime
+    by: str
+    role: str
+    action: str
+    changes: dict[str, tuple[object, object]] = {}
+    note: str | None = None
+
+
+class ContactAttempt(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    at: datetime
+    by: str
+    outcome: CallOutcome
+    note: str | None = None
+
+
+class Resolution(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    root_cause: str
+    action_taken: str
+    at: datetime
+    by: str
+
+
+class Pause(BaseModel):
+    """The SLA clock stops while the ticket waits on the customer; end None = still waiting."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: datetime
+    end: datetime | None = None
+
+
 class Ticket(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -67,9 +122,14 @@ class Ticket(BaseModel):
     response_id: str
     interaction_id: str
     correlation_id: str
-    status: Literal["new"] = "new"
+    status: TicketStatus = "new"
+    ticket_type: TicketType = "complaint"
+    classification: str = ""
     priority: Priority
+    # A person's id once assigned; "team:<id>" while only a team owns it.
     owner: str
+    team: str | None = None
+    routed_by: str = ""
     rule: str
     reason: str
     event_type: str
@@ -80,14 +140,40 @@ class Ticket(BaseModel):
     comment: str | None = None
     answered_at: datetime
     opened_at: datetime
-    due_at: datetime
+    due_at: datetime | None
+    country: str | None = None
+    region: str | None = None
+    sla_hours: float | None = None
+    # When the current SLA cycle started: opened_at, or the last reopening.
+    sla_started_at: datetime | None = None
+    pauses: tuple[Pause, ...] = ()
+    escalation_level: int = 0
+    reminded_at: datetime | None = None
+    callback_at: datetime | None = None
+    attempts: tuple[ContactAttempt, ...] = ()
+    first_contact_at: datetime | None = None
+    resolution: Resolution | None = None
+    closed_at: datetime | None = None
+    reopen_count: int = 0
+    history: tuple[HistoryEntry, ...] = ()
+    # Optimistic concurrency: every stored change bumps it, conditioned on the value read.
+    version: int = 0
+    updated_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in ("resolved", "closed")
+
+    @property
+    def clock_started_at(self) -> datetime:
+        return self.sla_started_at or self.opened_at
 
 
 class Alert(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     alert_id: str
-    kind: Literal["detractor"]
+    kind: AlertKind
     severity: Severity
     ticket_id: str
     correlation_id: str
@@ -96,4 +182,7 @@ class Alert(BaseModel):
     country: str
     region: str
     branch: str
+    # Who it is for (owner, branch_manager, country_manager, executive) and the breach level.
+    audience: str = "owner"
+    level: int = 0
     answered_at: datetime

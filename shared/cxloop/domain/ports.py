@@ -62,7 +62,13 @@ class TicketStore(Protocol):
 
     def get(self, ticket_id: str) -> Ticket | None: ...
 
-    def find(self, *, status: str | None, branch: str | None, limit: int) -> list[Ticket]: ...
+    def save(self, ticket: Ticket, *, expected_version: int) -> Ticket:
+        """Store a changed ticket; raises Conflict when another change landed first."""
+
+    def find(self, *, partition: tuple[str, str] | None, status: str | None = None) -> list[Ticket]:
+        """Every ticket of one (attribute, value) partition, or of one status, or all."""
+
+    def open_tickets(self) -> list[Ticket]: ...
 
 
 class EmailSender(Protocol):

@@ -2,8 +2,10 @@
 
 A rule is `{"name", "when", "priority"}` where `when` is a condition tree of
 `{"all": [...]}`, `{"any": [...]}` or a leaf `{"field", "op", "value"}` over the
-response's answers. The first matching rule wins. Owner is the touchpoint's
-branch team until the organisation (a later issue) names people.
+response's facts (`facts_of`: every answer by its question id, plus event_type,
+touchpoint, branch, region, country, channel, customer.locale, attributes.<name>
+and topics). The first matching rule wins. The owner here is the touchpoint's
+branch team; open_ticket assigns the person (cxloop.domain.assignment).
 """
 
 from __future__ import annotations
@@ -22,7 +24,14 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "==": operator.eq,
     "!=": operator.ne,
     "in": lambda value, options: value in options,
+    "not_in": lambda value, options: value not in options,
+    # For list-valued facts such as topics: one of the listed values is present.
+    "contains": lambda values, wanted: (
+        bool(set(values) & set(wanted)) if isinstance(wanted, list) else wanted in values
+    ),
+    "starts_with": lambda value, prefix: isinstance(value, str) and value.startswith(prefix),
 }
+OPERATORS = tuple(_OPS)
 
 DEFAULT_RULES: tuple[dict[str, Any], ...] = (
     {
@@ -44,6 +53,8 @@ DEFAULT_RULES: tuple[dict[str, Any], ...] = (
     },
     {"name": "detractor", "when": {"field": "nps", "op": "<=", "value": 6}, "priority": "medium"},
     {"name": "unsatisfied", "when": {"field": "csat", "op": "<=", "value": 2}, "priority": "medium"},
+    # Anyone who asks for a call gets one, even a happy customer: a request, not a complaint.
+    {"name": "asked_for_call", "when": {"field": "callback", "op": "==", "value": True}, "priority": "low"},
 )
 
 # Hours until the ticket is due, by priority; case management replaces this with SLAs.
@@ -54,15 +65,35 @@ def route(
     response: SurveyResponse, rules: tuple[Mapping[str, Any], ...] = DEFAULT_RULES
 ) -> RoutingDecision | None:
     """The first rule that matches decides; None means no ticket."""
+    facts = facts_of(response)
     for rule in rules:
-        if matches(rule["when"], response.answers):
+        if matches(rule["when"], facts):
             return RoutingDecision(
                 rule=rule["name"],
-                reason=explain(rule["when"], response.answers),
+                reason=explain(rule["when"], facts),
                 priority=rule["priority"],
                 owner=owner_for(response),
             )
     return None
+
+
+def facts_of(response: SurveyResponse, **extra: object) -> dict[str, object]:
+    """What a rule may test: the answers by question id, and where and to whom it happened."""
+    touchpoint = response.touchpoint
+    facts: dict[str, object] = {
+        **response.answers,
+        "event_type": response.event_type,
+        "touchpoint": touchpoint.id,
+        "branch": touchpoint.branch,
+        "region": touchpoint.region,
+        "country": touchpoint.country,
+        "channel": touchpoint.channel,
+        "customer.locale": response.customer.locale,
+        "topics": list(response.score.topics) if response.score else [],
+        "sentiment": response.score.sentiment if response.score else None,
+        **{f"attributes.{name}": value for name, value in response.attributes.items()},
+    }
+    return facts | extra
 
 
 def matches(condition: Mapping[str, Any], answers: Mapping[str, object]) -> bool:
@@ -74,7 +105,7 @@ def matches(condition: Mapping[str, Any], answers: Mapping[str, object]) -> bool
     if value is None:
         return False
     try:
-        return _OPS[condition["op"]](value, condition["value"])
+        return bool(_OPS[condition["op"]](value, condition["value"]))
     except TypeError:
         return False
 

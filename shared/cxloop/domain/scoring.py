@@ -27,6 +27,9 @@ class Score(BaseModel):
     ces_easy: bool | None = None
     callback_requested: bool = False
     has_comment: bool = False
+    # From the comment, when there is one (cxloop.domain.comments): what it is about and its tone.
+    sentiment: Literal["negative", "neutral", "positive"] | None = None
+    topics: tuple[str, ...] = ()
 
 
 def nps_category(value: int) -> NpsCategory:

@@ -1,0 +1,72 @@
+"""sla_watcher: scheduled; reminds owners of tickets close to breach and escalates
+breached tickets one level up the organisation, with an alert and a history line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
+from cxloop.adapters.dynamo import DynamoTicketStore
+from cxloop.adapters.messaging import SqsQueue
+from cxloop.config import settings
+from cxloop.domain.ports import MessageQueue, TicketStore
+from cxloop.domain.rulebook import Rulebook
+from cxloop.domain.watch import watch_all
+from cxloop.observability import MetricUnit, logger, metrics, tracer
+
+
+@dataclass(frozen=True)
+class Deps:
+    tickets: TicketStore
+    alerts: MessageQueue
+    rulebook: Callable[[], Rulebook] = Rulebook
+
+
+def scheduled_time(event: dict[str, Any]) -> datetime:
+    """EventBridge stamps each scheduled event with its time; that instant is `now`, so a
+    delayed or replayed run judges the tickets as of when it was due."""
+    stamp = event.get("time")
+    if isinstance(stamp, str):
+        try:
+            moment = datetime.fromisoformat(stamp)
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is not None:
+            return moment
+    return datetime.now(UTC)
+
+
+def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
+    outcome = watch_all(
+        now=scheduled_time(event), tickets=deps.tickets, alerts=deps.alerts, book=deps.rulebook()
+    )
+    metrics.add_metric(name="SlaReminders", unit=MetricUnit.Count, value=outcome.reminded)
+    metrics.add_metric(name="SlaEscalations", unit=MetricUnit.Count, value=outcome.escalated)
+    summary = {
+        "checked": outcome.checked,
+        "reminded": outcome.reminded,
+        "escalated": outcome.escalated,
+        "conflicts": outcome.conflicts,
+    }
+    logger.info("sla watch", extra=summary)
+    return summary
+
+
+@cache
+def _deps() -> Deps:
+    config = settings()
+    return Deps(
+        tickets=DynamoTicketStore(config.table("tickets")),
+        alerts=SqsQueue(config.queue_url("alerts")),
+        rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
+    )
+
+
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return run(event, _deps())

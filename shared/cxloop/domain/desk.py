@@ -1,0 +1,80 @@
+"""The staff desk: find, read and work tickets within the caller's scope."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from cxloop.domain.access import Caller, can_see, partition_for
+from cxloop.domain.casework import apply_action
+from cxloop.domain.deadlines import with_current_due
+from cxloop.domain.errors import NotFound
+from cxloop.domain.models import Ticket
+from cxloop.domain.organisation import Organisation, scope_contains
+from cxloop.domain.ports import TicketStore
+from cxloop.domain.rulebook import Rulebook
+from cxloop.domain.ticket_list import Page, SortOrder, TicketFilter, paginate
+
+
+def visible_ticket(ticket_id: str, caller: Caller, tickets: TicketStore) -> Ticket:
+    """The ticket, or NotFound both when it does not exist and when it is outside the
+    caller's scope: the answer must not reveal which ids are real."""
+    ticket = tickets.get(ticket_id)
+    if ticket is None or not can_see(caller, ticket):
+        raise NotFound(f"no ticket {ticket_id}")
+    return ticket
+
+
+def find_tickets(
+    caller: Caller,
+    wanted: TicketFilter,
+    *,
+    sort: SortOrder,
+    limit: int,
+    cursor: str | None,
+    now: datetime,
+    tickets: TicketStore,
+) -> Page:
+    found = tickets.find(partition=_narrowest(caller, wanted), status=wanted.status)
+    # Visibility is checked on every ticket, whatever partition was read.
+    admitted = (t for t in found if can_see(caller, t) and wanted.admits(t, now=now))
+    return paginate(admitted, sort=sort, limit=limit, cursor=cursor)
+
+
+def _narrowest(caller: Caller, wanted: TicketFilter) -> tuple[str, str] | None:
+    if wanted.owner:
+        return ("owner", wanted.owner)
+    if wanted.branch:
+        return ("branch", wanted.branch)
+    return partition_for(caller)
+
+
+def act(
+    ticket_id: str, action: Any, *, caller: Caller, now: datetime, tickets: TicketStore, book: Rulebook
+) -> Ticket:
+    """Apply one action and store it, conditioned on the version read."""
+    ticket = visible_ticket(ticket_id, caller, tickets)
+    changed = apply_action(
+        ticket,
+        action,
+        by=caller.user,
+        role=caller.role,
+        now=now,
+        is_assignable=lambda person: may_own(book.organisation, person, ticket),
+    )
+    return tickets.save(with_current_due(changed, book.sla), expected_version=ticket.version)
+
+
+def may_own(organisation: Organisation | None, person_id: str, ticket: Ticket) -> bool:
+    """Without an organisation any id goes; with one, the person must sit where the ticket is."""
+    if organisation is None:
+        return bool(person_id.strip())
+    person = organisation.person(person_id)
+    if person is None:
+        return False
+    if person.team is not None:
+        place = organisation.place_of_team(person.team)
+        return place is not None and place.branch.id == ticket.branch
+    return scope_contains(
+        organisation.scope_of(person), country=ticket.country, region=ticket.region, branch=ticket.branch
+    )
