@@ -153,6 +153,7 @@ PIPELINE = Pipeline(
         Queue("responses", visibility_timeout_s=QUEUE_VISIBILITY_S),
         Queue("tickets", visibility_timeout_s=QUEUE_VISIBILITY_S),
         Queue("alerts", visibility_timeout_s=QUEUE_VISIBILITY_S),
+        Queue("notices", visibility_timeout_s=QUEUE_VISIBILITY_S),
     ),
     topics=(Topic("alerts"),),
     functions=(
@@ -197,7 +198,7 @@ PIPELINE = Pipeline(
             triggers=(QueueTrigger("tickets"),),
             # config: read the rules, and turn the team's round-robin counter.
             tables={"tickets": "read_write", "idempotency": "read_write", "config": "read_write"},
-            sends_to=("alerts",),
+            sends_to=("alerts", "notices"),
         ),
         Function(
             "push_alert",
@@ -205,6 +206,14 @@ PIPELINE = Pipeline(
             triggers=(QueueTrigger("alerts"),),
             tables={"idempotency": "read_write"},
             publishes_to=("alerts",),
+        ),
+        Function(
+            "notify_customer",
+            "Tell the customer their case number and when they will be contacted, on their channel.",
+            triggers=(QueueTrigger("notices"),),
+            tables={"idempotency": "read_write"},
+            sends_email=True,
+            sends_sms=True,
         ),
         Function(
             "tickets_api",
@@ -215,6 +224,8 @@ PIPELINE = Pipeline(
                 Route("POST", "/v1/tickets/{ticket_id}/actions", auth="staff"),
             ),
             tables={"tickets": "read_write", "config": "read"},
+            # A resolved ticket's follow-up survey goes out like any survey.
+            sends_to=("dispatch",),
         ),
         Function(
             "config_api",
@@ -233,6 +244,21 @@ PIPELINE = Pipeline(
             tables={"tickets": "read_write", "config": "read"},
             sends_to=("alerts",),
             timeout_s=60,
+        ),
+        Function(
+            "reports_api",
+            "Staff API for the case-management health report per owner, team and branch.",
+            triggers=(Route("GET", "/v1/reports/health", auth="staff"),),
+            tables={"tickets": "read", "config": "read"},
+        ),
+        Function(
+            "daily_digest",
+            "Each morning, tell every manager their open and overdue tickets (SNS and email).",
+            triggers=(Schedule(rate_minutes=24 * 60),),
+            tables={"tickets": "read", "config": "read"},
+            publishes_to=("alerts",),
+            sends_email=True,
+            timeout_s=120,
         ),
         Function(
             "api_docs",

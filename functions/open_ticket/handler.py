@@ -17,7 +17,7 @@ from cxloop.domain.assignment import NextTurn
 from cxloop.domain.models import RoutingDecision, SurveyResponse
 from cxloop.domain.ports import MessageQueue, TicketStore
 from cxloop.domain.rulebook import Rulebook
-from cxloop.domain.ticketing import open_ticket
+from cxloop.domain.ticketing import open_ticket, record_follow_up
 from cxloop.observability import MetricUnit, logger, metrics, tracer
 
 
@@ -25,6 +25,7 @@ from cxloop.observability import MetricUnit, logger, metrics, tracer
 class Deps:
     tickets: TicketStore
     alerts: MessageQueue
+    notices: MessageQueue
     next_turn: NextTurn
     rulebook: Callable[[], Rulebook] = Rulebook
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -33,6 +34,8 @@ class Deps:
 def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
     def open_case(message: dict[str, Any]) -> dict[str, Any]:
         response = SurveyResponse.model_validate(message["response"])
+        if message.get("follow_up"):
+            return follow_up(response)
         decision = RoutingDecision.model_validate(message["decision"])
         opened = open_ticket(
             response,
@@ -40,6 +43,7 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
             now=deps.clock(),
             tickets=deps.tickets,
             alerts=deps.alerts,
+            notices=deps.notices,
             book=deps.rulebook(),
             next_turn=deps.next_turn,
         )
@@ -59,6 +63,21 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
         )
         return {"ticket_id": opened.ticket.ticket_id}
 
+    def follow_up(response: SurveyResponse) -> dict[str, Any]:
+        ticket = record_follow_up(
+            response, now=deps.clock(), tickets=deps.tickets, alerts=deps.alerts, book=deps.rulebook()
+        )
+        outcome = ticket.follow_up.outcome if ticket and ticket.follow_up else None
+        logger.info(
+            "follow-up recorded",
+            extra={
+                "response_id": response.response_id,
+                "ticket_id": ticket and ticket.ticket_id,
+                "outcome": outcome,
+            },
+        )
+        return {"ticket_id": ticket.ticket_id if ticket else None, "outcome": outcome}
+
     return open_case
 
 
@@ -69,6 +88,7 @@ def _step() -> IdempotentStep:
     deps = Deps(
         tickets=DynamoTicketStore(config.table("tickets")),
         alerts=SqsQueue(config.queue_url("alerts")),
+        notices=SqsQueue(config.queue_url("notices")),
         next_turn=config_store.next_turn,
         rulebook=CachedRulebook(config_store),
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -17,6 +16,7 @@ from cxloop.domain.ports import MessageQueue, TicketStore
 from cxloop.domain.rulebook import Rulebook
 from cxloop.domain.watch import watch_all
 from cxloop.observability import MetricUnit, logger, metrics, tracer
+from cxloop.schedule import scheduled_time
 
 
 @dataclass(frozen=True)
@@ -24,20 +24,6 @@ class Deps:
     tickets: TicketStore
     alerts: MessageQueue
     rulebook: Callable[[], Rulebook] = Rulebook
-
-
-def scheduled_time(event: dict[str, Any]) -> datetime:
-    """EventBridge stamps each scheduled event with its time; that instant is `now`, so a
-    delayed or replayed run judges the tickets as of when it was due."""
-    stamp = event.get("time")
-    if isinstance(stamp, str):
-        try:
-            moment = datetime.fromisoformat(stamp)
-        except ValueError:
-            moment = None
-        if moment is not None and moment.tzinfo is not None:
-            return moment
-    return datetime.now(UTC)
 
 
 def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:

@@ -21,12 +21,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.dynamo import DynamoTicketStore
+from cxloop.adapters.messaging import SqsQueue
 from cxloop.config import settings
 from cxloop.domain import desk
 from cxloop.domain.access import Caller
 from cxloop.domain.casework import TicketAction
 from cxloop.domain.models import Priority, Ticket, TicketStatus, TicketType
-from cxloop.domain.ports import TicketStore
+from cxloop.domain.ports import MessageQueue, TicketStore
 from cxloop.domain.rulebook import Rulebook
 from cxloop.domain.scripts import call_script
 from cxloop.domain.ticket_list import SortOrder, TicketFilter
@@ -37,6 +38,7 @@ from cxloop.observability import logger, metrics, tracer
 @dataclass(frozen=True)
 class Deps:
     tickets: TicketStore
+    follow_ups: MessageQueue
     rulebook: Callable[[], Rulebook] = Rulebook
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
@@ -89,7 +91,13 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
     ) -> dict[str, Any]:
         caller = caller_of(app.current_event.raw_event)
         ticket = desk.act(
-            ticket_id, action, caller=caller, now=deps.clock(), tickets=deps.tickets, book=deps.rulebook()
+            ticket_id,
+            action,
+            caller=caller,
+            now=deps.clock(),
+            tickets=deps.tickets,
+            book=deps.rulebook(),
+            follow_ups=deps.follow_ups,
         )
         logger.info(
             "ticket action",
@@ -109,7 +117,12 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
 def _app() -> APIGatewayRestResolver:
     config = settings()
     rulebook = CachedRulebook(DynamoConfigStore(config.table("config")))
-    return create_app(Deps(tickets=DynamoTicketStore(config.table("tickets")), rulebook=rulebook))
+    deps = Deps(
+        tickets=DynamoTicketStore(config.table("tickets")),
+        follow_ups=SqsQueue(config.queue_url("dispatch")),
+        rulebook=rulebook,
+    )
+    return create_app(deps)
 
 
 @metrics.log_metrics

@@ -120,8 +120,9 @@ def test_a_low_score_reveals_the_detractor_questions_and_a_high_one_the_praise(
     # Hidden questions are disabled too, so the browser does not even send them.
     assert page.locator("#callback-yes").is_disabled()
     choose(page, "nps-7")
+    # A passive may comment and ask for a call (a request ticket).
     expect(page.locator("#q-comment")).to_be_visible()
-    expect(page.locator("#q-callback")).to_be_hidden()
+    expect(page.locator("#q-callback")).to_be_visible()
     assert_clean(visit, client.base_url)
 
 
@@ -219,7 +220,7 @@ def test_without_javascript_every_question_shows_and_the_server_decides(
     page = visit.page
     for follow_up in FOLLOW_UPS:
         expect(page.locator(f"#q-{follow_up}")).to_be_visible()
-    expect(page.locator("#q-callback .if-note")).to_have_text("Répondez si votre note était de 0 à 6.")
+    expect(page.locator("#q-callback .if-note")).to_have_text("Répondez si votre note était de 0 à 8.")
     expect(page.locator(".draft-note")).to_be_hidden()
     visit.shoot("no-script-form")
 

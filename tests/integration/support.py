@@ -58,6 +58,7 @@ IDEMPOTENCY_KEYS = {
     "score_response": "response_id",
     "open_ticket": "response.response_id",
     "push_alert": "dedupe_key",
+    "notify_customer": "notice_id",
 }
 _TOKEN_IN_URL = re.compile(r"/s/([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])")
 
@@ -317,6 +318,7 @@ class Ports:
         deps = open_ticket.Deps(
             tickets=self.tickets(),
             alerts=self.queue("alerts"),
+            notices=self.queue("notices"),
             next_turn=self.config().next_turn,
             rulebook=self.rulebook,
             clock=clock,
@@ -328,7 +330,9 @@ class Ports:
         return push_alert.create_step(push_alert.Deps(publisher=publisher, clock=clock))
 
     def tickets_app(self, *, clock: Callable[[], datetime] = lambda: NOW) -> APIGatewayRestResolver:
-        deps = tickets_api.Deps(tickets=self.tickets(), rulebook=self.rulebook, clock=clock)
+        deps = tickets_api.Deps(
+            tickets=self.tickets(), follow_ups=self.queue("dispatch"), rulebook=self.rulebook, clock=clock
+        )
         return tickets_api.create_app(deps)
 
     def consumer(self, function: str, step: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -397,3 +401,13 @@ def scored(ports: Ports, **answers: object) -> dict[str, Any]:
     response = answered(ports, **answers)
     ports.score_step()(json.loads(response["Body"]))
     return dict(one(ports.aws.drain("tickets")))
+
+
+def reports_request(**query: str) -> dict[str, Any]:
+    """GET /v1/reports/health with the query given (`from` is a Python keyword: pass
+    **{"from": ...}), with the sample's claims (Quito Norte's branch manager)."""
+    event = with_query(load_event("apigw/tickets_list"), **query)
+    event["resource"] = event["path"] = "/v1/reports/health"
+    event["requestContext"]["resourcePath"] = "/v1/reports/health"
+    event["requestContext"]["path"] = "/prod/v1/reports/health"
+    return event

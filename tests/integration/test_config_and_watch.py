@@ -13,8 +13,8 @@ import pytest
 
 from cxloop.adapters.config_store import CachedRulebook
 from cxloop.datafile import load_document_file
+from cxloop.schedule import scheduled_time
 from functions.config_api import handler as config_api
-from functions.sla_watcher import handler as sla_watcher
 from tests.conftest import LocalAws
 from tests.helpers import load_event, sample_ticket
 from tests.integration.support import NOW, Ports, as_caller, body_of, invoke, resolve, scored
@@ -164,5 +164,6 @@ def test_the_watcher_escalates_through_the_real_handler(lambda_env: LocalAws, po
 
 
 def test_the_watcher_without_a_time_uses_now(lambda_env: LocalAws) -> None:
-    assert sla_watcher.scheduled_time({"time": "garbage"}).tzinfo is not None
+    assert scheduled_time({"time": "garbage"}).tzinfo is not None
+    assert scheduled_time({"time": "2026-11-25T20:05:00Z"}) == datetime(2026, 11, 25, 20, 5, tzinfo=UTC)
     assert invoke("sla_watcher", {})["checked"] == 0

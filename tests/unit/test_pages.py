@@ -112,10 +112,10 @@ def test_display_logic_travels_with_the_page_as_data() -> None:
     assert rules == {
         q.id: q.show_if.model_dump(mode="json") for q in DEFAULT_SURVEY.questions if q.show_if is not None
     }
-    assert rules["callback"] == {"field": "nps", "op": "<=", "value": 6}
+    assert rules["callback"] == {"field": "nps", "op": "<=", "value": 8}
     assert rules["callback_time"] == {"field": "callback", "op": "==", "value": True}
     # Without JavaScript every question shows; a note says whom a follow-up is for.
-    assert "Answer if your score was 0 to 6." in page and "Answer if your score was 9 or 10." in page
+    assert "Answer if your score was 0 to 8." in page and "Answer if your score was 9 or 10." in page
     assert ".js .if-note{display:none}" in page
 
 

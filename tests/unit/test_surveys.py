@@ -168,8 +168,8 @@ def shown_ids(answers: dict[str, object]) -> list[str]:
     [
         (0, ["comment", "callback"]),
         (6, ["comment", "callback"]),
-        (7, ["comment"]),
-        (8, ["comment"]),
+        (7, ["comment", "callback"]),
+        (8, ["comment", "callback"]),
         (9, ["praise"]),
         (10, ["praise"]),
     ],
@@ -211,11 +211,15 @@ def test_answers_to_hidden_questions_are_dropped_not_refused() -> None:
     assert parse(raw) == {"nps": 10, "praise": "Rápido"}
 
 
-def test_a_passive_may_comment_but_is_not_offered_a_call() -> None:
+def test_a_passive_may_comment_and_ask_for_a_call_a_promoter_may_not() -> None:
+    # A passive asking for a call becomes a request ticket (the asked_for_call rule).
     assert parse({"nps": "8", "comment": "Lento", "callback": "yes", "callback_time": "morning"}) == {
         "nps": 8,
         "comment": "Lento",
+        "callback": True,
+        "callback_time": "morning",
     }
+    assert parse({"nps": "9", "callback": "yes", "callback_time": "morning"}) == {"nps": 9}
 
 
 def test_the_call_time_must_be_one_of_the_options_when_shown() -> None:

@@ -42,7 +42,7 @@ def test_an_alert_has_the_attributes_managers_filter_on() -> None:
         "critical",
         "detractor",
     )
-    assert alert.ticket_id == "CX-ABCDEF1234" and alert.alert_id == "CX-ABCDEF1234:detractor"
+    assert alert.ticket_id == "CX-ABCDEF1234" and alert.alert_id == "CX-ABCDEF1234:detractor:0"
     assert alert.correlation_id == ticket.correlation_id and alert.answered_at == ticket.answered_at
     assert "CX-ABCDEF1234" in alert.message and "Claims desk" in alert.subject
 

@@ -68,7 +68,7 @@ class SnsSmsSender:
 
 class SnsAlertPublisher:
     """Alerts with attributes managers filter on (country, region, branch, severity, kind,
-    audience)."""
+    audience, and recipient when the alert is for one person)."""
 
     def __init__(self, topic_arn: str, sns: Any | None = None) -> None:
         self.topic_arn = topic_arn
@@ -81,6 +81,8 @@ class SnsAlertPublisher:
         }
         attributes["level"] = {"DataType": "Number", "StringValue": str(alert.level)}
         attributes["ticket_id"] = {"DataType": "String", "StringValue": alert.ticket_id}
+        if alert.recipient:
+            attributes["recipient"] = {"DataType": "String", "StringValue": alert.recipient}
         with translated("sns publish"):
             answer = (self._client or client("sns")).publish(
                 TopicArn=self.topic_arn,

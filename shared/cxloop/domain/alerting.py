@@ -21,6 +21,7 @@ _SEVERITY: dict[str, Severity] = {
 }
 _HEADLINE: dict[str, str] = {
     "detractor": "{priority} detractor at {place}",
+    "new_ticket": "{priority} ticket at {place}",
     "sla_reminder": "SLA due soon: {ticket_id} at {place}",
     "sla_breach": "SLA breached (level {level}): {ticket_id} at {place}",
     "follow_up_unhappy": "Customer still unhappy after resolution: {ticket_id} at {place}",
@@ -62,9 +63,7 @@ def alert_for(
     )
     severity = "critical" if kind == "sla_breach" and level >= 2 else _SEVERITY[ticket.priority]
     return Alert(
-        alert_id=f"{ticket.ticket_id}:{kind}:{level}"
-        if kind != "detractor"
-        else f"{ticket.ticket_id}:detractor",
+        alert_id=f"{ticket.ticket_id}:{kind}:{level}",
         kind=kind,
         severity=severity,
         ticket_id=ticket.ticket_id,

@@ -9,7 +9,7 @@ from typing import Literal
 from cxloop.domain import tokens
 from cxloop.domain.models import Invitation, SurveyResponse
 from cxloop.domain.ports import InvitationStore, MessageQueue, ResponseStore
-from cxloop.domain.surveys import DEFAULT_SURVEY, SurveyDefinition, parse_answers
+from cxloop.domain.surveys import DEFAULT_SURVEY, SURVEYS, SurveyDefinition, parse_answers
 
 LinkState = Literal["open", "answered", "expired", "unknown"]
 
@@ -25,8 +25,8 @@ class Link:
 
 
 def survey_for(invitation: Invitation) -> SurveyDefinition:
-    """Survey definitions by id arrive with the survey-design issue; one default now."""
-    return DEFAULT_SURVEY
+    """The survey the invitation was sent with (an unknown id, from an older release, gets the default)."""
+    return SURVEYS.get(invitation.survey_id, DEFAULT_SURVEY)
 
 
 def look_up(token: str, *, now: datetime, invitations: InvitationStore) -> Link:

@@ -12,6 +12,7 @@ from cxloop.domain.models import RoutingDecision, SurveyResponse
 from cxloop.domain.ports import AggregateStore, MessageQueue, ResponseStore
 from cxloop.domain.routing import DEFAULT_RULES, route
 from cxloop.domain.scoring import Score, score_answers
+from cxloop.domain.surveys import FOLLOW_UP_SURVEY
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,18 @@ def assess(
 ) -> Assessed:
     score = with_comment_insight(score_answers(response.answers), response)
     responses.save_score(response.response_id, score)
+    scored = response.model_copy(update={"score": score})
+    if response.survey_id == FOLLOW_UP_SURVEY.id:
+        # "Was it solved?" is about the case, not the moment: it stays out of the live NPS/CSAT
+        # and goes to the ticket it belongs to.
+        tickets.send(
+            {"response": scored.model_dump(mode="json"), "follow_up": True},
+            correlation_id=response.correlation_id,
+        )
+        return Assessed(score, None, counted=False)
     counted = aggregates.apply_once(
         response.response_id, scopes_of(response), response.submitted_at.date(), counters_for(score)
     )
-    scored = response.model_copy(update={"score": score})
     decision = route(scored, rules)
     if decision is not None:
         tickets.send(

@@ -9,10 +9,12 @@ from cxloop.domain.access import Caller, can_see, partition_for
 from cxloop.domain.casework import apply_action
 from cxloop.domain.deadlines import with_current_due
 from cxloop.domain.errors import NotFound
+from cxloop.domain.events import Interaction, InteractionEvent
 from cxloop.domain.models import Ticket
 from cxloop.domain.organisation import Organisation, scope_contains
-from cxloop.domain.ports import TicketStore
+from cxloop.domain.ports import MessageQueue, TicketStore
 from cxloop.domain.rulebook import Rulebook
+from cxloop.domain.surveys import CASE_RESOLVED
 from cxloop.domain.ticket_list import Page, SortOrder, TicketFilter, paginate
 
 
@@ -50,9 +52,17 @@ def _narrowest(caller: Caller, wanted: TicketFilter) -> tuple[str, str] | None:
 
 
 def act(
-    ticket_id: str, action: Any, *, caller: Caller, now: datetime, tickets: TicketStore, book: Rulebook
+    ticket_id: str,
+    action: Any,
+    *,
+    caller: Caller,
+    now: datetime,
+    tickets: TicketStore,
+    book: Rulebook,
+    follow_ups: MessageQueue,
 ) -> Ticket:
-    """Apply one action and store it, conditioned on the version read."""
+    """Apply one action and store it, conditioned on the version read; a resolution sends
+    the customer the "was it solved?" survey."""
     ticket = visible_ticket(ticket_id, caller, tickets)
     changed = apply_action(
         ticket,
@@ -62,7 +72,33 @@ def act(
         now=now,
         is_assignable=lambda person: may_own(book.organisation, person, ticket),
     )
-    return tickets.save(with_current_due(changed, book.sla), expected_version=ticket.version)
+    saved = tickets.save(with_current_due(changed, book.sla), expected_version=ticket.version)
+    if saved.status == "resolved" and ticket.status != "resolved":
+        follow_ups.send(follow_up_interaction(saved, now=now), correlation_id=saved.correlation_id)
+    return saved
+
+
+def follow_up_interaction(ticket: Ticket, *, now: datetime) -> dict[str, Any]:
+    """The event cxloop raises for itself when a ticket is resolved: send_survey sends its
+    follow-up survey like any other. One per resolution (a reopened case asks again)."""
+    event = InteractionEvent.model_validate(
+        {
+            "event_id": f"{ticket.ticket_id}:resolved:{ticket.reopen_count}",
+            "source": "cxloop",
+            "event_type": CASE_RESOLVED,
+            "occurred_at": now.isoformat(),
+            "customer": ticket.customer,
+            "touchpoint": ticket.touchpoint,
+            "attributes": {"ticket_id": ticket.ticket_id},
+        }
+    )
+    interaction = Interaction(
+        interaction_id=f"{ticket.ticket_id}-resolved-{ticket.reopen_count}",
+        correlation_id=ticket.correlation_id,
+        received_at=now,
+        event=event,
+    )
+    return interaction.model_dump(mode="json")
 
 
 def may_own(organisation: Organisation | None, person_id: str, ticket: Ticket) -> bool:

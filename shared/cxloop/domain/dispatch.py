@@ -6,11 +6,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from cxloop.domain import messages, tokens
+from cxloop.domain import messages, notices, tokens
 from cxloop.domain.events import Channel, Customer, Interaction
 from cxloop.domain.models import Invitation
 from cxloop.domain.ports import EmailSender, InvitationStore, SmsSender
-from cxloop.domain.surveys import DEFAULT_SURVEY
+from cxloop.domain.surveys import FOLLOW_UP_SURVEY, survey_for_event
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def send_survey(
         token_hash=tokens.token_hash(token),
         interaction_id=interaction.interaction_id,
         correlation_id=interaction.correlation_id,
-        survey_id=DEFAULT_SURVEY.id,
+        survey_id=survey_for_event(event.event_type).id,
         channel=channel,
         event_type=event.event_type,
         customer=event.customer,
@@ -86,6 +86,8 @@ def _deliver(
 ) -> str:
     customer = invitation.customer
     place = invitation.touchpoint.name or invitation.touchpoint.id
+    if invitation.survey_id == FOLLOW_UP_SURVEY.id:
+        return _deliver_follow_up(invitation, url, settings, email, sms)
     if invitation.channel == "sms" and customer.phone:
         text = messages.invitation_sms(language=customer.language, brand=settings.brand, place=place, url=url)
         return sms.send(to=customer.phone, text=text)
@@ -97,4 +99,18 @@ def _deliver(
         url=url,
         days_valid=settings.link_ttl_days,
     )
+    return email.send(sender=settings.sender_address, to=customer.email, message=message)
+
+
+def _deliver_follow_up(
+    invitation: Invitation, url: str, settings: SendSettings, email: EmailSender, sms: SmsSender
+) -> str:
+    customer = invitation.customer
+    case = str(invitation.attributes.get("ticket_id", ""))
+    if invitation.channel == "sms" and customer.phone:
+        return sms.send(
+            to=customer.phone, text=notices.follow_up_sms(customer.language, settings.brand, case, url)
+        )
+    assert customer.email, "choose_channel picks email only when there is one"
+    message = notices.follow_up_email(customer.language, customer.name, case, url)
     return email.send(sender=settings.sender_address, to=customer.email, message=message)

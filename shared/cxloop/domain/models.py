@@ -24,7 +24,8 @@ TICKET_STATUSES: tuple[TicketStatus, ...] = (
     "closed",
 )
 CallOutcome = Literal["reached", "no_answer", "voicemail", "wrong_number", "awaiting_customer"]
-AlertKind = Literal["detractor", "sla_reminder", "sla_breach", "follow_up_unhappy", "digest"]
+AlertKind = Literal["detractor", "new_ticket", "sla_reminder", "sla_breach", "follow_up_unhappy", "digest"]
+FollowUpOutcome = Literal["recovered", "neutral", "unhappy"]
 
 
 class Invitation(BaseModel):
@@ -106,6 +107,18 @@ class Resolution(BaseModel):
     by: str
 
 
+class FollowUp(BaseModel):
+    """The customer's answer to "was it solved?" after resolution."""
+
+    model_config = ConfigDict(frozen=True)
+
+    answered_at: datetime
+    solved: bool | None = None
+    csat: int | None = None
+    # recovered: solved and satisfied; unhappy: not solved or dissatisfied (the ticket reopens).
+    outcome: FollowUpOutcome
+
+
 class Pause(BaseModel):
     """The SLA clock stops while the ticket waits on the customer; end None = still waiting."""
 
@@ -155,6 +168,7 @@ class Ticket(BaseModel):
     resolution: Resolution | None = None
     closed_at: datetime | None = None
     reopen_count: int = 0
+    follow_up: FollowUp | None = None
     history: tuple[HistoryEntry, ...] = ()
     # Optimistic concurrency: every stored change bumps it, conditioned on the value read.
     version: int = 0
@@ -186,3 +200,6 @@ class Alert(BaseModel):
     audience: str = "owner"
     level: int = 0
     answered_at: datetime
+    # One person it is for (a manager's digest), so a subscription can filter on them; None for
+    # per-ticket alerts, which go to an audience.
+    recipient: str | None = None

@@ -163,7 +163,6 @@ def visible_questions(survey: SurveyDefinition, answers: Mapping[str, object]) -
 
 
 _NOT_PROMOTER = Condition(field="nps", op="<=", value=8)
-_DETRACTOR = Condition(field="nps", op="<=", value=6)
 _PROMOTER = Condition(field="nps", op=">=", value=9)
 
 DEFAULT_SURVEY = SurveyDefinition(
@@ -265,7 +264,8 @@ DEFAULT_SURVEY = SurveyDefinition(
         Question(
             id="callback",
             kind="boolean",
-            show_if=_DETRACTOR,
+            # Passives too: a 7 or 8 who asks for a call has a request worth a ticket.
+            show_if=_NOT_PROMOTER,
             label={
                 "es": "¿Desea que lo llamemos para conversar sobre su experiencia?",
                 "en": "Would you like us to call you about your experience?",
@@ -273,10 +273,10 @@ DEFAULT_SURVEY = SurveyDefinition(
                 "fr": "Souhaitez-vous que nous vous appelions au sujet de votre expérience\u00a0?",
             },
             if_note={
-                "es": "Responda si su calificación fue de 0 a 6.",
-                "en": "Answer if your score was 0 to 6.",
-                "pt": "Responda se a sua nota foi de 0 a 6.",
-                "fr": "Répondez si votre note était de 0 à 6.",
+                "es": "Responda si su calificación fue de 0 a 8.",
+                "en": "Answer if your score was 0 to 8.",
+                "pt": "Responda se a sua nota foi de 0 a 8.",
+                "fr": "Répondez si votre note était de 0 à 8.",
             },
         ),
         Question(
@@ -335,6 +335,58 @@ DEFAULT_SURVEY = SurveyDefinition(
         ),
     ),
 )
+
+
+# Sent after a ticket is resolved: was it solved? An unhappy answer reopens the ticket.
+FOLLOW_UP_SURVEY = SurveyDefinition(
+    id="follow_up",
+    version=1,
+    questions=(
+        Question(
+            id="solved",
+            kind="boolean",
+            required=True,
+            label={
+                "es": "¿Resolvimos su caso?",
+                "en": "Did we solve your case?",
+                "pt": "Resolvemos o seu caso?",
+                "fr": "Avons-nous résolu votre dossier\u00a0?",
+            },
+        ),
+        Question(
+            id="csat",
+            kind="scale",
+            min=1,
+            max=5,
+            required=True,
+            label={
+                "es": "¿Qué tan satisfecho quedó con la solución?",
+                "en": "How satisfied are you with the solution?",
+                "pt": "Qual é a sua satisfação com a solução?",
+                "fr": "Dans quelle mesure êtes-vous satisfait de la solution\u00a0?",
+            },
+            low_label={"es": "Nada", "en": "Not at all", "pt": "Nada", "fr": "Pas du tout"},
+            high_label={"es": "Totalmente", "en": "Completely", "pt": "Totalmente", "fr": "Tout à fait"},
+        ),
+        Question(
+            id="comment",
+            kind="text",
+            label={
+                "es": "¿Algo más que debamos saber?",
+                "en": "Anything else we should know?",
+                "pt": "Mais alguma coisa que devamos saber?",
+                "fr": "Autre chose que nous devrions savoir\u00a0?",
+            },
+        ),
+    ),
+)
+SURVEYS: dict[str, SurveyDefinition] = {survey.id: survey for survey in (DEFAULT_SURVEY, FOLLOW_UP_SURVEY)}
+# The event cxloop raises itself when a ticket is resolved; its survey is the follow-up.
+CASE_RESOLVED = "case.resolved"
+
+
+def survey_for_event(event_type: str) -> SurveyDefinition:
+    return FOLLOW_UP_SURVEY if event_type == CASE_RESOLVED else DEFAULT_SURVEY
 
 
 def parse_answers(survey: SurveyDefinition, raw: Mapping[str, object]) -> dict[str, object]:

@@ -5,16 +5,28 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from cxloop.domain.alerting import alert_request
 from cxloop.domain.assignment import NextTurn, assign
+from cxloop.domain.casework import ALLOWED_FROM, Reopen, apply_action, record
 from cxloop.domain.deadlines import with_current_due
-from cxloop.domain.models import HistoryEntry, RoutingDecision, SurveyResponse, Ticket
+from cxloop.domain.informing import acknowledgement_for, notice_message
+from cxloop.domain.models import (
+    AlertKind,
+    FollowUp,
+    FollowUpOutcome,
+    HistoryEntry,
+    RoutingDecision,
+    SurveyResponse,
+    Ticket,
+)
 from cxloop.domain.ports import MessageQueue, TicketStore
 from cxloop.domain.routing import facts_of
 from cxloop.domain.rulebook import Rulebook
+from cxloop.domain.watch import escalation_levels
 
 SYSTEM = "cxloop"
 
@@ -42,16 +54,81 @@ def open_ticket(
     now: datetime,
     tickets: TicketStore,
     alerts: MessageQueue,
+    notices: MessageQueue,
     book: Rulebook,
     next_turn: NextTurn,
 ) -> Opened:
-    """Open once; the alert is queued on every delivery because push_alert is idempotent."""
+    """Open once. The alert and the customer's acknowledgement are queued on every delivery:
+    their consumers are idempotent on the keys set here, so a crash between the write and the
+    sends loses neither."""
     ticket = new_ticket(response, decision, now=now, book=book, next_turn=next_turn)
     is_new = tickets.add(ticket)
     if not is_new:
         ticket = tickets.get(ticket.ticket_id) or ticket
-    alerts.send(alert_request(ticket, "detractor"), correlation_id=ticket.correlation_id)
+    kind: AlertKind = "detractor" if ticket.score.nps_category == "detractor" else "new_ticket"
+    alerts.send(alert_request(ticket, kind), correlation_id=ticket.correlation_id)
+    notice = acknowledgement_for(ticket, book)
+    if notice is not None:
+        notices.send(notice_message(notice), correlation_id=ticket.correlation_id)
     return Opened(ticket, is_new)
+
+
+def follow_up_outcome(answers: Mapping[str, object]) -> FollowUpOutcome:
+    solved, csat = answers.get("solved"), answers.get("csat")
+    satisfied = csat if isinstance(csat, int) and not isinstance(csat, bool) else None
+    if solved is False or (satisfied is not None and satisfied <= 2):
+        return "unhappy"
+    if solved is True and (satisfied is None or satisfied >= 4):
+        return "recovered"
+    return "neutral"
+
+
+def record_follow_up(
+    response: SurveyResponse, *, now: datetime, tickets: TicketStore, alerts: MessageQueue, book: Rulebook
+) -> Ticket | None:
+    """Keep the customer's "was it solved?" on the ticket; an unhappy answer reopens it and
+    alerts the owner's manager. None when the ticket is gone (erased)."""
+    ticket = tickets.get(str(response.attributes.get("ticket_id", "")))
+    if ticket is None:
+        return None
+    outcome = follow_up_outcome(response.answers)
+    if ticket.follow_up is None or ticket.follow_up.answered_at != response.submitted_at:
+        ticket = tickets.save(
+            _with_follow_up(ticket, response, outcome, now, book), expected_version=ticket.version
+        )
+    if outcome == "unhappy":
+        audience, people = escalation_levels(ticket, book)[0]
+        alerts.send(
+            alert_request(ticket, "follow_up_unhappy", audience=audience, recipients=people),
+            correlation_id=ticket.correlation_id,
+        )
+    return ticket
+
+
+def _with_follow_up(
+    ticket: Ticket, response: SurveyResponse, outcome: FollowUpOutcome, now: datetime, book: Rulebook
+) -> Ticket:
+    solved = response.answers.get("solved")
+    csat = response.answers.get("csat")
+    follow_up = FollowUp(
+        answered_at=response.submitted_at,
+        solved=solved if isinstance(solved, bool) else None,
+        csat=csat if isinstance(csat, int) and not isinstance(csat, bool) else None,
+        outcome=outcome,
+    )
+    if outcome == "unhappy" and ticket.status in ALLOWED_FROM["reopen"]:
+        reason = Reopen(action="reopen", reason="the customer says the case is not solved")
+        ticket = apply_action(ticket, reason, by="customer", role="customer", now=now)
+    changed = record(
+        ticket,
+        {"follow_up": follow_up},
+        by="customer",
+        role="customer",
+        action="follow_up",
+        now=now,
+        note=outcome,
+    )
+    return with_current_due(changed, book.sla)
 
 
 def new_ticket(

@@ -1,0 +1,60 @@
+"""notify_customer: consumes `notices`; tells the customer their case number and when
+they will be contacted, in their language, on their channel, once per notice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from cxloop.adapters.messaging import SesEmailSender, SnsSmsSender
+from cxloop.config import settings
+from cxloop.consumer import IdempotentStep, consume
+from cxloop.domain.dispatch import SendSettings
+from cxloop.domain.informing import Notice, send_notice
+from cxloop.domain.ports import EmailSender, SmsSender
+from cxloop.observability import MetricUnit, logger, metrics, tracer
+
+
+@dataclass(frozen=True)
+class Deps:
+    email: EmailSender
+    sms: SmsSender
+    send_settings: SendSettings
+
+
+def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, str]]:
+    def notify(message: dict[str, Any]) -> dict[str, str]:
+        notice = Notice.model_validate(message)
+        channel, message_id = send_notice(notice, settings=deps.send_settings, email=deps.email, sms=deps.sms)
+        metrics.add_metric(name="CustomersNotified", unit=MetricUnit.Count, value=1)
+        logger.info(
+            "customer notified",
+            extra={"notice_id": notice.notice_id, "kind": notice.kind, "channel": channel},
+        )
+        return {"notice_id": notice.notice_id, "channel": channel, "message_id": message_id}
+
+    return notify
+
+
+@cache
+def _step() -> IdempotentStep:
+    config = settings()
+    deps = Deps(
+        email=SesEmailSender(),
+        sms=SnsSmsSender(),
+        send_settings=SendSettings(
+            public_base_url=str(config.public_base_url),
+            sender_address=config.sender_address,
+            link_ttl_days=config.survey_link_ttl_days,
+        ),
+    )
+    return IdempotentStep(create_step(deps), table_name=config.table("idempotency"), key="notice_id")
+
+
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    step = _step()
+    return consume(event, context, lambda message: step(message, context))

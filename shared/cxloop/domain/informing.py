@@ -1,0 +1,70 @@
+"""Telling the customer about their case on their channel: the acknowledgement notice
+open_ticket queues for a complaint or claim, sent by notify_customer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from cxloop.domain import notices
+from cxloop.domain.deadlines import customer_zone
+from cxloop.domain.dispatch import SendSettings, choose_channel
+from cxloop.domain.events import Channel, Customer
+from cxloop.domain.models import Ticket
+from cxloop.domain.ports import EmailSender, SmsSender
+from cxloop.domain.rulebook import Rulebook
+
+ACKNOWLEDGED_TYPES = frozenset({"complaint", "claim"})
+
+
+class Notice(BaseModel):
+    """What notify_customer needs, and nothing more: its id is the idempotency key."""
+
+    model_config = ConfigDict(frozen=True)
+
+    notice_id: str
+    kind: str
+    ticket_id: str
+    correlation_id: str
+    customer: Customer
+    contact_by: datetime
+    timezone: str
+
+
+def acknowledgement_for(ticket: Ticket, book: Rulebook) -> Notice | None:
+    """A notice for a complaint or claim with a due time; None for requests."""
+    if ticket.ticket_type not in ACKNOWLEDGED_TYPES or ticket.due_at is None:
+        return None
+    zone = customer_zone(ticket.customer) or book.sla.for_country(ticket.country).timezone
+    return Notice(
+        notice_id=f"{ticket.ticket_id}:acknowledgement",
+        kind="acknowledgement",
+        ticket_id=ticket.ticket_id,
+        correlation_id=ticket.correlation_id,
+        customer=ticket.customer,
+        contact_by=ticket.due_at,
+        timezone=zone,
+    )
+
+
+def send_notice(
+    notice: Notice, *, settings: SendSettings, email: EmailSender, sms: SmsSender
+) -> tuple[Channel, str]:
+    """Send it on the customer's channel; answers the channel and the provider's message id.
+    Like survey sends, a crash after sending resends on retry: a duplicate over none."""
+    customer = notice.customer
+    language = customer.language
+    when = notices.local_when(notice.contact_by, language=language, timezone=notice.timezone)
+    channel = choose_channel(customer)
+    if channel == "sms" and customer.phone:
+        text = notices.acknowledgement_sms(language, settings.brand, notice.ticket_id, when)
+        return channel, sms.send(to=customer.phone, text=text)
+    assert customer.email, "choose_channel picks email only when there is one"
+    message = notices.acknowledgement_email(language, customer.name, notice.ticket_id, when)
+    return channel, email.send(sender=settings.sender_address, to=customer.email, message=message)
+
+
+def notice_message(notice: Notice) -> dict[str, Any]:
+    return notice.model_dump(mode="json")
