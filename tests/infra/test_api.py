@@ -130,18 +130,19 @@ def test_the_stage_is_behind_a_waf_that_limits_each_ip(synthesized: Synthesized)
     assert stage_id in json.dumps(association["Properties"]["ResourceArn"])
 
 
-def test_staff_pool_requires_mfa_and_carries_role_and_scope(synthesized: Synthesized) -> None:
+def test_staff_pool_requires_mfa_and_carries_person_role_and_scope(synthesized: Synthesized) -> None:
     (pool,) = [p["Properties"] for p in synthesized.resources("AWS::Cognito::UserPool").values()]
     assert pool["MfaConfiguration"] == "ON"
     assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
     assert pool["UserPoolTier"] == "PLUS"
     assert pool["UserPoolAddOns"]["AdvancedSecurityMode"] == "ENFORCED"
-    assert {"role", "scope"} <= {a["Name"] for a in pool["Schema"]}
+    assert {"person", "role", "scope"} <= {a["Name"] for a in pool["Schema"]}
 
 
-def test_staff_cannot_change_their_own_role_or_scope(synthesized: Synthesized) -> None:
+def test_staff_cannot_change_who_they_are_their_role_or_scope(synthesized: Synthesized) -> None:
     (client,) = [c["Properties"] for c in synthesized.resources("AWS::Cognito::UserPoolClient").values()]
-    assert {"custom:role", "custom:scope"} <= set(client["ReadAttributes"])
-    assert not {"custom:role", "custom:scope"} & set(client["WriteAttributes"])
+    claims = {"custom:person", "custom:role", "custom:scope"}
+    assert claims <= set(client["ReadAttributes"])
+    assert not claims & set(client["WriteAttributes"])
     assert client["GenerateSecret"] is False
     assert "AllowedOAuthFlows" not in client

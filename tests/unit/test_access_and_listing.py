@@ -66,6 +66,9 @@ def test_claims_without_a_subject_or_a_known_role_are_refused() -> None:
         Caller.from_claims({"sub": "u", "custom:role": "admin"})
     caller = Caller.from_claims({"sub": "u", "custom:role": "agent", "custom:scope": "team:t"})
     assert (caller.user, caller.role, caller.scope) == ("u", "agent", "team:t")
+    # Cognito: sub is a random UUID; custom:person is the person's id in the organisation.
+    cognito = {"sub": "8a7c2f1e-0000", "custom:person": "ec-qn-claims-1", "custom:role": "agent"}
+    assert Caller.from_claims(cognito).user == "ec-qn-claims-1"
 
 
 def test_filters_combine_and_overdue_means_past_due_and_open() -> None:

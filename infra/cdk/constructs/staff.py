@@ -1,5 +1,6 @@
 """Staff identities: a Cognito user pool whose ID tokens the staff API accepts, with the
-role and scope claims (custom:role, custom:scope) that role scoping maps later."""
+claims role scoping reads: custom:person (the person's id in the organisation; sub is a
+random UUID), custom:role and custom:scope."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from constructs import Construct
 
 TOKEN_VALIDITY = Duration.hours(1)
 # Only administrators set role and scope; a user must not be able to promote themselves.
-ADMIN_ONLY_ATTRIBUTES = ("role", "scope")
+ADMIN_ONLY_ATTRIBUTES = ("person", "role", "scope")
 
 
 class StaffDirectory(Construct):
@@ -35,6 +36,7 @@ class StaffDirectory(Construct):
             feature_plan=cognito.FeaturePlan.PLUS,
             standard_threat_protection_mode=cognito.StandardThreatProtectionMode.FULL_FUNCTION,
             custom_attributes={
+                "person": cognito.StringAttribute(mutable=True, min_len=1, max_len=128),
                 "role": cognito.StringAttribute(mutable=True, min_len=1, max_len=32),
                 "scope": cognito.StringAttribute(mutable=True, min_len=1, max_len=128),
             },

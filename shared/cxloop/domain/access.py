@@ -32,7 +32,10 @@ class Caller:
         role = str(claims.get("custom:role") or "")
         if role not in ROLES:
             raise Forbidden(f"the token carries no known role ({', '.join(ROLES)})")
-        return cls(user=str(claims["sub"]), role=role, scope=str(claims.get("custom:scope") or ""))
+        # Cognito's sub is a random UUID: the person's id in the organisation is the
+        # administrator-set custom:person. Local tokens carry the id as sub.
+        user = str(claims.get("custom:person") or claims["sub"])
+        return cls(user=user, role=role, scope=str(claims.get("custom:scope") or ""))
 
     @property
     def sees_only_own(self) -> bool:

@@ -1,0 +1,164 @@
+"""Role scoping as a matrix: every role against every staff endpoint of the pipeline,
+through the real Lambda handlers against moto. A new staff route fails this test until
+its row is written here."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cxloop.datafile import load_document_file
+from cxloop.domain.events import Touchpoint
+from infra.pipeline import PIPELINE
+from tests.conftest import LocalAws
+from tests.helpers import load_event, sample_ticket
+from tests.integration.support import NOW, Ports, as_caller, invoke
+
+ORG_FILE = Path(__file__).resolve().parents[2] / "infra" / "local" / "data" / "organisation.yaml"
+QUITO, MADRID = "CX-QUITO00001", "CX-MADRID0001"
+MADRID_PLACE = Touchpoint(id="madrid-centro/counter", branch="madrid-centro", region="madrid", country="ES")
+
+CALLERS = {
+    "owning agent": ("agent", "team:quito-norte-claims", "ec-qn-claims-1"),
+    "other agent": ("agent", "team:quito-norte-claims", "ec-qn-claims-2"),
+    "teleoperator": ("teleoperator", "team:quito-norte-contact_center", "ec-qn-contact_center-1"),
+    "quito manager": ("branch_manager", "branch:quito-norte", "ec-qn-manager"),
+    "madrid manager": ("branch_manager", "branch:madrid-centro", "es-mc-manager"),
+    "ecuador manager": ("country_manager", "country:EC", "ec-country-manager"),
+    "spain manager": ("country_manager", "country:ES", "es-country-manager"),
+    "executive": ("executive", "all", "exec-ceo"),
+}
+SEES_QUITO = {"owning agent", "quito manager", "ecuador manager", "executive"}
+SEES_MADRID = {"madrid manager", "spain manager", "executive"}
+MANAGERS = {"quito manager", "madrid manager", "ecuador manager", "spain manager", "executive"}
+
+
+def status_on_quito(caller: str) -> int:
+    return 200 if caller in SEES_QUITO else 404
+
+
+# (method, route) -> (request path, query, body, expected status per caller)
+ENDPOINTS: dict[tuple[str, str], tuple[str, dict[str, str], Any, Any]] = {
+    ("GET", "/v1/tickets"): ("/v1/tickets", {}, None, lambda caller: 200),
+    ("GET", "/v1/tickets/{ticket_id}"): (f"/v1/tickets/{QUITO}", {}, None, status_on_quito),
+    ("POST", "/v1/tickets/{ticket_id}/actions"): (
+        f"/v1/tickets/{QUITO}/actions",
+        {},
+        {"action": "comment", "text": "looked at it"},
+        status_on_quito,
+    ),
+    ("GET", "/v1/config/{name}"): (
+        "/v1/config/organisation",
+        {},
+        None,
+        lambda c: 200 if c in MANAGERS else 403,
+    ),
+    ("GET", "/v1/config/{name}/history"): (
+        "/v1/config/organisation/history",
+        {},
+        None,
+        lambda c: 200 if c in MANAGERS else 403,
+    ),
+    ("PUT", "/v1/config/{name}"): (
+        "/v1/config/sla",
+        {},
+        {"document": {}},
+        lambda c: 200 if c == "executive" else 403,
+    ),
+    ("GET", "/v1/reports/health"): (
+        "/v1/reports/health",
+        {"from": "2026-11-01", "to": "2026-11-30"},
+        None,
+        lambda c: 200,
+    ),
+}
+
+
+def staff_routes() -> set[tuple[str, str, str]]:
+    return {
+        (route.method, route.path, function.name)
+        for function in PIPELINE.functions
+        for route in function.routes
+        if route.auth == "staff"
+    }
+
+
+def test_the_matrix_covers_every_staff_route() -> None:
+    assert {(method, path) for method, path, _ in staff_routes()} == set(ENDPOINTS)
+
+
+def request(
+    endpoint: tuple[str, str], path: str, query: dict[str, str], body: Any, caller: str
+) -> dict[str, Any]:
+    method, route = endpoint
+    event = load_event("apigw/ticket_get")
+    params = {}
+    for template, actual in zip(route.split("/"), path.split("/"), strict=True):
+        if template.startswith("{"):
+            params[template[1:-1]] = actual
+    event |= {
+        "httpMethod": method,
+        "path": path,
+        "resource": route,
+        "pathParameters": params or None,
+        "queryStringParameters": query or None,
+        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} or None,
+        "body": json.dumps(body) if body is not None else None,
+    }
+    event["requestContext"] |= {"httpMethod": method, "path": f"/prod{path}", "resourcePath": route}
+    return as_caller(event, *CALLERS[caller])
+
+
+@pytest.fixture
+def company(lambda_env: LocalAws, ports: Ports) -> Ports:
+    ports.config().publish(
+        "organisation",
+        load_document_file("organisation", ORG_FILE),
+        expected_version=0,
+        by="t",
+        at=NOW,
+        note=None,
+    )
+    opened = datetime(2026, 11, 10, 15, 0, tzinfo=UTC)
+    common = {"status": "assigned", "opened_at": opened, "due_at": opened + timedelta(days=3)}
+    ports.tickets().add(
+        sample_ticket(ticket_id=QUITO, owner="ec-qn-claims-1", country="EC", region="pichincha", **common)
+    )
+    ports.tickets().add(
+        sample_ticket(
+            ticket_id=MADRID,
+            response_id="r-m",
+            touchpoint=MADRID_PLACE,
+            branch="madrid-centro",
+            country="ES",
+            region="madrid",
+            owner="es-mc-cs-1",
+            **common,
+        )
+    )
+    return ports
+
+
+@pytest.mark.parametrize("caller", list(CALLERS))
+def test_every_role_against_every_staff_endpoint(company: Ports, caller: str) -> None:
+    functions = {(method, path): name for method, path, name in staff_routes()}
+    for (method, route), (path, query, body, expected) in ENDPOINTS.items():
+        answer = invoke(functions[(method, route)], request((method, route), path, query, body, caller))
+        assert answer["statusCode"] == expected(caller), (caller, method, path, answer["body"][:300])
+        document = json.loads(answer["body"])
+        if answer["statusCode"] >= 400:
+            # Refusals never carry the ticket or the customer.
+            assert set(document) == {"error"} and "ana@example.com" not in answer["body"]
+            continue
+        if route == "/v1/tickets":
+            listed = {t["ticket_id"] for t in document["items"]}
+            expected_ids = {
+                t for t, seen in ((QUITO, caller in SEES_QUITO), (MADRID, caller in SEES_MADRID)) if seen
+            }
+            assert listed == expected_ids
+        if route == "/v1/reports/health":
+            assert document["total"]["opened"] == (caller in SEES_QUITO) + (caller in SEES_MADRID)
