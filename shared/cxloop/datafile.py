@@ -85,13 +85,14 @@ class _Spot:
     inside: dict[str, _Spot] = field(default_factory=dict)
 
     def deepest(self, loc: tuple[str | int, ...]) -> _Spot:
-        """The spot of the deepest part of loc that exists in the file (a missing field: its parent)."""
+        """The spot of the deepest part of loc that exists in the file (a missing field: its parent).
+
+        Parts the file does not have are stepped over rather than ending the walk: pydantic puts
+        a tagged union's tag in loc (rules.0.when.leaf.op), which names no key in the file.
+        """
         spot = self
         for part in loc:
-            child = spot.inside.get(str(part))
-            if child is None:
-                break
-            spot = child
+            spot = spot.inside.get(str(part), spot)
         return spot
 
 

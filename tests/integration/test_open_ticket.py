@@ -12,7 +12,7 @@ from tests.integration.support import NOW, Ports, as_sqs, invoke, one, redeliver
 
 
 def test_one_ticket_per_response_across_redelivery_and_its_alert_queued(ports: Ports) -> None:
-    request = scored(ports, nps=2, csat=1, callback=True, comment="Nadie vino")
+    request = scored(ports, nps=2, csat=1, callback=True, callback_time="afternoon", comment="Nadie vino")
     response_id = json.loads(request["Body"])["response"]["response_id"]
     run = ports.consumer("open_ticket", ports.ticket_step())
 
@@ -29,6 +29,7 @@ def test_one_ticket_per_response_across_redelivery_and_its_alert_queued(ports: P
     assert (ticket.ticket_type, ticket.status, ticket.country) == ("claim", "new", "EC")
     assert ticket.opened_at == NOW and ticket.due_at is not None and ticket.due_at > NOW
     assert ticket.comment == "Nadie vino" and ticket.score.callback_requested
+    assert ticket.callback_window == "afternoon"  # the agent calls when the customer asked
     alert = one(ports.aws.drain("alerts"))
     assert json.loads(alert["Body"])["ticket"]["ticket_id"] == ticket.ticket_id
     assert json.loads(alert["Body"])["dedupe_key"] == f"{ticket.ticket_id}:detractor:0"

@@ -514,3 +514,26 @@ def test_a_file_that_is_not_utf8_is_refused_at_its_line(tmp_path: Path) -> None:
         load_organisation_file(path)
     assert where(caught.value.problems) == [(28, "")]
     assert "UTF-8" in caught.value.problems[0].problem
+
+
+def test_a_rules_file_is_refused_naming_its_line_before_anything_is_sent(tmp_path: Path) -> None:
+    from cxloop.datafile import load_document_file
+
+    rules = tmp_path / "assignment.yaml"
+    rules.write_text(
+        "rules:\n"
+        "  - name: madrid_dirty\n"
+        "    team: madrid-centro-facilities\n"
+        "    when:\n"
+        "      all:\n"
+        "        - {field: cleanliness, op: '<', value: 4}\n"
+        "        - {field: branch, op: within, value: [madrid-centro]}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataFileError) as refused:
+        load_document_file("assignment", rules)
+    assert any(problem.line == 7 for problem in refused.value.problems), refused.value
+    assert "assignment.yaml line 7" in str(refused.value)
+    with pytest.raises(DataFileError) as unknown:
+        load_document_file("nonsense", rules)
+    assert "unknown document 'nonsense'" in str(unknown.value)

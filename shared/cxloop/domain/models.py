@@ -163,6 +163,8 @@ class Ticket(BaseModel):
     escalation_level: int = 0
     reminded_at: datetime | None = None
     callback_at: datetime | None = None
+    # When the customer said in the survey they would like the call (morning, afternoon, evening).
+    callback_window: str | None = None
     attempts: tuple[ContactAttempt, ...] = ()
     first_contact_at: datetime | None = None
     resolution: Resolution | None = None

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, StringConstraints, Tag, model_validator
 
 from cxloop.domain.models import Priority, TicketType
 from cxloop.domain.organisation import Organisation
@@ -42,7 +42,18 @@ class AnyOf(BaseModel):
     any: tuple[Condition, ...]
 
 
-Condition = Leaf | AllOf | AnyOf
+def _condition_kind(value: Any) -> str:
+    """Which shape a condition is, so a mistake is reported inside that shape only."""
+    if isinstance(value, dict):
+        return "all" if "all" in value else "any" if "any" in value else "leaf"
+    shapes: dict[type[BaseModel], str] = {AllOf: "all", AnyOf: "any"}
+    return shapes.get(type(value), "leaf")
+
+
+Condition = Annotated[
+    Annotated[Leaf, Tag("leaf")] | Annotated[AllOf, Tag("all")] | Annotated[AnyOf, Tag("any")],
+    Discriminator(_condition_kind),
+]
 AllOf.model_rebuild()
 AnyOf.model_rebuild()
 

@@ -174,6 +174,7 @@ def new_ticket(
         region=touchpoint.region,
         score=response.score,
         comment=comment if isinstance(comment, str) else None,
+        callback_window=_text_or_none(response.answers.get("callback_time")),
         answered_at=response.submitted_at,
         opened_at=now,
         due_at=None,
@@ -181,3 +182,7 @@ def new_ticket(
         history=(opened,),
     )
     return with_current_due(ticket, book.sla)
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
