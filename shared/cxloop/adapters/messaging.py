@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cxloop.adapters.aws import client, to_json, translated
-from cxloop.domain.messages import EmailMessage
-from cxloop.domain.models import Alert
+
+if TYPE_CHECKING:  # annotations only: a function sending to a queue need not load messages and models
+    from cxloop.domain.messages import EmailMessage
+    from cxloop.domain.models import Alert
 
 
 class SqsQueue:
@@ -27,25 +29,46 @@ class SqsQueue:
 
 
 class SesEmailSender:
-    def __init__(self, sesv2: Any | None = None) -> None:
+    """SES v2 simple email. With `configuration_set`, SES publishes the message's bounce
+    and complaint events to that set's destinations (which feed the suppression list)."""
+
+    def __init__(self, sesv2: Any | None = None, *, configuration_set: str | None = None) -> None:
         self._client = sesv2
+        self.configuration_set = configuration_set
 
     def send(self, *, sender: str, to: str, message: EmailMessage) -> str:
+        simple: dict[str, Any] = {
+            "Subject": {"Data": message.subject, "Charset": "UTF-8"},
+            "Body": {
+                "Text": {"Data": message.text, "Charset": "UTF-8"},
+                "Html": {"Data": message.html, "Charset": "UTF-8"},
+            },
+        }
+        if message.unsubscribe_url:
+            simple["Headers"] = unsubscribe_headers(message.unsubscribe_url)
+        request: dict[str, Any] = {
+            "FromEmailAddress": sender,
+            "Destination": {"ToAddresses": [to]},
+            "Content": {"Simple": simple},
+        }
+        if self.configuration_set:
+            request["ConfigurationSetName"] = self.configuration_set
         with translated("ses send_email"):
-            answer = (self._client or client("sesv2")).send_email(
-                FromEmailAddress=sender,
-                Destination={"ToAddresses": [to]},
-                Content={
-                    "Simple": {
-                        "Subject": {"Data": message.subject, "Charset": "UTF-8"},
-                        "Body": {
-                            "Text": {"Data": message.text, "Charset": "UTF-8"},
-                            "Html": {"Data": message.html, "Charset": "UTF-8"},
-                        },
-                    }
-                },
-            )
+            answer = (self._client or client("sesv2")).send_email(**request)
         return str(answer["MessageId"])
+
+
+def unsubscribe_headers(url: str) -> list[dict[str, str]]:
+    """RFC 2369 List-Unsubscribe, plus RFC 8058's List-Unsubscribe-Post, which tells mail
+    providers a bare POST to the URL unsubscribes (the one-click button Gmail and Yahoo
+    require of bulk senders). RFC 8058 allows it only for an HTTPS URI, so a plain-http
+    URL (the local runtime) keeps the link without the one-click promise."""
+    if not url.isascii() or any(char in url for char in "<>\r\n"):
+        raise ValueError("an unsubscribe URL must be plain ASCII without <, >, CR or LF")
+    headers = [{"Name": "List-Unsubscribe", "Value": f"<{url}>"}]
+    if url.startswith("https://"):
+        headers.append({"Name": "List-Unsubscribe-Post", "Value": "List-Unsubscribe=One-Click"})
+    return headers
 
 
 class SnsSmsSender:

@@ -68,6 +68,21 @@ class Unavailable(CxloopError):
     code = "unavailable"
 
 
+class ChannelRefused(CxloopError):
+    """A channel will not carry this message and a retry would not change that: the
+    customer opted out, the destination or its country is blocked, the channel's spend
+    limit is reached. The dispatcher tries the next channel instead of retrying; when
+    `opted_out`, the customer asked to stop and the address belongs on the suppression list."""
+
+    code = "channel_refused"
+
+    def __init__(self, channel: str, reason: str, *, opted_out: bool = False) -> None:
+        super().__init__(f"{channel} refused the message: {reason}")
+        self.channel = channel
+        self.reason = reason
+        self.opted_out = opted_out
+
+
 class AlreadyExists(CxloopError):
     """A conditional write found the business key taken: the step already happened."""
 

@@ -57,6 +57,8 @@ class EmailMessage:
     subject: str
     html: str
     text: str
+    # Where a one-click unsubscribe lands (RFC 8058); sent as List-Unsubscribe headers.
+    unsubscribe_url: str | None = None
 
 
 def written_in(language: str) -> str:
