@@ -1,7 +1,8 @@
 """`cxloop demo`: an insurer's day through the whole loop, over real HTTP.
 
 1. Starts `cxloop serve --port 0` in a subprocess (so the runtime gets the second
-   core) and reads its base URL from the first line it prints.
+   core) and reads its base URL from the first line it prints; an analyst publishes the
+   organisation and the assignment rules through the config API.
 2. Plays the ERP of Seguros Andinos, an insurer with branches in Ecuador and Spain:
    signed `POST /v1/events` for claims reported, branch visits, contact-center calls
    and roadside assistance, for Spanish- and English-speaking customers (some prefer
@@ -12,13 +13,18 @@
    few seconds rather than in one burst. Quito Sur is clearly the worst branch;
    detractors write comments in their language and some ask for a call back.
 4. Waits until the tickets (staff API, executive token) and the alerts (SNS, read
-   back through `/_local/alerts`) stop growing, then prints the summary: scores
-   per branch, country and overall computed with `cxloop.domain.metrics` from the
-   answers the customers submitted, tickets by priority, alerts, and the
-   answer-to-alert time from the server's own clocks.
+   back through `/_local/alerts`) stop growing.
+5. Plays the staff and the customers afterwards (infra/local/demo_casework.py): tickets
+   worked with each owner's token, follow-ups answered (some reopen), the SLA watcher and
+   the daily digest run as of later days, the health report per branch.
+6. Prints the summary: scores per branch, country and overall computed with
+   `cxloop.domain.metrics` from the answers the customers submitted, tickets by
+   priority, alerts, the answer-to-alert time from the server's own clocks, and what
+   case management did.
 
-Everything is deterministic for a given seed except the survey tokens and clocks.
-Exits 0 when the loop closed, 1 when it did not, 2 when the runtime did not start.
+Everything is deterministic for a given seed except the survey tokens, ids and clocks.
+Exits 0 when the loop closed and the cases were worked as expected, 1 when not (saying
+why), 2 when the runtime did not start.
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ from cxloop.domain.scoring import score_answers
 from cxloop.domain.surveys import DEFAULT_SURVEY, parse_answers
 from infra.local.auth import mint_token
 from infra.local.cli import staff_secret, webhook_secret
+from infra.local.demo_casework import Casebook, Desk, print_casework, publish_configuration, work_the_cases
 from infra.local.erp import signed_headers
 
 LOG_FILE = ".cxloop/demo-functions.log"
@@ -64,6 +71,9 @@ ANSWER_RATE = 0.75
 # day into a steady stream of answers a second, which one local process keeps up with.
 ANSWERS_PER_SECOND = 6
 MARKUP_COMMENT = "Nadie me explica en qué estado está mi reclamo. <b>¡Tres semanas esperando!</b>"
+# The survey's callback_time choices.
+CALLBACK_TIMES = ("morning", "afternoon", "evening")
+VISIT = "branch.visit_completed"
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -162,6 +172,14 @@ COMMENTS: dict[str, dict[str, tuple[str, ...]]] = {
             "La persona de ventanilla fue grosera y no quiso revisar mi póliza.",
             "El agente me colgó la llamada.",
         ),
+        "dirty": (
+            "La agencia estaba sucia y el baño daba asco.",
+            "Había basura en la sala de espera y todo muy desordenado.",
+        ),
+        "better": (
+            "Bien en general, pero tuve que llamar dos veces para confirmar la cita.",
+            "Correcto, aunque el formulario del reclamo es demasiado largo.",
+        ),
         "good": ("Muy amables y rápidos, gracias.", "Todo claro y resuelto en el día."),
     },
     "en": {
@@ -175,6 +193,14 @@ COMMENTS: dict[str, dict[str, tuple[str, ...]]] = {
             "Two weeks and no news about my claim; everyone says something different.",
         ),
         "rude": ("The person at the counter was rude.", "The agent hung up on me."),
+        "dirty": (
+            "The branch was dirty and the toilets were filthy.",
+            "There was trash in the waiting room and everything was messy.",
+        ),
+        "better": (
+            "Fine overall, but I had to call twice to confirm the appointment.",
+            "OK, although the claim form is far too long.",
+        ),
         "good": ("Friendly and quick, thank you.", "Everything clear and sorted the same day."),
     },
 }
@@ -345,11 +371,30 @@ def answers_for(event: dict[str, Any], rng: random.Random) -> dict[str, str]:
         form["ces"] = str(clamp(round(1.5 + score * 0.5 + touchpoint.effort + rng.gauss(0, 0.8)), 1, 7))
     language = event["customer"]["locale"][:2]
     if score <= 6 and rng.random() < 0.8:
-        form["comment"] = rng.choice(COMMENTS[language][rng.choice(("wait", "status", "rude"))])
-        form["callback"] = "yes" if rng.random() < 0.45 else "no"
+        form["comment"] = rng.choice(COMMENTS[language][rng.choice(complaints_about(touchpoint))])
+        ask_for_call(form, rng, share=0.45)
+    elif score <= 8 and rng.random() < 0.15:  # a passive with a suggestion, now and then a call
+        form["comment"] = rng.choice(COMMENTS[language]["better"])
+        ask_for_call(form, rng, share=0.5)
     elif score >= 9 and rng.random() < 0.25:
-        form["comment"] = rng.choice(COMMENTS[language]["good"])
+        # The survey asks promoters what they liked (praise); it would drop a comment from them.
+        form["praise"] = rng.choice(COMMENTS[language]["good"])
     return form
+
+
+def complaints_about(touchpoint: Touchpoint) -> tuple[str, ...]:
+    """What can go wrong; only a branch visit shows the premises (and their cleanliness)."""
+    if touchpoint.event_type == VISIT:
+        return ("wait", "status", "rude", "dirty")
+    return ("wait", "status", "rude")
+
+
+def ask_for_call(form: dict[str, str], rng: random.Random, *, share: float) -> None:
+    """Yes or no to a call back; a yes says when suits them (the survey's callback_time)."""
+    wants = rng.random() < share
+    form["callback"] = "yes" if wants else "no"
+    if wants:
+        form["callback_time"] = rng.choice(CALLBACK_TIMES)
 
 
 def clamp(value: int, low: int, high: int) -> int:
@@ -374,7 +419,21 @@ def plan_answers(
     with_markup = next((p for p in plans if is_spanish_detractor(p) and p.branch == "quito-sur"), None)
     if with_markup is not None:
         with_markup.form.update(comment=MARKUP_COMMENT, callback="yes")
+        with_markup.form.setdefault("callback_time", "morning")
+    complain_about_madrid_premises(plans)
     return plans, idle
+
+
+def complain_about_madrid_premises(plans: list[Plan]) -> None:
+    """Madrid Centro is a good branch with few detractors: one visitor there finds it dirty, so
+    the analyst's Madrid cleanliness rule (data/assignment.yaml) has a case to route."""
+    visitor = next((p for p in plans if p.branch == "madrid-centro" and p.event["event_type"] == VISIT), None)
+    if visitor is None:
+        return
+    language = visitor.event["customer"]["locale"][:2]
+    for dropped in ("praise", "callback_time"):
+        visitor.form.pop(dropped, None)
+    visitor.form.update(nps="4", csat="2", comment=COMMENTS[language]["dirty"][0], callback="no")
 
 
 def is_spanish_detractor(plan: Plan) -> bool:
@@ -548,6 +607,7 @@ class Tally:
     tickets: list[dict[str, Any]] = field(default_factory=list)
     alerts: list[dict[str, Any]] = field(default_factory=list)
     expected_tickets: int = 0
+    casebook: Casebook = field(default_factory=Casebook)
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -730,6 +790,7 @@ def print_summary(tally: Tally) -> None:
     print(
         f"answers           {len(recorded)} recorded of {len(tally.answered)} posted, "
         f"{tally.opened} links opened; {sum('comment' in f for f in forms)} with a comment, "
+        f"{sum('praise' in f for f in forms)} with praise, "
         f"{sum(f.get('callback') == 'yes' for f in forms)} asking for a call back"
     )
     print_scores(recorded)
@@ -747,6 +808,7 @@ def print_summary(tally: Tally) -> None:
     )
     print("                  (server clocks: the ticket's answered_at to the alert's published_at)")
     print_markup_ticket(tally.tickets)
+    print_casework(tally.casebook)
     print(f"wall time         {time.monotonic() - tally.started:.1f} s (start-up included)")
 
 
@@ -793,6 +855,8 @@ def play_safely(runtime: Runtime, events: int, seed: int, tally: Tally) -> int:
 
 
 def play(http: Http, count: int, rng: random.Random, tally: Tally) -> int:
+    desk = Desk.open(http, lambda title: phase(tally, title), rng)
+    publish_configuration(desk)
     events = make_events(count, rng)
     send_events(http, events, tally)
     show_contract(http, events, tally)
@@ -802,6 +866,10 @@ def play(http: Http, count: int, rng: random.Random, tally: Tally) -> int:
     tally.expected_tickets = sum(opens_ticket(a.plan.form) for a in tally.recorded)
     token = mint_token(staff_secret(), role="executive", user="demo-executive")
     settle(http, token, tally)
+    desk.forms = {a.plan.event["customer"]["id"]: a.plan.form for a in tally.recorded}
+    desk.contacts = frozenset(contact_of(event) for event in events)
+    work_the_cases(desk)
+    tally.casebook = desk.book
     print_summary(tally)
     return verdict(tally)
 
@@ -816,10 +884,14 @@ def verdict(tally: Tally) -> int:
         problems.append(f"{tally.expected_tickets - len(tally.tickets)} tickets missing")
     if len(tally.alerts) < len(tally.tickets):
         problems.append(f"{len(tally.tickets) - len(tally.alerts)} alerts missing")
+    problems += tally.casebook.problems()
     if problems:
         print(
             f"\ncxloop demo: the loop did not close: {'; '.join(problems)} (see {LOG_FILE})", file=sys.stderr
         )
         return 1
-    print("\nthe loop closed: every bad answer became a ticket and an alert.")
+    print(
+        "\nthe loop closed: every bad answer became a ticket and an alert; tickets were worked, "
+        "followed up, reminded and escalated."
+    )
     return 0
