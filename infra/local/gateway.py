@@ -77,7 +77,12 @@ class Gateway:
         self.stage = stage
         self.fire_schedule = fire_schedule
         self._handlers: dict[str, Handler] = {}
+        self._running: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
+
+    def _busy(self, function: Function) -> threading.Lock:
+        with self._lock:
+            return self._running.setdefault(function.name, threading.Lock())
 
     def handler_for(self, function: Function) -> Handler:
         with self._lock:
@@ -147,7 +152,10 @@ class Gateway:
         function = bound.function
         context = LocalLambdaContext(function.name, function.timeout_s, function.memory_mb)
         try:
-            result = self.handler_for(function)(event, context)
+            # One request at a time per function, as in one Lambda execution environment: the
+            # Powertools resolver keeps the current event on the app object it shares.
+            with self._busy(function):
+                result = self.handler_for(function)(event, context)
         except Exception:
             # What API Gateway answers when the integration fails; the traceback goes to our log.
             log.exception("handler %s failed", function.name)

@@ -109,3 +109,14 @@ def test_sms_is_one_short_segment_with_the_link(language: str, words: str) -> No
     text = invitation_sms(language=language, brand="Seguros Andinos", place="Quito Norte", url=URL)
     assert text.startswith("Seguros Andinos:") and words in text and text.endswith(URL)
     assert len(text) <= 160
+
+
+@pytest.mark.parametrize("language", ["es", "en", "pt", "fr"])
+def test_every_invitation_sms_is_gsm7_and_fits_two_parts_with_a_real_link(language: str) -> None:
+    from cxloop.domain.sms_text import is_gsm7, segments
+
+    url = "https://cx.segurosandinos.example/s/" + "A" * 43
+    text = invitation_sms(language=language, brand="Seguros Andinos", place="Quito Norte", url=url)
+    # UCS-2 would cut each part from 160 characters to 70: three parts instead of two.
+    assert is_gsm7(text), text
+    assert segments(text) <= 2, (len(text), text)

@@ -88,12 +88,12 @@ def test_an_emoji_never_straddles_two_parts() -> None:
     [
         # "cxloop: how was your experience at Quito Norte? Tell us in 1 minute: " = 69, + 24
         ("en", "GSM-7", 93, 1),
-        # "cxloop: ¿cómo fue su experiencia en Quito Norte? Cuéntenos en 1 minuto: " = 72, + 24;
-        # the ó of "cómo" makes it UCS-2, so 96 units are 2 parts.
-        ("es", "UCS-2", 96, 2),
-        # "cxloop: como foi sua experiência em Quito Norte? Conte-nos em 1 minuto: " = 72, + 24;
-        # the ê of "experiência" makes it UCS-2.
-        ("pt", "UCS-2", 96, 2),
+        # "cxloop: ¿Qué tal fue su experiencia en Quito Norte? Cuéntenos en 1 minuto: " = 75, + 24;
+        # ¿ and é are in the GSM-7 table (the copy avoids ó, which is not).
+        ("es", "GSM-7", 99, 1),
+        # "cxloop: como foi seu atendimento em Quito Norte? Conte-nos em 1 minuto: " = 72, + 24;
+        # the copy avoids "experiência", whose ê would make it UCS-2.
+        ("pt", "GSM-7", 96, 1),
         # "cxloop : comment s'est passée votre visite à Quito Norte ? Répondez en 1 minute : "
         # = 82, + 24: é and à are in the table and the copy uses plain spaces.
         ("fr", "GSM-7", 106, 1),
@@ -114,7 +114,8 @@ def test_transliteration_only_replaces_what_gsm_7_lacks() -> None:
 
 
 def spanish(place: str) -> str:
-    return invitation_sms(language="es", brand="Seguros Andinos", place=place, url=REAL_URL)
+    # Spanish with an ó (not in GSM-7), as an analyst might write it: the fitting must cope.
+    return f"Seguros Andinos: ¿cómo fue su experiencia en {place}? Cuéntenos en 1 minuto: {REAL_URL}"
 
 
 def english(place: str) -> str:

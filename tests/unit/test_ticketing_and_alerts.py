@@ -82,3 +82,13 @@ def test_missing_place_parts_are_unknown_not_empty_and_the_subject_fits_sns() ->
 def test_an_alert_without_scores_says_so() -> None:
     alert = alert_for(sample_ticket(score=score_answers({})))
     assert "no score" in alert.message and "call back" not in alert.message
+
+
+def test_a_reopened_ticket_breaching_again_is_a_new_alert_not_a_repeat() -> None:
+    from cxloop.domain.alerting import alert_request
+
+    first = alert_request(sample_ticket(), "sla_breach", level=1)
+    again = alert_request(sample_ticket(), "sla_breach", level=1)
+    reopened = alert_request(sample_ticket(reopen_count=1), "sla_breach", level=1)
+    assert first["dedupe_key"] == again["dedupe_key"] == "CX-SAMPLE0001:sla_breach:1"
+    assert reopened["dedupe_key"] == "CX-SAMPLE0001:sla_breach:1#r1"

@@ -42,9 +42,16 @@ def alert_request(
         "level": level,
         "audience": audience,
         "recipients": list(recipients),
-        "dedupe_key": f"{ticket.ticket_id}:{kind}:{level}",
+        "dedupe_key": dedupe_key(ticket, kind, level),
         "ticket": ticket.model_dump(mode="json"),
     }
+
+
+def dedupe_key(ticket: Ticket, kind: AlertKind, level: int) -> str:
+    """One alert per ticket, kind and level in each SLA cycle: a reopened ticket that breaches
+    again is news, so the cycle (reopen count) is part of the key after the first."""
+    cycle = f"#r{ticket.reopen_count}" if ticket.reopen_count else ""
+    return f"{ticket.ticket_id}:{kind}:{level}{cycle}"
 
 
 def alert_for(

@@ -17,7 +17,8 @@ _COPY = {
         "body": "Gracias por visitarnos en {place}. ¿Nos regala un minuto para contarnos cómo le fue?",
         "button": "Responder la encuesta",
         "footer": "El enlace es personal y vence en {days} días.",
-        "sms": "{brand}: ¿cómo fue su experiencia en {place}? Cuéntenos en 1 minuto: {url}",
+        # Every character in the GSM-7 alphabet (é, ¿ are; ó is not): 160 per part, not 70.
+        "sms": "{brand}: ¿Qué tal fue su experiencia en {place}? Cuéntenos en 1 minuto: {url}",
     },
     "en": {
         "subject": "How was your experience at {place}?",
@@ -35,7 +36,8 @@ _COPY = {
         "body": "Obrigado por nos visitar em {place}. Pode nos dar um minuto para contar como foi?",
         "button": "Responder à pesquisa",
         "footer": "Este link é pessoal e expira em {days} dias.",
-        "sms": "{brand}: como foi sua experiência em {place}? Conte-nos em 1 minuto: {url}",
+        # GSM-7 like the others: "experiência" (ê) would make every part UCS-2.
+        "sms": "{brand}: como foi seu atendimento em {place}? Conte-nos em 1 minuto: {url}",
     },
     "fr": {
         # French sets a (no-break) space before ? and :, so a line never starts with one.
