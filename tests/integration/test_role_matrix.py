@@ -75,7 +75,16 @@ ENDPOINTS: dict[tuple[str, str], tuple[str, dict[str, str], Any, Any]] = {
         None,
         lambda c: 200,
     ),
+    # Metrics are counts: agents read their team's branch; outside one's scope it is 404.
+    ("GET", "/v1/metrics"): (
+        "/v1/metrics",
+        {"scope": "branch:quito-norte", "from": "2026-11-01", "to": "2026-11-30"},
+        None,
+        lambda c: 404 if c in ("madrid manager", "spain manager") else 200,
+    ),
 }
+# Who gets the detractors' personal data: those who call them back, not country or company level.
+SEES_PERSONAL_DATA = {"owning agent", "quito manager"}
 
 
 def staff_routes() -> set[tuple[str, str, str]]:
@@ -162,3 +171,7 @@ def test_every_role_against_every_staff_endpoint(company: Ports, caller: str) ->
             assert listed == expected_ids
         if route == "/v1/reports/health":
             assert document["total"]["opened"] == (caller in SEES_QUITO) + (caller in SEES_MADRID)
+        if route == "/v1/metrics":
+            detractors = [item["ticket_id"] for item in document["detractors"]["items"]]
+            assert detractors == ([QUITO] if caller in SEES_QUITO else [])
+            assert ("ana@example.com" in answer["body"]) == (caller in SEES_PERSONAL_DATA)

@@ -21,7 +21,7 @@ def test_a_detractor_is_counted_once_in_every_scope_across_redelivery(ports: Por
     assert score(as_sqs(message, queue="responses")) == {"batchItemFailures": []}
     assert score(as_sqs(redelivered(message), queue="responses")) == {"batchItemFailures": []}
 
-    expected = Counters(responses=1, detractors=1, csat_answers=1, ces_answers=1, ces_sum=3)
+    expected = Counters(responses=1, detractors=1, csat_answers=1, ces_answers=1, ces_sum=3, ces_sum_sq=9)
     for scope in SCOPES:
         assert ports.aggregates().read(scope) == expected, scope
     assert ports.aggregates().read("branch:madrid-centro") == Counters()
@@ -102,6 +102,6 @@ def test_handler_counts_once_and_queues_one_ticket_request(lambda_env: LocalAws,
     for delivery in (message, redelivered(message)):
         assert invoke("score_response", as_sqs(delivery, queue="responses")) == {"batchItemFailures": []}
 
-    assert ports.aggregates().read("branch:quito-norte") == Counters(responses=1, detractors=1)
+    assert ports.aggregates().read("branch:quito-norte") == Counters(responses=1, detractors=1, comments=1)
     request = json.loads(one(lambda_env.drain("tickets"))["Body"])
     assert request["response"]["answers"]["comment"] == "Nunca llegó"

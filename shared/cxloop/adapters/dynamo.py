@@ -3,18 +3,22 @@ beside the key and index attributes; state changes are guarded by conditions."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from cxloop.adapters.aws import client, error_code, translated
 from cxloop.domain.errors import Conflict
 from cxloop.domain.events import Interaction
-from cxloop.domain.metrics import Counters
 from cxloop.domain.models import Invitation, SurveyResponse, Ticket
 from cxloop.domain.scoring import Score
+
+if TYPE_CHECKING:
+    # Only the aggregate store uses the metric counters, and it imports them where it does:
+    # every other function that stores something in DynamoDB starts without loading them.
+    from cxloop.domain.metrics import Counters
 
 INTERACTION_RETENTION = timedelta(days=400)
 # Keep answered/expired invitations a while so the link shows a friendly page.
@@ -201,12 +205,27 @@ class DynamoResponseStore:
 
 
 class DynamoAggregateStore:
-    """Counters per (scope, day), added exactly once per response in one transaction."""
+    """Counters per (scope, day), added exactly once per response in one transaction.
+
+    One item per scope and day (`scope`, `period` = "day#YYYY-MM-DD") holds every count of
+    cxloop.domain.metrics.Counters.as_dict as a number attribute (`promoters`,
+    `driver#cleanliness#sum`, `topic#waiting_time#n`...) and `parent`, the scope's parent in
+    the chain of the response that last counted there. A marker item `applied#<response id>`
+    written in the same transaction makes a redelivered response change nothing.
+    """
 
     def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
         self.table = _Table(table_name, dynamodb)
 
-    def apply_once(self, response_id: str, scopes: list[str], day: date, counters: Counters) -> bool:
+    def apply_once(
+        self,
+        response_id: str,
+        scopes: list[str],
+        day: date,
+        counters: Counters,
+        *,
+        parents: Mapping[str, str] | None = None,
+    ) -> bool:
         marker = {
             "Put": {
                 "TableName": self.table.name,
@@ -215,43 +234,86 @@ class DynamoAggregateStore:
                 "ExpressionAttributeNames": {"#scope": "scope"},
             }
         }
-        values = counters.as_dict()
-        adds = ", ".join(f"#{name} :{name}" for name in values)
         updates = [
-            {
-                "Update": {
-                    "TableName": self.table.name,
-                    "Key": {"scope": _s(scope), "period": _s(f"day#{day.isoformat()}")},
-                    "UpdateExpression": f"ADD {adds}",
-                    "ExpressionAttributeNames": {f"#{name}": name for name in values},
-                    "ExpressionAttributeValues": {f":{name}": _n(value) for name, value in values.items()},
-                }
-            }
-            for scope in scopes
+            {"Update": self._day_update(scope, day, counters, (parents or {}).get(scope))} for scope in scopes
         ]
         return conditional_write(
             "apply aggregates", lambda: self.table.db.transact_write_items(TransactItems=[marker, *updates])
         )
 
+    def _day_update(self, scope: str, day: date, counters: Counters, parent: str | None) -> dict[str, Any]:
+        # Attribute names like driver#cleanliness#sum are not valid in an expression: each
+        # count gets a placeholder. Zero counts of drivers and topics are not written.
+        from cxloop.domain.metrics import SCALAR_FIELDS  # noqa: PLC0415 - see the imports
+
+        values = {name: value for name, value in counters.as_dict().items() if value or name in SCALAR_FIELDS}
+        names = {f"#c{i}": name for i, name in enumerate(values)}
+        numbers = {f":c{i}": _n(value) for i, value in enumerate(values.values())}
+        expression = "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(values)))
+        if parent is not None:
+            expression += " SET #parent = :parent"
+            names["#parent"] = "parent"
+            numbers[":parent"] = _s(parent)
+        return {
+            "TableName": self.table.name,
+            "Key": {"scope": _s(scope), "period": _s(f"day#{day.isoformat()}")},
+            "UpdateExpression": expression,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": numbers,
+        }
+
     def read(self, scope: str) -> Counters:
+        from cxloop.domain.metrics import Counters  # noqa: PLC0415 - see the imports
+
         total = Counters()
+        for item in self._query(scope, "begins_with(period, :day)", {":day": _s("day#")}):
+            total = total + _counters_of(item)
+        return total
+
+    def read_days(self, scope: str, start: date, end: date) -> dict[date, Counters]:
+        """The scope's counters per day, start and end included (a Query on the sort key)."""
+        between = {":start": _s(f"day#{start.isoformat()}"), ":end": _s(f"day#{end.isoformat()}")}
+        return {
+            date.fromisoformat(item["period"]["S"].removeprefix("day#")): _counters_of(item)
+            for item in self._query(scope, "period BETWEEN :start AND :end", between)
+        }
+
+    def parent_of(self, scope: str) -> str | None:
+        """The parent stored on the scope's latest day that has one."""
+        request = {
+            "TableName": self.table.name,
+            "KeyConditionExpression": "#scope = :scope AND begins_with(period, :day)",
+            "FilterExpression": "attribute_exists(#parent)",
+            "ProjectionExpression": "#parent",
+            "ExpressionAttributeNames": {"#scope": "scope", "#parent": "parent"},
+            "ExpressionAttributeValues": {":scope": _s(scope), ":day": _s("day#")},
+            "ScanIndexForward": False,
+        }
+        with translated("read aggregates"):
+            for page in self.table.db.get_paginator("query").paginate(**request):
+                for item in page["Items"]:
+                    return str(item["parent"]["S"])
+        return None
+
+    def _query(self, scope: str, period_condition: str, values: dict[str, Any]) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
         with translated("read aggregates"):
             pages = self.table.db.get_paginator("query").paginate(
                 TableName=self.table.name,
-                KeyConditionExpression="#scope = :scope AND begins_with(period, :day)",
+                KeyConditionExpression=f"#scope = :scope AND {period_condition}",
                 ExpressionAttributeNames={"#scope": "scope"},
-                ExpressionAttributeValues={":scope": _s(scope), ":day": _s("day#")},
+                ExpressionAttributeValues={":scope": _s(scope)} | values,
+                ConsistentRead=True,
             )
             for page in pages:
-                for item in page["Items"]:
-                    total = total + Counters(
-                        **{
-                            name: int(item[name]["N"])
-                            for name in Counters.__dataclass_fields__
-                            if name in item
-                        }
-                    )
-        return total
+                items.extend(page["Items"])
+        return items
+
+
+def _counters_of(item: dict[str, Any]) -> Counters:
+    from cxloop.domain.metrics import Counters  # noqa: PLC0415 - see the imports
+
+    return Counters.from_dict({name: int(value["N"]) for name, value in item.items() if "N" in value})
 
 
 class DynamoTicketStore:

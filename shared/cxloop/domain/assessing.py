@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
-from cxloop.domain.comments import analyse_comment
-from cxloop.domain.metrics import counters_for
+from cxloop.domain.metrics import ScaleAnswer, counters_for
 from cxloop.domain.models import RoutingDecision, SurveyResponse
 from cxloop.domain.ports import AggregateStore, MessageQueue, ResponseStore
 from cxloop.domain.routing import DEFAULT_RULES, route
 from cxloop.domain.scoring import Score, score_answers
-from cxloop.domain.surveys import FOLLOW_UP_SURVEY
+from cxloop.domain.surveys import DEFAULT_SURVEY, FOLLOW_UP_SURVEY, SURVEYS, SurveyDefinition
+
+# The three headline scales; every other scale question of a survey is a driver.
+HEADLINE_SCALES = frozenset({"nps", "csat", "ces"})
 
 
 @dataclass(frozen=True)
@@ -36,11 +39,48 @@ def scopes_of(response: SurveyResponse) -> list[str]:
     return scopes
 
 
+def parents_of(response: SurveyResponse) -> dict[str, str]:
+    """Each scope's parent in the response's own chain, touchpoint -> branch -> region ->
+    country -> all, skipping the levels the event left empty. Stored with the counts, so a
+    scope is always compared with a parent whose counts include its own."""
+    touchpoint = response.touchpoint
+    chain = [f"touchpoint:{touchpoint.id}"]
+    for level, value in (
+        ("branch", touchpoint.branch),
+        ("region", touchpoint.region),
+        ("country", touchpoint.country),
+    ):
+        if value:
+            chain.append(f"{level}:{value}")
+    chain.append("all")
+    return dict(pairwise(chain))
+
+
+def driver_answers(
+    response: SurveyResponse, surveys: Mapping[str, SurveyDefinition] = SURVEYS
+) -> dict[str, ScaleAnswer]:
+    """The response's driver answers: the survey's scale questions other than nps, csat and
+    ces, each with its scale's bounds. Answers the survey does not define are not drivers."""
+    survey = surveys.get(response.survey_id, DEFAULT_SURVEY)
+    drivers: dict[str, ScaleAnswer] = {}
+    for question in survey.questions:
+        value = response.answers.get(question.id)
+        if question.kind != "scale" or question.id in HEADLINE_SCALES:
+            continue
+        if isinstance(value, int) and not isinstance(value, bool):
+            drivers[question.id] = ScaleAnswer(value, question.min, question.max)
+    return drivers
+
+
 def with_comment_insight(score: Score, response: SurveyResponse) -> Score:
     """The score with the comment's sentiment and topics, which rules and dashboards use."""
     comment = response.answers.get("comment")
     if not isinstance(comment, str) or not comment.strip():
         return score
+    # Imported here, not at the top: only answers with a comment need the lexicon and taxonomy
+    # machinery, so the rest of score_response's cold starts do not load it.
+    from cxloop.domain.comments import analyse_comment  # noqa: PLC0415
+
     insight = analyse_comment(comment, language=response.customer.language)
     return score.model_copy(update={"sentiment": insight.sentiment, "topics": insight.topics})
 
@@ -52,6 +92,7 @@ def assess(
     aggregates: AggregateStore,
     tickets: MessageQueue,
     rules: tuple[Mapping[str, Any], ...] = DEFAULT_RULES,
+    surveys: Mapping[str, SurveyDefinition] = SURVEYS,
 ) -> Assessed:
     score = with_comment_insight(score_answers(response.answers), response)
     responses.save_score(response.response_id, score)
@@ -65,7 +106,11 @@ def assess(
         )
         return Assessed(score, None, counted=False)
     counted = aggregates.apply_once(
-        response.response_id, scopes_of(response), response.submitted_at.date(), counters_for(score)
+        response.response_id,
+        scopes_of(response),
+        response.submitted_at.date(),
+        counters_for(score, driver_answers(response, surveys)),
+        parents=parents_of(response),
     )
     decision = route(scored, rules)
     if decision is not None:

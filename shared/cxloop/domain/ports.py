@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from cxloop.domain.events import Interaction
-from cxloop.domain.messages import EmailMessage
-from cxloop.domain.metrics import Counters
-from cxloop.domain.models import Alert, Invitation, SurveyResponse, Ticket
-from cxloop.domain.scoring import Score
+if TYPE_CHECKING:  # the protocols name these types only in annotations; importers need not load them
+    from cxloop.domain.events import Interaction
+    from cxloop.domain.messages import EmailMessage
+    from cxloop.domain.metrics import Counters
+    from cxloop.domain.models import Alert, Invitation, SurveyResponse, Ticket
+    from cxloop.domain.scoring import Score
 
 
 class InteractionStore(Protocol):
@@ -51,10 +52,27 @@ class ResponseStore(Protocol):
 
 
 class AggregateStore(Protocol):
-    def apply_once(self, response_id: str, scopes: list[str], day: date, counters: Counters) -> bool:
-        """Add counters to every scope's day exactly once per response; False on repeat."""
+    def apply_once(
+        self,
+        response_id: str,
+        scopes: list[str],
+        day: date,
+        counters: Counters,
+        *,
+        parents: Mapping[str, str] | None = None,
+    ) -> bool:
+        """Add counters to every scope's day exactly once per response; False on repeat.
+        `parents` names each scope's parent (cxloop.domain.assessing.parents_of)."""
 
-    def read(self, scope: str) -> Counters: ...
+    def read(self, scope: str) -> Counters:
+        """Every day of the scope, added up."""
+
+    def read_days(self, scope: str, start: date, end: date) -> dict[date, Counters]:
+        """The scope's counters of each day from start to end, both included; days
+        without a response are absent."""
+
+    def parent_of(self, scope: str) -> str | None:
+        """The parent stored with the scope's latest counts; None for `all` or no counts."""
 
 
 class TicketStore(Protocol):

@@ -1,0 +1,109 @@
+"""metrics_api: the staff API over the live aggregates.
+
+GET /v1/metrics?scope=branch:quito-norte&from=YYYY-MM-DD&to=YYYY-MM-DD&interval=day|week|month
+
+NPS, CSAT and CES with n and 95 % intervals, the trend, the benchmark against the parent
+scope, drivers ranked by their effect on NPS, the top comment topics and the detractor list.
+Which scopes a caller reads and who sees personal data is decided in cxloop.domain.insights;
+the figures come from the daily counters score_response keeps (DynamoAggregateStore).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import cache
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
+from cxloop.adapters.dynamo import DynamoAggregateStore, DynamoTicketStore
+from cxloop.config import settings
+from cxloop.domain import insights
+from cxloop.domain.access import Caller
+from cxloop.domain.health import period_between
+from cxloop.domain.ports import AggregateStore, TicketStore
+from cxloop.domain.rulebook import Rulebook
+from cxloop.http import make_resolver
+from cxloop.observability import logger, metrics, tracer
+
+
+@dataclass(frozen=True)
+class Deps:
+    aggregates: AggregateStore
+    tickets: TicketStore
+    rulebook: Callable[[], Rulebook] = Rulebook
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+def caller_of(event: dict[str, Any]) -> Caller:
+    claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims")
+    return Caller.from_claims(claims)
+
+
+def create_app(deps: Deps) -> APIGatewayRestResolver:
+    app = make_resolver(enable_validation=True)
+
+    @app.get("/v1/metrics", summary="NPS, CSAT, CES, trend, benchmark, drivers, topics and detractors")
+    def get_metrics(
+        scope: Annotated[
+            str | None,
+            Query(
+                max_length=160,
+                description="all, country:<code>, region:<id>, branch:<id> or touchpoint:<id>; "
+                "default your own scope (an agent's: their team's branch)",
+            ),
+        ] = None,
+        start: Annotated[
+            date | None, Query(alias="from", description="First day (UTC), included; default to - 29 days")
+        ] = None,
+        end: Annotated[
+            date | None, Query(alias="to", description="Last day (UTC), included; default today")
+        ] = None,
+        interval: Annotated[insights.Interval, Query(description="Trend bucket: day, ISO week or month")] = (
+            "week"
+        ),
+    ) -> dict[str, Any]:
+        caller = caller_of(app.current_event.raw_event)
+        period = period_between(start, end, today=deps.clock().astimezone(UTC).date())
+        report = insights.metrics_report(
+            caller,
+            scope=scope,
+            period=period,
+            interval=interval,
+            aggregates=deps.aggregates,
+            tickets=deps.tickets,
+            organisation=deps.rulebook().organisation,
+        )
+        logger.info(
+            "metrics read",
+            extra={
+                "caller": caller.user,
+                "role": caller.role,
+                "scope": report["scope"],
+                "n": report["responses"],
+            },
+        )
+        return report
+
+    return app
+
+
+@cache
+def _app() -> APIGatewayRestResolver:
+    config = settings()
+    deps = Deps(
+        aggregates=DynamoAggregateStore(config.table("aggregates")),
+        tickets=DynamoTicketStore(config.table("tickets")),
+        rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
+    )
+    return create_app(deps)
+
+
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _app().resolve(event, context)
