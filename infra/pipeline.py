@@ -25,6 +25,8 @@ class Table:
     ttl_attribute: str | None = None
     # (index name, partition key, sort key) for each global secondary index.
     indexes: tuple[tuple[str, str, str], ...] = ()
+    # A DynamoDB stream of each item's new image, for change data capture (StreamTrigger).
+    stream: bool = False
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,25 @@ class Queue:
 @dataclass(frozen=True)
 class Topic:
     name: str
+
+
+@dataclass(frozen=True)
+class DeliveryStream:
+    """A Firehose delivery stream into the data lake; `name` is the lake dataset (and the
+    Glue table) it fills, e.g. responses/dt=2026-11-23/..."""
+
+    name: str
+
+    @property
+    def prefix(self) -> str:
+        """Where Firehose writes: one folder per UTC date, taken from each row's `dt` (dynamic
+        partitioning), the layout Glue's partition projection and DuckDB's hive reading expect."""
+        return f"{self.name}/dt=!{{partitionKeyFromQuery:dt}}/"
+
+    @property
+    def error_prefix(self) -> str:
+        # Firehose requires the error output type in the error prefix once partitioning is on.
+        return f"errors/{self.name}/!{{firehose:error-output-type}}/!{{timestamp:yyyy/MM/dd}}/"
 
 
 @dataclass(frozen=True)
@@ -61,7 +82,18 @@ class Schedule:
     rate_minutes: int
 
 
-Trigger = Route | QueueTrigger | Schedule
+@dataclass(frozen=True)
+class StreamTrigger:
+    """A table's DynamoDB stream, read in order as Lambda's event source mapping does:
+    batches, partial batch failures, bisect on error, bounded retries, then the DLQ."""
+
+    table: str
+    batch_size: int = 100
+    max_batching_window_s: int = 1
+    retry_attempts: int = 5
+
+
+Trigger = Route | QueueTrigger | Schedule | StreamTrigger
 
 
 @dataclass(frozen=True)
@@ -72,6 +104,8 @@ class Function:
     tables: dict[str, Access] = field(default_factory=dict)
     sends_to: tuple[str, ...] = ()
     publishes_to: tuple[str, ...] = ()
+    # Firehose delivery streams it puts records to.
+    delivers_to: tuple[str, ...] = ()
     sends_email: bool = False
     sends_sms: bool = False
     # The webhook secret lives in Secrets Manager on AWS; locally in env.
@@ -92,6 +126,10 @@ class Function:
         return tuple(t for t in self.triggers if isinstance(t, Schedule))
 
     @property
+    def stream_triggers(self) -> tuple[StreamTrigger, ...]:
+        return tuple(t for t in self.triggers if isinstance(t, StreamTrigger))
+
+    @property
     def handler_module(self) -> str:
         """Module path locally; on Lambda the asset is functions/<name>, handler.handler."""
         return f"functions.{self.name}.handler"
@@ -103,6 +141,7 @@ class Pipeline:
     queues: tuple[Queue, ...]
     topics: tuple[Topic, ...]
     functions: tuple[Function, ...]
+    delivery_streams: tuple[DeliveryStream, ...] = ()
 
     def table(self, name: str) -> Table:
         return next(t for t in self.tables if t.name == name)
@@ -117,9 +156,10 @@ class Pipeline:
         return next(f for f in self.functions if any(t.queue == queue_name for t in f.queue_triggers))
 
 
-def env_name_for(kind: Literal["table", "queue", "topic"], name: str) -> str:
-    """TABLE_TICKETS, QUEUE_DISPATCH_URL, TOPIC_ALERTS_ARN: the env var a function reads."""
-    suffix = {"table": "", "queue": "_URL", "topic": "_ARN"}[kind]
+def env_name_for(kind: Literal["table", "queue", "topic", "firehose"], name: str) -> str:
+    """TABLE_TICKETS, QUEUE_DISPATCH_URL, TOPIC_ALERTS_ARN, FIREHOSE_RESPONSES_NAME: the env
+    var a function reads."""
+    suffix = {"table": "", "queue": "_URL", "topic": "_ARN", "firehose": "_NAME"}[kind]
     return f"{kind.upper()}_{name.upper()}{suffix}"
 
 
@@ -131,10 +171,11 @@ PIPELINE = Pipeline(
     tables=(
         Table("interactions", partition_key="interaction_id", ttl_attribute="expires_at"),
         Table("invitations", partition_key="token_hash", ttl_attribute="expires_at"),
-        Table("responses", partition_key="response_id"),
+        Table("responses", partition_key="response_id", stream=True),
         Table(
             "tickets",
             partition_key="ticket_id",
+            stream=True,
             indexes=(
                 ("by_status", "status", "opened_at"),
                 ("by_branch", "branch", "opened_at"),
@@ -156,6 +197,8 @@ PIPELINE = Pipeline(
         Queue("notices", visibility_timeout_s=QUEUE_VISIBILITY_S),
     ),
     topics=(Topic("alerts"),),
+    # The data lake's datasets: every scored response and every ticket change (archive_to_lake).
+    delivery_streams=(DeliveryStream("responses"), DeliveryStream("ticket_events")),
     functions=(
         Function(
             "capture_event",
@@ -252,6 +295,12 @@ PIPELINE = Pipeline(
             tables={"tickets": "read", "config": "read"},
         ),
         Function(
+            "metrics_api",
+            "Staff API over the live aggregates: scores, trend, benchmark, drivers, topics and detractors.",
+            triggers=(Route("GET", "/v1/metrics", auth="staff"),),
+            tables={"aggregates": "read", "tickets": "read", "config": "read"},
+        ),
+        Function(
             "daily_digest",
             "Each morning, tell every manager their open and overdue tickets (SNS and email).",
             triggers=(Schedule(rate_minutes=24 * 60),),
@@ -259,6 +308,13 @@ PIPELINE = Pipeline(
             publishes_to=("alerts",),
             sends_email=True,
             timeout_s=120,
+        ),
+        Function(
+            "archive_to_lake",
+            "Copy each scored response and each ticket change, without personal data, to the data lake.",
+            triggers=(StreamTrigger("responses"), StreamTrigger("tickets")),
+            delivers_to=("responses", "ticket_events"),
+            timeout_s=60,
         ),
         Function(
             "api_docs",

@@ -8,6 +8,7 @@ from aws_cdk import CfnOutput, Fn, Stack
 from constructs import Construct
 
 from infra.cdk.constructs.alerts import Alerts
+from infra.cdk.constructs.analytics import Analytics
 from infra.cdk.constructs.api import Api
 from infra.cdk.constructs.firewall import Firewall
 from infra.cdk.constructs.functions import Functions
@@ -32,6 +33,7 @@ class CxloopStack(Stack):
         messaging = Messaging(self, "Messaging", pipeline=pipeline, sender_address=context.sender_address)
         alerts = Alerts(self, "Alerts", pipeline=pipeline)
         webhook_secret = WebhookSecret(self, "WebhookSecret")
+        analytics = Analytics(self, "Analytics", pipeline=pipeline) if pipeline.delivery_streams else None
         functions = Functions(
             self,
             "Functions",
@@ -41,6 +43,7 @@ class CxloopStack(Stack):
             messaging=messaging,
             topics=alerts.topics,
             webhook_secret=webhook_secret.secret,
+            delivery_streams=analytics.delivery_streams if analytics else None,
         )
         staff = StaffDirectory(self, "Staff")
         api = Api(
@@ -54,11 +57,15 @@ class CxloopStack(Stack):
             self,
             "Monitoring",
             queues=messaging.queues,
-            dead_letter_queues=messaging.dead_letter_queues,
+            dead_letter_queues={**messaging.dead_letter_queues, **functions.stream_dead_letter_queues},
             functions=functions.functions,
             rest_api=api.rest_api,
         )
         self._outputs(api, alerts, staff, webhook_secret, monitoring)
+        if analytics:
+            CfnOutput(self, "LakeBucketName", value=analytics.bucket.bucket_name)
+            CfnOutput(self, "AthenaWorkgroup", value=analytics.workgroup.ref)
+            CfnOutput(self, "GlueDatabase", value=analytics.database_name)
 
     @staticmethod
     def _api_base_url(api: Api, context: DeployContext) -> str:

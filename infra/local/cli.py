@@ -6,6 +6,8 @@ cxloop send-event FILE [--url URL]   sign and POST an ERP event, as an integrato
 cxloop demo [--events 200]   start the runtime, play an insurer's day, print the summary
 cxloop config push NAME FILE [--url URL] [--token T]   validate a YAML/CSV file and publish it
 cxloop config show NAME [--url URL] [--token T]   print the current version of a document
+cxloop analytics QUERY [--url URL] [--from DATE --to DATE] [--format table|csv|json]   run a saved
+    lake query with DuckDB over the local runtime's lake files; `cxloop analytics --list` lists them
 """
 
 from __future__ import annotations
@@ -113,6 +115,25 @@ def demo(args: argparse.Namespace) -> int:
     return run_demo(events=args.events, seed=args.seed)
 
 
+def analytics(args: argparse.Namespace) -> int:
+    from infra.local.analytics import analytics as run_saved_query  # noqa: PLC0415 - DuckDB is a dev tool
+
+    if args.list or not args.query:
+        return run_saved_query(None, url=args.url, from_date=None, to_date=None, style=args.format)
+    return run_saved_query(
+        args.query, url=args.url, from_date=args.from_date, to_date=args.to_date, style=args.format
+    )
+
+
+def _date(text: str) -> str:
+    from infra.local.analytics import check_date  # noqa: PLC0415
+
+    try:
+        return check_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="cxloop", description="cxloop: close the customer-experience loop.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -151,6 +172,15 @@ def parser() -> argparse.ArgumentParser:
     settings.add_argument("--token", default=None, help="bearer token (default: a local executive token)")
     settings.add_argument("--note", default=None, help="why, for the audit trail")
     settings.set_defaults(func=config)
+
+    lake = commands.add_parser("analytics", help="run a saved data-lake query locally with DuckDB")
+    lake.add_argument("query", nargs="?", help="the saved query's name (see --list)")
+    lake.add_argument("--list", action="store_true", help="list the saved queries")
+    lake.add_argument("--url", default=f"http://{defaults.DEFAULT_HOST}:{defaults.DEFAULT_PORT}")
+    lake.add_argument("--from", dest="from_date", type=_date, default=None, help="first UTC date, included")
+    lake.add_argument("--to", dest="to_date", type=_date, default=None, help="last UTC date, included")
+    lake.add_argument("--format", default="table", choices=["table", "csv", "json"])
+    lake.set_defaults(func=analytics)
 
     play = commands.add_parser("demo", help="run the loop end to end with a simulated insurer")
     play.add_argument("--events", type=int, default=200)

@@ -8,15 +8,23 @@ from typing import Any
 
 import boto3
 
-from infra.local.defaults import FAKE_KEY
-from infra.pipeline import PIPELINE, Pipeline, Queue, Table, env_name_for
+from infra.local.defaults import ACCOUNT_ID, FAKE_KEY
+from infra.pipeline import PIPELINE, DeliveryStream, Pipeline, Queue, Table, env_name_for
+
+# The data lake's bucket in moto (a name: there is no other account to clash with locally).
+LAKE_BUCKET = "cxloop-lake"
+# Firehose needs a role to deliver with; moto checks only that one is named.
+FIREHOSE_ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/cxloop-firehose"
 
 
 def clients(endpoint: str, region: str) -> dict[str, Any]:
     session = boto3.session.Session(
         aws_access_key_id=FAKE_KEY, aws_secret_access_key=FAKE_KEY, region_name=region
     )
-    return {name: session.client(name, endpoint_url=endpoint) for name in ("dynamodb", "sqs", "sns", "sesv2")}
+    return {
+        name: session.client(name, endpoint_url=endpoint)
+        for name in ("dynamodb", "sqs", "sns", "sesv2", "dynamodbstreams", "firehose", "s3")
+    }
 
 
 def provision(endpoint: str, region: str, *, sender: str, pipeline: Pipeline = PIPELINE) -> dict[str, str]:
@@ -32,6 +40,10 @@ def provision(endpoint: str, region: str, *, sender: str, pipeline: Pipeline = P
         env[env_name_for("topic", topic.name)] = aws["sns"].create_topic(Name=topic.name)["TopicArn"]
     # SES refuses unverified senders, in moto as in a new AWS account.
     aws["sesv2"].create_email_identity(EmailIdentity=sender)
+    if pipeline.delivery_streams:
+        aws["s3"].create_bucket(Bucket=LAKE_BUCKET)
+    for stream in pipeline.delivery_streams:
+        env[env_name_for("firehose", stream.name)] = create_delivery_stream(aws["firehose"], stream)
     return env
 
 
@@ -46,6 +58,8 @@ def create_table(dynamodb: Any, table: Table) -> None:
         ],
         "BillingMode": "PAY_PER_REQUEST",
     }
+    if table.stream:
+        request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
     if table.indexes:
         request["GlobalSecondaryIndexes"] = [
             {
@@ -81,3 +95,20 @@ def create_queue(sqs: Any, queue: Queue) -> str:
             },
         )["QueueUrl"]
     )
+
+
+def create_delivery_stream(firehose: Any, stream: DeliveryStream) -> str:
+    """The delivery stream as the CDK app configures it (moto keeps the partitioning settings
+    but does not apply them: infra.local.stream_pollers.DynamicPartitioner does)."""
+    firehose.create_delivery_stream(
+        DeliveryStreamName=stream.name,
+        DeliveryStreamType="DirectPut",
+        ExtendedS3DestinationConfiguration={
+            "RoleARN": FIREHOSE_ROLE_ARN,
+            "BucketARN": f"arn:aws:s3:::{LAKE_BUCKET}",
+            "Prefix": stream.prefix,
+            "ErrorOutputPrefix": stream.error_prefix,
+            "DynamicPartitioningConfiguration": {"Enabled": True},
+        },
+    )
+    return stream.name

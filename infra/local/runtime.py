@@ -17,11 +17,13 @@ import boto3
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from infra.local import defaults
+from infra.local.analytics import with_lake_endpoint
 from infra.local.gateway import Gateway
 from infra.local.pollers import QueuePoller
 from infra.local.recorder import RemoteRecorder
-from infra.local.resources import provision
+from infra.local.resources import LAKE_BUCKET, provision
 from infra.local.scheduler import Scheduler
+from infra.local.stream_pollers import DynamicPartitioner, StreamPoller
 from infra.pipeline import PIPELINE, Pipeline, env_name_for
 
 
@@ -49,6 +51,7 @@ class LocalRuntime:
         self.options = options
         self.pipeline = pipeline
         self.pollers: list[QueuePoller] = []
+        self.stream_pollers: list[StreamPoller] = []
         self.scheduler: Scheduler | None = None
         self._aws: subprocess.Popen[str] | None = None
         self._server: BaseWSGIServer | None = None
@@ -68,13 +71,16 @@ class LocalRuntime:
         os.environ.update(self._function_env(endpoint, resource_env))
         recorder = RemoteRecorder(endpoint)
         self.scheduler = Scheduler(self.pipeline, region=defaults.REGION)
-        self._server.app = Gateway(
+        gateway = Gateway(
             self.pipeline,
             staff_secret=self.options.staff_secret,
             recorder=recorder,
             fire_schedule=self.scheduler.fire,
         )
+        # GET /_local/aws tells `cxloop analytics` where the lake's files are.
+        self._server.app = with_lake_endpoint(gateway, endpoint=endpoint, bucket=LAKE_BUCKET)
         self._start_pollers(endpoint, resource_env)
+        self._start_stream_pollers(endpoint)
         self.scheduler.start()
         self._serve_thread = threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True)
         self._serve_thread.start()
@@ -142,15 +148,45 @@ class LocalRuntime:
                 poller.start()
                 self.pollers.append(poller)
 
+    def _start_stream_pollers(self, endpoint: str) -> None:
+        """One poller per stream trigger; after each batch, Firehose's partitioning is applied."""
+        session = boto3.session.Session(
+            aws_access_key_id=defaults.FAKE_KEY,
+            aws_secret_access_key=defaults.FAKE_KEY,
+            region_name=defaults.REGION,
+        )
+        dynamodb = session.client("dynamodb", endpoint_url=endpoint)
+        streams = session.client("dynamodbstreams", endpoint_url=endpoint)
+        partitioner = DynamicPartitioner(
+            session.client("s3", endpoint_url=endpoint), LAKE_BUCKET, self.pipeline.delivery_streams
+        )
+        for function in self.pipeline.functions:
+            for trigger in function.stream_triggers:
+                arn = dynamodb.describe_table(TableName=trigger.table)["Table"]["LatestStreamArn"]
+                poller = StreamPoller(
+                    function,
+                    trigger,
+                    stream_arn=arn,
+                    streams=streams,
+                    retry_delay_s=self.options.retry_delay_s,
+                    after_batch=partitioner.run_once,
+                )
+                poller.start()
+                self.stream_pollers.append(poller)
+
     def stop(self) -> None:
         if self.scheduler:
             self.scheduler.stop()
         for poller in self.pollers:
             poller.stop()
+        for stream_poller in self.stream_pollers:
+            stream_poller.stop()
         if self._server:
             self._server.shutdown()
         for poller in self.pollers:
             poller.join()
+        for stream_poller in self.stream_pollers:
+            stream_poller.join()
         if self.scheduler:
             self.scheduler.join()
         if self._aws:

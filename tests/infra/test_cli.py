@@ -49,8 +49,12 @@ def test_the_pinned_cli_synthesizes_the_stack(tmp_path: Path) -> None:
     assert kinds["AWS::Lambda::Function"] == len(PIPELINE.functions)
     assert kinds["AWS::IAM::Role"] >= len(PIPELINE.functions)
     assert kinds["AWS::DynamoDB::Table"] == len(PIPELINE.tables)
-    assert kinds["AWS::SQS::Queue"] == 2 * len(PIPELINE.queues)
-    assert kinds["AWS::Lambda::EventSourceMapping"] == sum(len(f.queue_triggers) for f in PIPELINE.functions)
+    stream_triggers = sum(len(f.stream_triggers) for f in PIPELINE.functions)
+    # Each queue has its DLQ; each stream trigger has an on-failure queue.
+    assert kinds["AWS::SQS::Queue"] == 2 * len(PIPELINE.queues) + stream_triggers
+    assert kinds["AWS::Lambda::EventSourceMapping"] == stream_triggers + sum(
+        len(f.queue_triggers) for f in PIPELINE.functions
+    )
     assert kinds["AWS::ApiGateway::Method"] == sum(len(f.routes) for f in PIPELINE.functions)
     assert kinds["AWS::ApiGateway::RestApi"] == kinds["AWS::Cognito::UserPool"] == 1
     assert kinds["AWS::SNS::Topic"] == len(PIPELINE.topics) + 1  # + the ops topic

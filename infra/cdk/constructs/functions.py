@@ -14,18 +14,20 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kinesisfirehose as firehose
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.cdk.constructs.messaging import Messaging
 from infra.cdk.constructs.storage import Storage
 from infra.cdk.context import DeployContext
 from infra.cdk.nag import acknowledge
-from infra.pipeline import Access, Function, Pipeline, env_name_for
+from infra.pipeline import Access, Function, Pipeline, StreamTrigger, env_name_for
 
 REPO = Path(__file__).resolve().parents[3]
 RUNTIME = lambda_.Runtime.PYTHON_3_14
@@ -34,6 +36,9 @@ SERVICE = "cxloop"
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 # Never ship bytecode a developer's interpreter left behind (it also changes asset hashes).
 NOT_SHIPPED = ["**/__pycache__", "**/*.pyc"]
+# Stream records live 24 h; a record this old is given up (to the DLQ) rather than block its shard.
+STREAM_MAX_RECORD_AGE = Duration.hours(12)
+DEAD_LETTER_RETENTION = Duration.days(14)
 # The public Powertools for AWS Lambda (Python) v3 layer: Powertools, pydantic v2, aws-xray-sdk.
 POWERTOOLS_LAYER_ARN = (
     "arn:${AWS::Partition}:lambda:${AWS::Region}:017000801446:layer:"
@@ -67,8 +72,12 @@ class Functions(Construct):
         messaging: Messaging,
         topics: dict[str, sns.Topic],
         webhook_secret: secretsmanager.ISecret,
+        delivery_streams: dict[str, firehose.CfnDeliveryStream] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.delivery_streams = delivery_streams or {}
+        # The on-failure destination of each stream trigger, by "<function>-<table>".
+        self.stream_dead_letter_queues: dict[str, sqs.Queue] = {}
         self.pipeline = pipeline
         self.context = context
         self.storage = storage
@@ -169,6 +178,8 @@ class Functions(Construct):
             env[env_name_for("topic", name)] = self.topics[name].topic_arn
         if spec.reads_webhook_secret:
             env["WEBHOOK_SECRET_ARN"] = self.webhook_secret.secret_arn
+        for name in spec.delivers_to:
+            env[env_name_for("firehose", name)] = self.delivery_streams[name].ref
         return env
 
     def _grant(self, spec: Function, function: lambda_.Function) -> None:
@@ -180,6 +191,12 @@ class Functions(Construct):
             self.topics[name].grant_publish(function)
         if spec.reads_webhook_secret:
             self.webhook_secret.grant_read(function)
+        for name in spec.delivers_to:
+            iam.Grant.add_to_principal(
+                grantee=function,
+                actions=["firehose:PutRecordBatch"],
+                resource_arns=[self.delivery_streams[name].attr_arn],
+            )
         if spec.sends_email:
             self.messaging.grant_send_email(function)
         if spec.sends_sms:
@@ -224,6 +241,8 @@ class Functions(Construct):
                     report_batch_item_failures=True,
                 )
             )
+        for stream_trigger in spec.stream_triggers:
+            self._subscribe_to_stream(spec, function, stream_trigger)
         for schedule in spec.schedules:
             events.Rule(
                 self,
@@ -232,6 +251,59 @@ class Functions(Construct):
                 schedule=events.Schedule.rate(Duration.minutes(schedule.rate_minutes)),
                 targets=[targets.LambdaFunction(function, retry_attempts=2)],
             )
+
+    def _subscribe_to_stream(
+        self, spec: Function, function: lambda_.Function, trigger: StreamTrigger
+    ) -> None:
+        table = self.storage.tables[trigger.table]
+        dead_letters = sqs.Queue(
+            self,
+            f"{spec.name}{trigger.table.title()}StreamFailures",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=DEAD_LETTER_RETENTION,
+        )
+        acknowledge(
+            dead_letters,
+            "SQS3",
+            "This queue is itself a dead-letter queue: the on-failure destination of a stream "
+            "event source mapping, which cdk-nag does not recognise as one.",
+        )
+        self.stream_dead_letter_queues[f"{spec.name}-{trigger.table}"] = dead_letters
+        self._grant_stream_read(function, table)
+        # A mapping of our own rather than DynamoEventSource, whose grant lists streams on "*".
+        function.add_event_source_mapping(
+            f"{trigger.table.title()}Stream",
+            event_source_arn=table.table_stream_arn,
+            starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+            batch_size=trigger.batch_size,
+            max_batching_window=Duration.seconds(trigger.max_batching_window_s),
+            # Handlers answer batchItemFailures: Lambda retries from the first failed record.
+            report_batch_item_failures=True,
+            bisect_batch_on_error=True,
+            retry_attempts=trigger.retry_attempts,
+            max_record_age=STREAM_MAX_RECORD_AGE,
+            on_failure=sources.SqsDlq(dead_letters),
+        )
+
+    @staticmethod
+    def _grant_stream_read(function: lambda_.Function, table: dynamodb.Table) -> None:
+        """What Lambda's stream polling needs, on this one table's streams only."""
+        assert table.table_stream_arn, "a stream trigger needs the table's stream (stream=True)"
+        iam.Grant.add_to_principal(
+            grantee=function,
+            actions=["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+            resource_arns=[table.table_stream_arn],
+        )
+        iam.Grant.add_to_principal(
+            grantee=function, actions=["dynamodb:ListStreams"], resource_arns=[f"{table.table_arn}/stream/*"]
+        )
+        logical_id = Stack.of(table).get_logical_id(table.node.default_child)  # type: ignore[arg-type]
+        acknowledge(
+            function.role,  # type: ignore[arg-type]
+            f"IAM5[Resource::<{logical_id}.Arn>/stream/*]",
+            "ListStreams on this table's own streams (stream labels change when a stream is re-enabled).",
+        )
 
 
 def _trace_actively(function: lambda_.Function) -> None:

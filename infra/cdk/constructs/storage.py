@@ -28,6 +28,8 @@ class Storage(Construct):
                 point_in_time_recovery_enabled=True
             ),
             time_to_live_attribute=spec.ttl_attribute,
+            # Change data capture for the lake: each item's new image, in order.
+            stream=dynamodb.StreamViewType.NEW_IMAGE if spec.stream else None,
             # Customer data outlives a stack: deleting the stack must not delete it.
             removal_policy=RemovalPolicy.RETAIN,
         )
