@@ -2,8 +2,8 @@
 
 For every function in `infra.pipeline.PIPELINE`, a fresh `python -c` process imports
 `functions.<name>.handler` and builds what the first invocation builds (`_app()`,
-`_step()`, or `_body()` for api_docs), timed inside the child with
-`time.perf_counter` from the first line of the script. The baseline is measured the
+`_step()`, `_deps()` for the scheduled functions, or `_body()` for api_docs), timed
+inside the child with `time.perf_counter` from the first line of the script. The baseline is measured the
 same way in the same run: `import boto3; boto3.client("dynamodb")`. The target is a
 median within 1.5x the baseline. A last column shows, apart, what the first request
 then adds by creating the boto3 clients that cxloop.adapters.aws creates lazily.
@@ -55,7 +55,7 @@ boto3.client("dynamodb")
 FUNCTION = """\
 module = __import__({module!r}, fromlist=["handler"])
 _t1 = time.perf_counter()
-init = getattr(module, "_app", None) or getattr(module, "_step", None) or getattr(module, "_body", None)
+init = next((getattr(module, n) for n in ("_app", "_step", "_deps", "_body") if hasattr(module, n)), None)
 if init is not None:
     init()
 """
@@ -79,6 +79,8 @@ class Target:
     name: str
     code: str
     env: dict[str, str]
+    # The same child without the +clients step: what -X importtime attributes to the cold start.
+    cold_code: str = ""
 
 
 @dataclass
@@ -148,14 +150,15 @@ def targets() -> list[Target]:
     found = [Target("baseline: boto3 + dynamodb client", PRELUDE + BASELINE + no_clients + REPORT, common)]
     for function in PIPELINE.functions:
         clients = CLIENTS.format(services=services_of(function))
-        code = PRELUDE + FUNCTION.format(module=function.handler_module) + clients + REPORT
-        found.append(Target(function.name, code, common | function_env(function)))
+        init = PRELUDE + FUNCTION.format(module=function.handler_module)
+        env = common | function_env(function)
+        found.append(Target(function.name, init + clients + REPORT, env, init + no_clients + REPORT))
     return found
 
 
-def run_once(target: Target, *extra: str) -> subprocess.CompletedProcess[str]:
+def run_once(target: Target, *extra: str, code: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, *extra, "-c", target.code],
+        [sys.executable, *extra, "-c", code or target.code],
         cwd=REPO,
         env=target.env,
         capture_output=True,
@@ -220,9 +223,9 @@ def print_table(results: dict[str, list[Sample] | str]) -> list[str]:
             f"{statistics.median(s.clients_ms for s in samples):>9.0f}"
         )
     print(
-        f"ms. import: the handler module; build: _app()/_step(); min/median: both together, the cold\n"
-        f"start; ratio: median/baseline median, target <= {TARGET_RATIO}x. +clients: the boto3 clients the\n"
-        "first request then creates lazily (one boto3 Session each), not counted in the cold start."
+        f"ms. import: the handler module; build: _app()/_step()/_deps(); min/median: both together,\n"
+        f"the cold start; ratio: median/baseline median, target <= {TARGET_RATIO}x. +clients: the boto3\n"
+        "clients the first request then creates lazily (one boto3 Session each), not in the cold start."
     )
     return over
 
@@ -243,7 +246,7 @@ def import_tree(target: Target, runs: int = 3) -> list[Imported]:
     trees = []
     for _ in range(runs):
         rows = []
-        for line in run_once(target, "-X", "importtime").stderr.splitlines():
+        for line in run_once(target, "-X", "importtime", code=target.cold_code or None).stderr.splitlines():
             found = IMPORT_LINE.match(line)
             if found:
                 own, cumulative, indent, name = found.groups()
@@ -279,7 +282,7 @@ def import_offenders(target: Target, baseline: Target, module: str, top: int = 1
         print(f"    {row.cumulative_ms:7.1f}  {row.name}")
     after = [r for r in tree[tree.index(next(r for r in tree if r.name == module)) + 1 :] if r.depth == 0]
     for row in sorted(after, key=lambda r: -r.cumulative_ms)[:3]:
-        print(f"    {row.cumulative_ms:7.1f}  {row.name}  (imported while building _app/_step)")
+        print(f"    {row.cumulative_ms:7.1f}  {row.name}  (imported while building _app/_step/_deps)")
     in_baseline = {r.name for r in import_tree(baseline)}
     extra: dict[str, float] = {}
     for row in tree:

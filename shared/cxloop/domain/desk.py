@@ -14,7 +14,6 @@ from cxloop.domain.models import Ticket
 from cxloop.domain.organisation import Organisation, scope_contains
 from cxloop.domain.ports import MessageQueue, TicketStore
 from cxloop.domain.rulebook import Rulebook
-from cxloop.domain.surveys import CASE_RESOLVED
 from cxloop.domain.ticket_list import Page, SortOrder, TicketFilter, paginate
 
 
@@ -81,6 +80,10 @@ def act(
 def follow_up_interaction(ticket: Ticket, *, now: datetime) -> dict[str, Any]:
     """The event cxloop raises for itself when a ticket is resolved: send_survey sends its
     follow-up survey like any other. One per resolution (a reopened case asks again)."""
+    # Imported here: only a resolution needs the survey catalogue; listing and reading
+    # tickets (most of tickets_api's requests) start without loading it.
+    from cxloop.domain.surveys import CASE_RESOLVED  # noqa: PLC0415
+
     event = InteractionEvent.model_validate(
         {
             "event_id": f"{ticket.ticket_id}:resolved:{ticket.reopen_count}",

@@ -4,17 +4,19 @@ open_ticket queues for a complaint or claim, sent by notify_customer."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
 from cxloop.domain import notices
 from cxloop.domain.deadlines import customer_zone
-from cxloop.domain.dispatch import SendSettings, choose_channel
 from cxloop.domain.events import Channel, Customer
 from cxloop.domain.models import Ticket
 from cxloop.domain.ports import EmailSender, SmsSender
-from cxloop.domain.rulebook import Rulebook
+
+if TYPE_CHECKING:  # annotations only: notify_customer sends notices without loading the rulebook
+    from cxloop.domain.dispatch import SendSettings
+    from cxloop.domain.rulebook import Rulebook
 
 ACKNOWLEDGED_TYPES = frozenset({"complaint", "claim"})
 
@@ -54,6 +56,10 @@ def send_notice(
 ) -> tuple[Channel, str]:
     """Send it on the customer's channel; answers the channel and the provider's message id.
     Like survey sends, a crash after sending resends on retry: a duplicate over none."""
+    # Imported here: open_ticket builds notices but never sends them, and need not load
+    # dispatch (surveys, messages, tokens) to start; notify_customer has it loaded already.
+    from cxloop.domain.dispatch import choose_channel  # noqa: PLC0415
+
     customer = notice.customer
     language = customer.language
     when = notices.local_when(notice.contact_by, language=language, timezone=notice.timezone)
