@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
@@ -119,7 +120,7 @@ class Gateway:
             return _json(200, alerts)
         if request.path == "/_local/health":
             return _json(200, {"status": "ok"})
-        return None
+        return dashboard_route(request.path)
 
     def _fire(self, name: str, at: str | None) -> Response:
         """POST /_local/schedules/{function}[?at=ISO-8601]: run a scheduled function now, or as
@@ -213,6 +214,60 @@ def proxy_result(result: dict[str, Any]) -> Response:
         response.headers.remove(name)
         for value in values:
             response.headers.add(name, str(value))
+    return response
+
+
+# --- the staff dashboard (static files; S3 + CloudFront on AWS, infra/cdk/constructs/dashboard.py) ---
+
+DASHBOARD_DIR = Path(__file__).resolve().parents[1] / "dashboard"
+# The same policy CloudFront adds on AWS: nothing from elsewhere, no inline script or style.
+DASHBOARD_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; object-src 'none'; frame-ancestors 'none'"
+)
+DASHBOARD_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".json": "application/json",
+}
+_ASSET_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*\.[a-z]+$")
+
+
+def dashboard_route(path: str) -> Response | None:
+    """GET /dashboard/...: the staff dashboard's files; None for any other path."""
+    if path == "/dashboard":  # relative asset URLs need the trailing slash
+        return Response(status=308, headers={"Location": "/dashboard/"})
+    if path.startswith("/dashboard/"):
+        return dashboard_asset(path.removeprefix("/dashboard/"))
+    return None
+
+
+def dashboard_asset(name: str) -> Response:
+    """GET /dashboard/ and its files. Only plain file names of the folder, so no path can
+    climb out of it; config.json is answered here as BucketDeployment writes it on AWS (the
+    API is this same origin locally, so its base URL is empty)."""
+    if name == "":
+        name = "index.html"
+    elif name == "config.json":
+        return _dashboard_response(json.dumps({"apiUrl": "", "signIn": "local-token"}).encode(), ".json")
+    path = DASHBOARD_DIR / name
+    suffix = path.suffix
+    if not _ASSET_NAME.fullmatch(name) or suffix not in DASHBOARD_TYPES or not path.is_file():
+        return _json(404, {"error": {"code": "not_found", "message": "no such file"}})
+    return _dashboard_response(path.read_bytes(), suffix)
+
+
+def _dashboard_response(body: bytes, suffix: str) -> Response:
+    response = Response(body, status=200, content_type=DASHBOARD_TYPES[suffix])
+    # index.html and config.json must never be stale; the assets revalidate (they are not
+    # content-hashed, so a long max-age would pin an old app.js after an upgrade).
+    response.headers["Cache-Control"] = "no-store" if suffix in (".html", ".json") else "no-cache"
+    response.headers["Content-Security-Policy"] = DASHBOARD_CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
     return response
 
 

@@ -1,0 +1,228 @@
+"""The staff dashboard on AWS: the static files of infra/dashboard/ in a private, encrypted,
+TLS-only S3 bucket, served by CloudFront through Origin Access Control with the same security
+headers the local gateway sends (infra/local/gateway.py), and a config.json written at deploy
+time that tells the page where the API is.
+
+The dashboard calls the API from the browser, so the Content-Security-Policy's connect-src
+names the API's origin besides 'self' (locally the API is the same origin). No Docker is
+needed: BucketDeployment zips the folder as an asset and copies it with its own Lambda.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import DefaultStackSynthesizer, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3deploy
+from constructs import Construct, IConstruct
+
+from infra.cdk.nag import acknowledge
+
+SITE_DIR = Path(__file__).resolve().parents[2] / "dashboard"
+LOG_RETENTION = Duration.days(365)
+HSTS_MAX_AGE = Duration.days(730)
+# index.html and config.json are never kept (a new deploy shows at once); the other files are
+# revalidated each time, since their names carry no content hash.
+ENTRY_FILES = ("index.html",)
+ENTRY_CACHE = "no-store"
+ASSET_CACHE = "no-cache"
+# CDK's one BucketDeployment handler per stack: a singleton whose id carries this uuid.
+BUCKET_DEPLOYMENT_HANDLER = "Custom::CDKBucketDeployment"
+
+
+def content_security_policy(api_origin: str) -> str:
+    """The local gateway's policy, with the API's origin allowed for fetch."""
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"connect-src 'self' {api_origin}; base-uri 'none'; form-action 'self'; object-src 'none'; "
+        "frame-ancestors 'none'"
+    )
+
+
+class Dashboard(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        api_url: str,
+        api_origin: str,
+        user_pool_id: str,
+        user_pool_client_id: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.logs = self._log_bucket()
+        self.bucket = self._site_bucket()
+        self.headers = self._security_headers(api_origin)
+        self.distribution = self._distribution()
+        config = {
+            "apiUrl": api_url,
+            "signIn": "cognito",
+            "userPoolId": user_pool_id,
+            "userPoolClientId": user_pool_client_id,
+        }
+        self._deploy(config)
+
+    @property
+    def url(self) -> str:
+        return f"https://{self.distribution.distribution_domain_name}/"
+
+    def _log_bucket(self) -> s3.Bucket:
+        """CloudFront standard logs and the site bucket's server access logs."""
+        return s3.Bucket(
+            self,
+            "AccessLogs",
+            # CloudFront's standard logging writes with an ACL, and S3 server access log
+            # delivery supports SSE-S3 only.
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            object_ownership=s3.ObjectOwnership.OBJECT_WRITER,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            lifecycle_rules=[s3.LifecycleRule(expiration=LOG_RETENTION)],
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+
+    def _site_bucket(self) -> s3.Bucket:
+        return s3.Bucket(
+            self,
+            "Site",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            server_access_logs_bucket=self.logs,
+            server_access_logs_prefix="site/",
+            # Only static files the next deploy writes again: nothing to keep.
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+
+    def _security_headers(self, api_origin: str) -> cloudfront.ResponseHeadersPolicy:
+        return cloudfront.ResponseHeadersPolicy(
+            self,
+            "SecurityHeaders",
+            comment="cxloop dashboard: strict CSP, no framing, no referrer, HSTS",
+            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+                content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
+                    content_security_policy=content_security_policy(api_origin), override=True
+                ),
+                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
+                frame_options=cloudfront.ResponseHeadersFrameOptions(
+                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True
+                ),
+                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+                    referrer_policy=cloudfront.HeadersReferrerPolicy.NO_REFERRER, override=True
+                ),
+                strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
+                    access_control_max_age=HSTS_MAX_AGE, include_subdomains=True, override=True
+                ),
+            ),
+        )
+
+    def _distribution(self) -> cloudfront.Distribution:
+        distribution = cloudfront.Distribution(
+            self,
+            "Distribution",
+            comment="cxloop staff dashboard",
+            default_root_object="index.html",
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+                allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+                # Honours each object's Cache-Control (no-store / no-cache, set at deploy).
+                cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                response_headers_policy=self.headers,
+                compress=True,
+            ),
+            http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+            price_class=cloudfront.PriceClass.PRICE_CLASS_100,
+            enable_logging=True,
+            log_bucket=self.logs,
+            log_file_prefix="cloudfront/",
+        )
+        acknowledge(
+            distribution,
+            "CFR1",
+            "Staff of every country the company works in use the dashboard; the files hold no "
+            "data, and the API they call checks every request's Cognito token and scope.",
+        )
+        acknowledge(
+            distribution,
+            "CFR2",
+            "The distribution serves static files only; the data is behind the API, whose stage "
+            "has its own WAF web ACL (Firewall construct). A CloudFront web ACL must live in "
+            "us-east-1, which this region-agnostic stack cannot create.",
+        )
+        acknowledge(
+            distribution,
+            "CFR4",
+            "The default *.cloudfront.net certificate cannot set a minimum TLS version; a custom "
+            "domain with an ACM certificate in us-east-1 (then TLSv1.2_2021 minimum) is the "
+            "company's choice to add.",
+        )
+        return distribution
+
+    def _deploy(self, config: dict[str, str]) -> None:
+        # Two copies into one bucket, so the entry files and the assets get their own
+        # Cache-Control; neither prunes the other's files.
+        s3deploy.BucketDeployment(
+            self,
+            "Assets",
+            sources=[s3deploy.Source.asset(str(SITE_DIR), exclude=list(ENTRY_FILES))],
+            destination_bucket=self.bucket,
+            cache_control=[s3deploy.CacheControl.from_string(ASSET_CACHE)],
+            prune=False,
+        )
+        s3deploy.BucketDeployment(
+            self,
+            "Entry",
+            sources=[
+                s3deploy.Source.asset(str(SITE_DIR), exclude=["*", *(f"!{name}" for name in ENTRY_FILES)]),
+                s3deploy.Source.json_data("config.json", config),
+            ],
+            destination_bucket=self.bucket,
+            cache_control=[s3deploy.CacheControl.from_string(ENTRY_CACHE)],
+            prune=False,
+        )
+        self._acknowledge_deployment_handler()
+
+    def _acknowledge_deployment_handler(self) -> None:
+        """CDK's BucketDeployment Lambda (one per stack) is CDK's code, not ours to change; its
+        grants are read on the asset it copies from and read-write on this site bucket only."""
+        stack = Stack.of(self)
+        handler: IConstruct | None = next(
+            (c for c in stack.node.children if c.node.id.startswith(BUCKET_DEPLOYMENT_HANDLER)), None
+        )
+        if handler is None:
+            return
+        site = stack.get_logical_id(self.bucket.node.default_child)  # type: ignore[arg-type]
+        assets = f"cdk-{DefaultStackSynthesizer.DEFAULT_QUALIFIER}-assets-<AWS::AccountId>-<AWS::Region>"
+        wildcards = (
+            "IAM5[Action::s3:GetObject*]",
+            "IAM5[Action::s3:GetBucket*]",
+            "IAM5[Action::s3:List*]",
+            "IAM5[Action::s3:DeleteObject*]",
+            "IAM5[Action::s3:Abort*]",
+            f"IAM5[Resource::arn:<AWS::Partition>:s3:::{assets}/*]",
+            f"IAM5[Resource::<{site}.Arn>/*]",
+        )
+        for finding in wildcards:
+            acknowledge(
+                handler,
+                finding,
+                "CDK's BucketDeployment grants (grantRead on the deployment asset, grantReadWrite "
+                "on the dashboard bucket) copy files whose names it cannot know in advance.",
+            )
+        for finding, reason in _HANDLER_REASONS.items():
+            acknowledge(handler, finding, reason)
+
+
+_HANDLER_REASONS = {
+    "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]": (
+        "CDK's BucketDeployment handler writes its own logs with the AWS-managed basic "
+        "execution policy, which allows CloudWatch Logs only."
+    ),
+    "L1": "CDK's BucketDeployment handler pins the Python runtime its bundled AWS CLI layer supports.",
+}
