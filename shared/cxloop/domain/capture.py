@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cxloop.domain import signature
-from cxloop.domain.events import Interaction, interaction_id_for, parse_event
+from cxloop.domain.events import Interaction, InteractionEvent, interaction_id_for, parse_event
 from cxloop.domain.ports import InteractionStore, MessageQueue
 
 
@@ -47,9 +47,24 @@ def accept_event(
         now=now.timestamp(),
     )
     event = parse_event(request.body)
+    return accept_valid_event(
+        event, correlation_id=request.correlation_id, now=now, interactions=interactions, dispatch=dispatch
+    )
+
+
+def accept_valid_event(
+    event: InteractionEvent,
+    *,
+    correlation_id: str,
+    now: datetime,
+    interactions: InteractionStore,
+    dispatch: MessageQueue,
+) -> Accepted:
+    """Store once, dispatch: the part of accepting an event that comes after the signature and
+    the validation, shared by the webhook, its batch form and file imports."""
     interaction = Interaction(
         interaction_id=interaction_id_for(event.source, event.event_id),
-        correlation_id=request.correlation_id,
+        correlation_id=correlation_id,
         received_at=now,
         event=event,
     )
