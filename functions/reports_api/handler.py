@@ -1,29 +1,40 @@
-"""reports_api: the staff API for the case-management health report.
+"""reports_api: the staff API for the case-management health report and the periodic
+customer-experience report.
 
 GET /v1/reports/health?group=owner|team|branch&from=YYYY-MM-DD&to=YYYY-MM-DD
 
 The report covers exactly the tickets the caller may list (cxloop.domain.access): an agent
 sees a report of their own tickets, a branch manager of their branch. The figures are
 computed by cxloop.domain.health.
+
+GET /v1/reports/metrics?scope=branch:quito-norte&period=2026-11|2026-Q4&format=html|json&lang=es|en
+
+The report publish_reports mails to managers (cxloop.domain.report), for any scope the caller
+may read metrics of (the metrics API's rules: a scope outside theirs answers 404), as the HTML
+page itself or its figures as JSON. `cxloop report` fetches it locally.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from cxloop.adapters.aws import client, translated
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
-from cxloop.adapters.dynamo import DynamoTicketStore
+from cxloop.adapters.dynamo import DynamoAggregateStore, DynamoTicketStore
 from cxloop.config import settings
 from cxloop.domain import health
+from cxloop.domain import report as periodic
 from cxloop.domain.access import Caller
-from cxloop.domain.ports import TicketStore
+from cxloop.domain.errors import Unavailable
+from cxloop.domain.ports import AggregateStore, TicketStore
 from cxloop.domain.rulebook import Rulebook
 from cxloop.http import make_resolver
 from cxloop.observability import logger, metrics, tracer
@@ -34,6 +45,9 @@ class Deps:
     tickets: TicketStore
     rulebook: Callable[[], Rulebook] = Rulebook
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # The metrics report's counters and the scopes present in a period (its touchpoints).
+    aggregates: AggregateStore | None = None
+    scopes_between: periodic.ScopesBetween | None = None
 
 
 def caller_of(event: dict[str, Any]) -> Caller:
@@ -70,14 +84,97 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
         )
         return report.to_json()
 
+    @app.get("/v1/reports/metrics", summary="The periodic customer-experience report of a scope")
+    def metrics_report(
+        scope: Annotated[
+            str | None,
+            Query(
+                max_length=160,
+                description="all, country:<code>, region:<id>, branch:<id> or touchpoint:<id>; "
+                "default your own scope",
+            ),
+        ] = None,
+        period: Annotated[
+            str | None,
+            Query(max_length=7, description="A month (2026-11) or a quarter (2026-Q4); default last month"),
+        ] = None,
+        output: Annotated[
+            ReportFormat, Query(alias="format", description="The HTML page, or its figures as JSON")
+        ] = "html",
+        lang: Annotated[
+            Lang | None, Query(description="The page's language; default yours, else English")
+        ] = None,
+    ) -> Response[str]:
+        if deps.aggregates is None or deps.scopes_between is None:
+            raise Unavailable("the metrics report is not configured")
+        caller = caller_of(app.current_event.raw_event)
+        organisation = deps.rulebook().organisation
+        today = deps.clock().astimezone(UTC).date()
+        found = periodic.scope_report(
+            caller,
+            scope=scope,
+            period=periodic.parse_period(period) if period else periodic.previous_period(today, "monthly"),
+            aggregates=deps.aggregates,
+            organisation=organisation,
+            scopes_between=deps.scopes_between,
+        )
+        logger.info(
+            "metrics report",
+            extra={"caller": caller.user, "role": caller.role, "scope": found.scope, "format": output},
+        )
+        if output == "json":
+            return Response(
+                200, content_types.APPLICATION_JSON, json.dumps(found.to_json(), ensure_ascii=False)
+            )
+        person = organisation.person(caller.user) if organisation else None
+        language = lang or (person.language if person else "en")
+        return Response(200, "text/html; charset=utf-8", periodic.render_html(found, language))
+
     return app
+
+
+ReportFormat = Literal["html", "json"]
+Lang = Literal["es", "en"]
+
+
+def scopes_with_counts(table_name: str, dynamodb: Any | None = None) -> periodic.ScopesBetween:
+    """As functions/metric_alerts' (one Scan projecting the scope and its stored parent)."""
+
+    def between(start: date, end: date) -> periodic.PresentScopes:
+        found: dict[str, str | None] = {}
+        request = {
+            "TableName": table_name,
+            "FilterExpression": "#period BETWEEN :start AND :end",
+            "ProjectionExpression": "#scope, #parent",
+            "ExpressionAttributeNames": {"#scope": "scope", "#period": "period", "#parent": "parent"},
+            "ExpressionAttributeValues": {
+                ":start": {"S": f"day#{start.isoformat()}"},
+                ":end": {"S": f"day#{end.isoformat()}"},
+            },
+        }
+        with translated("scan aggregates"):
+            for page in (dynamodb or client("dynamodb")).get_paginator("scan").paginate(**request):
+                for item in page["Items"]:
+                    parent = item.get("parent", {}).get("S")
+                    found[item["scope"]["S"]] = parent or found.get(item["scope"]["S"])
+        return found
+
+    return between
 
 
 @cache
 def _app() -> APIGatewayRestResolver:
     config = settings()
     rulebook = CachedRulebook(DynamoConfigStore(config.table("config")))
-    return create_app(Deps(tickets=DynamoTicketStore(config.table("tickets")), rulebook=rulebook))
+    aggregates = config.table("aggregates")
+    return create_app(
+        Deps(
+            tickets=DynamoTicketStore(config.table("tickets")),
+            rulebook=rulebook,
+            aggregates=DynamoAggregateStore(aggregates),
+            scopes_between=scopes_with_counts(aggregates),
+        )
+    )
 
 
 @metrics.log_metrics

@@ -1,0 +1,188 @@
+"""metric_alerts: scheduled once a day; publishes an SNS alert (kind "metric_drop") for each
+touchpoint and branch whose NPS of the last 7 days fell significantly below its trailing 28-day
+baseline (cxloop.domain.drops judges it with the intervals, not the raw difference).
+
+Once per scope and day. The alerts topic is a standard topic: SNS deduplicates messages only on
+FIFO topics, which cannot deliver to email or SMS subscribers, so the dedupe is ours. Before
+publishing, the run claims the alert id `metric_drop:<scope>:<date>` with a conditional put in
+the idempotency table (a TTL table already granted to consumers; the id cannot clash with
+Powertools' keys, which start with the function name). A second run the same day finds the claim
+and publishes nothing. If the publish fails the claim is released, so a retry publishes it. A
+crash between the claim and the publish loses that day's alert rather than sending it twice; a
+drop that lasts is alerted again the next day, when its id is new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from typing import Any, Protocol
+
+from cxloop.adapters.aws import client, translated
+from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
+from cxloop.adapters.dynamo import DynamoAggregateStore, conditional_write
+from cxloop.adapters.messaging import SnsAlertPublisher
+from cxloop.config import settings
+from cxloop.domain.drops import DropCheck, check_drop, drop_alert, placement_of, watched, windows_before
+from cxloop.domain.errors import Unavailable
+from cxloop.domain.insights import access_chain
+from cxloop.domain.organisation import Organisation
+from cxloop.domain.ports import AggregateStore, AlertPublisher
+from cxloop.domain.report import PresentScopes, ScopesBetween
+from cxloop.domain.rulebook import Rulebook
+from cxloop.observability import MetricUnit, logger, metrics, tracer
+from cxloop.schedule import scheduled_time
+
+# A claim outlives the day it is for; the table's TTL removes it afterwards.
+CLAIM_KEPT = timedelta(days=3)
+
+
+class AlertClaims(Protocol):
+    def claim(self, alert_id: str, *, until: datetime) -> bool:
+        """True for the first claim of the id; False when it was claimed already."""
+
+    def release(self, alert_id: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Deps:
+    aggregates: AggregateStore
+    scopes_between: ScopesBetween
+    publisher: AlertPublisher
+    claims: AlertClaims
+    rulebook: Callable[[], Rulebook] = Rulebook
+
+
+@dataclass
+class _Tally:
+    verdicts: dict[str, int] = field(default_factory=lambda: {"drop": 0, "no_drop": 0, "too_few_answers": 0})
+    published: int = 0
+    repeats: int = 0
+    failures: int = 0
+
+
+def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
+    now = scheduled_time(event)
+    windows = windows_before(now.astimezone(UTC).date())
+    present = deps.scopes_between(windows.first_day, windows.recent.end)
+    organisation = deps.rulebook().organisation
+    tally = _Tally()
+    for scope in sorted(s for s in present if watched(s)):
+        days = deps.aggregates.read_days(scope, windows.first_day, windows.recent.end)
+        check = check_drop(scope, days, windows)
+        tally.verdicts[check.verdict] += 1
+        if check.verdict == "drop":
+            _alert(check, _chain(scope, present, deps.aggregates, organisation), now, deps, tally)
+    metrics.add_metric(name="MetricDropAlerts", unit=MetricUnit.Count, value=tally.published)
+    summary = {
+        "checked": sum(tally.verdicts.values()),
+        **tally.verdicts,
+        "published": tally.published,
+        "repeats": tally.repeats,
+        "failures": tally.failures,
+    }
+    logger.info("metric alerts", extra=summary)
+    return summary
+
+
+def _chain(
+    scope: str, present: PresentScopes, aggregates: AggregateStore, organisation: Organisation | None
+) -> list[str]:
+    """The scope and its parents: as scanned, else as stored (a parent may have no recent days)."""
+    return access_chain(scope, lambda s: present.get(s) or aggregates.parent_of(s), organisation)
+
+
+def _alert(check: DropCheck, chain: list[str], now: datetime, deps: Deps, tally: _Tally) -> None:
+    alert = drop_alert(check, placement_of(chain), now=now)
+    where = {"alert_id": alert.alert_id, "scope": check.scope}
+    if not deps.claims.claim(alert.alert_id, until=now + CLAIM_KEPT):
+        tally.repeats += 1
+        logger.info("metric drop already alerted today", extra=where)
+        return
+    try:
+        deps.publisher.publish(alert)
+    except Unavailable as exc:
+        # Let the next run (or Lambda's retry of this one) publish it.
+        deps.claims.release(alert.alert_id)
+        tally.failures += 1
+        logger.error("metric drop alert not published", extra=where | {"error": str(exc)})
+        return
+    tally.published += 1
+    logger.info("metric drop alerted", extra=where | {"difference": check.difference.value})
+
+
+# --- adapters ------------------------------------------------------------------------------------
+# Kept beside the handler: the reports functions scan the aggregates the same way
+# (functions/publish_reports, functions/reports_api); DynamoAggregateStore is their natural home.
+
+
+class DynamoAlertClaims:
+    """Claims in the idempotency table: `id` = the alert id, `expiration` its TTL."""
+
+    def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
+        self.table_name = table_name
+        self._client = dynamodb
+
+    @property
+    def db(self) -> Any:
+        return self._client or client("dynamodb")
+
+    def claim(self, alert_id: str, *, until: datetime) -> bool:
+        item = {"id": {"S": alert_id}, "expiration": {"N": str(int(until.timestamp()))}}
+        return conditional_write(
+            "claim alert",
+            lambda: self.db.put_item(
+                TableName=self.table_name, Item=item, ConditionExpression="attribute_not_exists(id)"
+            ),
+        )
+
+    def release(self, alert_id: str) -> None:
+        with translated("release alert claim"):
+            self.db.delete_item(TableName=self.table_name, Key={"id": {"S": alert_id}})
+
+
+def scopes_with_counts(table_name: str, dynamodb: Any | None = None) -> ScopesBetween:
+    """Every scope with counts on a day between start and end, with the parent stored with them:
+    one Scan (the table has no index by day), projecting only the key and the parent."""
+
+    def between(start: date, end: date) -> PresentScopes:
+        found: dict[str, str | None] = {}
+        request = {
+            "TableName": table_name,
+            "FilterExpression": "#period BETWEEN :start AND :end",
+            "ProjectionExpression": "#scope, #parent",
+            "ExpressionAttributeNames": {"#scope": "scope", "#period": "period", "#parent": "parent"},
+            "ExpressionAttributeValues": {
+                ":start": {"S": f"day#{start.isoformat()}"},
+                ":end": {"S": f"day#{end.isoformat()}"},
+            },
+        }
+        with translated("scan aggregates"):
+            for page in (dynamodb or client("dynamodb")).get_paginator("scan").paginate(**request):
+                for item in page["Items"]:
+                    parent = item.get("parent", {}).get("S")
+                    found[item["scope"]["S"]] = parent or found.get(item["scope"]["S"])
+        return found
+
+    return between
+
+
+@cache
+def _deps() -> Deps:
+    config = settings()
+    aggregates = config.table("aggregates")
+    return Deps(
+        aggregates=DynamoAggregateStore(aggregates),
+        scopes_between=scopes_with_counts(aggregates),
+        publisher=SnsAlertPublisher(config.topic_arn("alerts")),
+        claims=DynamoAlertClaims(config.table("idempotency")),
+        rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
+    )
+
+
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return run(event, _deps())

@@ -1,0 +1,278 @@
+"""publish_reports: scheduled once a day; on the first day of a period (a month, or a quarter
+when REPORTS_PERIOD=quarterly) it builds the previous period's report for each manager's scope
+(branch managers, country managers, executives), stores it in the reports bucket and mails each
+manager a presigned link to it, in their language.
+
+On any other day it does nothing. A manual invoke with {"detail": {"period": "2026-11"}} (or
+"2026-Q4") publishes that period's reports whatever the day.
+
+At-least-once. EventBridge may deliver the day's event twice, and Lambda retries a failed run:
+the objects are simply written again (same key, same content), but the emails go out again, and
+SES has no idempotency token; a manager may get the link twice. We err that way: a missed report
+is worse than a repeated email. A failed store or send is counted, logged and left (raising would
+make Lambda retry and mail everyone else again); only a failure before anything is sent (reading
+the rulebook or the aggregates) raises.
+
+The link is an S3 presigned GET valid 7 days (S3's maximum for SigV4). On AWS a URL signed with a
+Lambda role's temporary credentials stops working when those credentials expire (hours), whatever
+its own expiry says; the email therefore also says how to get the report again through the staff
+API. Serving reports through CloudFront signed URLs or the API is the lasting answer.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from cxloop.adapters.aws import client, translated
+from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
+from cxloop.adapters.dynamo import DynamoAggregateStore
+from cxloop.adapters.messaging import SesEmailSender
+from cxloop.config import settings
+from cxloop.domain.digest import managers
+from cxloop.domain.errors import Unavailable
+from cxloop.domain.organisation import Organisation, Person
+from cxloop.domain.ports import AggregateStore, EmailSender
+from cxloop.domain.report import (
+    PeriodKind,
+    PresentScopes,
+    ReportPeriod,
+    ScopeReport,
+    ScopesBetween,
+    parse_period,
+    previous_period,
+    render_html,
+    report_email,
+    report_for,
+    report_key,
+    report_language,
+    starts_period,
+)
+from cxloop.domain.rulebook import Rulebook
+from cxloop.observability import MetricUnit, logger, metrics, tracer
+from cxloop.schedule import scheduled_time
+
+# S3's longest presigned URL (SigV4).
+LINK_VALID = timedelta(days=7)
+
+
+class ReportStore(Protocol):
+    def put(self, key: str, html: str) -> None: ...
+
+    def link(self, key: str, *, valid_for: timedelta) -> str: ...
+
+
+@dataclass(frozen=True)
+class Deps:
+    aggregates: AggregateStore
+    scopes_between: ScopesBetween
+    reports: ReportStore
+    email: EmailSender
+    sender_address: str
+    period_kind: PeriodKind = "monthly"
+    rulebook: Callable[[], Rulebook] = Rulebook
+
+
+@dataclass
+class _Run:
+    """One run's period, organisation and what it has built, stored and sent so far."""
+
+    period: ReportPeriod
+    organisation: Organisation
+    present: PresentScopes
+    now: datetime
+    built: dict[str, ScopeReport]
+    stored: set[str]
+    emails: int = 0
+    failures: int = 0
+
+
+def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
+    now = scheduled_time(event)
+    period = period_to_report(event, now, deps.period_kind)
+    if period is None:
+        return {"skipped": "not the first day of a period", "period_kind": deps.period_kind}
+    organisation = deps.rulebook().organisation
+    if organisation is None:
+        # Without an organisation nobody is a manager: say so rather than succeed silently.
+        logger.warning("no organisation published: no reports built")
+        return {"period": period.label, "skipped": "no organisation"}
+    state = _Run(period, organisation, deps.scopes_between(period.start, period.end), now, {}, set())
+    people = managers(organisation)
+    for person in people:
+        _publish_for(person, state, deps)
+    metrics.add_metric(name="ReportsStored", unit=MetricUnit.Count, value=len(state.stored))
+    metrics.add_metric(name="ReportFailures", unit=MetricUnit.Count, value=state.failures)
+    summary = {
+        "period": period.label,
+        "managers": len(people),
+        "scopes": len(state.built),
+        "stored": len(state.stored),
+        "emails": state.emails,
+        "failures": state.failures,
+    }
+    logger.info("reports published", extra=summary)
+    return summary
+
+
+def period_to_report(event: Mapping[str, Any], now: datetime, kind: PeriodKind) -> ReportPeriod | None:
+    """The period asked for in the event's detail, else the one that just ended on its first
+    day, else None (not a day to publish)."""
+    asked = (event.get("detail") or {}).get("period")
+    if isinstance(asked, str):
+        return parse_period(asked)
+    today = now.astimezone(UTC).date()
+    return previous_period(today, kind) if starts_period(today, kind) else None
+
+
+def _publish_for(person: Person, state: _Run, deps: Deps) -> None:
+    scope = state.organisation.scope_of(person)
+    language = report_language(person.language)
+    report = state.built.get(scope)
+    if report is None:
+        report = report_for(
+            scope,
+            state.period,
+            aggregates=deps.aggregates,
+            organisation=state.organisation,
+            present=state.present,
+        )
+        state.built[scope] = report
+    key = report_key(scope, state.period, language)
+    # Ids only in the logs: the manager's email address is personal data.
+    where = {"manager": person.id, "scope": scope, "key": key}
+    try:
+        if key not in state.stored:
+            deps.reports.put(key, render_html(report, language))
+            state.stored.add(key)
+        if person.email is None:
+            return
+        link = deps.reports.link(key, valid_for=LINK_VALID)
+        message = report_email(
+            report, name=person.name, language=language, link=link, expires=state.now + LINK_VALID
+        )
+        deps.email.send(sender=deps.sender_address, to=person.email, message=message)
+        state.emails += 1
+    except Unavailable as exc:
+        state.failures += 1
+        logger.error("report not delivered", extra=where | {"error": str(exc)})
+
+
+# --- adapters ------------------------------------------------------------------------------------
+
+
+class S3ReportStore:
+    """Report pages in the reports bucket, read through presigned GET links."""
+
+    def __init__(self, bucket: str, s3: Any | None = None) -> None:
+        self.bucket = bucket
+        self._client = s3
+
+    @property
+    def s3(self) -> Any:
+        if self._client is None:
+            self._client = _signing_s3_client()
+        return self._client
+
+    def put(self, key: str, html: str) -> None:
+        with translated("s3 put report"):
+            self.s3.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=html.encode("utf-8"),
+                ContentType="text/html; charset=utf-8",
+                # A report is a snapshot of its period: browsers may keep it, proxies may not.
+                CacheControl="private, max-age=86400",
+            )
+
+    def link(self, key: str, *, valid_for: timedelta) -> str:
+        # Signing happens locally (no call to S3); the URL grants what this role may read.
+        return str(
+            self.s3.generate_presigned_url(
+                "get_object",
+                Params={"Bucket": self.bucket, "Key": key},
+                ExpiresIn=int(valid_for.total_seconds()),
+            )
+        )
+
+
+@cache
+def _signing_s3_client() -> Any:
+    """An S3 client that presigns with SigV4 (X-Amz-Expires, up to 7 days): the shared client's
+    default may sign older-style URLs, which S3 refuses in the newer regions."""
+    import boto3  # noqa: PLC0415 - only this function presigns; see cxloop.adapters.aws
+    from botocore.config import Config  # noqa: PLC0415
+
+    return boto3.session.Session().client("s3", config=Config(signature_version="s3v4"))
+
+
+def scopes_with_counts(table_name: str, dynamodb: Any | None = None) -> ScopesBetween:
+    """As functions/metric_alerts' (one Scan projecting the scope and its stored parent)."""
+
+    def between(start: date, end: date) -> PresentScopes:
+        found: dict[str, str | None] = {}
+        request = {
+            "TableName": table_name,
+            "FilterExpression": "#period BETWEEN :start AND :end",
+            "ProjectionExpression": "#scope, #parent",
+            "ExpressionAttributeNames": {"#scope": "scope", "#period": "period", "#parent": "parent"},
+            "ExpressionAttributeValues": {
+                ":start": {"S": f"day#{start.isoformat()}"},
+                ":end": {"S": f"day#{end.isoformat()}"},
+            },
+        }
+        with translated("scan aggregates"):
+            for page in (dynamodb or client("dynamodb")).get_paginator("scan").paginate(**request):
+                for item in page["Items"]:
+                    parent = item.get("parent", {}).get("S")
+                    found[item["scope"]["S"]] = parent or found.get(item["scope"]["S"])
+        return found
+
+    return between
+
+
+class ReportSettings(BaseModel):
+    """The reports bucket (BUCKET_REPORTS_NAME, infra.pipeline's env_name_for) and the period
+    kind (REPORTS_PERIOD, monthly by default), validated at cold start like cxloop.config."""
+
+    model_config = ConfigDict(frozen=True)
+
+    bucket: str
+    period_kind: PeriodKind = "monthly"
+
+
+def report_settings_from(env: Mapping[str, str]) -> ReportSettings:
+    bucket = env.get("BUCKET_REPORTS_NAME")
+    if not bucket:
+        raise RuntimeError("BUCKET_REPORTS_NAME is not configured for this function")
+    return ReportSettings.model_validate(
+        {"bucket": bucket, "period_kind": env.get("REPORTS_PERIOD") or "monthly"}
+    )
+
+
+@cache
+def _deps() -> Deps:
+    config = settings()
+    own = report_settings_from(os.environ)
+    aggregates = config.table("aggregates")
+    return Deps(
+        aggregates=DynamoAggregateStore(aggregates),
+        scopes_between=scopes_with_counts(aggregates),
+        reports=S3ReportStore(own.bucket),
+        email=SesEmailSender(),
+        sender_address=config.sender_address,
+        period_kind=own.period_kind,
+        rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
+    )
+
+
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return run(event, _deps())
