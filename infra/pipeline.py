@@ -63,6 +63,25 @@ class DeliveryStream:
 
 
 @dataclass(frozen=True)
+class Bucket:
+    """An S3 bucket the pipeline owns: encrypted, private, TLS-only and versioned on AWS.
+    `expire_after_days` is (prefix, days) per lifecycle rule: what is kept, and for how long."""
+
+    name: str
+    expire_after_days: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class BucketAccess:
+    """What a function may do with the objects under one prefix of one bucket (least privilege:
+    a prefix, never the whole bucket)."""
+
+    bucket: str
+    prefix: str
+    access: Access
+
+
+@dataclass(frozen=True)
 class Route:
     method: str
     path: str
@@ -93,7 +112,16 @@ class StreamTrigger:
     retry_attempts: int = 5
 
 
-Trigger = Route | QueueTrigger | Schedule | StreamTrigger
+@dataclass(frozen=True)
+class ObjectCreated:
+    """An object created under a bucket's prefix: an S3 event notification invokes the function
+    (asynchronously: two retries, then the on-failure queue); locally a poller lists the prefix."""
+
+    bucket: str
+    prefix: str
+
+
+Trigger = Route | QueueTrigger | Schedule | StreamTrigger | ObjectCreated
 
 
 @dataclass(frozen=True)
@@ -106,6 +134,8 @@ class Function:
     publishes_to: tuple[str, ...] = ()
     # Firehose delivery streams it puts records to.
     delivers_to: tuple[str, ...] = ()
+    # Objects it reads or writes, one bucket prefix each.
+    objects: tuple[BucketAccess, ...] = ()
     sends_email: bool = False
     sends_sms: bool = False
     # The webhook secret lives in Secrets Manager on AWS; locally in env.
@@ -130,6 +160,10 @@ class Function:
         return tuple(t for t in self.triggers if isinstance(t, StreamTrigger))
 
     @property
+    def object_triggers(self) -> tuple[ObjectCreated, ...]:
+        return tuple(t for t in self.triggers if isinstance(t, ObjectCreated))
+
+    @property
     def handler_module(self) -> str:
         """Module path locally; on Lambda the asset is functions/<name>, handler.handler."""
         return f"functions.{self.name}.handler"
@@ -142,6 +176,7 @@ class Pipeline:
     topics: tuple[Topic, ...]
     functions: tuple[Function, ...]
     delivery_streams: tuple[DeliveryStream, ...] = ()
+    buckets: tuple[Bucket, ...] = ()
 
     def table(self, name: str) -> Table:
         return next(t for t in self.tables if t.name == name)
@@ -156,14 +191,21 @@ class Pipeline:
         return next(f for f in self.functions if any(t.queue == queue_name for t in f.queue_triggers))
 
 
-def env_name_for(kind: Literal["table", "queue", "topic", "firehose"], name: str) -> str:
-    """TABLE_TICKETS, QUEUE_DISPATCH_URL, TOPIC_ALERTS_ARN, FIREHOSE_RESPONSES_NAME: the env
-    var a function reads."""
-    suffix = {"table": "", "queue": "_URL", "topic": "_ARN", "firehose": "_NAME"}[kind]
+def env_name_for(kind: Literal["table", "queue", "topic", "firehose", "bucket"], name: str) -> str:
+    """TABLE_TICKETS, QUEUE_DISPATCH_URL, TOPIC_ALERTS_ARN, FIREHOSE_RESPONSES_NAME,
+    BUCKET_INTAKE_NAME: the env var a function reads."""
+    suffix = {"table": "", "queue": "_URL", "topic": "_ARN", "firehose": "_NAME", "bucket": "_NAME"}[kind]
     return f"{kind.upper()}_{name.upper()}{suffix}"
 
 
 FUNCTION_TIMEOUT_S = 10
+# The intake bucket's prefixes: files arrive in incoming/, each import's report goes to reports/.
+INTAKE_INCOMING = "incoming/"
+INTAKE_REPORTS = "reports/"
+# The reports bucket's one prefix (cxloop.domain.report.REPORTS_PREFIX): one HTML page per
+# scope, period and language, kept 13 months so a year can be compared with the last.
+REPORTS_PREFIX = "reports/"
+REPORTS_KEPT_DAYS = 400
 # 6 x the consumer timeout, as Lambda's SQS event source mapping guidance asks.
 QUEUE_VISIBILITY_S = 6 * FUNCTION_TIMEOUT_S
 
@@ -182,11 +224,14 @@ PIPELINE = Pipeline(
                 ("by_region", "region", "opened_at"),
                 ("by_country", "country", "opened_at"),
                 ("by_owner", "owner", "opened_at"),
+                ("by_customer", "customer_key", "opened_at"),
             ),
         ),
         Table("aggregates", partition_key="scope", sort_key="period"),
         # Analysts' documents (organisation, SLAs, rules), versioned, and the teams' turn counters.
         Table("config", partition_key="name"),
+        # Each customer's contact record: what was sent, what waits, every decision and why.
+        Table("contacts", partition_key="customer_key", indexes=(("by_due", "has_pending", "next_due"),)),
         Table("idempotency", partition_key="id", ttl_attribute="expiration"),
     ),
     queues=(
@@ -199,22 +244,71 @@ PIPELINE = Pipeline(
     topics=(Topic("alerts"),),
     # The data lake's datasets: every scored response and every ticket change (archive_to_lake).
     delivery_streams=(DeliveryStream("responses"), DeliveryStream("ticket_events")),
+    # Daily extracts dropped by ERPs (incoming/), and the report of each import (reports/).
+    buckets=(
+        Bucket("intake", expire_after_days=((INTAKE_INCOMING, 90), (INTAKE_REPORTS, 180))),
+        # The periodic reports publish_reports writes and mails to managers as links.
+        Bucket("reports", expire_after_days=((REPORTS_PREFIX, REPORTS_KEPT_DAYS),)),
+    ),
     functions=(
         Function(
             "capture_event",
             "Verify the ERP webhook signature, validate, store the interaction once, hand it to dispatch.",
-            triggers=(Route("POST", "/v1/events", auth="signature"),),
+            triggers=(
+                Route("POST", "/v1/events", auth="signature"),
+                Route("POST", "/v1/events/batch", auth="signature"),
+            ),
             tables={"interactions": "read_write"},
             sends_to=("dispatch",),
             reads_webhook_secret=True,
+            # A batch of 500 events takes seconds; API Gateway answers 504 after 29 s.
+            timeout_s=28,
+        ),
+        Function(
+            "import_events",
+            "Import a CSV or XLSX extract row by row as events, once per file; report rejected rows.",
+            triggers=(ObjectCreated("intake", INTAKE_INCOMING),),
+            tables={"interactions": "read_write", "idempotency": "read_write"},
+            sends_to=("dispatch",),
+            objects=(
+                BucketAccess("intake", INTAKE_INCOMING, "read"),
+                BucketAccess("intake", INTAKE_REPORTS, "write"),
+            ),
+            # 100,000 rows at a few hundred a second; Lambda's maximum.
+            timeout_s=900,
+            memory_mb=1024,
         ),
         Function(
             "send_survey",
             "Apply the contact policy, create the single-use survey link, render and send the message.",
             triggers=(QueueTrigger("dispatch"),),
-            tables={"invitations": "write", "idempotency": "read_write"},
+            tables={
+                "invitations": "write",
+                "idempotency": "read_write",
+                "contacts": "read_write",
+                # Open complaints block a new survey; the contact policy is a config document.
+                "tickets": "read",
+                "config": "read",
+            },
             sends_email=True,
             sends_sms=True,
+        ),
+        Function(
+            "customers_api",
+            "Staff API over the contact policy: each customer's record and decisions, and simulations.",
+            triggers=(
+                Route("GET", "/v1/customers/{customer_id}/contact", auth="staff"),
+                Route("POST", "/v1/contact-policy/simulate", auth="staff"),
+            ),
+            tables={"contacts": "read", "interactions": "read", "config": "read"},
+        ),
+        Function(
+            "release_contacts",
+            "Send the surveys the contact policy postponed or grouped, when they are due.",
+            triggers=(Schedule(rate_minutes=5),),
+            tables={"contacts": "read_write"},
+            sends_to=("dispatch",),
+            timeout_s=60,
         ),
         Function(
             "survey_page",
@@ -290,9 +384,14 @@ PIPELINE = Pipeline(
         ),
         Function(
             "reports_api",
-            "Staff API for the case-management health report per owner, team and branch.",
-            triggers=(Route("GET", "/v1/reports/health", auth="staff"),),
-            tables={"tickets": "read", "config": "read"},
+            "Staff API for the case-management health report and the periodic report of a scope.",
+            triggers=(
+                Route("GET", "/v1/reports/health", auth="staff"),
+                Route("GET", "/v1/reports/metrics", auth="staff"),
+            ),
+            tables={"tickets": "read", "config": "read", "aggregates": "read"},
+            # A report reads a scope's and its children's days; API Gateway answers 504 after 29 s.
+            timeout_s=28,
         ),
         Function(
             "metrics_api",
@@ -308,6 +407,26 @@ PIPELINE = Pipeline(
             publishes_to=("alerts",),
             sends_email=True,
             timeout_s=120,
+        ),
+        Function(
+            "publish_reports",
+            "On a period's first day, store each manager's report of the last period and mail them a link.",
+            # Daily: the function acts on the first day of a month (or quarter) only.
+            triggers=(Schedule(rate_minutes=24 * 60),),
+            tables={"aggregates": "read", "config": "read"},
+            # read: a presigned GET link grants only what the signing role may read.
+            objects=(BucketAccess("reports", REPORTS_PREFIX, "read_write"),),
+            sends_email=True,
+            timeout_s=300,
+        ),
+        Function(
+            "metric_alerts",
+            "Each day, alert when a touchpoint's or branch's NPS dropped significantly below its baseline.",
+            triggers=(Schedule(rate_minutes=24 * 60),),
+            # idempotency: one claim per alert id, so a repeated run does not alert twice.
+            tables={"aggregates": "read", "config": "read", "idempotency": "read_write"},
+            publishes_to=("alerts",),
+            timeout_s=300,
         ),
         Function(
             "archive_to_lake",

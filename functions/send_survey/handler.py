@@ -1,4 +1,5 @@
-"""send_survey: consumes `dispatch`; one survey per interaction, whatever SQS redelivers."""
+"""send_survey: consumes `dispatch`; asks the contact policy, then sends one survey per
+interaction (or per released group), whatever SQS redelivers."""
 
 from __future__ import annotations
 
@@ -8,14 +9,21 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
+from cxloop.adapters.contacts import DynamoContactStore, DynamoOpenComplaints
 from cxloop.adapters.dynamo import DynamoInvitationStore
 from cxloop.adapters.messaging import SesEmailSender, SnsSmsSender
 from cxloop.config import settings
 from cxloop.consumer import IdempotentStep, consume
+from cxloop.domain.contacting import ContactStore, dispatch
 from cxloop.domain.dispatch import SendSettings, send_survey
-from cxloop.domain.events import Interaction
+from cxloop.domain.events import Channel, Interaction
 from cxloop.domain.ports import EmailSender, InvitationStore, SmsSender
+from cxloop.domain.rulebook import Rulebook
 from cxloop.observability import MetricUnit, logger, metrics, tracer
+
+# A released send carries its release time, so it is a new step, not a repeat of the first.
+IDEMPOTENCY_KEY = "[interaction_id, release]"
 
 
 @dataclass(frozen=True)
@@ -24,30 +32,52 @@ class Deps:
     email: EmailSender
     sms: SmsSender
     send_settings: SendSettings
+    contacts: ContactStore
+    open_complaints: Callable[[str], tuple[str, ...]]
+    rulebook: Callable[[], Rulebook] = Rulebook
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
-def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, str]]:
-    def send(message: dict[str, Any]) -> dict[str, str]:
+def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def send(message: dict[str, Any]) -> dict[str, Any]:
         interaction = Interaction.model_validate(message)
-        sent = send_survey(
+        now = deps.clock()
+
+        def deliver(chosen: Interaction, channel: Channel) -> Any:
+            return send_survey(
+                chosen,
+                now=now,
+                settings=deps.send_settings,
+                invitations=deps.invitations,
+                email=deps.email,
+                sms=deps.sms,
+                channel=channel,
+            )
+
+        outcome = dispatch(
             interaction,
-            now=deps.clock(),
-            settings=deps.send_settings,
-            invitations=deps.invitations,
-            email=deps.email,
-            sms=deps.sms,
+            now=now,
+            released=bool(message.get("release")),
+            policy=deps.rulebook().contact_policy,
+            contacts=deps.contacts,
+            open_complaints=deps.open_complaints,
+            send=deliver,
         )
-        metrics.add_metric(name="SurveysSent", unit=MetricUnit.Count, value=1)
+        decision = outcome.decision
+        metrics.add_metric(name=f"Contact_{decision.reason}", unit=MetricUnit.Count, value=1)
+        if outcome.sent is not None:
+            metrics.add_metric(name="SurveysSent", unit=MetricUnit.Count, value=1)
         logger.info(
-            "survey sent",
+            "survey sent" if outcome.sent is not None else "survey held",
             extra={
                 "interaction_id": interaction.interaction_id,
-                "invitation_id": sent.invitation.invitation_id,
-                "channel": sent.channel,
+                "action": decision.action,
+                "reason": decision.reason,
+                "channel": decision.channel,
+                "invitation_id": outcome.sent.invitation.invitation_id if outcome.sent else None,
             },
         )
-        return {"invitation_id": sent.invitation.invitation_id, "channel": sent.channel}
+        return {"action": decision.action, "reason": decision.reason, "channel": decision.channel}
 
     return send
 
@@ -64,8 +94,11 @@ def _step() -> IdempotentStep:
             sender_address=config.sender_address,
             link_ttl_days=config.survey_link_ttl_days,
         ),
+        contacts=DynamoContactStore(config.table("contacts")),
+        open_complaints=DynamoOpenComplaints(config.table("tickets")),
+        rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
     )
-    return IdempotentStep(create_step(deps), table_name=config.table("idempotency"), key="interaction_id")
+    return IdempotentStep(create_step(deps), table_name=config.table("idempotency"), key=IDEMPOTENCY_KEY)
 
 
 @metrics.log_metrics

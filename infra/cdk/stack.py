@@ -10,6 +10,7 @@ from constructs import Construct
 from infra.cdk.constructs.alerts import Alerts
 from infra.cdk.constructs.analytics import Analytics
 from infra.cdk.constructs.api import Api
+from infra.cdk.constructs.dashboard import Dashboard
 from infra.cdk.constructs.firewall import Firewall
 from infra.cdk.constructs.functions import Functions
 from infra.cdk.constructs.messaging import Messaging
@@ -62,6 +63,15 @@ class CxloopStack(Stack):
             rest_api=api.rest_api,
         )
         self._outputs(api, alerts, staff, webhook_secret, monitoring)
+        dashboard = Dashboard(
+            self,
+            "Dashboard",
+            api_url=api.url,
+            api_origin=self._api_origin(api),
+            user_pool_id=staff.user_pool.user_pool_id,
+            user_pool_client_id=staff.client.user_pool_client_id,
+        )
+        CfnOutput(self, "DashboardUrl", value=dashboard.url, description="The staff dashboard")
         if analytics:
             CfnOutput(self, "LakeBucketName", value=analytics.bucket.bucket_name)
             CfnOutput(self, "AthenaWorkgroup", value=analytics.workgroup.ref)
@@ -75,6 +85,13 @@ class CxloopStack(Stack):
         return Fn.sub(
             "https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/" + context.stage,
             {"Api": api.rest_api.rest_api_id},
+        )
+
+    @staticmethod
+    def _api_origin(api: Api) -> str:
+        """The API's scheme and host, which the dashboard's CSP allows it to fetch from."""
+        return Fn.sub(
+            "https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}", {"Api": api.rest_api.rest_api_id}
         )
 
     def _outputs(

@@ -8,6 +8,8 @@ cxloop config push NAME FILE [--url URL] [--token T]   validate a YAML/CSV file 
 cxloop config show NAME [--url URL] [--token T]   print the current version of a document
 cxloop analytics QUERY [--url URL] [--from DATE --to DATE] [--format table|csv|json]   run a saved
     lake query with DuckDB over the local runtime's lake files; `cxloop analytics --list` lists them
+cxloop report --scope branch:quito-norte --period 2026-11 [--lang es] [--url URL] [--out FILE]   fetch
+    the periodic HTML report from the running runtime (GET /v1/reports/metrics) and write it
 """
 
 from __future__ import annotations
@@ -125,6 +127,29 @@ def analytics(args: argparse.Namespace) -> int:
     )
 
 
+def report(args: argparse.Namespace) -> int:
+    """The same page publish_reports stores, through the same role-scoped route."""
+    import requests  # noqa: PLC0415
+
+    bearer = args.token or mint_token(staff_secret(), role="executive", user="cxloop-cli")
+    query = {"scope": args.scope, "period": args.period, "format": "html"}
+    if args.lang:
+        query["lang"] = args.lang
+    answer = requests.get(
+        f"{args.url.rstrip('/')}/v1/reports/metrics",
+        params=query,
+        headers={"Authorization": f"Bearer {bearer}"},
+        timeout=60,
+    )
+    if answer.status_code != 200:
+        print(f"refused ({answer.status_code}): {answer.text}", file=sys.stderr)
+        return 1
+    target = Path(args.out or f"report-{args.scope.replace(':', '-').replace('/', '-')}-{args.period}.html")
+    target.write_text(answer.content.decode("utf-8"), encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
 def _date(text: str) -> str:
     from infra.local.analytics import check_date  # noqa: PLC0415
 
@@ -181,6 +206,17 @@ def parser() -> argparse.ArgumentParser:
     lake.add_argument("--to", dest="to_date", type=_date, default=None, help="last UTC date, included")
     lake.add_argument("--format", default="table", choices=["table", "csv", "json"])
     lake.set_defaults(func=analytics)
+
+    page = commands.add_parser("report", help="write the periodic HTML report of a scope and period")
+    page.add_argument(
+        "--scope", required=True, help="all, country:EC, region:..., branch:quito-norte, touchpoint:..."
+    )
+    page.add_argument("--period", required=True, help="a month (2026-11) or a quarter (2026-Q4)")
+    page.add_argument("--lang", default=None, choices=["es", "en"], help="default: English for the CLI")
+    page.add_argument("--url", default=f"http://{defaults.DEFAULT_HOST}:{defaults.DEFAULT_PORT}")
+    page.add_argument("--token", default=None, help="bearer token (default: a local executive token)")
+    page.add_argument("--out", default=None, help="the file to write (default report-<scope>-<period>.html)")
+    page.set_defaults(func=report)
 
     play = commands.add_parser("demo", help="run the loop end to end with a simulated insurer")
     play.add_argument("--events", type=int, default=200)

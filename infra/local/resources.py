@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 
 from infra.local.defaults import ACCOUNT_ID, FAKE_KEY
-from infra.pipeline import PIPELINE, DeliveryStream, Pipeline, Queue, Table, env_name_for
+from infra.pipeline import PIPELINE, Bucket, DeliveryStream, Pipeline, Queue, Table, env_name_for
 
 # The data lake's bucket in moto (a name: there is no other account to clash with locally).
 LAKE_BUCKET = "cxloop-lake"
@@ -28,7 +28,8 @@ def clients(endpoint: str, region: str) -> dict[str, Any]:
 
 
 def provision(endpoint: str, region: str, *, sender: str, pipeline: Pipeline = PIPELINE) -> dict[str, str]:
-    """Create everything and answer the env vars (TABLE_*, QUEUE_*_URL, TOPIC_*_ARN)."""
+    """Create everything and answer the env vars (TABLE_*, QUEUE_*_URL, TOPIC_*_ARN,
+    FIREHOSE_*_NAME, BUCKET_*_NAME)."""
     aws = clients(endpoint, region)
     env: dict[str, str] = {}
     for table in pipeline.tables:
@@ -44,7 +45,34 @@ def provision(endpoint: str, region: str, *, sender: str, pipeline: Pipeline = P
         aws["s3"].create_bucket(Bucket=LAKE_BUCKET)
     for stream in pipeline.delivery_streams:
         env[env_name_for("firehose", stream.name)] = create_delivery_stream(aws["firehose"], stream)
+    for bucket in pipeline.buckets:
+        env[env_name_for("bucket", bucket.name)] = create_bucket(aws["s3"], bucket)
     return env
+
+
+def bucket_name(bucket: Bucket) -> str:
+    """The pipeline bucket's name in moto (names are global on AWS, where CDK names them)."""
+    return f"cxloop-{bucket.name}"
+
+
+def create_bucket(s3: Any, bucket: Bucket) -> str:
+    """The bucket with its lifecycle rules (moto keeps them; nothing expires locally)."""
+    name = bucket_name(bucket)
+    s3.create_bucket(Bucket=name)
+    # Versioned as on AWS: each upload is its own object version (an import keys on it).
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    if bucket.expire_after_days:
+        rules = [
+            {
+                "ID": f"expire-{prefix.strip('/') or 'all'}",
+                "Filter": {"Prefix": prefix},
+                "Status": "Enabled",
+                "Expiration": {"Days": days},
+            }
+            for prefix, days in bucket.expire_after_days
+        ]
+        s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
+    return name
 
 
 def create_table(dynamodb: Any, table: Table) -> None:

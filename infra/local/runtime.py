@@ -18,6 +18,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from infra.local import defaults
 from infra.local.analytics import with_lake_endpoint
+from infra.local.bucket_pollers import BucketPoller
 from infra.local.gateway import Gateway
 from infra.local.pollers import QueuePoller
 from infra.local.recorder import RemoteRecorder
@@ -52,6 +53,7 @@ class LocalRuntime:
         self.pipeline = pipeline
         self.pollers: list[QueuePoller] = []
         self.stream_pollers: list[StreamPoller] = []
+        self.bucket_pollers: list[BucketPoller] = []
         self.scheduler: Scheduler | None = None
         self._aws: subprocess.Popen[str] | None = None
         self._server: BaseWSGIServer | None = None
@@ -81,6 +83,7 @@ class LocalRuntime:
         self._server.app = with_lake_endpoint(gateway, endpoint=endpoint, bucket=LAKE_BUCKET)
         self._start_pollers(endpoint, resource_env)
         self._start_stream_pollers(endpoint)
+        self._start_bucket_pollers(endpoint, resource_env)
         self.scheduler.start()
         self._serve_thread = threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True)
         self._serve_thread.start()
@@ -174,19 +177,39 @@ class LocalRuntime:
                 poller.start()
                 self.stream_pollers.append(poller)
 
+    def _start_bucket_pollers(self, endpoint: str, resource_env: dict[str, str]) -> None:
+        """One poller per object trigger: S3 notifications, which moto does not send."""
+        s3 = boto3.session.Session(
+            aws_access_key_id=defaults.FAKE_KEY,
+            aws_secret_access_key=defaults.FAKE_KEY,
+            region_name=defaults.REGION,
+        ).client("s3", endpoint_url=endpoint)
+        for function in self.pipeline.functions:
+            for trigger in function.object_triggers:
+                poller = BucketPoller(
+                    function,
+                    trigger,
+                    bucket=resource_env[env_name_for("bucket", trigger.bucket)],
+                    s3=s3,
+                    retry_delay_s=self.options.retry_delay_s,
+                )
+                poller.start()
+                self.bucket_pollers.append(poller)
+
     def stop(self) -> None:
         if self.scheduler:
             self.scheduler.stop()
-        for poller in self.pollers:
-            poller.stop()
-        for stream_poller in self.stream_pollers:
-            stream_poller.stop()
+        workers: list[QueuePoller | StreamPoller | BucketPoller] = [
+            *self.pollers,
+            *self.stream_pollers,
+            *self.bucket_pollers,
+        ]
+        for worker in workers:
+            worker.stop()
         if self._server:
             self._server.shutdown()
-        for poller in self.pollers:
-            poller.join()
-        for stream_poller in self.stream_pollers:
-            stream_poller.join()
+        for worker in workers:
+            worker.join()
         if self.scheduler:
             self.scheduler.join()
         if self._aws:

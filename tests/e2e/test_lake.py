@@ -24,7 +24,7 @@ def answer_survey(client: Client, touchpoint: str, nps: int) -> None:
     event = load_event("erp/claim_reported")
     tag = uuid.uuid4().hex[:10]
     event["event_id"] = f"lake-{tag}"
-    event["customer"]["email"] = f"lake-{tag}@example.com"
+    event["customer"] |= {"id": f"L-{tag}", "email": f"lake-{tag}@example.com"}
     event["touchpoint"]["id"] = touchpoint
     assert client.post_event(json.dumps(event).encode()).status_code == 202
     survey_url = client.message_to(event["customer"]["email"])["survey_url"]

@@ -21,6 +21,8 @@ def unique_event(sample: str = "erp/claim_reported", **customer: Any) -> dict[st
     event = load_event(sample)
     tag = uuid.uuid4().hex[:10]
     event["event_id"] = f"{event['event_id']}-{tag}"
+    # A customer of their own: the contact policy holds surveys for one with an open complaint.
+    event["customer"]["id"] = f"C-{tag}"
     if event["customer"].get("email"):
         event["customer"]["email"] = f"c-{tag}@example.com"
     event["customer"].update(customer)

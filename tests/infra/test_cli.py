@@ -46,12 +46,14 @@ def test_the_pinned_cli_synthesizes_the_stack(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     template = json.loads((tmp_path / "Cxloop.template.json").read_text())
     kinds = Counter(r["Type"] for r in template["Resources"].values())
-    assert kinds["AWS::Lambda::Function"] == len(PIPELINE.functions)
+    # Ours, plus CDK's helpers: the bucket-notification handler and the dashboard deployment.
+    assert kinds["AWS::Lambda::Function"] == len(PIPELINE.functions) + 2
     assert kinds["AWS::IAM::Role"] >= len(PIPELINE.functions)
     assert kinds["AWS::DynamoDB::Table"] == len(PIPELINE.tables)
     stream_triggers = sum(len(f.stream_triggers) for f in PIPELINE.functions)
     # Each queue has its DLQ; each stream trigger has an on-failure queue.
-    assert kinds["AWS::SQS::Queue"] == 2 * len(PIPELINE.queues) + stream_triggers
+    object_triggers = sum(len(f.object_triggers) for f in PIPELINE.functions)
+    assert kinds["AWS::SQS::Queue"] == 2 * len(PIPELINE.queues) + stream_triggers + object_triggers
     assert kinds["AWS::Lambda::EventSourceMapping"] == stream_triggers + sum(
         len(f.queue_triggers) for f in PIPELINE.functions
     )

@@ -18,7 +18,14 @@ FUNCTIONS = pytest.mark.parametrize("spec", PIPELINE.functions, ids=lambda f: f.
 
 
 def test_one_lambda_and_one_role_per_pipeline_function(synthesized: Synthesized) -> None:
-    assert len(synthesized.resources("AWS::Lambda::Function")) == len(PIPELINE.functions)
+    # CDK's own helpers (bucket notifications, the dashboard deployment) are Lambdas too; ours
+    # are the ones described as a pipeline function.
+    descriptions = [
+        f["Properties"].get("Description") for f in synthesized.resources("AWS::Lambda::Function").values()
+    ]
+    assert sorted(d for d in descriptions if d in {f.description for f in PIPELINE.functions}) == sorted(
+        f.description for f in PIPELINE.functions
+    )
     roles = {synthesized.role_id(spec) for spec in PIPELINE.functions}
     assert len(roles) == len(PIPELINE.functions)
 
@@ -53,7 +60,11 @@ def test_ships_the_shared_code_layer_and_the_public_powertools_layer(
 
 
 def test_the_shared_code_layer_holds_the_cxloop_package_under_python(synthesized: Synthesized) -> None:
-    (layer,) = synthesized.resources("AWS::Lambda::LayerVersion").values()
+    (layer,) = [
+        layer
+        for layer in synthesized.resources("AWS::Lambda::LayerVersion").values()
+        if "cxloop shared code" in layer["Properties"].get("Description", "")
+    ]
     asset_hash = layer["Properties"]["Content"]["S3Key"].removesuffix(".zip")
     package = synthesized.directory / f"asset.{asset_hash}" / "python" / "cxloop"
     assert (package / "config.py").is_file()
@@ -149,11 +160,14 @@ def test_email_is_sent_only_from_the_sender_identity(synthesized: Synthesized) -
         assert {"Ref": identity_id} in statement["Resource"]["Fn::Join"][1]
 
 
-def test_send_survey_sends_but_never_touches_tickets_or_responses(synthesized: Synthesized) -> None:
+def test_send_survey_sends_reads_open_complaints_and_never_writes_tickets(synthesized: Synthesized) -> None:
     spec = PIPELINE.function("send_survey")
     assert {"ses:SendEmail", "sns:Publish"} <= synthesized.actions(spec)
-    for table in ("tickets", "responses", "aggregates"):
+    for table in ("responses", "aggregates"):
         assert not synthesized.actions_on(spec, synthesized.table_id(table))
+    # The contact policy asks whether the customer has an open complaint: reads only.
+    tickets = synthesized.actions_on(spec, synthesized.table_id("tickets"))
+    assert "dynamodb:Query" in tickets and not tickets & WRITES
 
 
 def test_tickets_api_works_tickets_and_only_reads_the_config(synthesized: Synthesized) -> None:

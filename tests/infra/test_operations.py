@@ -16,9 +16,9 @@ pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
 def test_dead_letters_errors_backlogs_and_5xx_are_alarmed(synthesized: Synthesized) -> None:
     alarms = [a["Properties"] for a in synthesized.resources("AWS::CloudWatch::Alarm").values()]
     metrics = Counter(a["MetricName"] for a in alarms)
-    # Each queue's DLQ, and each stream trigger's on-failure queue.
-    stream_triggers = sum(len(f.stream_triggers) for f in PIPELINE.functions)
-    assert metrics["ApproximateNumberOfMessagesVisible"] == len(PIPELINE.queues) + stream_triggers
+    # Each queue's DLQ, and each stream or object trigger's on-failure queue.
+    failure_queues = sum(len(f.stream_triggers) + len(f.object_triggers) for f in PIPELINE.functions)
+    assert metrics["ApproximateNumberOfMessagesVisible"] == len(PIPELINE.queues) + failure_queues
     assert metrics["ApproximateAgeOfOldestMessage"] == len(PIPELINE.queues)
     assert metrics["Errors"] == len(PIPELINE.functions)
     assert metrics["5XXError"] == 1
@@ -37,11 +37,13 @@ def test_every_dead_letter_queue_is_watched(synthesized: Synthesized) -> None:
         for q in synthesized.resources("AWS::SQS::Queue").values()
         if "RedrivePolicy" in q["Properties"]
     }
-    # Stream event source mappings send what they give up on to an on-failure queue.
+    # Stream event source mappings, and the asynchronous invocations of object triggers, send
+    # what they give up on to an on-failure queue.
     on_failure_queues = {
         m["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
-        for m in synthesized.resources("AWS::Lambda::EventSourceMapping").values()
-        if "DestinationConfig" in m["Properties"]
+        for kind in ("AWS::Lambda::EventSourceMapping", "AWS::Lambda::EventInvokeConfig")
+        for m in synthesized.resources(kind).values()
+        if "OnFailure" in m["Properties"].get("DestinationConfig", {})
     }
     assert on_failure_queues, "the stream triggers have on-failure queues"
     assert watched == dead_letter_queues | on_failure_queues

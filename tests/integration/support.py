@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from moto.backends import get_backend
 
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
+from cxloop.adapters.contacts import DynamoContactStore, DynamoOpenComplaints
 from cxloop.adapters.dynamo import (
     DynamoAggregateStore,
     DynamoInteractionStore,
@@ -54,7 +55,7 @@ NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 HANDLERS = {f.name: importlib.import_module(f.handler_module) for f in PIPELINE.functions}
 # The business key each consumer is idempotent on, as its handler configures it.
 IDEMPOTENCY_KEYS = {
-    "send_survey": "interaction_id",
+    "send_survey": "[interaction_id, release]",
     "score_response": "response_id",
     "open_ticket": "response.response_id",
     "push_alert": "dedupe_key",
@@ -287,9 +288,15 @@ class Ports:
             email=SesEmailSender(self.aws.clients["sesv2"]),
             sms=SnsSmsSender(self.aws.clients["sns"]),
             send_settings=SendSettings(BASE_URL, SENDER_ADDRESS, link_ttl_days=14),
+            contacts=self.contacts(),
+            open_complaints=DynamoOpenComplaints(self.aws.table("tickets"), self.db),
+            rulebook=self.rulebook,
             clock=clock,
         )
         return send_survey.create_step(replace(deps, **overrides))
+
+    def contacts(self) -> DynamoContactStore:
+        return DynamoContactStore(self.aws.table("contacts"), self.db)
 
     def survey_app(
         self, *, clock: Callable[[], datetime] = lambda: NOW, scoring: MessageQueue | None = None

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 from cxloop.datafile import load_document_file
+from cxloop.domain.contact_policy import ContactMemory
+from cxloop.domain.contacting import ContactState
 from cxloop.domain.events import Touchpoint
 from infra.pipeline import PIPELINE
 from tests.conftest import LocalAws
@@ -76,9 +78,28 @@ ENDPOINTS: dict[tuple[str, str], tuple[str, dict[str, str], Any, Any]] = {
         lambda c: 200,
     ),
     # Metrics are counts: agents read their team's branch; outside one's scope it is 404.
+    ("GET", "/v1/customers/{customer_id}/contact"): (
+        "/v1/customers/C-1042/contact",
+        {},
+        None,
+        lambda c: 200 if c in MANAGERS else 403,
+    ),
+    ("POST", "/v1/contact-policy/simulate"): (
+        "/v1/contact-policy/simulate",
+        {},
+        {"from": "2026-11-01", "to": "2026-11-30"},
+        lambda c: 200 if c in MANAGERS else 403,
+    ),
     ("GET", "/v1/metrics"): (
         "/v1/metrics",
         {"scope": "branch:quito-norte", "from": "2026-11-01", "to": "2026-11-30"},
+        None,
+        lambda c: 404 if c in ("madrid manager", "spain manager") else 200,
+    ),
+    # The periodic report reads metrics as the metrics API does (its figures as JSON here).
+    ("GET", "/v1/reports/metrics"): (
+        "/v1/reports/metrics",
+        {"scope": "branch:quito-norte", "period": "2026-11", "format": "json"},
         None,
         lambda c: 404 if c in ("madrid manager", "spain manager") else 200,
     ),
@@ -132,6 +153,9 @@ def company(lambda_env: LocalAws, ports: Ports) -> Ports:
         at=NOW,
         note=None,
     )
+    ports.contacts().save(
+        "C-1042", ContactState(memory=ContactMemory(customer_id="C-1042")), expected_version=0
+    )
     opened = datetime(2026, 11, 10, 15, 0, tzinfo=UTC)
     common = {"status": "assigned", "opened_at": opened, "due_at": opened + timedelta(days=3)}
     ports.tickets().add(
@@ -175,3 +199,6 @@ def test_every_role_against_every_staff_endpoint(company: Ports, caller: str) ->
             detractors = [item["ticket_id"] for item in document["detractors"]["items"]]
             assert detractors == ([QUITO] if caller in SEES_QUITO else [])
             assert ("ana@example.com" in answer["body"]) == (caller in SEES_PERSONAL_DATA)
+        if route == "/v1/reports/metrics":
+            # Counts only: a report never carries a customer, whoever reads it.
+            assert document["scope"] == "branch:quito-norte" and "ana@example.com" not in answer["body"]

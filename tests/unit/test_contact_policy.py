@@ -10,6 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from cxloop.domain.contact_policy import (
+    RECOMMENDED,
     ContactMemory,
     ContactPolicy,
     OpenGroup,
@@ -21,7 +22,7 @@ from cxloop.domain.events import Customer
 
 # Tuesday 24 Nov 2026, 15:00 UTC = 10:00 in Quito (UTC-5), 16:00 in Madrid (UTC+1).
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
-POLICY = ContactPolicy()
+POLICY = RECOMMENDED
 
 
 def customer(**changes: Any) -> Customer:
@@ -56,7 +57,9 @@ def test_nothing_in_the_way_sends_now_on_the_first_channel() -> None:
     ("changes", "suppressed", "channel", "reason"),
     [
         ({"preferred_channel": "sms"}, frozenset(), "sms", "send"),
-        ({"preferred_channel": "whatsapp"}, frozenset(), "email", "rerouted_preference"),
+        # No WhatsApp here: a phone person gets the other phone channel before email.
+        ({"preferred_channel": "whatsapp"}, frozenset(), "sms", "rerouted_preference"),
+        ({"preferred_channel": "whatsapp", "phone": None}, frozenset(), "email", "rerouted_preference"),
         ({"email": None}, frozenset(), "sms", "rerouted_fallback"),
         ({}, frozenset({"ana@example.com"}), "sms", "rerouted_fallback"),
         ({"preferred_channel": "sms"}, frozenset({"+593991234567"}), "email", "rerouted_preference"),
@@ -214,6 +217,7 @@ def test_the_memory_keeps_a_year_of_sends() -> None:
     "changes",
     [
         {"quiet_start": "08:00", "quiet_end": "08:00"},
+        {"quiet_start": "21:00"},
         {"channels": []},
         {"channels": ["email", "email"]},
         {"cap_messages": 0},
@@ -224,3 +228,16 @@ def test_the_memory_keeps_a_year_of_sends() -> None:
 def test_a_bad_policy_is_refused(changes: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         ContactPolicy.model_validate(changes)
+
+
+def test_the_default_policy_keeps_only_what_no_brand_may_skip() -> None:
+    default = ContactPolicy()
+    night = datetime(2026, 11, 25, 4, 30, tzinfo=UTC)  # 23:30 in Quito
+    busy = memory(sent=tuple(sent(h) for h in (1, 2, 3, 4, 5)))
+    assert decide(customer(), kind="survey", now=night, memory=busy, policy=default).action == "send"
+    assert (
+        decide(customer(), kind="survey", now=night, memory=memory(opted_out=True), policy=default).action
+        == "block"
+    )
+    complaint = memory(open_complaints=("CX-1",))
+    assert decide(customer(), kind="survey", now=night, memory=complaint, policy=default).action == "block"

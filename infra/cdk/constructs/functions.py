@@ -4,6 +4,8 @@ pipeline description says it touches, and its queue and schedule triggers."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,18 +18,30 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesisfirehose as firehose
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_notifications as s3_notifications
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra.cdk.constructs.buckets import Buckets
 from infra.cdk.constructs.messaging import Messaging
 from infra.cdk.constructs.storage import Storage
 from infra.cdk.context import DeployContext
 from infra.cdk.nag import acknowledge
-from infra.pipeline import Access, Function, Pipeline, StreamTrigger, env_name_for
+from infra.pipeline import (
+    Access,
+    BucketAccess,
+    Function,
+    ObjectCreated,
+    Pipeline,
+    StreamTrigger,
+    env_name_for,
+)
 
 REPO = Path(__file__).resolve().parents[3]
 RUNTIME = lambda_.Runtime.PYTHON_3_14
@@ -46,18 +60,60 @@ POWERTOOLS_LAYER_ARN = (
 )
 
 
+# Runtime dependencies the Powertools layer does not carry, shipped in the shared-code layer:
+# pure-Python wheels, so pip fetches them for Lambda's platform without Docker. Pinned as in
+# pyproject.toml (a test keeps the two equal).
+LAYER_PACKAGES = ("openpyxl==3.1.5",)
+# The id aws-cdk-lib gives its singleton function that writes buckets' notification settings.
+NOTIFICATIONS_HANDLER_ID = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
+# S3 invokes a function asynchronously: two retries, then the on-failure queue.
+ASYNC_RETRIES = 2
+ASYNC_MAX_EVENT_AGE = Duration.hours(6)
+OBJECT_ACTIONS: dict[Access, list[str]] = {
+    "read": ["s3:GetObject", "s3:GetObjectVersion"],
+    "write": ["s3:PutObject"],
+    "read_write": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+}
+
+
 @jsii.implements(ILocalBundling)
 class CopySharedCode:
-    """Bundle shared/cxloop as a layer (python/cxloop) by copying it: no Docker needed."""
+    """Bundle shared/cxloop as a layer (python/cxloop) by copying it, and LAYER_PACKAGES by
+    installing their wheels for the Lambda platform: no Docker needed."""
 
     def try_bundle(self, output_dir: str, *, image: DockerImage, **_: Any) -> bool:
+        target = Path(output_dir) / "python"
         shutil.copytree(
             REPO / "shared" / "cxloop",
-            Path(output_dir) / "python" / "cxloop",
+            target / "cxloop",
             ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
             dirs_exist_ok=True,
         )
+        install_wheels(target, LAYER_PACKAGES)
         return True
+
+
+def install_wheels(target: Path, packages: tuple[str, ...]) -> None:
+    """pip, for Lambda's Python and architecture, binary wheels only (never a build here)."""
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--platform",
+        "manylinux2014_aarch64",
+        "--implementation",
+        "cp",
+        "--python-version",
+        RUNTIME.name.removeprefix("python"),
+        "--only-binary=:all:",
+        "--target",
+        str(target),
+        *packages,
+    ]
+    subprocess.run(command, check=True, capture_output=True, timeout=300)  # noqa: S603
 
 
 class Functions(Construct):
@@ -73,9 +129,14 @@ class Functions(Construct):
         topics: dict[str, sns.Topic],
         webhook_secret: secretsmanager.ISecret,
         delivery_streams: dict[str, firehose.CfnDeliveryStream] | None = None,
+        buckets: dict[str, s3.Bucket] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.delivery_streams = delivery_streams or {}
+        # The pipeline's buckets: made here unless the stack passes them in.
+        if buckets is None and pipeline.buckets:
+            buckets = Buckets(self, "Buckets", pipeline=pipeline).buckets
+        self.buckets = buckets or {}
         # The on-failure destination of each stream trigger, by "<function>-<table>".
         self.stream_dead_letter_queues: dict[str, sqs.Queue] = {}
         self.pipeline = pipeline
@@ -180,6 +241,8 @@ class Functions(Construct):
             env["WEBHOOK_SECRET_ARN"] = self.webhook_secret.secret_arn
         for name in spec.delivers_to:
             env[env_name_for("firehose", name)] = self.delivery_streams[name].ref
+        for bucket in sorted({access.bucket for access in spec.objects}):
+            env[env_name_for("bucket", bucket)] = self.buckets[bucket].bucket_name
         return env
 
     def _grant(self, spec: Function, function: lambda_.Function) -> None:
@@ -197,6 +260,8 @@ class Functions(Construct):
                 actions=["firehose:PutRecordBatch"],
                 resource_arns=[self.delivery_streams[name].attr_arn],
             )
+        for object_access in spec.objects:
+            self._grant_objects(function, object_access)
         if spec.sends_email:
             self.messaging.grant_send_email(function)
         if spec.sends_sms:
@@ -229,6 +294,21 @@ class Functions(Construct):
             "Queries use this table's own secondary indexes; index/* stays within this one table.",
         )
 
+    def _grant_objects(self, function: lambda_.Function, access: BucketAccess) -> None:
+        """Object actions under one prefix only: no listing, no other prefix, no deletion."""
+        bucket = self.buckets[access.bucket]
+        iam.Grant.add_to_principal(
+            grantee=function,
+            actions=OBJECT_ACTIONS[access.access],
+            resource_arns=[bucket.arn_for_objects(f"{access.prefix}*")],
+        )
+        logical_id = Stack.of(bucket).get_logical_id(bucket.node.default_child)  # type: ignore[arg-type]
+        acknowledge(
+            function.role,  # type: ignore[arg-type]
+            f"IAM5[Resource::<{logical_id}.Arn>/{access.prefix}*]",
+            f"Objects are named by whoever drops or writes them; the grant stays within {access.prefix}.",
+        )
+
     def _subscribe(self, spec: Function, function: lambda_.Function) -> None:
         for trigger in spec.queue_triggers:
             function.add_event_source(
@@ -243,6 +323,8 @@ class Functions(Construct):
             )
         for stream_trigger in spec.stream_triggers:
             self._subscribe_to_stream(spec, function, stream_trigger)
+        for object_trigger in spec.object_triggers:
+            self._subscribe_to_objects(spec, function, object_trigger)
         for schedule in spec.schedules:
             events.Rule(
                 self,
@@ -285,6 +367,51 @@ class Functions(Construct):
             max_record_age=STREAM_MAX_RECORD_AGE,
             on_failure=sources.SqsDlq(dead_letters),
         )
+
+    def _subscribe_to_objects(
+        self, spec: Function, function: lambda_.Function, trigger: ObjectCreated
+    ) -> None:
+        """S3 event notifications for objects created under the prefix; S3 invokes the function
+        asynchronously, so retries and the on-failure queue are set on the function."""
+        dead_letters = sqs.Queue(
+            self,
+            f"{spec.name}{trigger.bucket.title()}ObjectFailures",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=DEAD_LETTER_RETENTION,
+        )
+        acknowledge(
+            dead_letters,
+            "SQS3",
+            "This queue is itself a dead-letter queue: the on-failure destination of the function's "
+            "asynchronous invocations, which cdk-nag does not recognise as one.",
+        )
+        # Alarmed with the others by Monitoring (the stack passes this dict on).
+        self.stream_dead_letter_queues[f"{spec.name}-{trigger.bucket}"] = dead_letters
+        function.configure_async_invoke(
+            retry_attempts=ASYNC_RETRIES,
+            max_event_age=ASYNC_MAX_EVENT_AGE,
+            on_failure=destinations.SqsDestination(dead_letters),
+        )
+        self.buckets[trigger.bucket].add_event_notification(
+            s3.EventType.OBJECT_CREATED,
+            s3_notifications.LambdaDestination(function),
+            s3.NotificationKeyFilter(prefix=trigger.prefix),
+        )
+        self._acknowledge_notifications_handler()
+
+    def _acknowledge_notifications_handler(self) -> None:
+        """CDK configures S3 notifications through its own singleton function (a bucket cannot
+        name the function in its template: the function names the bucket, a cycle)."""
+        handler = Stack.of(self).node.try_find_child(NOTIFICATIONS_HANDLER_ID)
+        role = handler.node.try_find_child("Role") if handler else None
+        if role is not None:
+            acknowledge(
+                role,
+                "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+                "CDK's own bucket-notifications handler (a custom resource run at deploy time) logs "
+                "with the basic execution role; its only other grant is s3:PutBucketNotification.",
+            )
 
     @staticmethod
     def _grant_stream_read(function: lambda_.Function, table: dynamodb.Table) -> None:

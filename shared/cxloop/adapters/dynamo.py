@@ -116,6 +116,18 @@ class DynamoInteractionStore:
     def mark_dispatched(self, interaction_id: str) -> None:
         self.table.set_flag({"interaction_id": _s(interaction_id)}, "dispatch_pending", False)
 
+    def received_between(self, start: datetime, end: datetime) -> list[Interaction]:
+        """Every interaction received in [start, end): a full scan, for policy simulations
+        (an analyst's occasional question, not a request path)."""
+        found: list[Interaction] = []
+        with translated(f"scan {self.table.name}"):
+            for page in self.table.db.get_paginator("scan").paginate(TableName=self.table.name):
+                for item in page["Items"]:
+                    interaction = Interaction.model_validate_json(item["doc"]["S"])
+                    if start <= interaction.received_at < end:
+                        found.append(interaction)
+        return found
+
 
 class DynamoInvitationStore:
     def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
@@ -387,6 +399,7 @@ TICKET_INDEXES = {
     "region": "by_region",
     "country": "by_country",
     "owner": "by_owner",
+    "customer_key": "by_customer",
 }
 
 
@@ -408,6 +421,8 @@ def _ticket_item(ticket: Ticket) -> dict[str, Any]:
         "owner": _s(ticket.owner),
         "opened_at": _s(ticket.opened_at.isoformat()),
         "version": _n(ticket.version),
+        # The customer's id (the ERP's, pseudonymous): the contact policy asks for open complaints.
+        "customer_key": _s(ticket.customer.id),
         "doc": _s(ticket.model_dump_json()),
     }
     # Sparse indexes: a ticket without a country or region is simply not in those.

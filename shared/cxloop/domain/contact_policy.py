@@ -45,15 +45,20 @@ CHANNELS: tuple[Channel, ...] = ("email", "sms", "whatsapp")
 
 
 class ContactPolicy(BaseModel):
-    """The manners, as data analysts change at run time (config document `contact_policy`)."""
+    """The manners, as data analysts change at run time (config document `contact_policy`).
+
+    The defaults only keep what no brand may skip (opt-outs, suppressed addresses, no survey
+    while a complaint is open): the ERP calls the webhook when it means to. RECOMMENDED
+    below is what we suggest publishing (quiet hours, a day's gap, a monthly cap).
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    # Local wall time in the customer's zone; a window may wrap midnight (21:00-08:00).
-    quiet_start: time = time(21, 0)
-    quiet_end: time = time(8, 0)
-    min_gap_hours: float = Field(default=24, ge=0, le=24 * 90)
-    cap_messages: int = Field(default=4, ge=1, le=100)
+    # Local wall time in the customer's zone; a window may wrap midnight (21:00-08:00). None: no quiet hours.
+    quiet_start: time | None = None
+    quiet_end: time | None = None
+    min_gap_hours: float = Field(default=0, ge=0, le=24 * 90)
+    cap_messages: int = Field(default=100, ge=1, le=1000)
     cap_days: int = Field(default=30, ge=1, le=365)
     # 0 sends each event's survey on its own; > 0 waits that long for more events to group.
     group_window_minutes: int = Field(default=0, ge=0, le=7 * 24 * 60)
@@ -63,11 +68,18 @@ class ContactPolicy(BaseModel):
 
     @model_validator(mode="after")
     def _sane(self) -> ContactPolicy:
-        if self.quiet_start == self.quiet_end:
-            raise ValueError("quiet_start and quiet_end must differ (use 00:00-00:01 for almost none)")
+        if (self.quiet_start is None) != (self.quiet_end is None):
+            raise ValueError("give both quiet_start and quiet_end, or neither")
+        if self.quiet_start is not None and self.quiet_start == self.quiet_end:
+            raise ValueError("quiet_start and quiet_end must differ")
         if not self.channels or len(set(self.channels)) != len(self.channels):
             raise ValueError("channels must list each channel once")
         return self
+
+
+RECOMMENDED = ContactPolicy(
+    quiet_start=time(21, 0), quiet_end=time(8, 0), min_gap_hours=24, cap_messages=4, cap_days=30
+)
 
 
 class SentRecord(BaseModel):
@@ -180,12 +192,16 @@ def pick_channel(
     customer: Customer, policy: ContactPolicy, suppressed: frozenset[str], offered: Iterable[Channel]
 ) -> tuple[Channel | None, Reason]:
     """The preferred channel when it works, else the first of the policy's order that does."""
+    preferred = customer.preferred_channel
+    # Someone who prefers a phone channel is better served by another phone channel first.
+    order = sorted(
+        policy.channels, key=lambda c: preferred is not None and _by_phone(c) != _by_phone(preferred)
+    )
     usable = [
         channel
-        for channel in policy.channels
+        for channel in order
         if channel in set(offered) and _address(customer, channel) not in (None, *suppressed)
     ]
-    preferred = customer.preferred_channel
     if preferred is not None and preferred in usable:
         return preferred, "send"
     if not usable:
@@ -194,6 +210,10 @@ def pick_channel(
     if preferred is not None:
         return usable[0], "rerouted_preference"
     return usable[0], "send" if usable[0] == policy.channels[0] else "rerouted_fallback"
+
+
+def _by_phone(channel: Channel) -> bool:
+    return channel != "email"
 
 
 def _address(customer: Customer, channel: Channel) -> str | None:
@@ -210,10 +230,12 @@ def _after_gap(now: datetime, memory: ContactMemory, policy: ContactPolicy) -> d
 def _outside_quiet(moment: datetime, customer: Customer, policy: ContactPolicy) -> datetime:
     """`moment`, or the end of the customer's quiet hours when it falls inside them (in their
     own zone, so a daylight-saving change moves the instant, not the wall time)."""
+    start, end = policy.quiet_start, policy.quiet_end
+    if start is None or end is None:
+        return moment
     zone = ZoneInfo(customer.timezone)
     local = moment.astimezone(zone)
     wall = local.time()
-    start, end = policy.quiet_start, policy.quiet_end
     wraps = start > end
     inside = (wall >= start or wall < end) if wraps else (start <= wall < end)
     if not inside:

@@ -52,15 +52,17 @@ def send_survey(
     invitations: InvitationStore,
     email: EmailSender,
     sms: SmsSender,
+    channel: Channel | None = None,
 ) -> Sent:
     """Store the invitation first, then send: a link never reaches a customer unrecorded.
+    `channel` is the contact policy's choice; without one, the customer's own.
 
     SES has no idempotency token, so a crash after sending and before the step is
     marked done resends on retry: we err towards a duplicate message over none.
     """
     event = interaction.event
     token = tokens.new_token()
-    channel = choose_channel(event.customer)
+    channel = channel or choose_channel(event.customer)
     invitation = Invitation(
         invitation_id=str(uuid.uuid4()),
         token_hash=tokens.token_hash(token),

@@ -24,7 +24,9 @@ TICKET_STATUSES: tuple[TicketStatus, ...] = (
     "closed",
 )
 CallOutcome = Literal["reached", "no_answer", "voicemail", "wrong_number", "awaiting_customer"]
-AlertKind = Literal["detractor", "new_ticket", "sla_reminder", "sla_breach", "follow_up_unhappy", "digest"]
+AlertKind = Literal[
+    "detractor", "new_ticket", "sla_reminder", "sla_breach", "follow_up_unhappy", "digest", "metric_drop"
+]
 FollowUpOutcome = Literal["recovered", "neutral", "unhappy"]
 
 

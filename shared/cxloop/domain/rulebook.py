@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, StringConstraints, Tag, model_validator
 
+from cxloop.domain.contact_policy import ContactPolicy
 from cxloop.domain.models import Priority, TicketType
 from cxloop.domain.organisation import Organisation
 from cxloop.domain.routing import DEFAULT_RULES, OPERATORS, explain, matches
@@ -199,6 +200,8 @@ DEFAULT_ASSIGNMENT = AssignmentRules.model_validate(
     }
 )
 
+DEFAULT_CONTACT_POLICY = ContactPolicy()
+
 # Every document the config API accepts, by name, with the model that validates it.
 DOCUMENTS: dict[str, type[BaseModel]] = {
     "organisation": Organisation,
@@ -206,6 +209,7 @@ DOCUMENTS: dict[str, type[BaseModel]] = {
     "ticket_rules": TicketRules,
     "classification": ClassificationRules,
     "assignment": AssignmentRules,
+    "contact_policy": ContactPolicy,
 }
 
 
@@ -216,6 +220,7 @@ class Rulebook:
     ticket_rules: TicketRules = DEFAULT_TICKET_RULES
     classification: ClassificationRules = DEFAULT_CLASSIFICATION
     assignment: AssignmentRules = DEFAULT_ASSIGNMENT
+    contact_policy: ContactPolicy = DEFAULT_CONTACT_POLICY
     versions: dict[str, int] = field(default_factory=dict)
 
     @classmethod
