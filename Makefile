@@ -56,9 +56,11 @@ e2e: $(PY_STAMP)
 browser:  ## Debian's headless Chromium for tests/browser (tests never download a browser)
 	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
-bench: install  ## cold-start ratios and answer-to-alert latency
+bench: install  ## cold-start ratios, answer-to-alert latency, comment accuracy, lake query ratios
 	$(BIN)/python tests/benchmarks/cold_start.py
 	$(BIN)/python tests/benchmarks/answer_to_alert.py
+	$(BIN)/python tests/benchmarks/comment_accuracy.py
+	$(BIN)/python tests/benchmarks/lake_queries.py
 
 synth: install
 	$(CDK) synth $(CDK_CONTEXT)

@@ -72,6 +72,9 @@ class CxloopStack(Stack):
             user_pool_client_id=staff.client.user_pool_client_id,
         )
         CfnOutput(self, "DashboardUrl", value=dashboard.url, description="The staff dashboard")
+        for name, bucket in functions.buckets.items():
+            # IntakeBucketName: where the ERP drops its daily extracts (incoming/).
+            CfnOutput(self, f"{name.capitalize()}BucketName", value=bucket.bucket_name)
         if analytics:
             CfnOutput(self, "LakeBucketName", value=analytics.bucket.bucket_name)
             CfnOutput(self, "AthenaWorkgroup", value=analytics.workgroup.ref)

@@ -136,3 +136,8 @@ def test_the_batch_route_is_a_signed_json_post_to_capture_event(synthesized: Syn
     assert len(methods) == 2
     assert all(m["AuthorizationType"] == "NONE" and m["RequestModels"] for m in methods)
     assert synthesized.function_properties(capture)["Timeout"] == 28  # under API Gateway's 29 s
+
+
+def test_the_stack_names_the_bucket_the_erp_drops_its_extracts_into(synthesized: Synthesized) -> None:
+    output = synthesized.template["Outputs"]["IntakeBucketName"]["Value"]
+    assert output["Ref"] in synthesized.resources("AWS::S3::Bucket")
