@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any, Protocol
 
+from cxloop.adapters.aggregate_scopes import scopes_with_counts
 from cxloop.adapters.aws import client, translated
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.dynamo import DynamoAggregateStore, conditional_write
@@ -141,32 +142,6 @@ class DynamoAlertClaims:
     def release(self, alert_id: str) -> None:
         with translated("release alert claim"):
             self.db.delete_item(TableName=self.table_name, Key={"id": {"S": alert_id}})
-
-
-def scopes_with_counts(table_name: str, dynamodb: Any | None = None) -> ScopesBetween:
-    """Every scope with counts on a day between start and end, with the parent stored with them:
-    one Scan (the table has no index by day), projecting only the key and the parent."""
-
-    def between(start: date, end: date) -> PresentScopes:
-        found: dict[str, str | None] = {}
-        request = {
-            "TableName": table_name,
-            "FilterExpression": "#period BETWEEN :start AND :end",
-            "ProjectionExpression": "#scope, #parent",
-            "ExpressionAttributeNames": {"#scope": "scope", "#period": "period", "#parent": "parent"},
-            "ExpressionAttributeValues": {
-                ":start": {"S": f"day#{start.isoformat()}"},
-                ":end": {"S": f"day#{end.isoformat()}"},
-            },
-        }
-        with translated("scan aggregates"):
-            for page in (dynamodb or client("dynamodb")).get_paginator("scan").paginate(**request):
-                for item in page["Items"]:
-                    parent = item.get("parent", {}).get("S")
-                    found[item["scope"]["S"]] = parent or found.get(item["scope"]["S"])
-        return found
-
-    return between
 
 
 @cache

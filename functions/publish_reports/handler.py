@@ -24,13 +24,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from cxloop.adapters.aws import client, translated
+from cxloop.adapters.aggregate_scopes import scopes_with_counts
+from cxloop.adapters.aws import translated
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.dynamo import DynamoAggregateStore
 from cxloop.adapters.messaging import SesEmailSender
@@ -210,31 +211,6 @@ def _signing_s3_client() -> Any:
     from botocore.config import Config  # noqa: PLC0415
 
     return boto3.session.Session().client("s3", config=Config(signature_version="s3v4"))
-
-
-def scopes_with_counts(table_name: str, dynamodb: Any | None = None) -> ScopesBetween:
-    """As functions/metric_alerts' (one Scan projecting the scope and its stored parent)."""
-
-    def between(start: date, end: date) -> PresentScopes:
-        found: dict[str, str | None] = {}
-        request = {
-            "TableName": table_name,
-            "FilterExpression": "#period BETWEEN :start AND :end",
-            "ProjectionExpression": "#scope, #parent",
-            "ExpressionAttributeNames": {"#scope": "scope", "#period": "period", "#parent": "parent"},
-            "ExpressionAttributeValues": {
-                ":start": {"S": f"day#{start.isoformat()}"},
-                ":end": {"S": f"day#{end.isoformat()}"},
-            },
-        }
-        with translated("scan aggregates"):
-            for page in (dynamodb or client("dynamodb")).get_paginator("scan").paginate(**request):
-                for item in page["Items"]:
-                    parent = item.get("parent", {}).get("S")
-                    found[item["scope"]["S"]] = parent or found.get(item["scope"]["S"])
-        return found
-
-    return between
 
 
 class ReportSettings(BaseModel):

@@ -26,7 +26,7 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from cxloop.adapters.aws import client, translated
+from cxloop.adapters.aggregate_scopes import scopes_with_counts
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.dynamo import DynamoAggregateStore, DynamoTicketStore
 from cxloop.config import settings
@@ -135,31 +135,6 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
 
 ReportFormat = Literal["html", "json"]
 Lang = Literal["es", "en"]
-
-
-def scopes_with_counts(table_name: str, dynamodb: Any | None = None) -> periodic.ScopesBetween:
-    """As functions/metric_alerts' (one Scan projecting the scope and its stored parent)."""
-
-    def between(start: date, end: date) -> periodic.PresentScopes:
-        found: dict[str, str | None] = {}
-        request = {
-            "TableName": table_name,
-            "FilterExpression": "#period BETWEEN :start AND :end",
-            "ProjectionExpression": "#scope, #parent",
-            "ExpressionAttributeNames": {"#scope": "scope", "#period": "period", "#parent": "parent"},
-            "ExpressionAttributeValues": {
-                ":start": {"S": f"day#{start.isoformat()}"},
-                ":end": {"S": f"day#{end.isoformat()}"},
-            },
-        }
-        with translated("scan aggregates"):
-            for page in (dynamodb or client("dynamodb")).get_paginator("scan").paginate(**request):
-                for item in page["Items"]:
-                    parent = item.get("parent", {}).get("S")
-                    found[item["scope"]["S"]] = parent or found.get(item["scope"]["S"])
-        return found
-
-    return between
 
 
 @cache
