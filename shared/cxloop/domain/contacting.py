@@ -54,6 +54,21 @@ class DecisionRecord(BaseModel):
     due_at: datetime | None = None
     detail: str = ""
 
+    @classmethod
+    def of(
+        cls, decision: Decision, interaction: Interaction, kind: MessageKind, now: datetime
+    ) -> DecisionRecord:
+        return cls(
+            at=now,
+            interaction_id=interaction.interaction_id,
+            kind=kind,
+            action=decision.action,
+            reason=decision.reason,
+            channel=decision.channel,
+            due_at=decision.at,
+            detail=decision.detail,
+        )
+
 
 class ContactState(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -132,16 +147,7 @@ def _remember(
 def _after(
     state: ContactState, interaction: Interaction, kind: MessageKind, decision: Decision, now: datetime
 ) -> ContactState:
-    record = DecisionRecord(
-        at=now,
-        interaction_id=interaction.interaction_id,
-        kind=kind,
-        action=decision.action,
-        reason=decision.reason,
-        channel=decision.channel,
-        due_at=decision.at,
-        detail=decision.detail,
-    )
+    record = DecisionRecord.of(decision, interaction, kind, now)
     memory, pending = state.memory, state.pending
     if decision.action == "send" and decision.channel:
         memory = remember_sent(memory, at=now, channel=decision.channel, kind=kind)
@@ -150,14 +156,15 @@ def _after(
             *pending,
             PendingSend(interaction=interaction, kind=kind, due_at=decision.at, reason=decision.reason),
         )
-        memory = _grouped(memory, interaction, decision, now)
+        memory = grouped(memory, interaction, decision, now)
     decisions = (*state.decisions, record)[-KEPT_DECISIONS:]
     return state.model_copy(update={"memory": memory, "pending": pending, "decisions": decisions})
 
 
-def _grouped(
+def grouped(
     memory: ContactMemory, interaction: Interaction, decision: Decision, now: datetime
 ) -> ContactMemory:
+    """The memory's group after a group decision (opened, or one more event in it)."""
     if decision.reason == "group_opened" and decision.at is not None:
         group = OpenGroup(
             opened_at=now, release_at=decision.at, interaction_ids=(interaction.interaction_id,)

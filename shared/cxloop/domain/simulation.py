@@ -18,11 +18,10 @@ from cxloop.domain.contact_policy import (
     ContactPolicy,
     Decision,
     MessageKind,
-    OpenGroup,
     decide,
     remember_sent,
 )
-from cxloop.domain.contacting import DecisionRecord, kind_of
+from cxloop.domain.contacting import DecisionRecord, grouped, kind_of
 from cxloop.domain.events import Interaction
 
 SAMPLE_SIZE = 50
@@ -60,18 +59,7 @@ def simulate(interactions: Iterable[Interaction], policy: ContactPolicy) -> Simu
         result.by_reason[decision.reason] += 1
         result.by_action[decision.action] += 1
         if len(result.sample) < SAMPLE_SIZE:
-            result.sample.append(
-                DecisionRecord(
-                    at=now,
-                    interaction_id=interaction.interaction_id,
-                    kind=kind,
-                    action=decision.action,
-                    reason=decision.reason,
-                    channel=decision.channel,
-                    due_at=decision.at,
-                    detail=decision.detail,
-                )
-            )
+            result.sample.append(DecisionRecord.of(decision, interaction, kind, now))
     result.customers = len(memories)
     return result
 
@@ -81,17 +69,7 @@ def _grown(
 ) -> ContactMemory:
     """The memory after the decision, as if its sends had happened when due."""
     channel, at = decision.channel, decision.at or interaction.received_at
+    memory = grouped(memory, interaction, decision, interaction.received_at)
     if channel is None or decision.action == "block" or decision.reason == "grouped":
-        if decision.reason == "grouped" and memory.group is not None:
-            ids = (*memory.group.interaction_ids, interaction.interaction_id)
-            return memory.model_copy(
-                update={"group": memory.group.model_copy(update={"interaction_ids": ids})}
-            )
         return memory
-    grown = remember_sent(memory, at=at, channel=channel, kind=kind)
-    if decision.reason == "group_opened":
-        group = OpenGroup(
-            opened_at=interaction.received_at, release_at=at, interaction_ids=(interaction.interaction_id,)
-        )
-        grown = grown.model_copy(update={"group": group})
-    return grown
+    return remember_sent(memory, at=at, channel=channel, kind=kind)
