@@ -20,9 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from cxloop.adapters.config_store import DynamoConfigStore
 from cxloop.config import settings
 from cxloop.domain import configuration
-from cxloop.domain.access import Caller
 from cxloop.domain.configuration import ConfigStore
-from cxloop.http import make_resolver
+from cxloop.http import caller_of, make_resolver
 from cxloop.observability import logger, metrics, tracer
 
 Name = Annotated[
@@ -44,11 +43,6 @@ class Publication(BaseModel):
 class Deps:
     store: ConfigStore
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-
-
-def caller_of(event: dict[str, Any]) -> Caller:
-    claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims")
-    return Caller.from_claims(claims)
 
 
 def create_app(deps: Deps) -> APIGatewayRestResolver:

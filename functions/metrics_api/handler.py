@@ -23,11 +23,10 @@ from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.dynamo import DynamoAggregateStore, DynamoTicketStore
 from cxloop.config import settings
 from cxloop.domain import insights
-from cxloop.domain.access import Caller
 from cxloop.domain.health import period_between
 from cxloop.domain.ports import AggregateStore, TicketStore
 from cxloop.domain.rulebook import Rulebook
-from cxloop.http import make_resolver
+from cxloop.http import caller_of, make_resolver
 from cxloop.observability import logger, metrics, tracer
 
 
@@ -37,11 +36,6 @@ class Deps:
     tickets: TicketStore
     rulebook: Callable[[], Rulebook] = Rulebook
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-
-
-def caller_of(event: dict[str, Any]) -> Caller:
-    claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims")
-    return Caller.from_claims(claims)
 
 
 def create_app(deps: Deps) -> APIGatewayRestResolver:

@@ -32,11 +32,10 @@ from cxloop.adapters.dynamo import DynamoAggregateStore, DynamoTicketStore
 from cxloop.config import settings
 from cxloop.domain import health
 from cxloop.domain import report as periodic
-from cxloop.domain.access import Caller
 from cxloop.domain.errors import Unavailable
 from cxloop.domain.ports import AggregateStore, TicketStore
 from cxloop.domain.rulebook import Rulebook
-from cxloop.http import make_resolver
+from cxloop.http import caller_of, make_resolver
 from cxloop.observability import logger, metrics, tracer
 
 
@@ -48,11 +47,6 @@ class Deps:
     # The metrics report's counters and the scopes present in a period (its touchpoints).
     aggregates: AggregateStore | None = None
     scopes_between: periodic.ScopesBetween | None = None
-
-
-def caller_of(event: dict[str, Any]) -> Caller:
-    claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims")
-    return Caller.from_claims(claims)
 
 
 def create_app(deps: Deps) -> APIGatewayRestResolver:

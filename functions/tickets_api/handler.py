@@ -24,14 +24,13 @@ from cxloop.adapters.dynamo import DynamoTicketStore
 from cxloop.adapters.messaging import SqsQueue
 from cxloop.config import settings
 from cxloop.domain import desk
-from cxloop.domain.access import Caller
 from cxloop.domain.casework import TicketAction
 from cxloop.domain.models import Priority, Ticket, TicketStatus, TicketType
 from cxloop.domain.ports import MessageQueue, TicketStore
 from cxloop.domain.rulebook import Rulebook
 from cxloop.domain.scripts import call_script
 from cxloop.domain.ticket_list import SortOrder, TicketFilter
-from cxloop.http import make_resolver
+from cxloop.http import caller_of, make_resolver
 from cxloop.observability import logger, metrics, tracer
 
 
@@ -41,11 +40,6 @@ class Deps:
     follow_ups: MessageQueue
     rulebook: Callable[[], Rulebook] = Rulebook
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-
-
-def caller_of(event: dict[str, Any]) -> Caller:
-    claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims")
-    return Caller.from_claims(claims)
 
 
 def summary(ticket: Ticket) -> dict[str, Any]:

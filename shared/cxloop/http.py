@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 
@@ -23,6 +23,9 @@ from cxloop.domain.errors import (
     Unavailable,
 )
 from cxloop.observability import logger
+
+if TYPE_CHECKING:
+    from cxloop.domain.access import Caller
 
 _STATUS: dict[type[CxloopError], int] = {
     InvalidInput: 400,
@@ -96,3 +99,12 @@ def header(headers: dict[str, str] | None, name: str) -> str | None:
     """Case-insensitive header lookup (API Gateway keeps the client's casing)."""
     wanted = name.lower()
     return next((v for k, v in (headers or {}).items() if k.lower() == wanted), None)
+
+
+def caller_of(event: dict[str, Any]) -> Caller:
+    """The staff member the authorizer vouched for (Cognito on AWS, the local token check
+    here), from the claims API Gateway put in the event; refused without them."""
+    from cxloop.domain.access import Caller  # noqa: PLC0415 - only staff APIs need role scoping
+
+    claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims")
+    return Caller.from_claims(claims)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from cxloop.domain.sms_text import is_gsm7, segments
 from infra.local.defaults import WEBHOOK_SECRET
 from infra.local.erp import signed_headers
 from tests.e2e.conftest import Client, wait_for
@@ -97,7 +98,9 @@ def test_sms_customer_gets_a_short_text_with_the_link(client: Client) -> None:
     assert message["channel"] == "sms"
     assert message["survey_url"] in message["body"]
     assert message["body"].startswith("cxloop: how was your experience")
-    assert len(message["body"]) <= 160
+    # GSM-7, at most two parts, with the opt-out link when it fits.
+    assert is_gsm7(message["body"]) and segments(message["body"]) <= 2
+    assert " STOP: " in message["body"] and "/u/" in message["body"]
 
 
 def test_promoter_answer_opens_no_ticket(client: Client) -> None:
