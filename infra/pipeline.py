@@ -211,9 +211,29 @@ QUEUE_VISIBILITY_S = 6 * FUNCTION_TIMEOUT_S
 
 PIPELINE = Pipeline(
     tables=(
-        Table("interactions", partition_key="interaction_id", ttl_attribute="expires_at"),
-        Table("invitations", partition_key="token_hash", ttl_attribute="expires_at"),
-        Table("responses", partition_key="response_id", stream=True),
+        # by_customer (here, on invitations and responses): erasure finds a customer's items.
+        Table(
+            "interactions",
+            partition_key="interaction_id",
+            ttl_attribute="expires_at",
+            indexes=(("by_customer", "customer_key", "received_at"),),
+        ),
+        # by_sent_day is sparse: an invitation leaves it once its one reminder is settled.
+        Table(
+            "invitations",
+            partition_key="token_hash",
+            ttl_attribute="expires_at",
+            indexes=(
+                ("by_sent_day", "sent_day", "created_at"),
+                ("by_customer", "customer_key", "created_at"),
+            ),
+        ),
+        Table(
+            "responses",
+            partition_key="response_id",
+            stream=True,
+            indexes=(("by_customer", "customer_key", "submitted_at"),),
+        ),
         Table(
             "tickets",
             partition_key="ticket_id",
@@ -233,6 +253,15 @@ PIPELINE = Pipeline(
         # Each customer's contact record: what was sent, what waits, every decision and why.
         Table("contacts", partition_key="customer_key", indexes=(("by_due", "has_pending", "next_due"),)),
         Table("idempotency", partition_key="id", ttl_attribute="expiration"),
+        # One item per opt-out link sent (/u/{token}): its token's hash and the customer it binds.
+        Table(
+            "optouts",
+            partition_key="link_hash",
+            ttl_attribute="expires_at",
+            indexes=(("by_customer", "customer_key", "created_at"),),
+        ),
+        # One item per erasure of a customer's personal data: who, when, how many items; no personal data.
+        Table("erasures", partition_key="customer_id", sort_key="at"),
     ),
     queues=(
         Queue("dispatch", visibility_timeout_s=QUEUE_VISIBILITY_S),
@@ -289,18 +318,34 @@ PIPELINE = Pipeline(
                 # Open complaints block a new survey; the contact policy is a config document.
                 "tickets": "read",
                 "config": "read",
+                # Every survey carries an opt-out link, stored before it is sent.
+                "optouts": "write",
             },
             sends_email=True,
             sends_sms=True,
         ),
         Function(
             "customers_api",
-            "Staff API over the contact policy: each customer's record and decisions, and simulations.",
+            "Staff API over customers: contact records, policy simulations, erasure of personal data.",
             triggers=(
                 Route("GET", "/v1/customers/{customer_id}/contact", auth="staff"),
                 Route("POST", "/v1/contact-policy/simulate", auth="staff"),
+                Route("DELETE", "/v1/customers/{customer_id}", auth="staff"),
             ),
-            tables={"contacts": "read", "interactions": "read", "config": "read"},
+            # read_write: erasure rewrites the customer's items in each table (and deletes their
+            # opt-out links), and records itself in erasures; it never reads the erasures back.
+            tables={
+                "contacts": "read_write",
+                "interactions": "read_write",
+                "invitations": "read_write",
+                "responses": "read_write",
+                "tickets": "read_write",
+                "optouts": "read_write",
+                "erasures": "write",
+                "config": "read",
+            },
+            # An erasure rewrites every item of one customer, one by one.
+            timeout_s=28,
         ),
         Function(
             "release_contacts",
@@ -311,11 +356,31 @@ PIPELINE = Pipeline(
             timeout_s=60,
         ),
         Function(
+            "send_reminders",
+            "Send one reminder for each survey still unanswered N days on, under the contact policy.",
+            # Hourly, not daily: a reminder postponed by quiet hours (in the customer's zone)
+            # must find a run after they end; the claim on each invitation makes reruns harmless.
+            triggers=(Schedule(rate_minutes=60),),
+            tables={"invitations": "read_write", "contacts": "read_write", "config": "read"},
+            sends_email=True,
+            sends_sms=True,
+            timeout_s=300,
+        ),
+        Function(
             "survey_page",
             "Render the survey (GET never changes state) and record the answers once (POST).",
             triggers=(Route("GET", "/s/{token}"), Route("POST", "/s/{token}")),
-            tables={"invitations": "read_write", "responses": "read_write"},
+            # config: the published survey catalogue (and its older versions, for older links).
+            tables={"invitations": "read_write", "responses": "read_write", "config": "read"},
             sends_to=("responses",),
+        ),
+        Function(
+            "unsubscribe_page",
+            "Ask before opting out (GET never changes state); record the opt-out (POST, RFC 8058 one-click).",
+            # Its own function, not survey_page's: it writes contact records, which survey_page
+            # must not touch, and it reads no invitations or responses (least privilege).
+            triggers=(Route("GET", "/u/{token}"), Route("POST", "/u/{token}")),
+            tables={"optouts": "read", "contacts": "read_write"},
         ),
         Function(
             "score_response",
@@ -348,7 +413,8 @@ PIPELINE = Pipeline(
             "notify_customer",
             "Tell the customer their case number and when they will be contacted, on their channel.",
             triggers=(QueueTrigger("notices"),),
-            tables={"idempotency": "read_write"},
+            # optouts: the notice carries an opt-out link like every message.
+            tables={"idempotency": "read_write", "optouts": "write"},
             sends_email=True,
             sends_sms=True,
         ),

@@ -1,38 +1,59 @@
-"""customers_api: what the contact policy remembered and decided, and what a proposed
-policy would have decided.
+"""customers_api: what the contact policy remembered and decided, what a proposed
+policy would have decided, and the erasure of a customer's personal data.
 
-GET  /v1/customers/{customer_id}/contact   the customer's contact record (managers, executives)
-POST /v1/contact-policy/simulate           a policy replayed over a past period's events
+GET    /v1/customers/{customer_id}/contact   the customer's contact record (managers, executives)
+POST   /v1/contact-policy/simulate           a policy replayed over a past period's events
+DELETE /v1/customers/{customer_id}           erase the customer's personal data (executives; 202)
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.contacts import DynamoContactStore
-from cxloop.adapters.dynamo import DynamoInteractionStore
+from cxloop.adapters.dynamo import (
+    DynamoErasureLog,
+    DynamoInteractionStore,
+    DynamoInvitationStore,
+    DynamoResponseStore,
+    DynamoTicketStore,
+)
+from cxloop.adapters.optouts import DynamoOptOutLinkStore
 from cxloop.config import settings
 from cxloop.domain.access import Caller
 from cxloop.domain.configuration import problems_of
 from cxloop.domain.contact_policy import ContactPolicy
 from cxloop.domain.contacting import ContactStore
-from cxloop.domain.errors import Forbidden, InvalidInput, NotFound
+from cxloop.domain.erasure import (
+    ErasureAudit,
+    ErasureStores,
+    erase,
+    needs_scrubbing,
+    scrubbed_contact_state,
+    scrubbed_interaction,
+    scrubbed_invitation,
+    scrubbed_response,
+    scrubbed_ticket,
+)
+from cxloop.domain.errors import Forbidden, InvalidInput, NotFound, Unavailable
 from cxloop.domain.events import Interaction
 from cxloop.domain.rulebook import Rulebook
 from cxloop.domain.simulation import simulate
-from cxloop.http import make_resolver
+from cxloop.http import caller_of, make_resolver
 from cxloop.observability import logger, metrics, tracer
 
 READERS = frozenset({"branch_manager", "country_manager", "executive"})
+ERASERS = frozenset({"executive"})
 MAX_DAYS = 92
 
 
@@ -55,16 +76,71 @@ class SimulationRequest(BaseModel):
 
 
 @dataclass(frozen=True)
+class TableErasure:
+    """cxloop.domain.erasure.ErasureStores over the real tables."""
+
+    interaction_store: DynamoInteractionStore
+    invitation_store: DynamoInvitationStore
+    response_store: DynamoResponseStore
+    ticket_store: DynamoTicketStore
+    contact_store: ContactStore
+    link_store: DynamoOptOutLinkStore
+    log: DynamoErasureLog
+
+    def interactions(self, customer_id: str, alias: str) -> int:
+        return self.interaction_store.erase_customer(customer_id, alias, scrubbed_interaction)
+
+    def invitations(self, customer_id: str, alias: str) -> int:
+        return self.invitation_store.erase_customer(customer_id, alias, scrubbed_invitation)
+
+    def responses(self, customer_id: str, alias: str) -> int:
+        return self.response_store.erase_customer(customer_id, alias, scrubbed_response)
+
+    def tickets(self, customer_id: str, alias: str) -> int:
+        # Saved on the version read: someone working the ticket at that moment makes this a 409,
+        # and the repeated DELETE finishes the job.
+        found = self.ticket_store.of_customer(customer_id)
+        for ticket in found:
+            self.ticket_store.save(scrubbed_ticket(ticket, alias), expected_version=ticket.version)
+        return len(found)
+
+    def contacts(self, customer_id: str) -> int:
+        state = self.contact_store.load(customer_id)
+        if state.version == 0 or not needs_scrubbing(state):
+            return 0
+        self.contact_store.save(customer_id, scrubbed_contact_state(state), expected_version=state.version)
+        return 1
+
+    def optouts(self, customer_id: str) -> int:
+        return self.link_store.delete_of(customer_id)
+
+    def record(self, audit: ErasureAudit) -> None:
+        self.log.record(audit)
+
+
+@dataclass(frozen=True)
 class Deps:
     contacts: ContactStore
     interactions: Callable[[datetime, datetime], list[Interaction]]
     rulebook: Callable[[], Rulebook] = Rulebook
+    # None where a test needs only the contact record and simulations.
+    erasure: ErasureStores | None = None
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # A fresh key per erasure, never stored (cxloop.domain.erasure explains why).
+    erasure_key: Callable[[], bytes] = lambda: secrets.token_bytes(32)
 
 
-def caller_of(event: dict[str, Any]) -> Caller:
-    caller = Caller.from_claims(((event.get("requestContext") or {}).get("authorizer") or {}).get("claims"))
+def reader_of(event: dict[str, Any]) -> Caller:
+    caller = caller_of(event)
     if caller.role not in READERS:
         raise Forbidden(f"{caller.role} may not read contact records")
+    return caller
+
+
+def eraser_of(event: dict[str, Any]) -> Caller:
+    caller = caller_of(event)
+    if caller.role not in ERASERS:
+        raise Forbidden(f"{caller.role} may not erase a customer's personal data")
     return caller
 
 
@@ -106,12 +182,12 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
 
     @app.get("/v1/customers/<customer_id>/contact", summary="What the contact policy remembered and decided")
     def contact(customer_id: Annotated[str, Path(max_length=128)]) -> dict[str, Any]:
-        caller_of(app.current_event.raw_event)
+        reader_of(app.current_event.raw_event)
         return contact_view(customer_id, deps.contacts)
 
     @app.post("/v1/contact-policy/simulate", summary="Replay a past period's events under a policy")
     def simulated(request: Annotated[SimulationRequest, Body()]) -> dict[str, Any]:
-        caller = caller_of(app.current_event.raw_event)
+        caller = reader_of(app.current_event.raw_event)
         policy = proposed_policy(request, deps.rulebook().contact_policy)
         start = datetime.combine(request.start, time(0), tzinfo=UTC)
         end = datetime.combine(request.end, time(0), tzinfo=UTC) + timedelta(days=1)
@@ -119,16 +195,45 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
         logger.info("policy simulated", extra={"caller": caller.user, "events": outcome.events})
         return {"from": request.start.isoformat(), "to": request.end.isoformat(), **outcome.as_json()}
 
+    @app.delete(
+        "/v1/customers/<customer_id>",
+        summary="Erase the customer's personal data, keep the scores",
+        responses={
+            202: {"description": "Erased; the count of items changed per table (zeros the second time)"}
+        },
+    )
+    def erased(customer_id: Annotated[str, Path(max_length=128)]) -> Response[dict[str, Any]]:
+        caller = eraser_of(app.current_event.raw_event)
+        if deps.erasure is None:
+            raise Unavailable("erasure is not configured")
+        outcome = erase(
+            customer_id.strip(), by=caller.user, now=deps.clock(), key=deps.erasure_key(), stores=deps.erasure
+        )
+        # The counts and who asked; never the customer's id next to anything personal.
+        logger.info("customer erased", extra={"caller": caller.user, "erased": outcome.erased})
+        return Response(202, content_types.APPLICATION_JSON, outcome.as_json())
+
     return app
 
 
 @cache
 def _app() -> APIGatewayRestResolver:
     config = settings()
+    contacts = DynamoContactStore(config.table("contacts"))
+    interactions = DynamoInteractionStore(config.table("interactions"))
     deps = Deps(
-        contacts=DynamoContactStore(config.table("contacts")),
-        interactions=DynamoInteractionStore(config.table("interactions")).received_between,
+        contacts=contacts,
+        interactions=interactions.received_between,
         rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
+        erasure=TableErasure(
+            interaction_store=interactions,
+            invitation_store=DynamoInvitationStore(config.table("invitations")),
+            response_store=DynamoResponseStore(config.table("responses")),
+            ticket_store=DynamoTicketStore(config.table("tickets")),
+            contact_store=contacts,
+            link_store=DynamoOptOutLinkStore(config.table("optouts")),
+            log=DynamoErasureLog(config.table("erasures")),
+        ),
     )
     return create_app(deps)
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
 from cxloop.adapters.messaging import SesEmailSender, SnsSmsSender
+from cxloop.adapters.optouts import DynamoOptOutLinkStore
 from cxloop.config import settings
 from cxloop.consumer import IdempotentStep, consume
 from cxloop.domain.dispatch import SendSettings
 from cxloop.domain.informing import Notice, send_notice
+from cxloop.domain.opting_out import OptOutLinkStore
 from cxloop.domain.ports import EmailSender, SmsSender
 from cxloop.observability import MetricUnit, logger, metrics, tracer
 
@@ -22,12 +25,22 @@ class Deps:
     email: EmailSender
     sms: SmsSender
     send_settings: SendSettings
+    # Where each notice's opt-out link is kept; None sends without one.
+    optouts: OptOutLinkStore | None = None
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
 def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, str]]:
     def notify(message: dict[str, Any]) -> dict[str, str]:
         notice = Notice.model_validate(message)
-        channel, message_id = send_notice(notice, settings=deps.send_settings, email=deps.email, sms=deps.sms)
+        channel, message_id = send_notice(
+            notice,
+            settings=deps.send_settings,
+            email=deps.email,
+            sms=deps.sms,
+            optouts=deps.optouts,
+            now=deps.clock(),
+        )
         metrics.add_metric(name="CustomersNotified", unit=MetricUnit.Count, value=1)
         logger.info(
             "customer notified",
@@ -49,6 +62,7 @@ def _step() -> IdempotentStep:
             sender_address=config.sender_address,
             link_ttl_days=config.survey_link_ttl_days,
         ),
+        optouts=DynamoOptOutLinkStore(config.table("optouts")),
     )
     return IdempotentStep(create_step(deps), table_name=config.table("idempotency"), key="notice_id")
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
+from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore, survey_library
 from cxloop.adapters.dynamo import DynamoAggregateStore, DynamoResponseStore
 from cxloop.adapters.messaging import SqsQueue
 from cxloop.config import settings
@@ -16,6 +16,7 @@ from cxloop.domain.assessing import assess
 from cxloop.domain.models import SurveyResponse
 from cxloop.domain.ports import AggregateStore, MessageQueue, ResponseStore
 from cxloop.domain.rulebook import Rulebook
+from cxloop.domain.surveys import SurveyLibrary, built_in_library
 from cxloop.observability import MetricUnit, logger, metrics, tracer
 
 
@@ -25,6 +26,8 @@ class Deps:
     aggregates: AggregateStore
     tickets: MessageQueue
     rulebook: Callable[[], Rulebook] = Rulebook
+    # The definition each response was answered with: its drivers and weighted indexes.
+    library: SurveyLibrary = field(default_factory=built_in_library)
 
 
 def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -36,6 +39,7 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
             aggregates=deps.aggregates,
             tickets=deps.tickets,
             rules=deps.rulebook().ticket_rules.as_mappings(),
+            survey=deps.library.find(response.survey_id, response.survey_version, response.catalogue_version),
         )
         metrics.add_metric(name="Answers", unit=MetricUnit.Count, value=1)
         if assessed.score.nps_category == "detractor":
@@ -57,11 +61,14 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
 @cache
 def _step() -> IdempotentStep:
     config = settings()
+    store = DynamoConfigStore(config.table("config"))
+    rulebook = CachedRulebook(store)
     deps = Deps(
         responses=DynamoResponseStore(config.table("responses")),
         aggregates=DynamoAggregateStore(config.table("aggregates")),
         tickets=SqsQueue(config.queue_url("tickets")),
-        rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
+        rulebook=rulebook,
+        library=survey_library(store, rulebook),
     )
     return IdempotentStep(create_step(deps), table_name=config.table("idempotency"), key="response_id")
 

@@ -13,11 +13,13 @@ from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.contacts import DynamoContactStore, DynamoOpenComplaints
 from cxloop.adapters.dynamo import DynamoInvitationStore
 from cxloop.adapters.messaging import SesEmailSender, SnsSmsSender
+from cxloop.adapters.optouts import DynamoOptOutLinkStore
 from cxloop.config import settings
 from cxloop.consumer import IdempotentStep, consume
 from cxloop.domain.contacting import ContactStore, dispatch
 from cxloop.domain.dispatch import SendSettings, send_survey
 from cxloop.domain.events import Channel, Interaction
+from cxloop.domain.opting_out import OptOutLinkStore
 from cxloop.domain.ports import EmailSender, InvitationStore, SmsSender
 from cxloop.domain.rulebook import Rulebook
 from cxloop.observability import MetricUnit, logger, metrics, tracer
@@ -36,12 +38,15 @@ class Deps:
     open_complaints: Callable[[str], tuple[str, ...]]
     rulebook: Callable[[], Rulebook] = Rulebook
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # Where each message's opt-out link is kept; None sends without one (tests of other steps).
+    optouts: OptOutLinkStore | None = None
 
 
 def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
     def send(message: dict[str, Any]) -> dict[str, Any]:
         interaction = Interaction.model_validate(message)
         now = deps.clock()
+        book = deps.rulebook()
 
         def deliver(chosen: Interaction, channel: Channel) -> Any:
             return send_survey(
@@ -52,13 +57,17 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
                 email=deps.email,
                 sms=deps.sms,
                 channel=channel,
+                optouts=deps.optouts,
+                # The published catalogue picks the survey per touchpoint and event type.
+                catalogue=book.surveys,
+                catalogue_version=book.versions.get("surveys"),
             )
 
         outcome = dispatch(
             interaction,
             now=now,
             released=bool(message.get("release")),
-            policy=deps.rulebook().contact_policy,
+            policy=book.contact_policy,
             contacts=deps.contacts,
             open_complaints=deps.open_complaints,
             send=deliver,
@@ -97,6 +106,7 @@ def _step() -> IdempotentStep:
         contacts=DynamoContactStore(config.table("contacts")),
         open_complaints=DynamoOpenComplaints(config.table("tickets")),
         rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
+        optouts=DynamoOptOutLinkStore(config.table("optouts")),
     )
     return IdempotentStep(create_step(deps), table_name=config.table("idempotency"), key=IDEMPOTENCY_KEY)
 

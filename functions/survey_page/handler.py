@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -12,6 +12,7 @@ from urllib.parse import parse_qs
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 
+from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore, survey_library
 from cxloop.adapters.dynamo import DynamoInvitationStore, DynamoResponseStore
 from cxloop.adapters.messaging import SqsQueue
 from cxloop.config import settings
@@ -19,6 +20,7 @@ from cxloop.domain import pages
 from cxloop.domain.answering import Link, Recorded, look_up, record_answers, survey_for
 from cxloop.domain.errors import CxloopError, FieldProblem, InvalidInput, Unavailable
 from cxloop.domain.ports import InvitationStore, MessageQueue, ResponseStore
+from cxloop.domain.surveys import SurveyLibrary, built_in_library
 from cxloop.domain.theme import DEFAULT_THEME, Theme
 from cxloop.http import error_response, header, make_resolver
 from cxloop.observability import MetricUnit, logger, metrics, set_correlation_id, tracer
@@ -42,6 +44,8 @@ class Deps:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     # One brand for now; choosing it per touchpoint from data comes with the theming issue.
     theme: Theme = DEFAULT_THEME
+    # Finds the definition (id, version, catalogue version) each invitation was sent with.
+    library: SurveyLibrary = field(default_factory=built_in_library)
 
 
 def html(status: int, body: str) -> Response[str]:
@@ -76,6 +80,7 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
                 invitations=deps.invitations,
                 responses=deps.responses,
                 scoring=deps.scoring,
+                library=deps.library,
             )
         except (InvalidInput, Unavailable) as problem:
             if wants_json:
@@ -100,7 +105,7 @@ def form_page(
 ) -> str:
     assert link.invitation is not None, "only an open link shows the form"
     return pages.survey_page(
-        survey_for(link.invitation),
+        survey_for(link.invitation, deps.library),
         language=link.language,
         place=place_of(link),
         answers=raw,
@@ -153,7 +158,11 @@ def submitted_answers(body: str, *, wants_json: bool) -> dict[str, object]:
     if len(body.encode("utf-8")) > MAX_FORM_BYTES:
         raise InvalidInput("the answers are too large", [FieldProblem("body", "too large")])
     if not wants_json:
-        return {key: values[-1] for key, values in parse_qs(body, keep_blank_values=True).items()}
+        # A multiple-choice question posts one field per ticked box: those stay a list.
+        return {
+            key: values[-1] if len(values) == 1 else values
+            for key, values in parse_qs(body, keep_blank_values=True).items()
+        }
     try:
         document = json.loads(body)
     except (ValueError, RecursionError) as exc:
@@ -168,11 +177,13 @@ def submitted_answers(body: str, *, wants_json: bool) -> dict[str, object]:
 @cache
 def _app() -> APIGatewayRestResolver:
     config = settings()
+    store = DynamoConfigStore(config.table("config"))
     return create_app(
         Deps(
             invitations=DynamoInvitationStore(config.table("invitations")),
             responses=DynamoResponseStore(config.table("responses"), config.table("invitations")),
             scoring=SqsQueue(config.queue_url("responses")),
+            library=survey_library(store, CachedRulebook(store)),
         )
     )
 

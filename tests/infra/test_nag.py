@@ -108,7 +108,7 @@ def test_only_the_accepted_findings_are_acknowledged(synthesized: Synthesized) -
     }
     # X-Ray, and each function that texts customers (SNS SMS publishes to numbers, not ARNs).
     sms_senders = {f"{f.name}Role" for f in PIPELINE.functions if f.sends_sms}
-    assert sms_senders == {"send_surveyRole", "notify_customerRole"}
+    assert sms_senders == {"send_surveyRole", "notify_customerRole", "send_remindersRole"}
     assert wildcard_owners == {"TraceWriting", *sms_senders}
     handler_owners = {
         s["acknowledgedAt"].rsplit("/", 1)[-1]

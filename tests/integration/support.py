@@ -418,3 +418,26 @@ def reports_request(**query: str) -> dict[str, Any]:
     event["requestContext"]["resourcePath"] = "/v1/reports/health"
     event["requestContext"]["path"] = "/prod/v1/reports/health"
     return event
+
+
+# --- opt-out links (/u/{token}) ---------------------------------------------------------
+
+_OPT_OUT_IN_URL = re.compile(r"/u/([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])")
+
+
+def opt_out_token_in(text: str) -> str:
+    found = _OPT_OUT_IN_URL.search(text)
+    assert found, "no opt-out link in the message"
+    return found.group(1)
+
+
+def opt_out_request(token: str, method: str = "GET", body: str | None = None) -> dict[str, Any]:
+    """GET or POST /u/{token}, shaped like the survey page's API Gateway samples."""
+    event = load_event("apigw/survey_get" if method == "GET" else "apigw/survey_post")
+    event["resource"] = "/u/{token}"
+    event["path"] = f"/u/{token}"
+    event["pathParameters"] = {"token": token}
+    event["requestContext"]["path"] = f"/prod/u/{token}"
+    event["requestContext"]["resourcePath"] = "/u/{token}"
+    event["body"] = body
+    return event

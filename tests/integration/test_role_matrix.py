@@ -90,6 +90,13 @@ ENDPOINTS: dict[tuple[str, str], tuple[str, dict[str, str], Any, Any]] = {
         {"from": "2026-11-01", "to": "2026-11-30"},
         lambda c: 200 if c in MANAGERS else 403,
     ),
+    # Erasure is the executives' alone (it answers 202, and zeros for a customer with no data).
+    ("DELETE", "/v1/customers/{customer_id}"): (
+        "/v1/customers/C-NOBODY",
+        {},
+        None,
+        lambda c: 202 if c == "executive" else 403,
+    ),
     ("GET", "/v1/metrics"): (
         "/v1/metrics",
         {"scope": "branch:quito-norte", "from": "2026-11-01", "to": "2026-11-30"},

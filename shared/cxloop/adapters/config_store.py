@@ -15,6 +15,7 @@ from cxloop.adapters.aws import translated
 from cxloop.adapters.dynamo import _n, _s, _Table, conditional_write
 from cxloop.domain.errors import Conflict
 from cxloop.domain.rulebook import DOCUMENT_NAMES, Rulebook
+from cxloop.domain.surveys import SurveyCatalogue, SurveyLibrary
 from cxloop.observability import logger
 
 
@@ -44,6 +45,11 @@ class DynamoConfigStore:
 
     def current(self, name: str) -> StoredDocument | None:
         item = self.table.get({"name": _s(f"doc#{name}")})
+        return _document(name, item) if item else None
+
+    def version(self, name: str, version: int) -> StoredDocument | None:
+        """One published version, as kept for the audit trail (one get)."""
+        item = self.table.get({"name": _s(_version_key(name, version))})
         return _document(name, item) if item else None
 
     def history(self, name: str) -> list[StoredDocument]:
@@ -169,3 +175,24 @@ class CachedRulebook:
             # schema) must not stop the pipeline: the defaults apply and ops are told.
             logger.exception("a stored config document no longer validates; using defaults")
             return Rulebook()
+
+
+def survey_library(store: DynamoConfigStore, rulebook: Callable[[], Rulebook]) -> SurveyLibrary:
+    """Survey definitions by id, version and catalogue version: the current catalogue from
+    the cached rulebook, an older one read once by its version (it never changes)."""
+
+    def current() -> tuple[int | None, SurveyCatalogue]:
+        book = rulebook()
+        return book.versions.get("surveys"), book.surveys
+
+    def older(version: int) -> SurveyCatalogue | None:
+        stored = store.version("surveys", version)
+        if stored is None:
+            return None
+        try:
+            return SurveyCatalogue.model_validate(stored.document)
+        except ValueError:
+            logger.exception("a stored surveys catalogue no longer validates", extra={"version": version})
+            return None
+
+    return SurveyLibrary(current, older)

@@ -4,7 +4,7 @@ beside the key and index attributes; state changes are guarded by conditions."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -16,8 +16,10 @@ from cxloop.domain.models import Invitation, SurveyResponse, Ticket
 from cxloop.domain.scoring import Score
 
 if TYPE_CHECKING:
-    # Only the aggregate store uses the metric counters, and it imports them where it does:
-    # every other function that stores something in DynamoDB starts without loading them.
+    # Only the aggregate store uses the metric counters (and the erasure log its audit), and
+    # each imports them where it does: every other function that stores something in
+    # DynamoDB starts without loading them.
+    from cxloop.domain.erasure import ErasureAudit
     from cxloop.domain.metrics import Counters
 
 INTERACTION_RETENTION = timedelta(days=400)
@@ -102,8 +104,27 @@ class DynamoInteractionStore:
             "doc": _s(interaction.model_dump_json()),
             "dispatch_pending": {"BOOL": True},
             "expires_at": _n(_epoch(interaction.received_at + INTERACTION_RETENTION)),
+            **_interaction_keys(interaction),
         }
         return self.table.put_new("interaction_id", item)
+
+    def erase_customer(
+        self, customer_id: str, alias: str, scrub: Callable[[Interaction, str], Interaction]
+    ) -> int:
+        return _erase_docs(
+            self.table,
+            "interaction_id",
+            customer_id,
+            alias,
+            lambda doc: scrub(Interaction.model_validate_json(doc), alias),
+        )
+
+    def backfill_customer_keys(self) -> int:
+        """One-off, for items stored before `customer_key` was written: erasure finds a
+        customer's items through the `by_customer` index only, so run this once after deploying."""
+        return _backfill(
+            self.table, "interaction_id", lambda doc: _interaction_keys(Interaction.model_validate_json(doc))
+        )
 
     def get(self, interaction_id: str) -> Interaction | None:
         item = self.table.get({"interaction_id": _s(interaction_id)})
@@ -130,6 +151,15 @@ class DynamoInteractionStore:
 
 
 class DynamoInvitationStore:
+    """Invitations by their token's hash.
+
+    `sent_day` (the UTC day it was sent) feeds the sparse index `by_sent_day` that
+    send_reminders reads; it is removed once the reminder question is settled (sent or
+    blocked), so each invitation is considered until then and never after. A reminder's
+    link is an alias item: a new token's hash pointing at the invitation's own item, so
+    either link reads (and answering closes) the one invitation.
+    """
+
     def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
         self.table = _Table(table_name, dynamodb)
 
@@ -140,17 +170,86 @@ class DynamoInvitationStore:
             "status": _s(invitation.status),
             "doc": _s(invitation.model_dump_json()),
             "expires_at": _n(_epoch(invitation.expires_at + INVITATION_GRACE)),
+            "sent_day": _s(invitation.created_at.astimezone(UTC).date().isoformat()),
+            "created_at": _s(invitation.created_at.astimezone(UTC).isoformat()),
+            # The customer index erasure reads (created_at is its sort key).
+            "customer_key": _s(invitation.customer.id),
         }
         if not self.table.put_new("token_hash", item):
             raise RuntimeError("token hash collision: refusing to overwrite an invitation")
 
+    def erase_customer(
+        self, customer_id: str, alias: str, scrub: Callable[[Invitation, str], Invitation]
+    ) -> int:
+        return _erase_docs(
+            self.table,
+            "token_hash",
+            customer_id,
+            alias,
+            lambda doc: scrub(Invitation.model_validate_json(doc), alias),
+        )
+
+    def backfill_customer_keys(self) -> int:
+        """One-off, for invitations stored before `customer_key` was written (see interactions)."""
+        return _backfill(self.table, "token_hash", _invitation_keys)
+
     def get(self, token_hash: str) -> Invitation | None:
         item = self.table.get({"token_hash": _s(token_hash)})
+        if item and "alias_of" in item:
+            item = self.table.get({"token_hash": item["alias_of"]})
         if not item:
             return None
         invitation = Invitation.model_validate_json(item["doc"]["S"])
         # status is the attribute the answer transaction flips; the doc keeps the original.
         return invitation.model_copy(update={"status": item["status"]["S"]})
+
+    def add_alias(self, token_hash: str, invitation: Invitation) -> None:
+        """A second link to the same invitation (a reminder's), living as long as the first."""
+        item = {
+            "token_hash": _s(token_hash),
+            "alias_of": _s(invitation.token_hash),
+            "invitation_id": _s(invitation.invitation_id),
+            "expires_at": _n(_epoch(invitation.expires_at + INVITATION_GRACE)),
+        }
+        if not self.table.put_new("token_hash", item):
+            raise RuntimeError("token hash collision: refusing to overwrite an invitation")
+
+    def unanswered_sent_on(self, day: date, *, sent_before: datetime) -> list[Invitation]:
+        """Invitations sent on `day` (UTC), before `sent_before`, still open and not yet reminded."""
+        with translated("find invitations to remind"):
+            pages = self.table.db.get_paginator("query").paginate(
+                TableName=self.table.name,
+                IndexName="by_sent_day",
+                KeyConditionExpression="sent_day = :day AND created_at <= :before",
+                FilterExpression="#s = :sent",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":day": _s(day.isoformat()),
+                    ":before": _s(sent_before.astimezone(UTC).isoformat()),
+                    ":sent": _s("sent"),
+                },
+            )
+            items = [item for page in pages for item in page["Items"]]
+        return [Invitation.model_validate_json(item["doc"]["S"]) for item in items]
+
+    def settle_reminder(self, token_hash: str, *, at: datetime, outcome: str) -> bool:
+        """Claim the invitation's one reminder ("sent" or why not): True for the first caller
+        only, and only while the invitation is unanswered. It then leaves the index."""
+        return conditional_write(
+            "settle reminder",
+            lambda: self.table.db.update_item(
+                TableName=self.table.name,
+                Key={"token_hash": _s(token_hash)},
+                UpdateExpression="SET reminder = :outcome, reminder_at = :at REMOVE sent_day",
+                ConditionExpression="#s = :sent AND attribute_not_exists(reminder)",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":outcome": _s(outcome),
+                    ":at": _s(at.astimezone(UTC).isoformat()),
+                    ":sent": _s("sent"),
+                },
+            ),
+        )
 
 
 class DynamoResponseStore:
@@ -180,6 +279,7 @@ class DynamoResponseStore:
                     "response_id": _s(response.response_id),
                     "doc": _s(response.model_dump_json()),
                     "enqueue_pending": {"BOOL": True},
+                    **_response_keys(response),
                 },
                 "ConditionExpression": "attribute_not_exists(response_id)",
             }
@@ -197,6 +297,24 @@ class DynamoResponseStore:
         if "score" in item:
             response = response.model_copy(update={"score": Score.model_validate_json(item["score"]["S"])})
         return response
+
+    def erase_customer(
+        self, customer_id: str, alias: str, scrub: Callable[[SurveyResponse, str], SurveyResponse]
+    ) -> int:
+        # The score attribute stays as it is: it holds no personal data.
+        return _erase_docs(
+            self.table,
+            "response_id",
+            customer_id,
+            alias,
+            lambda doc: scrub(SurveyResponse.model_validate_json(doc), alias),
+        )
+
+    def backfill_customer_keys(self) -> int:
+        """One-off, for responses stored before `customer_key` was written (see interactions)."""
+        return _backfill(
+            self.table, "response_id", lambda doc: _response_keys(SurveyResponse.model_validate_json(doc))
+        )
 
     def enqueue_pending(self, response_id: str) -> bool:
         item = self.table.get({"response_id": _s(response_id)})
@@ -375,6 +493,13 @@ class DynamoTicketStore:
         items = self._collect(request, operation=operation)
         return [Ticket.model_validate_json(item["doc"]["S"]) for item in items]
 
+    def of_customer(self, customer_id: str) -> list[Ticket]:
+        """Every ticket of one customer (the `by_customer` index), newest first."""
+        request = {"TableName": self.table.name} | _index_query("customer_key", customer_id)
+        return [
+            Ticket.model_validate_json(item["doc"]["S"]) for item in self._collect(request, operation="query")
+        ]
+
     def open_tickets(self) -> list[Ticket]:
         """Every ticket still being worked, for the SLA watcher."""
         found: list[Ticket] = []
@@ -430,3 +555,125 @@ def _ticket_item(ticket: Ticket) -> dict[str, Any]:
         if value:
             item[name] = _s(value)
     return item
+
+
+# --- the customer index erasure reads (cxloop.domain.erasure) --------------------------
+
+
+def _interaction_keys(interaction: Interaction) -> dict[str, Any]:
+    return {
+        "customer_key": _s(interaction.event.customer.id),
+        "received_at": _s(interaction.received_at.astimezone(UTC).isoformat()),
+    }
+
+
+def _invitation_keys(doc: str) -> dict[str, Any]:
+    invitation = Invitation.model_validate_json(doc)
+    return {
+        "customer_key": _s(invitation.customer.id),
+        "created_at": _s(invitation.created_at.astimezone(UTC).isoformat()),
+    }
+
+
+def _response_keys(response: SurveyResponse) -> dict[str, Any]:
+    return {
+        "customer_key": _s(response.customer.id),
+        "submitted_at": _s(response.submitted_at.astimezone(UTC).isoformat()),
+    }
+
+
+def _items_of_customer(table: _Table, customer_id: str) -> list[dict[str, Any]]:
+    with translated(f"query {table.name}"):
+        pages = table.db.get_paginator("query").paginate(
+            TableName=table.name,
+            IndexName="by_customer",
+            KeyConditionExpression="customer_key = :c",
+            ExpressionAttributeValues={":c": _s(customer_id)},
+        )
+        return [item for page in pages for item in page["Items"]]
+
+
+def _erase_docs(
+    table: _Table, key_name: str, customer_id: str, alias: str, scrub: Callable[[str], Any]
+) -> int:
+    """Rewrite each of the customer's documents scrubbed, keyed on the pseudonym from then on
+    (so a second erasure finds none). Each write is conditioned on the item still being the
+    customer's: an item changed meanwhile by another erasure is not counted twice.
+
+    The index is eventually consistent: an item stored a moment before may be missed, and the
+    next erasure of the same customer finds it."""
+    erased = 0
+    for item in _items_of_customer(table, customer_id):
+        update = {
+            "TableName": table.name,
+            "Key": {key_name: item[key_name]},
+            "UpdateExpression": "SET doc = :doc, customer_key = :alias",
+            "ConditionExpression": "customer_key = :c",
+            "ExpressionAttributeValues": {
+                ":doc": _s(scrub(item["doc"]["S"]).model_dump_json()),
+                ":alias": _s(alias),
+                ":c": _s(customer_id),
+            },
+        }
+        erased += _update_once(table, f"erase in {table.name}", update)
+    return erased
+
+
+def _update_once(table: _Table, operation: str, update: dict[str, Any]) -> bool:
+    return conditional_write(operation, lambda: table.db.update_item(**update))
+
+
+def _backfill(table: _Table, key_name: str, keys_of: Callable[[str], dict[str, Any]]) -> int:
+    """Add the index attributes to every document item without `customer_key`."""
+    with translated(f"scan {table.name}"):
+        pages = table.db.get_paginator("scan").paginate(
+            TableName=table.name,
+            FilterExpression="attribute_exists(doc) AND attribute_not_exists(customer_key)",
+        )
+        items = [item for page in pages for item in page["Items"]]
+    added = 0
+    for item in items:
+        values = keys_of(item["doc"]["S"])
+        update = {
+            "TableName": table.name,
+            "Key": {key_name: item[key_name]},
+            "UpdateExpression": "SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(values))),
+            "ConditionExpression": "attribute_not_exists(customer_key)",
+            "ExpressionAttributeNames": {f"#a{i}": name for i, name in enumerate(values)},
+            "ExpressionAttributeValues": {f":a{i}": value for i, value in enumerate(values.values())},
+        }
+        added += _update_once(table, f"backfill {table.name}", update)
+    return added
+
+
+class DynamoErasureLog:
+    """The erasures table: one item per erasure (the ERP's customer id, when, by whom, the
+    counts), never the personal data, never the pseudonym. Keyed `customer_id`, not
+    `customer_key`: the audit is not one of the items an erasure finds and rewrites."""
+
+    def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
+        self.table = _Table(table_name, dynamodb)
+
+    def record(self, audit: ErasureAudit) -> None:
+        with translated(f"put {self.table.name}"):
+            self.table.db.put_item(
+                TableName=self.table.name,
+                Item={
+                    "customer_id": _s(audit.customer_id),
+                    "at": _s(audit.at.astimezone(UTC).isoformat()),
+                    "by": _s(audit.by),
+                    "doc": _s(audit.model_dump_json()),
+                },
+            )
+
+    def of_customer(self, customer_id: str) -> list[ErasureAudit]:
+        from cxloop.domain.erasure import ErasureAudit  # noqa: PLC0415 - see the imports
+
+        with translated(f"query {self.table.name}"):
+            pages = self.table.db.get_paginator("query").paginate(
+                TableName=self.table.name,
+                KeyConditionExpression="customer_id = :c",
+                ExpressionAttributeValues={":c": _s(customer_id)},
+                ConsistentRead=True,
+            )
+            return [ErasureAudit.model_validate_json(i["doc"]["S"]) for page in pages for i in page["Items"]]

@@ -9,7 +9,13 @@ from typing import Literal
 from cxloop.domain import tokens
 from cxloop.domain.models import Invitation, SurveyResponse
 from cxloop.domain.ports import InvitationStore, MessageQueue, ResponseStore
-from cxloop.domain.surveys import DEFAULT_SURVEY, SURVEYS, SurveyDefinition, parse_answers
+from cxloop.domain.surveys import (
+    DEFAULT_SURVEY,
+    SURVEYS,
+    SurveyDefinition,
+    SurveyLibrary,
+    parse_answers,
+)
 
 LinkState = Literal["open", "answered", "expired", "unknown"]
 
@@ -24,9 +30,12 @@ class Link:
         return self.invitation.customer.language if self.invitation else "es"
 
 
-def survey_for(invitation: Invitation) -> SurveyDefinition:
-    """The survey the invitation was sent with (an unknown id, from an older release, gets the default)."""
-    return SURVEYS.get(invitation.survey_id, DEFAULT_SURVEY)
+def survey_for(invitation: Invitation, library: SurveyLibrary | None = None) -> SurveyDefinition:
+    """The survey the invitation was sent with: its id, version and catalogue version
+    (an unknown id, from an older release or a deleted catalogue, gets the default)."""
+    if library is None:
+        return SURVEYS.get(invitation.survey_id, DEFAULT_SURVEY)
+    return library.find(invitation.survey_id, invitation.survey_version, invitation.catalogue_version)
 
 
 def look_up(token: str, *, now: datetime, invitations: InvitationStore) -> Link:
@@ -58,6 +67,7 @@ def record_answers(
     invitations: InvitationStore,
     responses: ResponseStore,
     scoring: MessageQueue,
+    library: SurveyLibrary | None = None,
 ) -> Recorded:
     """Validate and record once; a repeat POST records nothing and says so.
 
@@ -72,12 +82,14 @@ def record_answers(
     if link.state == "answered":
         _requeue_if_pending(invitation.invitation_id, responses, scoring)
         return Recorded(link, None, first_time=False)
-    answers = parse_answers(survey_for(invitation), raw_answers)
+    answers = parse_answers(survey_for(invitation, library), raw_answers)
     response = SurveyResponse(
         response_id=invitation.invitation_id,
         interaction_id=invitation.interaction_id,
         correlation_id=invitation.correlation_id,
         survey_id=invitation.survey_id,
+        survey_version=invitation.survey_version,
+        catalogue_version=invitation.catalogue_version,
         event_type=invitation.event_type,
         customer=invitation.customer,
         touchpoint=invitation.touchpoint,

@@ -93,8 +93,13 @@ def assess(
     tickets: MessageQueue,
     rules: tuple[Mapping[str, Any], ...] = DEFAULT_RULES,
     surveys: Mapping[str, SurveyDefinition] = SURVEYS,
+    survey: SurveyDefinition | None = None,
 ) -> Assessed:
-    score = with_comment_insight(score_answers(response.answers), response)
+    """`survey`, when given, is the definition the response was answered with (its version):
+    its drivers are counted and its weighted indexes computed."""
+    if survey is not None:
+        surveys = {**surveys, survey.id: survey}
+    score = with_comment_insight(score_answers(response.answers, survey), response)
     responses.save_score(response.response_id, score)
     scored = response.model_copy(update={"score": score})
     if response.survey_id == FOLLOW_UP_SURVEY.id:

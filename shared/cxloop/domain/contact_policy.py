@@ -65,6 +65,9 @@ class ContactPolicy(BaseModel):
     block_on_open_complaint: bool = True
     # Fallback order when the preferred channel is missing, suppressed or not offered.
     channels: tuple[Channel, ...] = ("email", "sms")
+    # One reminder when a survey is still unanswered this many days after it was sent
+    # (send_reminders); None sends no reminders.
+    reminder_after_days: int | None = Field(default=None, ge=1, le=14)
 
     @model_validator(mode="after")
     def _sane(self) -> ContactPolicy:

@@ -18,6 +18,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from cxloop.domain.errors import FieldProblem, InvalidInput
 
@@ -48,6 +49,9 @@ class Customer(BaseModel):
     locale: Locale = "es"
     timezone: str = "UTC"
     preferred_channel: Channel | None = None
+    # Set by erasure only (cxloop.domain.erasure): no contact is left, and none may come back.
+    # Not part of the webhook contract: parse_event refuses it.
+    erased: SkipJsonSchema[bool] = False
 
     @field_validator("timezone")
     @classmethod
@@ -60,6 +64,10 @@ class Customer(BaseModel):
 
     @model_validator(mode="after")
     def _has_a_contact(self) -> Customer:
+        if self.erased:
+            if self.name or self.email or self.phone or self.preferred_channel:
+                raise ValueError("an erased customer keeps no name and no contact")
+            return self
         if not self.email and not self.phone:
             raise ValueError("at least one contact is required: email or phone")
         return self
@@ -134,9 +142,15 @@ def parse_event(body: bytes) -> InteractionEvent:
     if not isinstance(data, dict):
         raise InvalidInput("body must be a JSON object", [FieldProblem("body", "not an object")])
     try:
-        return InteractionEvent.model_validate(data)
+        event = InteractionEvent.model_validate(data)
     except ValidationError as exc:
         raise InvalidInput("the event is invalid", problems_from(exc)) from exc
+    if event.customer.erased:
+        # Only erasure marks a customer erased; an ERP saying so would skip the contact rule.
+        raise InvalidInput(
+            "the event is invalid", [FieldProblem("customer.erased", "extra inputs are not permitted")]
+        )
+    return event
 
 
 def problems_from(exc: ValidationError) -> list[FieldProblem]:

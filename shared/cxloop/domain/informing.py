@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
-from cxloop.domain import notices
+from cxloop.domain import messages, notices
 from cxloop.domain.deadlines import customer_zone
 from cxloop.domain.events import Channel, Customer
 from cxloop.domain.models import Ticket
@@ -16,6 +16,7 @@ from cxloop.domain.ports import EmailSender, SmsSender
 
 if TYPE_CHECKING:  # annotations only: notify_customer sends notices without loading the rulebook
     from cxloop.domain.dispatch import SendSettings
+    from cxloop.domain.opting_out import OptOutLinkStore
     from cxloop.domain.rulebook import Rulebook
 
 ACKNOWLEDGED_TYPES = frozenset({"complaint", "claim"})
@@ -52,23 +53,32 @@ def acknowledgement_for(ticket: Ticket, book: Rulebook) -> Notice | None:
 
 
 def send_notice(
-    notice: Notice, *, settings: SendSettings, email: EmailSender, sms: SmsSender
+    notice: Notice,
+    *,
+    settings: SendSettings,
+    email: EmailSender,
+    sms: SmsSender,
+    optouts: OptOutLinkStore | None = None,
+    now: datetime | None = None,
 ) -> tuple[Channel, str]:
     """Send it on the customer's channel; answers the channel and the provider's message id.
-    Like survey sends, a crash after sending resends on retry: a duplicate over none."""
+    Like survey sends, a crash after sending resends on retry: a duplicate over none.
+    With `optouts` (and `now`), the notice carries an opt-out link like every message."""
     # Imported here: open_ticket builds notices but never sends them, and need not load
     # dispatch (surveys, messages, tokens) to start; notify_customer has it loaded already.
-    from cxloop.domain.dispatch import choose_channel  # noqa: PLC0415
+    from cxloop.domain.dispatch import choose_channel, opt_out_link  # noqa: PLC0415
 
     customer = notice.customer
     language = customer.language
     when = notices.local_when(notice.contact_by, language=language, timezone=notice.timezone)
     channel = choose_channel(customer)
+    opt_out = opt_out_link(customer, now=now, settings=settings, optouts=optouts) if now else None
     if channel == "sms" and customer.phone:
         text = notices.acknowledgement_sms(language, settings.brand, notice.ticket_id, when)
-        return channel, sms.send(to=customer.phone, text=text)
+        return channel, sms.send(to=customer.phone, text=messages.sms_with_stop(text, opt_out))
     assert customer.email, "choose_channel picks email only when there is one"
     message = notices.acknowledgement_email(language, customer.name, notice.ticket_id, when)
+    message = messages.with_opt_out(message, language=language, url=opt_out)
     return channel, email.send(sender=settings.sender_address, to=customer.email, message=message)
 
 

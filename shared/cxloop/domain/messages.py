@@ -233,3 +233,92 @@ def digest_language(language: str) -> str:
 
 def digest_copy_for(language: str) -> dict[str, str]:
     return _DIGEST_COPY[digest_language(language)]
+
+
+# The opt-out line every message to a customer ends with (cxloop.domain.opting_out).
+_OPT_OUT_COPY = {
+    "es": ("¿No quiere más encuestas? {url}", "Dejar de recibir encuestas"),
+    "en": ("No more surveys? {url}", "Stop receiving surveys"),
+    "pt": ("Não quer mais pesquisas? {url}", "Deixar de receber pesquisas"),
+    "fr": ("Plus de questionnaires\u00a0? {url}", "Ne plus recevoir de questionnaires"),
+}
+# An SMS with its STOP link may take two parts; a longer one goes without it (the customer
+# can still reply STOP, which the carrier honours, and every email carries the link).
+SMS_PARTS_WITH_STOP = 2
+
+
+def with_opt_out(message: EmailMessage, *, language: str, url: str | None) -> EmailMessage:
+    """The message ending with the opt-out link, which also becomes its List-Unsubscribe
+    target (RFC 8058 one-click posts to the same URL); unchanged without a URL."""
+    if url is None:
+        return message
+    line, label = _OPT_OUT_COPY[written_in(language)]
+    link = f'<p style="color:#555;font-size:12px"><a href="{escape(url, quote=True)}">{escape(label)}</a></p>'
+    html = message.html.replace("</body>", f"{link}</body>", 1)
+    text = f"{message.text.rstrip()}\n\n{line.format(url=url)}\n"
+    return EmailMessage(subject=message.subject, html=html, text=text, unsubscribe_url=url)
+
+
+def sms_with_stop(text: str, url: str | None) -> str:
+    """`text` with " STOP: <url>" when the whole still fits two GSM-7 parts, else as it was."""
+    # Imported here: only a send with an opt-out link measures the text.
+    from cxloop.domain.sms_text import is_gsm7, segments  # noqa: PLC0415
+
+    if url is None:
+        return text
+    longer = f"{text} STOP: {url}"
+    return longer if is_gsm7(longer) and segments(longer) <= SMS_PARTS_WITH_STOP else text
+
+
+# The one reminder (cxloop.domain.reminders): the same link, a shorter and gentler ask.
+_REMINDER_COPY = {
+    "es": {
+        "subject": "Recordatorio: ¿cómo fue su experiencia en {place}?",
+        "body": "Hace unos días le preguntamos por su visita a {place}. Si tiene un minuto, "
+        "su opinión nos ayuda mucho. Es el único recordatorio que le enviaremos.",
+        "sms": "{brand}: recordatorio, ¿qué tal fue su experiencia en {place}? 1 minuto: {url}",
+    },
+    "en": {
+        "subject": "Reminder: how was your experience at {place}?",
+        "body": "A few days ago we asked about your visit to {place}. If you have a minute, "
+        "your view helps us a lot. This is the only reminder we will send.",
+        "sms": "{brand}: a reminder, how was your experience at {place}? 1 minute: {url}",
+    },
+    "pt": {
+        "subject": "Lembrete: como foi sua experiência em {place}?",
+        "body": "Há alguns dias perguntamos sobre sua visita a {place}. Se tiver um minuto, "
+        "sua opinião nos ajuda muito. Este é o único lembrete que enviaremos.",
+        "sms": "{brand}: lembrete, como foi seu atendimento em {place}? 1 minuto: {url}",
+    },
+    "fr": {
+        "subject": "Rappel\u00a0: comment s'est passée votre expérience à {place}\u00a0?",
+        "body": "Il y a quelques jours, nous vous avons interrogé sur votre visite à {place}. "
+        "Si vous avez une minute, votre avis nous aide beaucoup. C'est le seul rappel que vous recevrez.",
+        "sms": "{brand} : rappel, comment s'est passée votre visite à {place} ? 1 minute : {url}",
+    },
+}
+
+
+def reminder_email(
+    *, language: str, customer_name: str | None, place: str, url: str, days_left: int
+) -> EmailMessage:
+    """The invitation's layout with the reminder's words; `days_left` until the link expires."""
+    language = written_in(language)
+    copy, words = copy_for(language), _REMINDER_COPY[language]
+    first_name = (customer_name or "").split(" ")[0]
+    greeting = copy["greeting"].format(name=first_name) if first_name else copy["greeting_anonymous"]
+    body = words["body"].format(place=place)
+    footer = copy["footer"].format(days=max(days_left, 1))
+    text = f"{greeting}\n\n{body}\n\n{copy['button']}: {url}\n\n{footer}\n"
+    html = (
+        f'<!doctype html><html lang="{escape(language)}"><body style="font-family:sans-serif;color:#1a1a1a">'
+        f"<p>{escape(greeting)}</p><p>{escape(body)}</p>"
+        f'<p><a href="{escape(url, quote=True)}" style="background:#0b57d0;color:#fff;padding:12px 20px;'
+        f'border-radius:6px;text-decoration:none;display:inline-block">{escape(copy["button"])}</a></p>'
+        f'<p style="color:#555;font-size:13px">{escape(footer)}</p></body></html>'
+    )
+    return EmailMessage(subject=words["subject"].format(place=place), html=html, text=text)
+
+
+def reminder_sms(*, language: str, brand: str, place: str, url: str) -> str:
+    return _REMINDER_COPY[written_in(language)]["sms"].format(brand=brand, place=place, url=url)

@@ -40,6 +40,10 @@ class Invitation(BaseModel):
     interaction_id: str
     correlation_id: str
     survey_id: str
+    # The definition the link was sent with (None: a built-in survey, or an older release):
+    # its version, and the version of the published `surveys` catalogue it came from.
+    survey_version: int | None = None
+    catalogue_version: int | None = None
     channel: Channel
     event_type: str
     customer: Customer
@@ -59,6 +63,8 @@ class SurveyResponse(BaseModel):
     interaction_id: str
     correlation_id: str
     survey_id: str
+    survey_version: int | None = None
+    catalogue_version: int | None = None
     event_type: str
     customer: Customer
     touchpoint: Touchpoint

@@ -26,6 +26,7 @@ from cxloop.domain.surveys import (
     Question,
     SurveyDefinition,
     as_boolean,
+    grid_key,
 )
 from cxloop.domain.theme import DEFAULT_THEME, Theme
 
@@ -44,6 +45,7 @@ _COPY: dict[str, dict[str, str]] = {
         "problem_scale": "Elija un número del {min} al {max}.",
         "problem_boolean": "Elija Sí o No.",
         "problem_choice": "Elija una de las opciones.",
+        "problem_multiple": "Elija una o más de las opciones.",
         "problem_text": "Escriba como máximo {max} caracteres.",
         "problem_unknown": "Una de las respuestas no corresponde a esta encuesta.",
         "thanks_title": "¡Gracias!",
@@ -81,6 +83,7 @@ _COPY: dict[str, dict[str, str]] = {
         "problem_scale": "Choose a number from {min} to {max}.",
         "problem_boolean": "Choose Yes or No.",
         "problem_choice": "Choose one of the options.",
+        "problem_multiple": "Choose one or more of the options.",
         "problem_text": "Write at most {max} characters.",
         "problem_unknown": "One of the answers does not belong to this survey.",
         "thanks_title": "Thank you!",
@@ -118,6 +121,7 @@ _COPY: dict[str, dict[str, str]] = {
         "problem_scale": "Escolha um número de {min} a {max}.",
         "problem_boolean": "Escolha Sim ou Não.",
         "problem_choice": "Escolha uma das opções.",
+        "problem_multiple": "Escolha uma ou mais opções.",
         "problem_text": "Escreva no máximo {max} caracteres.",
         "problem_unknown": "Uma das respostas não pertence a esta pesquisa.",
         "thanks_title": "Obrigado!",
@@ -156,6 +160,7 @@ _COPY: dict[str, dict[str, str]] = {
         "problem_scale": "Choisissez un nombre de {min} à {max}.",
         "problem_boolean": "Choisissez Oui ou Non.",
         "problem_choice": "Choisissez l'une des options.",
+        "problem_multiple": "Choisissez une ou plusieurs options.",
         "problem_text": "Écrivez au maximum {max} caractères.",
         "problem_unknown": "Une des réponses ne fait pas partie de ce questionnaire.",
         "thanks_title": "Merci\u00a0!",
@@ -215,6 +220,10 @@ legend+*,.qlabel+*{clear:both}
 .opt span{display:flex;align-items:center;justify-content:center;min-height:2.75rem;padding:.5rem;
 border:1px solid #6b6b6b;border-radius:.5rem;background:#fff;text-align:center;line-height:1.2}
 .list .opt span{justify-content:flex-start;padding:.5rem 1rem}
+.checks .opt input:checked+span::before{content:"\\2713\\00a0"}
+.grid .row{border:0;margin:0 0 1rem;padding:0;min-width:0}
+.grid .row:last-child{margin-bottom:0}
+.grid .row legend{font-weight:400;margin-bottom:.5rem}
 .opt input:hover+span{border-color:#1a1a1a;background:#f3f4f6}
 .opt input:checked+span{background:var(--primary);border-color:var(--primary);color:#fff;font-weight:700}
 .opt input:focus-visible+span{outline:3px solid var(--accent);outline-offset:2px}
@@ -316,9 +325,22 @@ _SCRIPT = """(function () {
   function answers() {
     var found = {};
     each(form.querySelectorAll("input,textarea"), function (control) {
-      if (control.type === "radio" ? control.checked : control.value) found[control.name] = control.value;
+      if (control.type === "checkbox") {
+        if (control.checked) (found[control.name] = found[control.name] || []).push(control.value);
+      } else if (control.type === "radio" ? control.checked : control.value) {
+        found[control.name] = control.value;
+      }
     });
     return found;
+  }
+  function restoreBoxes(name, values) {
+    var boxes = form.querySelectorAll('input[type="checkbox"]');
+    var ticked = false;
+    each(boxes, function (box) { if (box.name === name && box.checked) ticked = true; });
+    if (ticked) return;
+    each(boxes, function (box) {
+      if (box.name === name && values.indexOf(box.value) !== -1) box.checked = true;
+    });
   }
   function save() {
     if (!store) return;
@@ -343,6 +365,7 @@ _SCRIPT = """(function () {
     var kept = saved && saved.answers;
     if (!kept || typeof kept !== "object") return;
     Object.keys(kept).forEach(function (name) {
+      if (Array.isArray(kept[name])) return restoreBoxes(name, kept[name]);
       var field = form.elements.namedItem(name);
       if (field && field.value === "" && typeof kept[name] === "string") field.value = kept[name];
     });
@@ -403,7 +426,10 @@ def survey_page(
     wrong = {p.field.removeprefix("answers."): p.problem for p in problems or []}
     given = answers or {}
     questions = "".join(
-        _question(q, language, copy, given.get(q.id), wrong.get(q.id)) for q in survey.questions
+        _grid(block, language, copy, given, wrong)
+        if len(block) > 1 or block[0].grid
+        else _question(block[0], language, copy, given.get(block[0].id), wrong.get(block[0].id))
+        for block in _blocks(survey.questions)
     )
     summary = _error_summary(survey, wrong, language, copy) if wrong else ""
     body = (
@@ -522,7 +548,7 @@ def _problem_text(question: Question, problem: str, copy: Mapping[str, str]) -> 
         return copy["problem_required"]
     if question.kind == "scale":
         return copy["problem_scale"].format(min=question.min, max=question.max)
-    if question.kind in ("boolean", "choice"):
+    if question.kind in ("boolean", "choice", "multiple"):
         return copy[f"problem_{question.kind}"]
     return copy["problem_text"].format(max=MAX_COMMENT_CHARS)
 
@@ -537,19 +563,55 @@ def _option_values(question: Question, copy: Mapping[str, str] | None = None) ->
     """(value, visible text) of each radio of a choice-like question."""
     if question.kind == "boolean":
         return [("yes", (copy or {}).get("yes", "")), ("no", (copy or {}).get("no", ""))]
-    if question.kind == "choice":
+    if question.kind in ("choice", "multiple"):
         return [(option.value, "") for option in question.options]
     return [(str(n), str(n)) for n in range(question.min, question.max + 1)]
 
 
+def _blocks(questions: tuple[Question, ...]) -> list[list[Question]]:
+    """The questions in page order, the rows of each driver grid together."""
+    blocks: list[list[Question]] = []
+    for question in questions:
+        key = grid_key(question)
+        if blocks and key is not None and grid_key(blocks[-1][0]) == key:
+            blocks[-1].append(question)
+        else:
+            blocks.append([question])
+    return blocks
+
+
+def _grid(
+    rows: list[Question],
+    language: str,
+    copy: Mapping[str, str],
+    given: Mapping[str, object],
+    wrong: Mapping[str, str],
+) -> str:
+    """A driver grid: one group named by its heading, one rating row (a group of its own,
+    named by its label) per question. Rows never have show_if, so the grid shows whole."""
+    heading = escape(rows[0].text(rows[0].grid, language))
+    invalid = any(row.id in wrong for row in rows)
+    inner = "".join(
+        _question(row, language, copy, given.get(row.id), wrong.get(row.id), in_grid=True) for row in rows
+    )
+    classes = "q grid invalid" if invalid else "q grid"
+    return f'<fieldset class="{classes}" id="grid-{rows[0].id}"><legend>{heading}</legend>{inner}</fieldset>'
+
+
 def _question(
-    question: Question, language: str, copy: Mapping[str, str], value: object, problem: str | None
+    question: Question,
+    language: str,
+    copy: Mapping[str, str],
+    value: object,
+    problem: str | None,
+    *,
+    in_grid: bool = False,
 ) -> str:
     notes, described = _notes(question, language, copy, problem)
     label = escape(question.text(question.label, language))
     if not question.required:
         label += f' <span class="mark">{escape(copy["optional"])}</span>'
-    opening = _opening_attributes(question, invalid=problem is not None)
+    opening = _opening_attributes(question, invalid=problem is not None, in_grid=in_grid)
     if question.kind == "text":
         return (
             f"<div {opening}>{_hint(question, language)}"
@@ -564,8 +626,8 @@ def _question(
     )
 
 
-def _opening_attributes(question: Question, *, invalid: bool) -> str:
-    classes = "q invalid" if invalid else "q"
+def _opening_attributes(question: Question, *, invalid: bool, in_grid: bool = False) -> str:
+    classes = "row" if in_grid else "q invalid" if invalid else "q"
     attributes = f'class="{classes}" id="q-{question.id}" data-q="{question.id}"'
     if question.show_if is not None:
         rule = json.dumps(question.show_if.model_dump(mode="json"), separators=(",", ":"))
@@ -621,7 +683,25 @@ def _choices(question: Question, language: str, copy: Mapping[str, str], value: 
             for o in question.options
         )
         return f'<div class="options list">{radios}</div>'
+    if question.kind == "multiple":
+        ticked = _ticked(value)
+        boxes = "".join(
+            _radio(
+                question.id, o.value, escape(question.text(o.label, language)), o.value in ticked, box=True
+            )
+            for o in question.options
+        )
+        return f'<div class="options list checks">{boxes}</div>'
     return _scale(question, language, chosen)
+
+
+def _ticked(value: object) -> set[str]:
+    """The boxes to keep ticked: a JSON list, or the one value a form sent."""
+    if isinstance(value, str):
+        return {value.strip()}
+    if isinstance(value, list):
+        return {item.strip() for item in value if isinstance(item, str)}
+    return set()
 
 
 def _scale(question: Question, language: str, chosen: str | None) -> str:
@@ -651,9 +731,10 @@ def _chosen(question: Question, value: object) -> str | None:
     return str(value).strip()
 
 
-def _radio(name: str, value: str, text_html: str, checked: bool) -> str:
+def _radio(name: str, value: str, text_html: str, checked: bool, *, box: bool = False) -> str:
     mark = " checked" if checked else ""
+    kind = "checkbox" if box else "radio"
     return (
-        f'<label class="opt"><input id="{name}-{escape(value)}" type="radio" name="{name}" '
+        f'<label class="opt"><input id="{name}-{escape(value)}" type="{kind}" name="{name}" '
         f'value="{escape(value)}"{mark}><span>{text_html}</span></label>'
     )

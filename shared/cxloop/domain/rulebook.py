@@ -19,6 +19,7 @@ from cxloop.domain.models import Priority, TicketType
 from cxloop.domain.organisation import Organisation
 from cxloop.domain.routing import DEFAULT_RULES, OPERATORS, explain, matches
 from cxloop.domain.sla import DEFAULT_SLA_SETTINGS, SlaSettings
+from cxloop.domain.surveys import DEFAULT_CATALOGUE, SurveyCatalogue
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
@@ -210,6 +211,7 @@ DOCUMENTS: dict[str, type[BaseModel]] = {
     "classification": ClassificationRules,
     "assignment": AssignmentRules,
     "contact_policy": ContactPolicy,
+    "surveys": SurveyCatalogue,
 }
 
 
@@ -221,6 +223,7 @@ class Rulebook:
     classification: ClassificationRules = DEFAULT_CLASSIFICATION
     assignment: AssignmentRules = DEFAULT_ASSIGNMENT
     contact_policy: ContactPolicy = DEFAULT_CONTACT_POLICY
+    surveys: SurveyCatalogue = DEFAULT_CATALOGUE
     versions: dict[str, int] = field(default_factory=dict)
 
     @classmethod

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from cxloop.domain.surveys import SurveyDefinition
 
 NpsCategory = Literal["promoter", "passive", "detractor"]
 
@@ -30,6 +33,8 @@ class Score(BaseModel):
     # From the comment, when there is one (cxloop.domain.comments): what it is about and its tone.
     sentiment: Literal["negative", "neutral", "positive"] | None = None
     topics: tuple[str, ...] = ()
+    # The survey's custom weighted indexes by id; None where an answer a formula needs is missing.
+    indexes: dict[str, float | None] = {}
 
 
 def nps_category(value: int) -> NpsCategory:
@@ -40,7 +45,8 @@ def nps_category(value: int) -> NpsCategory:
     return "detractor"
 
 
-def score_answers(answers: dict[str, object]) -> Score:
+def score_answers(answers: dict[str, object], survey: SurveyDefinition | None = None) -> Score:
+    """The headline scores, and the survey's weighted indexes when the survey is given."""
     nps = _int_or_none(answers.get("nps"))
     csat = _int_or_none(answers.get("csat"))
     ces = _int_or_none(answers.get("ces"))
@@ -54,6 +60,7 @@ def score_answers(answers: dict[str, object]) -> Score:
         ces_easy=ces >= 5 if ces is not None else None,
         callback_requested=answers.get("callback") is True,
         has_comment=isinstance(comment, str) and bool(comment.strip()),
+        indexes=survey.index_values(answers) if survey is not None else {},
     )
 
 

@@ -6,19 +6,31 @@ a call back (callback, callback_time) and a promoter is asked what they liked (p
 Definitions are data: a question's `show_if` is a condition on an earlier answer, and
 the page's script and this validator read the same condition, so a form posted without
 JavaScript (every question shown) and one posted with it are judged alike.
+
+Beyond the built-in surveys, analysts publish a catalogue (config document `surveys`):
+definitions, each with its own version, and rules that choose one per touchpoint and
+event type. An invitation keeps the survey id, version and catalogue version it was sent
+with, so a link sent before a change still shows (and scores) the questions it promised.
 """
 
 from __future__ import annotations
 
 import operator
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 
+from cxloop.domain import formulas
 from cxloop.domain.errors import ValidationReport
+from cxloop.domain.events import InteractionEvent
 
-QuestionKind = Literal["scale", "text", "boolean", "choice"]
+# "multiple": several options may be chosen, the answer is the list of their values.
+QuestionKind = Literal["scale", "text", "boolean", "choice", "multiple"]
 ConditionOp = Literal["<", "<=", ">", ">=", "==", "!="]
 # Ids become HTML ids, form names and storage keys: keep them to a safe alphabet.
 QuestionId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
@@ -90,6 +102,9 @@ class Question(BaseModel):
     options: tuple[Choice, ...] = ()
     required: bool = False
     show_if: Condition | None = None
+    # Consecutive scale questions with the same grid heading are one driver grid: one
+    # fieldset under the heading, a row of ratings per question (each still its own answer).
+    grid: Localized = {}
 
     def text(self, mapping: Mapping[str, str], language: str) -> str:
         return localized(mapping, language)
@@ -99,11 +114,28 @@ class Question(BaseModel):
 
     @model_validator(mode="after")
     def _choices_have_options(self) -> Question:
-        if self.kind == "choice" and not self.options:
-            raise ValueError(f"question {self.id!r}: a choice question needs options")
+        if self.kind in ("choice", "multiple") and not self.options:
+            raise ValueError(f"question {self.id!r}: a {self.kind} question needs options")
+        values = [option.value for option in self.options]
+        if len(set(values)) != len(values):
+            raise ValueError(f"question {self.id!r}: option values must be unique")
         if self.kind == "scale" and self.min >= self.max:
             raise ValueError(f"question {self.id!r}: min must be below max")
+        if self.grid and self.kind != "scale":
+            raise ValueError(f"question {self.id!r}: only scale questions may be in a grid")
+        if self.grid and self.show_if is not None:
+            # A grid is one group on the page: its rows are shown together or not at all.
+            raise ValueError(f"question {self.id!r}: a grid row cannot have show_if")
         return self
+
+
+class IndexDefinition(BaseModel):
+    """A custom weighted index: `{"id": "loyalty", "formula": "0.7 * nps + 0.3 * csat * 2"}`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: QuestionId
+    formula: Annotated[str, StringConstraints(min_length=1, max_length=formulas.MAX_CHARS)]
 
 
 class SurveyDefinition(BaseModel):
@@ -112,9 +144,44 @@ class SurveyDefinition(BaseModel):
     id: str
     version: int
     questions: tuple[Question, ...]
+    indexes: tuple[IndexDefinition, ...] = ()
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
+
+    @property
+    def numeric_answers(self) -> frozenset[str]:
+        """The answers a formula may read: ratings as numbers, yes/no as 1 or 0."""
+        return frozenset(q.id for q in self.questions if q.kind in ("scale", "boolean"))
+
+    def index_values(self, answers: Mapping[str, object]) -> dict[str, float | None]:
+        return {index.id: formulas.evaluate(index.formula, answers) for index in self.indexes}
+
+    @model_validator(mode="after")
+    def _indexes_are_sound(self) -> SurveyDefinition:
+        ids = [index.id for index in self.indexes]
+        if len(set(ids)) != len(ids):
+            raise ValueError("indexes: each index id must be unique")
+        for position, index in enumerate(self.indexes):
+            try:
+                formulas.check(index.formula, self.numeric_answers)
+            except formulas.FormulaError as problem:
+                raise ValueError(f"indexes.{position}.formula ({index.id}): {problem}") from None
+        return self
+
+    @model_validator(mode="after")
+    def _grids_are_together(self) -> SurveyDefinition:
+        """A grid's rows are consecutive, and a grid heading is used by one grid only."""
+        closed: set[str] = set()
+        previous: str | None = None
+        for question in self.questions:
+            heading = grid_key(question)
+            if heading is not None and heading != previous and heading in closed:
+                raise ValueError(f"question {question.id!r}: the rows of a grid must be consecutive")
+            if previous is not None:
+                closed.add(previous)
+            previous = heading
+        return self
 
     @model_validator(mode="after")
     def _conditions_look_back(self) -> SurveyDefinition:
@@ -137,6 +204,8 @@ class SurveyDefinition(BaseModel):
 
 
 def _check_condition_fits(question_id: str, condition: Condition, earlier: Question) -> None:
+    if earlier.kind == "multiple":
+        raise ValueError(f"question {question_id!r}: show_if cannot depend on a multiple-choice answer")
     expected: type = {"scale": int, "boolean": bool, "choice": str, "text": str}[earlier.kind]
     value = condition.value
     fits = isinstance(value, expected) and (expected is bool or not isinstance(value, bool))
@@ -144,6 +213,11 @@ def _check_condition_fits(question_id: str, condition: Condition, earlier: Quest
         fits = fits and value in {option.value for option in earlier.options}
     if not fits:
         raise ValueError(f"question {question_id!r}: show_if value {value!r} cannot be a {earlier.id} answer")
+
+
+def grid_key(question: Question) -> str | None:
+    """What makes rows one grid: the same heading in every language."""
+    return repr(sorted(question.grid.items())) if question.grid else None
 
 
 def visible_questions(survey: SurveyDefinition, answers: Mapping[str, object]) -> list[Question]:
@@ -389,6 +463,146 @@ def survey_for_event(event_type: str) -> SurveyDefinition:
     return FOLLOW_UP_SURVEY if event_type == CASE_RESOLVED else DEFAULT_SURVEY
 
 
+class SelectionRule(BaseModel):
+    """Which survey an event gets. Every criterion given must hold; none given matches all.
+
+    `touchpoint` is an id or a pattern (`madrid-*`), `event_type` a prefix (`claim.`), and
+    `branch` / `country` the touchpoint's. The first rule that matches wins.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    survey: str
+    touchpoint: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+    event_type: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    branch: str | None = None
+    country: str | None = None
+
+    def matches(self, event: InteractionEvent) -> bool:
+        place = event.touchpoint
+        return (
+            (self.touchpoint is None or fnmatchcase(place.id, self.touchpoint))
+            and (self.event_type is None or event.event_type.startswith(self.event_type))
+            and (self.branch is None or place.branch == self.branch)
+            and (self.country is None or place.country == self.country)
+        )
+
+
+class SurveyCatalogue(BaseModel):
+    """The config document `surveys`: the analysts' survey definitions and how one is chosen.
+
+    A definition may be listed in several versions (keeping the older ones lets links sent
+    with them resolve without reading the history); rules choose the newest version of an
+    id. The built-in ids (default, follow_up) are reserved: the follow-up survey belongs to
+    case work, and `default` is what every release of cxloop knows.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    surveys: tuple[SurveyDefinition, ...] = ()
+    rules: tuple[SelectionRule, ...] = ()
+    # The survey of an event no rule matches.
+    default: str = DEFAULT_SURVEY.id
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SurveyCatalogue:
+        keys = [(survey.id, survey.version) for survey in self.surveys]
+        repeated = sorted({f"{i} v{v}" for i, v in keys if keys.count((i, v)) > 1})
+        if repeated:
+            raise ValueError(f"surveys: each id and version must be unique; repeated: {', '.join(repeated)}")
+        reserved = sorted({i for i, _ in keys if i in SURVEYS})
+        if reserved:
+            raise ValueError(f"surveys: {', '.join(reserved)} is a built-in survey id; choose another id")
+        names = [rule.name for rule in self.rules]
+        if len(set(names)) != len(names):
+            raise ValueError("rules: rule names must be unique")
+        known = {i for i, _ in keys} | {DEFAULT_SURVEY.id}
+        for position, rule in enumerate(self.rules):
+            if rule.survey not in known:
+                raise ValueError(f"rules.{position}.survey: no survey {rule.survey!r} in this catalogue")
+        if self.default not in known:
+            raise ValueError(f"default: no survey {self.default!r} in this catalogue")
+        return self
+
+    def latest(self, survey_id: str) -> SurveyDefinition:
+        versions = [survey for survey in self.surveys if survey.id == survey_id]
+        return max(versions, key=lambda survey: survey.version) if versions else DEFAULT_SURVEY
+
+    def find(self, survey_id: str, version: int | None) -> SurveyDefinition | None:
+        """That exact definition; the built-ins answer for their own ids."""
+        if survey_id in SURVEYS:
+            return SURVEYS[survey_id]
+        return next((s for s in self.surveys if s.id == survey_id and s.version == version), None)
+
+    def choose(self, event: InteractionEvent) -> Chosen:
+        """The survey this event gets, and the rule that chose it (None: the default)."""
+        if event.event_type == CASE_RESOLVED:
+            return Chosen(FOLLOW_UP_SURVEY, None)
+        rule = next((rule for rule in self.rules if rule.matches(event)), None)
+        return Chosen(self.latest(rule.survey if rule else self.default), rule.name if rule else None)
+
+
+@dataclass(frozen=True)
+class Chosen:
+    survey: SurveyDefinition
+    rule: str | None
+
+
+DEFAULT_CATALOGUE = SurveyCatalogue()
+
+
+class SurveyLibrary:
+    """Finds the definition an invitation was sent with, cheaply.
+
+    The invitation names the survey id, its version and the catalogue version it came
+    from. The current catalogue (already cached by the rulebook) answers almost always;
+    a link sent before a newer catalogue was published needs that older catalogue once,
+    read by its version (`older`, one get) and then kept here: a published version never
+    changes, so the cache needs no expiry, only a bound.
+    """
+
+    def __init__(
+        self,
+        current: Callable[[], tuple[int | None, SurveyCatalogue]],
+        older: Callable[[int], SurveyCatalogue | None],
+        kept: int = 16,
+    ) -> None:
+        self.current = current
+        self.older = older
+        self.kept = kept
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[int, SurveyCatalogue | None] = OrderedDict()
+
+    def find(self, survey_id: str, version: int | None, catalogue_version: int | None) -> SurveyDefinition:
+        """That definition; an unknown one (say, a catalogue since deleted) gets the default."""
+        if survey_id in SURVEYS:
+            return SURVEYS[survey_id]
+        current_version, catalogue = self.current()
+        found = catalogue.find(survey_id, version)
+        if found is None and catalogue_version is not None and catalogue_version != current_version:
+            past = self._older(catalogue_version)
+            found = past.find(survey_id, version) if past else None
+        return found or DEFAULT_SURVEY
+
+    def _older(self, catalogue_version: int) -> SurveyCatalogue | None:
+        with self._lock:
+            if catalogue_version in self._cache:
+                self._cache.move_to_end(catalogue_version)
+                return self._cache[catalogue_version]
+        catalogue = self.older(catalogue_version)
+        with self._lock:
+            self._cache[catalogue_version] = catalogue
+            while len(self._cache) > self.kept:
+                self._cache.popitem(last=False)
+        return catalogue
+
+
+def built_in_library() -> SurveyLibrary:
+    """Only the built-in surveys: for callers (and tests) without a catalogue."""
+    return SurveyLibrary(lambda: (None, DEFAULT_CATALOGUE), lambda _: None)
+
+
 def parse_answers(survey: SurveyDefinition, raw: Mapping[str, object]) -> dict[str, object]:
     """Validate answers from a form or JSON; raise InvalidInput naming each bad field.
 
@@ -405,7 +619,7 @@ def parse_answers(survey: SurveyDefinition, raw: Mapping[str, object]) -> dict[s
         if not question.shown(answers):
             continue
         value = raw.get(question.id)
-        if value is None or value == "":
+        if value in (None, "", []):
             if question.required:
                 report.add(f"answers.{question.id}", REQUIRED)
             continue
@@ -422,8 +636,9 @@ def _parse_one(question: Question, value: object, report: ValidationReport) -> o
         return _parse_scale(question, value, report, field)
     if question.kind == "boolean":
         return _parse_boolean(value, report, field)
-    if question.kind == "choice":
-        return _parse_choice(question, value, report, field)
+    if question.kind in ("choice", "multiple"):
+        parse = _parse_choice if question.kind == "choice" else _parse_multiple
+        return parse(question, value, report, field)
     if not isinstance(value, str):
         report.add(field, "must be text")
         return None
@@ -463,6 +678,24 @@ def _parse_choice(question: Question, value: object, report: ValidationReport, f
         report.add(field, f"must be one of {', '.join(allowed)}")
         return None
     return chosen
+
+
+def _parse_multiple(
+    question: Question, value: object, report: ValidationReport, field: str
+) -> list[str] | None:
+    """A list of option values (JSON), or one value (a form with one box ticked); kept in
+    the options' order, each once."""
+    given = [value] if isinstance(value, str) else value
+    allowed = [option.value for option in question.options]
+    if not isinstance(given, list) or not all(isinstance(item, str) for item in given):
+        report.add(field, "must be a list of options")
+        return None
+    chosen = {item.strip() for item in given}
+    unknown = sorted(chosen - set(allowed))
+    if unknown:
+        report.add(field, f"must be some of {', '.join(allowed)}")
+        return None
+    return [value for value in allowed if value in chosen] or None
 
 
 def as_boolean(value: object) -> bool | None:

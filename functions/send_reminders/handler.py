@@ -1,0 +1,86 @@
+"""send_reminders: scheduled; one reminder per survey still unanswered N days after it was
+sent (contact_policy.reminder_after_days), under the contact policy's manners."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
+from cxloop.adapters.contacts import DynamoContactStore
+from cxloop.adapters.dynamo import DynamoInvitationStore
+from cxloop.adapters.messaging import SesEmailSender, SnsSmsSender
+from cxloop.config import settings
+from cxloop.domain.contacting import ContactStore
+from cxloop.domain.dispatch import SendSettings
+from cxloop.domain.events import Channel
+from cxloop.domain.models import Invitation
+from cxloop.domain.ports import EmailSender, SmsSender
+from cxloop.domain.reminders import ReminderStore, deliver_reminder, send_reminders
+from cxloop.domain.rulebook import Rulebook
+from cxloop.observability import MetricUnit, logger, metrics, tracer
+from cxloop.schedule import scheduled_time
+
+
+@dataclass(frozen=True)
+class Deps:
+    invitations: ReminderStore
+    contacts: ContactStore
+    email: EmailSender
+    sms: SmsSender
+    send_settings: SendSettings
+    rulebook: Callable[[], Rulebook] = Rulebook
+
+
+def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
+    now = scheduled_time(event)
+
+    def send(invitation: Invitation, channel: Channel) -> str:
+        return deliver_reminder(
+            invitation,
+            channel,
+            now=now,
+            settings=deps.send_settings,
+            invitations=deps.invitations,
+            email=deps.email,
+            sms=deps.sms,
+        )
+
+    outcome = send_reminders(
+        now=now,
+        policy=deps.rulebook().contact_policy,
+        invitations=deps.invitations,
+        contacts=deps.contacts,
+        send=send,
+    )
+    metrics.add_metric(name="RemindersSent", unit=MetricUnit.Count, value=outcome.sent)
+    logger.info(
+        "reminders",
+        extra={"sent": outcome.sent, "postponed": outcome.postponed, "blocked": outcome.blocked},
+    )
+    return {"sent": outcome.sent, "postponed": outcome.postponed, "blocked": outcome.blocked}
+
+
+@cache
+def _deps() -> Deps:
+    config = settings()
+    return Deps(
+        invitations=DynamoInvitationStore(config.table("invitations")),
+        contacts=DynamoContactStore(config.table("contacts")),
+        email=SesEmailSender(),
+        sms=SnsSmsSender(),
+        send_settings=SendSettings(
+            public_base_url=str(config.public_base_url),
+            sender_address=config.sender_address,
+            link_ttl_days=config.survey_link_ttl_days,
+        ),
+        rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
+    )
+
+
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return run(event, _deps())

@@ -1,0 +1,96 @@
+"""unsubscribe_page: GET /u/{token} asks (never changes state: mail scanners open links);
+POST /u/{token} (the page's button, or RFC 8058 one-click) records the opt-out once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+
+from cxloop.adapters.contacts import DynamoContactStore
+from cxloop.adapters.optouts import DynamoOptOutLinkStore
+from cxloop.config import settings
+from cxloop.domain import optout_pages, pages
+from cxloop.domain.contacting import ContactStore
+from cxloop.domain.errors import Unavailable
+from cxloop.domain.opting_out import OptOutLinkStore, look_up, opt_out, via_of
+from cxloop.domain.theme import DEFAULT_THEME, Theme
+from cxloop.http import make_resolver
+from cxloop.observability import MetricUnit, logger, metrics, tracer
+
+# The token is in the URL: never leak it through Referer, caches or frames.
+_PAGE_HEADERS = {
+    "Content-Security-Policy": pages.CONTENT_SECURITY_POLICY,
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+@dataclass(frozen=True)
+class Deps:
+    links: OptOutLinkStore
+    contacts: ContactStore
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    theme: Theme = DEFAULT_THEME
+
+
+def html(status: int, body: str) -> Response[str]:
+    return Response(status, "text/html; charset=utf-8", body, headers=_PAGE_HEADERS)
+
+
+def create_app(deps: Deps) -> APIGatewayRestResolver:
+    app = make_resolver()
+
+    @app.get("/u/<token>")
+    def ask(token: str) -> Response[str]:
+        try:
+            link = look_up(token, now=deps.clock(), links=deps.links)
+        except Unavailable:
+            return unavailable(deps)
+        if link is None:
+            return html(404, optout_pages.unknown_page(theme=deps.theme))
+        return html(200, optout_pages.ask_page(language=link.language, theme=deps.theme))
+
+    @app.post("/u/<token>")
+    def confirm(token: str) -> Response[str]:
+        via = via_of(app.current_event.body or "")
+        try:
+            done = opt_out(token, now=deps.clock(), via=via, links=deps.links, contacts=deps.contacts)
+        except Unavailable:
+            return unavailable(deps)
+        if done is None:
+            return html(404, optout_pages.unknown_page(theme=deps.theme))
+        if not done.already:
+            metrics.add_metric(name="OptedOut", unit=MetricUnit.Count, value=1)
+        # The customer id is the ERP's pseudonymous key, not personal data (DESIGN §4.3).
+        logger.info("opted out", extra={"via": via, "already": done.already})
+        return html(200, optout_pages.done_page(language=done.link.language, theme=deps.theme))
+
+    return app
+
+
+def unavailable(deps: Deps) -> Response[str]:
+    """A storage hiccup: ask to try again, never a stack trace."""
+    return html(503, optout_pages.unavailable_page(theme=deps.theme))
+
+
+@cache
+def _app() -> APIGatewayRestResolver:
+    config = settings()
+    return create_app(
+        Deps(
+            links=DynamoOptOutLinkStore(config.table("optouts")),
+            contacts=DynamoContactStore(config.table("contacts")),
+        )
+    )
+
+
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _app().resolve(event, context)

@@ -1,0 +1,51 @@
+"""The optouts table: one item per opt-out link sent (its token's hash, the customer it
+is bound to, the language of the page), expiring with the link; the `by_customer` index
+finds a customer's links when their personal data is erased."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cxloop.adapters.aws import translated
+from cxloop.adapters.dynamo import _epoch, _n, _s, _Table
+from cxloop.domain.opting_out import OptOutLink
+
+
+class DynamoOptOutLinkStore:
+    def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
+        self.table = _Table(table_name, dynamodb)
+
+    def add(self, link: OptOutLink) -> None:
+        item = {
+            "link_hash": _s(link.token_hash),
+            "customer_key": _s(link.customer_id),
+            "created_at": _s(link.created_at.isoformat()),
+            "doc": _s(link.model_dump_json()),
+            "expires_at": _n(_epoch(link.expires_at)),
+        }
+        if not self.table.put_new("link_hash", item):
+            raise RuntimeError("token hash collision: refusing to overwrite an opt-out link")
+
+    def get(self, token_hash: str) -> OptOutLink | None:
+        item = self.table.get({"link_hash": _s(token_hash)})
+        return OptOutLink.model_validate_json(item["doc"]["S"]) if item else None
+
+    def hashes_of(self, customer_id: str) -> list[str]:
+        """The token hashes of every link sent to this customer."""
+        with translated(f"query {self.table.name}"):
+            pages = self.table.db.get_paginator("query").paginate(
+                TableName=self.table.name,
+                IndexName="by_customer",
+                KeyConditionExpression="customer_key = :c",
+                ExpressionAttributeValues={":c": _s(customer_id)},
+            )
+            return [item["link_hash"]["S"] for page in pages for item in page["Items"]]
+
+    def delete_of(self, customer_id: str) -> int:
+        """Delete every link sent to this customer (their erasure); answers how many went."""
+        deleted = 0
+        for token_hash in self.hashes_of(customer_id):
+            with translated(f"delete {self.table.name}"):
+                self.table.db.delete_item(TableName=self.table.name, Key={"link_hash": _s(token_hash)})
+            deleted += 1
+        return deleted
