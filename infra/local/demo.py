@@ -58,6 +58,7 @@ from cxloop.domain.surveys import DEFAULT_SURVEY, parse_answers
 from infra.local.auth import mint_token
 from infra.local.cli import staff_secret, webhook_secret
 from infra.local.demo_casework import Casebook, Desk, print_casework, publish_configuration, work_the_cases
+from infra.local.demo_contacts import ContactBook, show_contact_policy
 from infra.local.erp import signed_headers
 
 LOG_FILE = ".cxloop/demo-functions.log"
@@ -608,6 +609,7 @@ class Tally:
     alerts: list[dict[str, Any]] = field(default_factory=list)
     expected_tickets: int = 0
     casebook: Casebook = field(default_factory=Casebook)
+    contacts: ContactBook = field(default_factory=ContactBook)
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -871,6 +873,8 @@ def play(http: Http, count: int, rng: random.Random, tally: Tally) -> int:
     work_the_cases(desk)
     tally.casebook = desk.book
     print_summary(tally)
+    # After the summary: the policy it publishes must not touch the day's surveys.
+    tally.contacts = show_contact_policy(desk)
     return verdict(tally)
 
 
@@ -885,6 +889,7 @@ def verdict(tally: Tally) -> int:
     if len(tally.alerts) < len(tally.tickets):
         problems.append(f"{len(tally.tickets) - len(tally.alerts)} alerts missing")
     problems += tally.casebook.problems()
+    problems += tally.contacts.problems()
     if problems:
         print(
             f"\ncxloop demo: the loop did not close: {'; '.join(problems)} (see {LOG_FILE})", file=sys.stderr
@@ -892,6 +897,7 @@ def verdict(tally: Tally) -> int:
         return 1
     print(
         "\nthe loop closed: every bad answer became a ticket and an alert; tickets were worked, "
-        "followed up, reminded and escalated."
+        "followed up, reminded and escalated; "
+        "the contact policy made each of its decisions."
     )
     return 0
