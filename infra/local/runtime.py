@@ -111,6 +111,8 @@ class LocalRuntime:
             "AWS_DEFAULT_REGION": defaults.REGION,
             "AWS_REGION": defaults.REGION,
             "CXLOOP_STAGE": "local",
+            # One person publishes and tries at once locally: no minute-long wait for a new rule.
+            "CXLOOP_RULEBOOK_TTL_S": "2",
             "PUBLIC_BASE_URL": self.base_url,
             "SENDER_ADDRESS": self.options.sender,
             "CXLOOP_WEBHOOK_SECRET": self.options.webhook_secret,

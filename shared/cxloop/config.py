@@ -25,6 +25,8 @@ class Settings(BaseModel):
     staff_token_secret: str | None = None
     # Locally, function logs go to a file so the console stays readable.
     log_file: str | None = None
+    # How long a function keeps the analysts' documents before reading them again.
+    rulebook_ttl_s: float = Field(default=60, ge=0, le=3600)
     tables: dict[str, str] = Field(default_factory=dict)
     queues: dict[str, str] = Field(default_factory=dict)
     topics: dict[str, str] = Field(default_factory=dict)
@@ -64,6 +66,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         webhook_secret_arn=env.get("WEBHOOK_SECRET_ARN") or None,
         staff_token_secret=env.get("CXLOOP_STAFF_TOKEN_SECRET") or None,
         log_file=env.get("CXLOOP_LOG_FILE") or None,
+        rulebook_ttl_s=float(env.get("CXLOOP_RULEBOOK_TTL_S", "60")),
         tables=_suffixed(env, "TABLE_", ""),
         queues=_suffixed(env, "QUEUE_", "_URL"),
         topics=_suffixed(env, "TOPIC_", "_ARN"),

@@ -13,6 +13,7 @@ from typing import Any
 
 from cxloop.adapters.aws import translated
 from cxloop.adapters.dynamo import _n, _s, _Table, conditional_write
+from cxloop.config import settings
 from cxloop.domain.errors import Conflict
 from cxloop.domain.rulebook import DOCUMENT_NAMES, Rulebook
 from cxloop.domain.surveys import SurveyCatalogue, SurveyLibrary
@@ -149,10 +150,14 @@ class CachedRulebook:
     reaches every warm function within a minute, without a read per request."""
 
     def __init__(
-        self, store: DynamoConfigStore, ttl_s: float = 60, clock: Callable[[], float] = time.monotonic
+        self,
+        store: DynamoConfigStore,
+        ttl_s: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.store = store
-        self.ttl_s = ttl_s
+        # 60 s on AWS; the local runtime shortens it so a demo sees a published change at once.
+        self.ttl_s = settings().rulebook_ttl_s if ttl_s is None else ttl_s
         self.clock = clock
         self._lock = threading.Lock()
         self._book: Rulebook | None = None
