@@ -57,11 +57,7 @@ def _step() -> IdempotentStep:
     deps = Deps(
         email=SesEmailSender(),
         sms=SnsSmsSender(),
-        send_settings=SendSettings(
-            public_base_url=str(config.public_base_url),
-            sender_address=config.sender_address,
-            link_ttl_days=config.survey_link_ttl_days,
-        ),
+        send_settings=config.send_settings(),
         optouts=DynamoOptOutLinkStore(config.table("optouts")),
     )
     return IdempotentStep(create_step(deps), table_name=config.table("idempotency"), key="notice_id")

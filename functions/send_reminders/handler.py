@@ -71,11 +71,7 @@ def _deps() -> Deps:
         contacts=DynamoContactStore(config.table("contacts")),
         email=SesEmailSender(),
         sms=SnsSmsSender(),
-        send_settings=SendSettings(
-            public_base_url=str(config.public_base_url),
-            sender_address=config.sender_address,
-            link_ttl_days=config.survey_link_ttl_days,
-        ),
+        send_settings=config.send_settings(),
         rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
     )
 

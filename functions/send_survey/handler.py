@@ -98,11 +98,7 @@ def _step() -> IdempotentStep:
         invitations=DynamoInvitationStore(config.table("invitations")),
         email=SesEmailSender(),
         sms=SnsSmsSender(),
-        send_settings=SendSettings(
-            public_base_url=str(config.public_base_url),
-            sender_address=config.sender_address,
-            link_ttl_days=config.survey_link_ttl_days,
-        ),
+        send_settings=config.send_settings(),
         contacts=DynamoContactStore(config.table("contacts")),
         open_complaints=DynamoOpenComplaints(config.table("tickets")),
         rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),

@@ -9,8 +9,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from functools import cache
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
+
+if TYPE_CHECKING:
+    from cxloop.domain.dispatch import SendSettings
 
 
 class Settings(BaseModel):
@@ -38,6 +42,16 @@ class Settings(BaseModel):
         if isinstance(value, str):
             return tuple(s.strip() for s in value.split(",") if s.strip())
         return value
+
+    def send_settings(self) -> SendSettings:
+        """What every function that messages customers needs to render and send."""
+        from cxloop.domain.dispatch import SendSettings  # noqa: PLC0415 - only messaging functions need it
+
+        return SendSettings(
+            public_base_url=str(self.public_base_url),
+            sender_address=self.sender_address,
+            link_ttl_days=self.survey_link_ttl_days,
+        )
 
     def table(self, name: str) -> str:
         return self._require(self.tables, "TABLE", name)

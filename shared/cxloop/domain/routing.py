@@ -10,19 +10,14 @@ branch team; open_ticket assigns the person (cxloop.domain.assignment).
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from cxloop.domain.comparisons import COMPARISONS
 from cxloop.domain.models import Priority, RoutingDecision, SurveyResponse
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-    "==": operator.eq,
-    "!=": operator.ne,
+    **COMPARISONS,
     "in": lambda value, options: value in options,
     "not_in": lambda value, options: value not in options,
     # For list-valued facts such as topics: one of the listed values is present.

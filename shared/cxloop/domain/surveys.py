@@ -15,17 +15,17 @@ with, so a link sent before a change still shows (and scores) the questions it p
 
 from __future__ import annotations
 
-import operator
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 
 from cxloop.domain import formulas
+from cxloop.domain.comparisons import COMPARISONS
 from cxloop.domain.errors import ValidationReport
 from cxloop.domain.events import InteractionEvent
 
@@ -42,14 +42,6 @@ MAX_COMMENT_CHARS = 2000
 REQUIRED = "an answer is required"
 _TRUE = {"true", "yes", "on", "1", "si", "sí", "sim", "oui"}
 _FALSE = {"false", "no", "off", "0", "não", "nao", "non"}
-_OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-    "==": operator.eq,
-    "!=": operator.ne,
-}
 
 
 def localized(mapping: Mapping[str, str], language: str) -> str:
@@ -75,7 +67,7 @@ class Condition(BaseModel):
             return False
         if isinstance(answer, str) != isinstance(self.value, str):
             return False
-        return _OPS[self.op](answer, self.value)
+        return COMPARISONS[self.op](answer, self.value)
 
 
 class Choice(BaseModel):
