@@ -116,11 +116,14 @@ def open_tab(chromium: Browser) -> Iterator[Callable[..., Visit]]:
 class Invited:
     url: str
     subject: str
+    customer_id: str
 
 
-def invite(client: Client, language: str) -> Invited:
-    """A signed ERP event for a customer speaking `language`; their survey link from the outbox."""
+def invite(client: Client, language: str, touchpoint: dict[str, str] | None = None) -> Invited:
+    """A signed ERP event for a customer speaking `language` (at `touchpoint`, if given: the
+    published catalogue may choose another survey there); their survey link from the outbox."""
     event = load_event("erp/claim_reported")
+    event["touchpoint"].update(touchpoint or {})
     tag = uuid.uuid4().hex[:10]
     event["event_id"] = f"browser-{language}-{tag}"
     # A customer of their own: the contact policy holds surveys for one with an open complaint.
@@ -130,4 +133,4 @@ def invite(client: Client, language: str) -> Invited:
     accepted = client.post_event(json.dumps(event, ensure_ascii=False).encode("utf-8"))
     assert accepted.status_code == 202, accepted.text
     message = client.message_to(event["customer"]["email"])
-    return Invited(url=message["survey_url"], subject=message["subject"])
+    return Invited(url=message["survey_url"], subject=message["subject"], customer_id=event["customer"]["id"])
