@@ -51,7 +51,7 @@ export class ApiError extends Error {
 }
 
 const MESSAGES = {
-  401: "Your token is missing, expired or not valid. Paste a new one to carry on.",
+  401: "Your sign-in is missing, expired or not valid. Sign in again to carry on.",
   403: "Your role may not see this part of the dashboard.",
   404: "There is nothing here for your scope yet.",
 };

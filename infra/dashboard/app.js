@@ -15,6 +15,7 @@ import {
   ApiError,
 } from "./api.js";
 import { intervalChart, shareBars, trendChart } from "./charts.js";
+import { SignInError, beginSignIn, finishSignIn, signOutUrl, usesOAuth } from "./signin.js";
 
 const REFRESH_MS = 60_000;
 const PERIODS = { 7: "day", 30: "week", 90: "month" };
@@ -47,11 +48,13 @@ const METRICS = {
 };
 
 const state = {
+  config: null,
   token: null,
   person: null,
   organisation: null,
   loading: false,
   timer: null,
+  expiry: null,
   lastData: null,
   // What the person chose, kept across refreshes.
   trendMetric: "nps",
@@ -250,14 +253,19 @@ async function refresh() {
 // --- sign in and out ----------------------------------------------------------------------------
 
 function showSignIn(message = "") {
+  const oauth = usesOAuth(state.config);
   $("sign-in").hidden = false;
   $("view").hidden = true;
   $("session").hidden = true;
+  $("oauth-sign-in").hidden = !oauth;
+  // Without an authorization server to go to, pasting a token is the only way in.
+  if (!oauth) $("token-disclosure").open = true;
   const error = $("token-error");
   error.hidden = !message;
   error.textContent = message;
-  $("token").setAttribute("aria-invalid", message ? "true" : "false");
-  $("token").focus();
+  const pasting = $("token-disclosure").open;
+  $("token").setAttribute("aria-invalid", message && pasting ? "true" : "false");
+  (pasting ? $("token") : $("sign-in-button")).focus();
 }
 
 function start(token) {
@@ -265,6 +273,11 @@ function start(token) {
   const person = claims && personOf(claims);
   if (!person || !VIEW_OF_ROLE[person.role]) {
     showSignIn("This is not a cxloop staff token (it names no known role). Paste the whole token.");
+    return false;
+  }
+  if (person.expires && person.expires <= new Date()) {
+    forgetToken();
+    showSignIn("Your sign-in has expired. Sign in again to carry on.");
     return false;
   }
   state.token = token;
@@ -276,11 +289,19 @@ function start(token) {
   $("who").textContent = `${ROLE_NAMES[person.role]} · ${person.user} · ${person.scope || "no scope"}`;
   clearInterval(state.timer);
   state.timer = setInterval(refresh, REFRESH_MS);
+  clearTimeout(state.expiry);
+  if (person.expires) {
+    // Back to sign-in when the token runs out, not at the next refused refresh. (Capped: a
+    // timeout beyond 2^31 ms fires at once.)
+    const left = Math.min(person.expires.getTime() - Date.now(), 2 ** 31 - 1);
+    state.expiry = setTimeout(() => signOut("Your sign-in has expired. Sign in again to carry on."), left);
+  }
   return true;
 }
 
 function signOut(message = "") {
   clearInterval(state.timer);
+  clearTimeout(state.expiry);
   forgetToken();
   state.token = null;
   state.person = null;
@@ -761,8 +782,20 @@ async function boot() {
       refresh().then(() => state.token && $("view-title")?.focus());
     }
   });
+  $("sign-in-button").addEventListener("click", () => {
+    $("sign-in-button").disabled = true; // one sign-in at a time; the page is about to leave
+    beginSignIn(state.config).catch(() => {
+      $("sign-in-button").disabled = false;
+      showSignIn("Signing in could not start in this browser. Try again.");
+    });
+  });
   $("refresh").addEventListener("click", refresh);
-  $("sign-out").addEventListener("click", () => signOut());
+  $("sign-out").addEventListener("click", () => {
+    signOut();
+    // The token is gone from this tab; the authorization server's session ends there too.
+    const away = signOutUrl(state.config);
+    if (away) window.location.assign(away);
+  });
   $("period").addEventListener("change", refresh);
   window.addEventListener("focus", refresh);
   document.addEventListener("visibilitychange", () => {
@@ -770,9 +803,24 @@ async function boot() {
   });
   window.addEventListener("resize", debounce(render, 200));
   try {
-    await loadConfig();
+    state.config = await loadConfig();
   } catch (error) {
     showNotice(explain(error));
+    return;
+  }
+  let returned = null;
+  if (usesOAuth(state.config)) {
+    try {
+      returned = await finishSignIn(state.config);
+    } catch (error) {
+      if (!(error instanceof SignInError)) throw error;
+      forgetToken();
+      showSignIn(error.message);
+      return;
+    }
+  }
+  if (returned) {
+    if (start(returned)) refresh().then(() => state.token && $("view-title")?.focus());
     return;
   }
   const token = storedToken();

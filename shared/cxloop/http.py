@@ -4,11 +4,14 @@ one place (DESIGN rule 8) and the contract's error body:
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
+from collections.abc import Mapping
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 
 from cxloop.domain.errors import (
     Conflict,
@@ -38,6 +41,57 @@ _STATUS: dict[type[CxloopError], int] = {
     Unavailable: 503,
 }
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+# The browser origins (scheme://host[:port]) allowed to call this API, comma-separated: the
+# dashboard's CloudFront origin on AWS (set by CDK on the staff-route functions), unset locally
+# where the dashboard is the API's own origin.
+ALLOWED_ORIGINS_VARIABLE = "CXLOOP_ALLOWED_ORIGINS"
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+# What the dashboard sends besides the CORS-safelisted headers.
+CORS_REQUEST_HEADERS = ["Authorization", "Content-Type", "If-Match", "X-Correlation-Id"]
+CORS_EXPOSED_HEADERS = ["ETag", "X-Correlation-Id"]
+CORS_MAX_AGE_S = 600
+
+
+class _OriginCors(CORSConfig):
+    """Powertools' CORS headers plus `Vary: Origin`: the answer depends on the caller's
+    origin, so no cache may hand one origin's answer to another."""
+
+    def to_dict(self, origin: str | None) -> dict[str, str]:
+        headers = super().to_dict(origin)
+        if headers:
+            headers["Vary"] = "Origin"
+        return headers
+
+
+def allowed_origins_from(env: Mapping[str, str]) -> tuple[str, ...]:
+    """The configured origins; a wildcard or anything that is not a bare origin is refused at
+    cold start, so a typo cannot open the API to every site."""
+    listed = tuple(
+        o.strip().rstrip("/") for o in env.get(ALLOWED_ORIGINS_VARIABLE, "").split(",") if o.strip()
+    )
+    wrong = [o for o in listed if not _ORIGIN.match(o)]
+    if wrong:
+        raise ValueError(f"{ALLOWED_ORIGINS_VARIABLE}: not a scheme://host origin: {', '.join(wrong)}")
+    return listed
+
+
+def cors_config(origins: tuple[str, ...]) -> CORSConfig | None:
+    """CORS for exactly these origins, echoed back only to them; None when there are none."""
+    if not origins:
+        return None
+    return _OriginCors(
+        allow_origin=origins[0],
+        extra_origins=list(origins[1:]),
+        allow_headers=CORS_REQUEST_HEADERS,
+        expose_headers=CORS_EXPOSED_HEADERS,
+        max_age=CORS_MAX_AGE_S,
+    )
+
+
+@cache
+def allowed_origins() -> tuple[str, ...]:
+    """The process's allowed origins, read once at cold start."""
+    return allowed_origins_from(os.environ)
 
 
 def error_response(
@@ -50,9 +104,14 @@ def error_response(
     return Response(status, content_types.APPLICATION_JSON, {"error": body}, headers=headers)
 
 
-def make_resolver(*, enable_validation: bool = False) -> APIGatewayRestResolver:
-    """A resolver whose errors all answer in the contract's JSON shape."""
-    app = APIGatewayRestResolver(enable_validation=enable_validation)
+def make_resolver(
+    *, enable_validation: bool = False, origins: tuple[str, ...] | None = None
+) -> APIGatewayRestResolver:
+    """A resolver whose errors all answer in the contract's JSON shape, with CORS headers for
+    the allowed browser origins (default: CXLOOP_ALLOWED_ORIGINS) on every answer, errors
+    included, so a browser shows the error instead of a CORS failure."""
+    cors = cors_config(allowed_origins() if origins is None else origins)
+    app = APIGatewayRestResolver(enable_validation=enable_validation, cors=cors)
 
     @app.exception_handler(CxloopError)
     def _domain_error(exc: CxloopError) -> Response:

@@ -6,6 +6,8 @@ host, never scrolls sideways on a phone and works from the keyboard."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import subprocess
 import sys
@@ -13,6 +15,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -226,11 +229,18 @@ def token_of(role: str) -> str:
     return mint_token(STAFF_TOKEN_SECRET, role=token_role, scope=scope, user=user)
 
 
+def paste_token(page: Page, token: str) -> None:
+    """The developers' way in: open "Use a token" (once) and paste."""
+    if page.locator("#token-disclosure").get_attribute("open") is None:
+        page.get_by_text("Use a token").click()
+    page.locator("#token").fill(token)
+    page.get_by_role("button", name="Open the dashboard").click()
+
+
 def signed_in(open_tab: OpenTab, fed: Fed, role: str, size: str) -> Visit:
     visit = open_tab(f"{fed.client.base_url}/dashboard/", size=size)
     page = visit.page
-    page.locator("#token").fill(token_of(role))
-    page.get_by_role("button", name="Open the dashboard").click()
+    paste_token(page, token_of(role))
     expect(page.locator("#view-title")).to_be_visible()
     expect(page.locator("#updated")).to_contain_text("Updated")
     return visit
@@ -425,8 +435,7 @@ def test_the_dashboard_refreshes_itself_and_says_so_when_the_api_fails(fed: Fed,
     page = visit.page
     page.clock.install()
     page.goto(f"{fed.client.base_url}/dashboard/")
-    page.locator("#token").fill(token_of("branch-manager"))
-    page.get_by_role("button", name="Open the dashboard").click()
+    paste_token(page, token_of("branch-manager"))
     expect(page.locator("#view-title")).to_be_visible()
 
     # A minute later it asks again by itself.
@@ -452,19 +461,16 @@ def test_the_token_stays_in_the_tab_and_a_bad_one_is_told_kindly(fed: Fed, open_
     visit = open_tab(f"{fed.client.base_url}/dashboard/", size="phone")
     page = visit.page
     expect(page.locator("#sign-in")).to_contain_text("Cognito")  # what replaces pasting on AWS
-    page.locator("#token").fill("not-a-token")
-    page.get_by_role("button", name="Open the dashboard").click()
+    paste_token(page, "not-a-token")
     expect(page.locator("#token-error")).to_contain_text("not a cxloop staff token")
 
     forged = mint_token("someone-elses-secret-of-at-least-32-bytes", role="executive", user="mallory")
-    page.locator("#token").fill(forged)
-    page.get_by_role("button", name="Open the dashboard").click()
+    paste_token(page, forged)
     expect(page.locator("#token-error")).to_contain_text("missing, expired or not valid")
     assert page.evaluate("sessionStorage.length") == 0  # a refused token is forgotten
 
     token = token_of("executive")
-    page.locator("#token").fill(token)
-    page.get_by_role("button", name="Open the dashboard").click()
+    paste_token(page, token)
     expect(page.locator("#view-title")).to_be_visible()
     assert token not in page.url
     assert page.evaluate("localStorage.length") == 0
@@ -499,3 +505,114 @@ def test_the_gateway_serves_the_files_with_a_strict_policy(fed: Fed) -> None:
     assert moved.status_code == 308 and moved.headers["Location"] == "/dashboard/"
     for outside in ("/dashboard/..%2Fpipeline.py", "/dashboard/nothing.js", "/dashboard/.hidden.js"):
         assert http.get(fed.client.url(outside), timeout=10).status_code == 404, outside
+
+
+# --- signing in: OAuth 2.0 code grant with PKCE against the local stand-in for Cognito ----------
+
+
+def test_a_branch_manager_signs_in_through_the_authorization_server_and_out(
+    fed: Fed, open_tab: OpenTab
+) -> None:
+    visit = open_tab(f"{fed.client.base_url}/dashboard/", size="phone")
+    page = visit.page
+    expect(page.locator("#sign-in-button")).to_be_focused()
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_role("heading", name="Sign in to cxloop (local)")).to_be_visible()
+    authorize = page.url
+    assert "/_local/oauth2/authorize?" in authorize
+    for parameter in ("code_challenge_method=S256", "response_type=code", "client_id=cxloop-dashboard-local"):
+        assert parameter in authorize
+    expect(page.locator("main")).to_contain_text("stand-in for Amazon Cognito")
+    # The organisation's people, with role and scope, and the generic roles.
+    manager = page.get_by_role("button", name="Verónica Salgado")
+    expect(manager).to_contain_text("branch:quito-norte")
+    expect(page.get_by_role("button", name="Any executive")).to_be_visible()
+    visit.shoot("dashboard-local-sign-in")
+    manager.click()
+
+    expect(page.locator("#view-title")).to_have_text("Quito Norte: my branch")
+    expect(page.locator("#who")).to_contain_text("Branch manager · ec-qn-manager · branch:quito-norte")
+    assert_cards(page, answers_in(branch="quito-norte"))
+    # The code and state left the address bar; only the ID token stays, in this tab.
+    assert page.url == f"{fed.client.base_url}/dashboard/"
+    (token,) = page.evaluate("Object.values(sessionStorage)")
+    assert page.evaluate("localStorage.length") == 0
+    mine = fed.client.staff_get("/v1/metrics", token=token)
+    assert mine.status_code == 200 and mine.json()["scope"] == "branch:quito-norte"
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator("#sign-in-button")).to_be_visible()
+    assert page.url == f"{fed.client.base_url}/dashboard/"
+    assert page.evaluate("sessionStorage.length") == 0
+    page.reload()  # signed out for good, not only on screen
+    expect(page.locator("#sign-in-button")).to_be_visible()
+    assert_clean(visit, fed.client.base_url)
+
+
+def test_a_tampered_state_is_refused_with_a_message(fed: Fed, open_tab: OpenTab) -> None:
+    visit = open_tab(f"{fed.client.base_url}/dashboard/", size="desktop")
+    page = visit.page
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_role("button", name="Verónica Salgado")).to_be_visible()
+    # Someone swaps the state on the way: the answer no longer matches what this tab sent.
+    page.locator('input[name="state"]').evaluate("input => { input.value = 'forged-state'; }")
+    page.get_by_role("button", name="Verónica Salgado").click()
+    expect(page.locator("#token-error")).to_contain_text("refused")
+    expect(page.locator("#sign-in-button")).to_be_visible()
+    expect(page.locator("#view")).to_be_hidden()
+    assert "code=" not in page.url and "state=" not in page.url
+    assert page.evaluate("sessionStorage.length") == 0
+    visit.shoot("dashboard-sign-in-refused")
+    assert_clean(visit, fed.client.base_url)
+
+
+def test_the_token_endpoint_refuses_a_wrong_verifier_and_a_spent_code(fed: Fed) -> None:
+    """Plain HTTP, as someone holding a stolen code but not the verifier would try."""
+    http, base = fed.client.http, fed.client.base_url
+    verifier = "v" * 43 + uuid.uuid4().hex
+    digest = hashlib.sha256(verifier.encode()).digest()
+    challenge = base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    request = {
+        "response_type": "code",
+        "client_id": "cxloop-dashboard-local",
+        "redirect_uri": f"{base}/dashboard/",
+        "scope": "openid",
+        "state": "s-1",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+
+    def code() -> str:
+        chosen = http.post(
+            f"{base}/_local/oauth2/authorize",
+            data={**request, "identity": "person:ec-qn-manager"},
+            allow_redirects=False,
+            timeout=10,
+        )
+        assert chosen.status_code == 303, chosen.text
+        return parse_qs(urlsplit(chosen.headers["Location"]).query)["code"][0]
+
+    def exchange(one: str, with_verifier: str) -> Any:
+        form = {
+            "grant_type": "authorization_code",
+            "client_id": "cxloop-dashboard-local",
+            "code": one,
+            "redirect_uri": f"{base}/dashboard/",
+            "code_verifier": with_verifier,
+        }
+        return http.post(f"{base}/_local/oauth2/token", data=form, timeout=10)
+
+    stolen = code()
+    refused = exchange(stolen, "w" * 43)
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
+    assert exchange(stolen, verifier).status_code == 400  # spent by the failed attempt
+    granted = exchange(code(), verifier)
+    assert granted.status_code == 200
+    assert fed.client.staff_get("/v1/tickets", token=granted.json()["id_token"]).status_code == 200
+    elsewhere = http.get(
+        f"{base}/_local/oauth2/authorize",
+        params={**request, "redirect_uri": "https://evil.example/dashboard/"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert elsewhere.status_code == 400 and "Location" not in elsewhere.headers

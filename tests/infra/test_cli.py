@@ -57,7 +57,14 @@ def test_the_pinned_cli_synthesizes_the_stack(tmp_path: Path) -> None:
     assert kinds["AWS::Lambda::EventSourceMapping"] == stream_triggers + sum(
         len(f.queue_triggers) for f in PIPELINE.functions
     )
-    assert kinds["AWS::ApiGateway::Method"] == sum(len(f.routes) for f in PIPELINE.functions)
+    # Every route, plus the CORS preflight (OPTIONS) of each staff resource the dashboard calls.
+    methods = [
+        r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::ApiGateway::Method"
+    ]
+    routed = [m for m in methods if m["HttpMethod"] != "OPTIONS"]
+    assert len(routed) == sum(len(f.routes) for f in PIPELINE.functions)
+    staff_paths = {r.path for f in PIPELINE.functions for r in f.routes if r.auth == "staff"}
+    assert len(methods) - len(routed) == len(staff_paths)
     assert kinds["AWS::ApiGateway::RestApi"] == kinds["AWS::Cognito::UserPool"] == 1
     assert kinds["AWS::SNS::Topic"] == len(PIPELINE.topics) + 1  # + the ops topic
     report = json.loads((tmp_path / "validation-report.json").read_text())

@@ -35,9 +35,12 @@ def security_headers(synthesized: Synthesized) -> dict[str, Any]:
 
 
 def flattened(value: Any) -> str:
-    """A template string with its Fn::Join parts joined and each Fn::Sub shown as its template."""
+    """A template string with its Fn::Join parts joined, each Fn::Sub shown as its template and
+    each Ref as ${LogicalId}."""
     if isinstance(value, str):
         return value
+    if "Ref" in value:
+        return "${" + str(value["Ref"]) + "}"
     if "Fn::Join" in value:
         separator, parts = value["Fn::Join"]
         return str(separator).join(flattened(part) for part in parts)
@@ -49,6 +52,27 @@ def flattened(value: Any) -> str:
 
 def directives(policy: str) -> dict[str, str]:
     return dict(part.strip().split(" ", 1) for part in policy.split(";"))
+
+
+def sign_in_domain_id(synthesized: Synthesized) -> str:
+    (domain_id,) = synthesized.resources("AWS::Cognito::UserPoolDomain")
+    return domain_id
+
+
+def dashboard_client_id(synthesized: Synthesized) -> str:
+    """The app client with an OAuth flow (the staff client has none)."""
+    (client_id,) = [
+        k
+        for k, v in synthesized.resources("AWS::Cognito::UserPoolClient").items()
+        if v["Properties"].get("AllowedOAuthFlows")
+    ]
+    return client_id
+
+
+def distribution_url(synthesized: Synthesized) -> dict[str, Any]:
+    """https://<the distribution's domain>/, as the template writes it."""
+    (distribution_id,) = synthesized.resources("AWS::CloudFront::Distribution")
+    return {"Fn::Join": ["", ["https://", {"Fn::GetAtt": [distribution_id, "DomainName"]}, "/"]]}
 
 
 def deployments(synthesized: Synthesized) -> list[dict[str, Any]]:
@@ -107,7 +131,11 @@ def test_the_security_headers_are_the_local_gateways_with_the_api_allowed(synthe
     assert deployed.keys() == local.keys()
     for directive, value in local.items():
         if directive == "connect-src":
-            assert deployed[directive] == "'self' https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
+            domain = sign_in_domain_id(synthesized)
+            assert deployed[directive] == (
+                "'self' https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix} "
+                f"https://${{{domain}}}.auth.${{AWS::Region}}.amazoncognito.com"
+            )
         else:
             assert deployed[directive] == value, directive
     assert "unsafe" not in json.dumps(deployed)
@@ -129,6 +157,7 @@ def test_the_files_and_a_config_naming_the_api_are_deployed_without_docker(synth
     # Source.json_data: config.json's markers are replaced with the API URL and Cognito ids.
     markers = json.dumps(entry["SourceMarkers"])
     assert "RestApi" in markers and "UserPool" in markers
+    assert dashboard_client_id(synthesized) in markers and sign_in_domain_id(synthesized) in markers
     # Zipped folders, not Docker bundling: each asset in the assembly is a plain file source.
     manifest = json.loads(next(synthesized.directory.glob("*.assets.json")).read_text())
     for asset in manifest["files"].values():
@@ -150,3 +179,54 @@ def test_the_dashboard_url_is_an_output(synthesized: Synthesized) -> None:
     output = synthesized.template["Outputs"]["DashboardUrl"]
     rendered = json.dumps(output["Value"])
     assert "https://" in rendered and "DomainName" in rendered
+
+
+# --- staff sign-in: Cognito's managed login, the OAuth 2.0 code grant with PKCE ------------------
+
+
+def test_the_user_pool_has_a_managed_login_domain(synthesized: Synthesized) -> None:
+    domain = synthesized.properties(sign_in_domain_id(synthesized))
+    (pool_id,) = synthesized.resources("AWS::Cognito::UserPool")
+    assert domain["UserPoolId"] == {"Ref": pool_id}
+    assert "CustomDomainConfig" not in domain  # a Cognito prefix domain
+    # Unique per account and stage unless the signInDomainPrefix context value names one.
+    prefix = json.dumps(domain["Domain"])
+    assert "cxloop-dev" in prefix and "AWS::AccountId" in prefix
+    sign_in = synthesized.template["Outputs"]["StaffSignInUrl"]["Value"]
+    assert (
+        flattened(sign_in)
+        == f"https://${{{sign_in_domain_id(synthesized)}}}.auth.${{AWS::Region}}.amazoncognito.com"
+    )
+
+
+def test_the_dashboard_client_uses_the_code_grant_back_to_the_distribution_only(
+    synthesized: Synthesized,
+) -> None:
+    client = synthesized.properties(dashboard_client_id(synthesized))
+    assert client["GenerateSecret"] is False  # a browser cannot keep a secret: PKCE instead
+    assert client["AllowedOAuthFlows"] == ["code"]  # no implicit grant, whose tokens ride in URLs
+    assert client["AllowedOAuthFlowsUserPoolClient"] is True
+    assert sorted(client["AllowedOAuthScopes"]) == ["email", "openid", "profile"]
+    assert client["CallbackURLs"] == [distribution_url(synthesized)]
+    assert client["LogoutURLs"] == [distribution_url(synthesized)]
+    assert client["SupportedIdentityProviders"] == ["COGNITO"]
+    assert client["ExplicitAuthFlows"] == ["ALLOW_REFRESH_TOKEN_AUTH"]
+    # Tokens last as long as the staff client's.
+    staff = next(
+        v["Properties"]
+        for k, v in synthesized.resources("AWS::Cognito::UserPoolClient").items()
+        if k != dashboard_client_id(synthesized)
+    )
+    for validity in ("IdTokenValidity", "AccessTokenValidity", "RefreshTokenValidity", "TokenValidityUnits"):
+        assert client[validity] == staff[validity], validity
+    assert {"custom:person", "custom:role", "custom:scope"} <= set(client["ReadAttributes"])
+    assert not {"custom:person", "custom:role", "custom:scope"} & set(client["WriteAttributes"])
+
+
+def test_config_json_names_the_managed_logins_endpoints(synthesized: Synthesized) -> None:
+    entry = next(d for d in deployments(synthesized) if d["SystemMetadata"]["cache-control"] == "no-store")
+    values = [flattened(v) for m in entry["SourceMarkers"] for v in m.values()]
+    domain = f"https://${{{sign_in_domain_id(synthesized)}}}.auth.${{AWS::Region}}.amazoncognito.com"
+    for path in ("/oauth2/authorize", "/oauth2/token", "/logout"):
+        assert f'"{domain}{path}"' in values, path
+    assert f'"${{{dashboard_client_id(synthesized)}}}"' in values

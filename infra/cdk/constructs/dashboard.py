@@ -3,9 +3,14 @@ TLS-only S3 bucket, served by CloudFront through Origin Access Control with the 
 headers the local gateway sends (infra/local/gateway.py), and a config.json written at deploy
 time that tells the page where the API is.
 
-The dashboard calls the API from the browser, so the Content-Security-Policy's connect-src
-names the API's origin besides 'self' (locally the API is the same origin). No Docker is
-needed: BucketDeployment zips the folder as an asset and copies it with its own Lambda.
+The dashboard calls the API and Cognito's token endpoint from the browser, so the
+Content-Security-Policy's connect-src names both origins besides 'self' (locally both are the
+same origin). No Docker is needed: BucketDeployment zips the folder as an asset and copies it
+with its own Lambda.
+
+Built in two steps, because the Cognito app client names the distribution's URL and
+config.json names the client: the distribution first, then `publish(...)` once the client
+exists.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct, IConstruct
 
+from infra.cdk.constructs.staff import DASHBOARD_SCOPES, SignInEndpoints
 from infra.cdk.nag import acknowledge
 
 SITE_DIR = Path(__file__).resolve().parents[2] / "dashboard"
@@ -33,42 +39,49 @@ ASSET_CACHE = "no-cache"
 BUCKET_DEPLOYMENT_HANDLER = "Custom::CDKBucketDeployment"
 
 
-def content_security_policy(api_origin: str) -> str:
-    """The local gateway's policy, with the API's origin allowed for fetch."""
+def content_security_policy(api_origin: str, sign_in_origin: str) -> str:
+    """The local gateway's policy, with the API's and the sign-in token endpoint's origins
+    allowed for fetch (the authorize and logout pages are navigations, which connect-src
+    does not govern)."""
     return (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        f"connect-src 'self' {api_origin}; base-uri 'none'; form-action 'self'; object-src 'none'; "
-        "frame-ancestors 'none'"
+        f"connect-src 'self' {api_origin} {sign_in_origin}; base-uri 'none'; form-action 'self'; "
+        "object-src 'none'; frame-ancestors 'none'"
     )
 
 
 class Dashboard(Construct):
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        api_url: str,
-        api_origin: str,
-        user_pool_id: str,
-        user_pool_client_id: str,
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, api_origin: str, sign_in_origin: str) -> None:
         super().__init__(scope, construct_id)
         self.logs = self._log_bucket()
         self.bucket = self._site_bucket()
-        self.headers = self._security_headers(api_origin)
+        self.headers = self._security_headers(api_origin, sign_in_origin)
         self.distribution = self._distribution()
-        config = {
-            "apiUrl": api_url,
-            "signIn": "cognito",
-            "userPoolId": user_pool_id,
-            "userPoolClientId": user_pool_client_id,
-        }
-        self._deploy(config)
 
     @property
     def url(self) -> str:
+        """The dashboard's address, and the sign-in's callback and logout URL."""
         return f"https://{self.distribution.distribution_domain_name}/"
+
+    @property
+    def origin(self) -> str:
+        """What a browser sends as Origin from the dashboard: the API allows it for CORS."""
+        return f"https://{self.distribution.distribution_domain_name}"
+
+    def publish(self, *, api_url: str, sign_in: SignInEndpoints, user_pool_id: str, client_id: str) -> None:
+        """Copy the files and a config.json naming the API and the sign-in (OAuth 2.0 code
+        grant with PKCE against the managed login, as the local runtime's stand-in does)."""
+        config = {
+            "apiUrl": api_url,
+            "signIn": "oauth",
+            "authorizeUrl": sign_in.authorize_url,
+            "tokenUrl": sign_in.token_url,
+            "logoutUrl": sign_in.logout_url,
+            "clientId": client_id,
+            "scopes": " ".join(scope.scope_name for scope in DASHBOARD_SCOPES),
+            "userPoolId": user_pool_id,
+        }
+        self._deploy(config)
 
     def _log_bucket(self) -> s3.Bucket:
         """CloudFront standard logs and the site bucket's server access logs."""
@@ -99,14 +112,14 @@ class Dashboard(Construct):
             removal_policy=RemovalPolicy.DESTROY,
         )
 
-    def _security_headers(self, api_origin: str) -> cloudfront.ResponseHeadersPolicy:
+    def _security_headers(self, api_origin: str, sign_in_origin: str) -> cloudfront.ResponseHeadersPolicy:
         return cloudfront.ResponseHeadersPolicy(
             self,
             "SecurityHeaders",
             comment="cxloop dashboard: strict CSP, no framing, no referrer, HSTS",
             security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
-                    content_security_policy=content_security_policy(api_origin), override=True
+                    content_security_policy=content_security_policy(api_origin, sign_in_origin), override=True
                 ),
                 content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
                 frame_options=cloudfront.ResponseHeadersFrameOptions(
