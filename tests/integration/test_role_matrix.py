@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
+from cxloop.adapters.qr_codes import DynamoQrCodeStore
 from cxloop.datafile import load_document_file
+from cxloop.domain import qr
 from cxloop.domain.contact_policy import ContactMemory
 from cxloop.domain.contacting import ContactState
 from cxloop.domain.events import Touchpoint
@@ -22,6 +24,9 @@ from tests.integration.support import NOW, Ports, as_caller, invoke
 
 ORG_FILE = Path(__file__).resolve().parents[2] / "infra" / "local" / "data" / "organisation.yaml"
 QUITO, MADRID = "CX-QUITO00001", "CX-MADRID0001"
+# A printed code at Quito Norte's counter (its code is fixed so its id is too).
+QUITO_CODE = "quitonortecounter00001"
+QUITO_QR = qr.qr_id_for(QUITO_CODE)
 MADRID_PLACE = Touchpoint(id="madrid-centro/counter", branch="madrid-centro", region="madrid", country="ES")
 
 CALLERS = {
@@ -110,6 +115,27 @@ ENDPOINTS: dict[tuple[str, str], tuple[str, dict[str, str], Any, Any]] = {
         None,
         lambda c: 404 if c in ("madrid manager", "spain manager") else 200,
     ),
+    # QR codes: managers and executives within their scope; agents and teleoperators not at all.
+    ("POST", "/v1/qr-codes"): (
+        "/v1/qr-codes",
+        {},
+        {"touchpoint": {"id": "quito-norte/counter", "name": "Mostrador", "branch": "quito-norte"}},
+        lambda c: 201 if c in {"quito manager", "ecuador manager", "executive"} else 403,
+    ),
+    ("GET", "/v1/qr-codes"): ("/v1/qr-codes", {}, None, lambda c: 200 if c in MANAGERS else 403),
+    ("GET", "/v1/qr-codes/{qr_id}/image"): (
+        f"/v1/qr-codes/{QUITO_QR}/image",
+        {},
+        None,
+        lambda c: 403 if c not in MANAGERS else 200 if c in SEES_QUITO else 404,
+    ),
+    # Last of the QR rows: it deactivates the code the others read.
+    ("DELETE", "/v1/qr-codes/{qr_id}"): (
+        f"/v1/qr-codes/{QUITO_QR}",
+        {},
+        None,
+        lambda c: 403 if c not in MANAGERS else 200 if c in SEES_QUITO else 404,
+    ),
 }
 # Who gets the detractors' personal data: those who call them back, not country or company level.
 SEES_PERSONAL_DATA = {"owning agent", "quito manager"}
@@ -163,6 +189,19 @@ def company(lambda_env: LocalAws, ports: Ports) -> Ports:
     ports.contacts().save(
         "C-1042", ContactState(memory=ContactMemory(customer_id="C-1042")), expected_version=0
     )
+    DynamoQrCodeStore(lambda_env.table("qr_codes"), ports.db).add(
+        qr.QrCode(
+            qr_id=QUITO_QR,
+            code=QUITO_CODE,
+            touchpoint=Touchpoint(
+                id="quito-norte/counter", branch="quito-norte", region="pichincha", country="EC"
+            ),
+            event_type=qr.DEFAULT_EVENT_TYPE,
+            language="es",
+            created_by="ec-qn-manager",
+            created_at=NOW,
+        )
+    )
     opened = datetime(2026, 11, 10, 15, 0, tzinfo=UTC)
     common = {"status": "assigned", "opened_at": opened, "due_at": opened + timedelta(days=3)}
     ports.tickets().add(
@@ -189,11 +228,19 @@ def test_every_role_against_every_staff_endpoint(company: Ports, caller: str) ->
     for (method, route), (path, query, body, expected) in ENDPOINTS.items():
         answer = invoke(functions[(method, route)], request((method, route), path, query, body, caller))
         assert answer["statusCode"] == expected(caller), (caller, method, path, answer["body"][:300])
-        document = json.loads(answer["body"])
+        body_text = answer["body"]
+        document = body_text if body_text.startswith("<svg") else json.loads(body_text)
         if answer["statusCode"] >= 400:
             # Refusals never carry the ticket or the customer.
             assert set(document) == {"error"} and "ana@example.com" not in answer["body"]
             continue
+        if route == "/v1/qr-codes/{qr_id}/image":
+            # The printable card carries the code (its URL); nothing else of staff does.
+            assert document.startswith("<svg") and f"/q/{QUITO_CODE}" in document
+            continue
+        if route == "/v1/qr-codes" and method == "GET":
+            listed = {item["qr_id"] for item in document["items"]}
+            assert (QUITO_QR in listed) == (caller in SEES_QUITO) and QUITO_CODE not in answer["body"]
         if route == "/v1/tickets":
             listed = {t["ticket_id"] for t in document["items"]}
             expected_ids = {

@@ -14,6 +14,11 @@ from constructs import Construct
 # Per client IP over 5 minutes (WAF's window): 20 requests/s sustained. Many customers can
 # share one carrier-grade NAT address, and an ERP may post in bursts from one address.
 REQUESTS_PER_IP_PER_5_MIN = 6000
+# QR code scans (/q/{code}) per client IP over 5 minutes: each scan stores an invitation, so a
+# script looping on a printed code is stopped early. 100 is a scan every 3 s from one address,
+# far above a shop's guest Wi-Fi (people answer for a minute or two each).
+QR_SCANS_PER_IP_PER_5_MIN = 100
+QR_SCAN_PATH = "/q/"
 MANAGED_RULE_GROUPS = ("AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesKnownBadInputsRuleSet")
 
 
@@ -21,6 +26,7 @@ class Firewall(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, stage_arn: str) -> None:
         super().__init__(scope, construct_id)
         rules = [_managed_rule(priority, name) for priority, name in enumerate(MANAGED_RULE_GROUPS)]
+        rules.append(_qr_scan_limit(priority=len(rules)))
         rules.append(_rate_limit(priority=len(rules)))
         self.web_acl = wafv2.CfnWebACL(
             self,
@@ -66,4 +72,27 @@ def _rate_limit(priority: int) -> wafv2.CfnWebACL.RuleProperty:
             )
         ),
         visibility_config=_visibility("RatePerIp"),
+    )
+
+
+def _qr_scan_limit(priority: int) -> wafv2.CfnWebACL.RuleProperty:
+    """Rate-limit only the requests whose path holds /q/ (the stage prefix comes before it)."""
+    scans_only = wafv2.CfnWebACL.StatementProperty(
+        byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+            field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
+            positional_constraint="CONTAINS",
+            search_string=QR_SCAN_PATH,
+            text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
+        )
+    )
+    return wafv2.CfnWebACL.RuleProperty(
+        name="QrScansPerIp",
+        priority=priority,
+        action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+        statement=wafv2.CfnWebACL.StatementProperty(
+            rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                limit=QR_SCANS_PER_IP_PER_5_MIN, aggregate_key_type="IP", scope_down_statement=scans_only
+            )
+        ),
+        visibility_config=_visibility("QrScansPerIp"),
     )

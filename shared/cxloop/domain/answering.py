@@ -15,6 +15,7 @@ from cxloop.domain.surveys import (
     SurveyDefinition,
     SurveyLibrary,
     parse_answers,
+    without_call_back,
 )
 
 LinkState = Literal["open", "answered", "expired", "unknown"]
@@ -32,10 +33,13 @@ class Link:
 
 def survey_for(invitation: Invitation, library: SurveyLibrary | None = None) -> SurveyDefinition:
     """The survey the invitation was sent with: its id, version and catalogue version
-    (an unknown id, from an older release or a deleted catalogue, gets the default)."""
+    (an unknown id, from an older release or a deleted catalogue, gets the default).
+    An anonymous respondent (a QR code scan) is never offered a call back."""
     if library is None:
-        return SURVEYS.get(invitation.survey_id, DEFAULT_SURVEY)
-    return library.find(invitation.survey_id, invitation.survey_version, invitation.catalogue_version)
+        survey = SURVEYS.get(invitation.survey_id, DEFAULT_SURVEY)
+    else:
+        survey = library.find(invitation.survey_id, invitation.survey_version, invitation.catalogue_version)
+    return without_call_back(survey) if invitation.customer.anonymous else survey
 
 
 def look_up(token: str, *, now: datetime, invitations: InvitationStore) -> Link:

@@ -72,7 +72,8 @@ def act(
         is_assignable=lambda person: may_own(book.organisation, person, ticket),
     )
     saved = tickets.save(with_current_due(changed, book.sla), expected_version=ticket.version)
-    if saved.status == "resolved" and ticket.status != "resolved":
+    # An anonymous answer's case (a QR code) has nobody to ask "was it solved?".
+    if saved.status == "resolved" and ticket.status != "resolved" and not saved.customer.anonymous:
         follow_ups.send(follow_up_interaction(saved, now=now), correlation_id=saved.correlation_id)
     return saved
 

@@ -52,6 +52,10 @@ class Customer(BaseModel):
     # Set by erasure only (cxloop.domain.erasure): no contact is left, and none may come back.
     # Not part of the webhook contract: parse_event refuses it.
     erased: SkipJsonSchema[bool] = False
+    # Set by a QR code scan only (cxloop.domain.qr): someone answering at a counter, whom we
+    # cannot and must not contact (no acknowledgement, reminder, follow-up or call back).
+    # Not part of the webhook contract either: parse_event refuses it.
+    anonymous: SkipJsonSchema[bool] = False
 
     @field_validator("timezone")
     @classmethod
@@ -64,9 +68,9 @@ class Customer(BaseModel):
 
     @model_validator(mode="after")
     def _has_a_contact(self) -> Customer:
-        if self.erased:
+        if self.erased or self.anonymous:
             if self.name or self.email or self.phone or self.preferred_channel:
-                raise ValueError("an erased customer keeps no name and no contact")
+                raise ValueError("an erased or anonymous customer has no name and no contact")
             return self
         if not self.email and not self.phone:
             raise ValueError("at least one contact is required: email or phone")
@@ -145,11 +149,13 @@ def parse_event(body: bytes) -> InteractionEvent:
         event = InteractionEvent.model_validate(data)
     except ValidationError as exc:
         raise InvalidInput("the event is invalid", problems_from(exc)) from exc
-    if event.customer.erased:
-        # Only erasure marks a customer erased; an ERP saying so would skip the contact rule.
-        raise InvalidInput(
-            "the event is invalid", [FieldProblem("customer.erased", "extra inputs are not permitted")]
-        )
+    for flag in ("erased", "anonymous"):
+        if getattr(event.customer, flag):
+            # Only erasure marks a customer erased and only a QR scan anonymous; an ERP saying
+            # so would skip the contact rule.
+            raise InvalidInput(
+                "the event is invalid", [FieldProblem(f"customer.{flag}", "extra inputs are not permitted")]
+            )
     return event
 
 

@@ -37,8 +37,9 @@ class Notice(BaseModel):
 
 
 def acknowledgement_for(ticket: Ticket, book: Rulebook) -> Notice | None:
-    """A notice for a complaint or claim with a due time; None for requests."""
-    if ticket.ticket_type not in ACKNOWLEDGED_TYPES or ticket.due_at is None:
+    """A notice for a complaint or claim with a due time; None for requests, and for an
+    anonymous answer (a QR code at a counter): there is nobody to tell."""
+    if ticket.ticket_type not in ACKNOWLEDGED_TYPES or ticket.due_at is None or ticket.customer.anonymous:
         return None
     zone = customer_zone(ticket.customer) or book.sla.for_country(ticket.country).timezone
     return Notice(

@@ -624,8 +624,13 @@ def detractor_json(ticket: Ticket, *, personal_data: bool) -> dict[str, Any]:
         "topics": list(score.topics),
         "customer": None,
         "comment": None,
+        # A QR code's respondent: counted like anyone, but nobody to call back.
+        "anonymous": ticket.customer.anonymous,
     }
-    if personal_data:
+    if personal_data and ticket.customer.anonymous:
+        item["customer"] = "anonymous"
+        item["comment"] = ticket.comment
+    elif personal_data:
         customer = ticket.customer
         item["customer"] = {
             "id": customer.id,

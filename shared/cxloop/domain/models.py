@@ -12,6 +12,8 @@ from cxloop.domain.scoring import Score
 from cxloop.domain.sla import TicketType  # petición / queja / reclamo, each with its own SLA
 
 InvitationStatus = Literal["sent", "answered"]
+# "qr": nothing was sent; someone scanned a printed QR code (cxloop.domain.qr) and got the link.
+InvitationChannel = Channel | Literal["qr"]
 Priority = Literal["low", "medium", "high", "urgent"]
 Severity = Literal["info", "warning", "critical"]
 TicketStatus = Literal["new", "assigned", "in_progress", "waiting_customer", "resolved", "closed"]
@@ -44,7 +46,7 @@ class Invitation(BaseModel):
     # its version, and the version of the published `surveys` catalogue it came from.
     survey_version: int | None = None
     catalogue_version: int | None = None
-    channel: Channel
+    channel: InvitationChannel
     event_type: str
     customer: Customer
     touchpoint: Touchpoint

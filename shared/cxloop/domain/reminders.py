@@ -67,9 +67,12 @@ def days_to_look(now: datetime, after_days: int) -> list[date]:
 
 def eligible(invitation: Invitation, *, now: datetime, after_days: int) -> bool:
     """Unanswered, sent at least N days ago, still answerable, and a survey (a follow-up
-    about a resolved case is asked once: nagging about a case just closed helps nobody)."""
+    about a resolved case is asked once: nagging about a case just closed helps nobody),
+    to someone we may contact (a QR code's anonymous respondent has no address, and asking
+    the policy about them would open a contact record for nobody)."""
     return (
         invitation.status == "sent"
+        and not invitation.customer.anonymous
         and invitation.created_at <= now - timedelta(days=after_days)
         and invitation.expires_at > now
         and invitation.survey_id != FOLLOW_UP_SURVEY.id

@@ -90,6 +90,25 @@ _SCRIPTS: dict[str, dict[TicketType, tuple[str, ...]]] = {
     },
 }
 LANGUAGES = tuple(_SCRIPTS)
+# An anonymous answer (a QR code at a counter) has nobody to call: the script says what to do instead.
+_NOBODY_TO_CALL: dict[str, tuple[str, ...]] = {
+    "es": (
+        "Respuesta anónima (código QR en {place}, caso {case}): no hay a quién llamar.",
+        "Revise con el equipo qué pasó en {place} a esa hora y registre la causa raíz.",
+    ),
+    "en": (
+        "Anonymous answer (QR code at {place}, case {case}): there is nobody to call.",
+        "Review with the team what happened at {place} at that time and log the root cause.",
+    ),
+    "pt": (
+        "Resposta anónima (código QR em {place}, caso {case}): não há a quem ligar.",
+        "Reveja com a equipa o que aconteceu em {place} a essa hora e registe a causa raiz.",
+    ),
+    "fr": (
+        "Réponse anonyme (code QR à {place}, dossier {case}) : personne à rappeler.",
+        "Voyez avec l'équipe ce qui s'est passé à {place} à ce moment-là et notez la cause.",
+    ),
+}
 
 
 def call_script(ticket: Ticket, *, company: str = "cxloop") -> dict[str, object]:
@@ -102,6 +121,9 @@ def call_script(ticket: Ticket, *, company: str = "cxloop") -> dict[str, object]
         "case": ticket.ticket_id,
         "place": ticket.touchpoint.name or ticket.touchpoint.id,
     }
+    if ticket.customer.anonymous:
+        lines = [line.format(**values) for line in _NOBODY_TO_CALL[language]]
+        return {"language": language, "ticket_type": ticket.ticket_type, "lines": lines, "anonymous": True}
     lines = [_unnamed(line) if not first_name else line for line in _SCRIPTS[language][ticket.ticket_type]]
     lines = [line.format(**values) for line in lines]
     return {"language": language, "ticket_type": ticket.ticket_type, "lines": lines}

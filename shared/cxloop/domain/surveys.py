@@ -228,6 +228,29 @@ def visible_questions(survey: SurveyDefinition, answers: Mapping[str, object]) -
     return shown
 
 
+# The questions that ask for a call back (DESIGN §3.2 names `callback`); a survey of its own
+# that offers one uses the same id, so an anonymous respondent is never offered it.
+CALL_BACK_QUESTIONS = frozenset({"callback"})
+
+
+def without_call_back(survey: SurveyDefinition) -> SurveyDefinition:
+    """The survey shown to an anonymous respondent (a QR code at a counter): nobody can call
+    them, so the call-back question goes, and with it every question that depends on it (the
+    call time). Same id and version: the answers still count as that survey's. model_copy
+    skips validation on purpose: an index that reads a removed answer just finds it missing,
+    as it does when a customer skips the question."""
+    removed = set(CALL_BACK_QUESTIONS)
+    kept: list[Question] = []
+    for question in survey.questions:
+        if question.id in removed or (question.show_if is not None and question.show_if.field in removed):
+            removed.add(question.id)
+            continue
+        kept.append(question)
+    if len(kept) == len(survey.questions):
+        return survey
+    return survey.model_copy(update={"questions": tuple(kept)})
+
+
 _NOT_PROMOTER = Condition(field="nps", op="<=", value=8)
 _PROMOTER = Condition(field="nps", op=">=", value=9)
 
