@@ -29,11 +29,12 @@ from cxloop.adapters.dynamo import (
     DynamoTicketStore,
 )
 from cxloop.adapters.optouts import DynamoOptOutLinkStore
+from cxloop.adapters.suppressions import DynamoSuppressionList, SuppressedChannel, suppression_key
 from cxloop.config import settings
 from cxloop.domain.access import Caller
 from cxloop.domain.configuration import problems_of
 from cxloop.domain.contact_policy import ContactPolicy
-from cxloop.domain.contacting import ContactStore
+from cxloop.domain.contacting import ContactState, ContactStore
 from cxloop.domain.erasure import (
     ErasureAudit,
     ErasureStores,
@@ -46,7 +47,7 @@ from cxloop.domain.erasure import (
     scrubbed_ticket,
 )
 from cxloop.domain.errors import Forbidden, InvalidInput, NotFound, Unavailable
-from cxloop.domain.events import Interaction
+from cxloop.domain.events import Customer, Interaction
 from cxloop.domain.rulebook import Rulebook
 from cxloop.domain.simulation import simulate
 from cxloop.http import caller_of, make_resolver
@@ -128,6 +129,9 @@ class Deps:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     # A fresh key per erasure, never stored (cxloop.domain.erasure explains why).
     erasure_key: Callable[[], bytes] = lambda: secrets.token_bytes(32)
+    # An interaction by id (the customer's addresses), and which of them are on the suppression list.
+    interaction: Callable[[str], Interaction | None] = lambda _id: None
+    suppressions: Callable[[Customer], tuple[SuppressedChannel, ...]] = lambda _customer: ()
 
 
 def reader_of(event: dict[str, Any]) -> Caller:
@@ -144,7 +148,11 @@ def eraser_of(event: dict[str, Any]) -> Caller:
     return caller
 
 
-def contact_view(customer_id: str, contacts: ContactStore) -> dict[str, Any]:
+def contact_view(
+    customer_id: str,
+    contacts: ContactStore,
+    suppressed_channels: Callable[[ContactState], tuple[SuppressedChannel, ...]] = lambda _state: (),
+) -> dict[str, Any]:
     state = contacts.load(customer_id)
     if state.version == 0:
         raise NotFound(f"no contact record for customer {customer_id}")
@@ -154,6 +162,8 @@ def contact_view(customer_id: str, contacts: ContactStore) -> dict[str, Any]:
         "opted_out": memory.opted_out,
         # Addresses are personal data: the record says how many are suppressed, not which.
         "suppressed_addresses": len(memory.suppressed),
+        # The suppression list's entries for the customer's addresses: channel, reason, since.
+        "suppressed_channels": [s.as_json() for s in suppressed_channels(state)],
         "sent": [s.model_dump(mode="json") for s in memory.sent],
         "pending": [
             {
@@ -166,6 +176,26 @@ def contact_view(customer_id: str, contacts: ContactStore) -> dict[str, Any]:
         ],
         "decisions": [d.model_dump(mode="json") for d in reversed(state.decisions)],
     }
+
+
+def latest_customer(state: ContactState, interaction: Callable[[str], Interaction | None]) -> Customer | None:
+    """The customer as their latest decided event names them (the contact record keeps no
+    address; the events do, until they expire or are erased)."""
+    for record in reversed(state.decisions):
+        if not record.interaction_id:  # an opt-out through a link belongs to no event
+            continue
+        found = interaction(record.interaction_id)
+        if found is not None:
+            return found.event.customer
+    return None
+
+
+def suppressed_channels_of(deps: Deps) -> Callable[[ContactState], tuple[SuppressedChannel, ...]]:
+    def channels(state: ContactState) -> tuple[SuppressedChannel, ...]:
+        customer = latest_customer(state, deps.interaction)
+        return deps.suppressions(customer) if customer is not None and not customer.erased else ()
+
+    return channels
 
 
 def proposed_policy(request: SimulationRequest, current: ContactPolicy) -> ContactPolicy:
@@ -183,7 +213,7 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
     @app.get("/v1/customers/<customer_id>/contact", summary="What the contact policy remembered and decided")
     def contact(customer_id: Annotated[str, Path(max_length=128)]) -> dict[str, Any]:
         reader_of(app.current_event.raw_event)
-        return contact_view(customer_id, deps.contacts)
+        return contact_view(customer_id, deps.contacts, suppressed_channels_of(deps))
 
     @app.post("/v1/contact-policy/simulate", summary="Replay a past period's events under a policy")
     def simulated(request: Annotated[SimulationRequest, Body()]) -> dict[str, Any]:
@@ -224,6 +254,10 @@ def _app() -> APIGatewayRestResolver:
     deps = Deps(
         contacts=contacts,
         interactions=interactions.received_between,
+        interaction=interactions.get,
+        suppressions=DynamoSuppressionList(
+            config.table("suppressions"), key=lambda: suppression_key(config)
+        ).channels_of,
         rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
         erasure=TableErasure(
             interaction_store=interactions,

@@ -102,7 +102,7 @@ def _deps() -> Deps:
     return Deps(
         tickets=DynamoTicketStore(config.table("tickets")),
         publisher=SnsAlertPublisher(config.topic_arn("alerts")),
-        email=SesEmailSender(),
+        email=SesEmailSender(configuration_set=config.ses_configuration_set),
         sender_address=config.sender_address,
         rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
     )

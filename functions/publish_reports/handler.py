@@ -241,7 +241,7 @@ def _deps() -> Deps:
         aggregates=DynamoAggregateStore(aggregates),
         scopes_between=scopes_with_counts(aggregates),
         reports=S3ReportStore(own.bucket),
-        email=SesEmailSender(),
+        email=SesEmailSender(configuration_set=config.ses_configuration_set),
         sender_address=config.sender_address,
         period_kind=own.period_kind,
         rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),

@@ -8,8 +8,8 @@ from typing import Any
 
 import boto3
 
-from infra.local.defaults import ACCOUNT_ID, FAKE_KEY
-from infra.pipeline import PIPELINE, Bucket, DeliveryStream, Pipeline, Queue, Table, env_name_for
+from infra.local.defaults import ACCOUNT_ID, FAKE_KEY, SUPPRESSION_KEY
+from infra.pipeline import PIPELINE, Bucket, DeliveryStream, Pipeline, Queue, Table, Topic, env_name_for
 
 # The data lake's bucket in moto (a name: there is no other account to clash with locally).
 LAKE_BUCKET = "cxloop-lake"
@@ -29,7 +29,8 @@ def clients(endpoint: str, region: str) -> dict[str, Any]:
 
 def provision(endpoint: str, region: str, *, sender: str, pipeline: Pipeline = PIPELINE) -> dict[str, str]:
     """Create everything and answer the env vars (TABLE_*, QUEUE_*_URL, TOPIC_*_ARN,
-    FIREHOSE_*_NAME, BUCKET_*_NAME)."""
+    FIREHOSE_*_NAME, BUCKET_*_NAME, and the suppression list's key, which AWS keeps in
+    Secrets Manager)."""
     aws = clients(endpoint, region)
     env: dict[str, str] = {}
     for table in pipeline.tables:
@@ -38,7 +39,9 @@ def provision(endpoint: str, region: str, *, sender: str, pipeline: Pipeline = P
     for queue in pipeline.queues:
         env[env_name_for("queue", queue.name)] = create_queue(aws["sqs"], queue)
     for topic in pipeline.topics:
-        env[env_name_for("topic", topic.name)] = aws["sns"].create_topic(Name=topic.name)["TopicArn"]
+        env[env_name_for("topic", topic.name)] = create_topic(aws["sns"], aws["sqs"], topic, env)
+    if any(function.reads_suppression_key for function in pipeline.functions):
+        env["CXLOOP_SUPPRESSION_KEY"] = SUPPRESSION_KEY
     # SES refuses unverified senders, in moto as in a new AWS account.
     aws["sesv2"].create_email_identity(EmailIdentity=sender)
     if pipeline.delivery_streams:
@@ -123,6 +126,19 @@ def create_queue(sqs: Any, queue: Queue) -> str:
             },
         )["QueueUrl"]
     )
+
+
+def create_topic(sns: Any, sqs: Any, topic: Topic, env: dict[str, str]) -> str:
+    """The topic, and its subscribed queues as on AWS: raw delivery off, so each message
+    arrives wrapped in its SNS envelope (moto delivers SNS to SQS)."""
+    arn = str(sns.create_topic(Name=topic.name)["TopicArn"])
+    for queue in topic.subscribed_queues:
+        queue_url = env[env_name_for("queue", queue)]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue_arn, ReturnSubscriptionArn=True)
+    return arn
 
 
 def create_delivery_stream(firehose: Any, stream: DeliveryStream) -> str:

@@ -85,7 +85,14 @@ class Synthesized:
     def queue_id(self, queue_name: str) -> str:
         """A queue's logical id, found by the env var its producer reads for it."""
         variable = f"QUEUE_{queue_name.upper()}_URL"
-        producer = next(f for f in PIPELINE.functions if queue_name in f.sends_to)
+        producer = next((f for f in PIPELINE.functions if queue_name in f.sends_to), None)
+        if producer is None:  # fed by topics only (suppressions): found through its consumer
+            consumer = self.function_id(PIPELINE.consumer_of(queue_name))
+            return next(
+                str(m["Properties"]["EventSourceArn"]["Fn::GetAtt"][0])
+                for m in self.resources("AWS::Lambda::EventSourceMapping").values()
+                if m["Properties"]["FunctionName"] == {"Ref": consumer}
+            )
         return str(self.environment(producer)[variable]["Ref"])
 
 

@@ -148,7 +148,8 @@ def test_only_the_pipeline_s_senders_may_email_publish_or_read_the_webhook_secre
     actions = synthesized.actions(spec)
     assert ("ses:SendEmail" in actions) == spec.sends_email
     assert ("sns:Publish" in actions) == bool(spec.publishes_to or spec.sends_sms)
-    assert ("secretsmanager:GetSecretValue" in actions) == spec.reads_webhook_secret
+    reads_a_secret = spec.reads_webhook_secret or spec.reads_suppression_key  # test_suppressions: which
+    assert ("secretsmanager:GetSecretValue" in actions) == reads_a_secret
 
 
 def test_email_is_sent_only_from_the_sender_identity(synthesized: Synthesized) -> None:
@@ -156,8 +157,11 @@ def test_email_is_sent_only_from_the_sender_identity(synthesized: Synthesized) -
     assert synthesized.properties(identity_id)["EmailIdentity"] == "surveys@example.com"
     for spec in (s for s in PIPELINE.functions if s.sends_email):
         (statement,) = [s for s in synthesized.statements(spec) if s["Action"] == "ses:SendEmail"]
-        assert ":identity/" in json.dumps(statement["Resource"])
-        assert {"Ref": identity_id} in statement["Resource"]["Fn::Join"][1]
+        # The identity, and the configuration set it sends with (tests/infra/test_suppressions.py).
+        identity, configuration_set = statement["Resource"]
+        assert ":identity/" in json.dumps(identity)
+        assert {"Ref": identity_id} in identity["Fn::Join"][1]
+        assert ":configuration-set/" in json.dumps(configuration_set)
 
 
 def test_send_survey_sends_reads_open_complaints_and_never_writes_tickets(synthesized: Synthesized) -> None:

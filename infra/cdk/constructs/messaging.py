@@ -1,5 +1,6 @@
 """How messages move: the queues between steps (each with its dead-letter queue) and the
-channels to customers (SES email from the sender identity, SNS SMS)."""
+channels to customers (SES email from the sender identity with the configuration set whose
+events feed the suppression list, SNS SMS)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,9 @@ class Messaging(Construct):
         self.sender_identity = ses.EmailIdentity(
             self, "SenderIdentity", identity=ses.Identity.email(sender_address)
         )
+        # Every message is sent with it: SES publishes its bounces and complaints to the
+        # set's event destination (Suppressions), which feeds the suppression list.
+        self.configuration_set = ses.ConfigurationSet(self, "ConfigurationSet")
 
     def _queue(self, spec: Queue, pipeline: Pipeline) -> sqs.Queue:
         check_visibility(spec, pipeline)
@@ -64,12 +68,19 @@ class Messaging(Construct):
         )
 
     def grant_send_email(self, grantee: iam.IGrantable) -> iam.Grant:
-        """ses:SendEmail from the sender identity only."""
-        identity_arn = Stack.of(self).format_arn(
+        """ses:SendEmail from the sender identity only, with the configuration set (SES v2
+        authorises a send on both the identity and the configuration set it names)."""
+        stack = Stack.of(self)
+        identity_arn = stack.format_arn(
             service="ses", resource="identity", resource_name=self.sender_identity.email_identity_name
         )
+        configuration_set_arn = stack.format_arn(
+            service="ses",
+            resource="configuration-set",
+            resource_name=self.configuration_set.configuration_set_name,
+        )
         return iam.Grant.add_to_principal(
-            grantee=grantee, actions=["ses:SendEmail"], resource_arns=[identity_arn]
+            grantee=grantee, actions=["ses:SendEmail"], resource_arns=[identity_arn, configuration_set_arn]
         )
 
     def grant_send_sms(self, grantee: iam.IGrantable) -> iam.Grant:

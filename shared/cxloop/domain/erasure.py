@@ -23,6 +23,13 @@ nothing else, not even by us. Contact records (keyed by the ERP's pseudonymous i
 was sent and decided, and whether the customer opted out; their pending sends (copies of the
 events, with the contact) and suppressed addresses go. Opt-out links are deleted: with no
 contact left, nothing will be sent that they could stop.
+
+The suppression list (the `suppressions` table, cxloop.adapters.suppressions) is kept on
+purpose. Its entries are keyed by an HMAC of channel and address under a secret key and hold
+no address, no name and no customer id, so they identify no one without the key; and an
+erased customer's bounced or complained-about address must stay suppressed, or the next
+ERP event naming it would be mailed again (a hard bounce hurts the sender's reputation; a
+complaint is a customer who said stop).
 """
 
 from __future__ import annotations

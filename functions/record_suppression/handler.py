@@ -1,0 +1,107 @@
+"""record_suppression: consumes `suppressions`; puts each address that bounced for good,
+complained, or replied STOP on the suppression list, once per notification.
+
+The queue is subscribed to two topics (raw delivery off, so each body is an SNS envelope):
+`email_events`, where SES's configuration set publishes Bounce and Complaint events of the
+mail we send, and `sms_replies`, where End User Messaging publishes two-way SMS replies.
+cxloop.domain.suppression decides what suppresses (a permanent bounce, a complaint that is
+not "not-spam", a reply starting with an opt-out keyword); the rest suppresses nothing.
+
+Idempotent on the notification's SNS MessageId (the producer's id, not SQS's): see
+cxloop.adapters.suppressions. A body that is not a valid notification is a permanent
+failure: retrying cannot fix it, so it is logged (its reason, never the body: it holds
+addresses), counted (metric SuppressionNotificationsDropped) and dropped, instead of being
+received five times and parked in the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Protocol
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+from cxloop.adapters.suppressions import DynamoSuppressionList, suppression_key
+from cxloop.config import settings
+from cxloop.domain.errors import InvalidInput
+from cxloop.domain.suppression import SuppressionEvent, from_sns
+from cxloop.observability import MetricUnit, logger, metrics, tracer
+
+
+class SuppressionList(Protocol):
+    def record(self, event: SuppressionEvent, *, notification_id: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Deps:
+    suppressions: SuppressionList
+
+
+def create_step(deps: Deps) -> Callable[[str], dict[str, Any]]:
+    """The step takes the raw SQS body: a body that is not even JSON is dropped like any
+    other invalid notification."""
+
+    def record(body: str) -> dict[str, Any]:
+        try:
+            envelope = _json_object(body)
+            notification_id = _notification_id(envelope)
+            events = from_sns(envelope)
+        except InvalidInput as exc:
+            metrics.add_metric(name="SuppressionNotificationsDropped", unit=MetricUnit.Count, value=1)
+            logger.warning("notification dropped", extra={"problem": str(exc)})
+            return {"dropped": str(exc)}
+        recorded = sum(deps.suppressions.record(event, notification_id=notification_id) for event in events)
+        metrics.add_metric(name="AddressesSuppressed", unit=MetricUnit.Count, value=recorded)
+        # Channel and reason only: the addresses are personal data.
+        logger.info(
+            "suppressions recorded",
+            extra={
+                "notification_id": notification_id,
+                "suppressions": [f"{event.channel}/{event.reason}" for event in events],
+                "recorded": recorded,
+            },
+        )
+        return {"notification_id": notification_id, "found": len(events), "recorded": recorded}
+
+    return record
+
+
+def _json_object(body: str) -> dict[str, Any]:
+    try:
+        document = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput("the message body is not JSON") from exc
+    if not isinstance(document, dict):
+        raise InvalidInput("the message body is not a JSON object")
+    return document
+
+
+def _notification_id(envelope: dict[str, Any]) -> str:
+    notification_id = envelope.get("MessageId")
+    if not isinstance(notification_id, str) or not notification_id:
+        raise InvalidInput("the SNS notification has no MessageId")
+    return notification_id
+
+
+@cache
+def _step() -> Callable[[str], dict[str, Any]]:
+    config = settings()
+    table = DynamoSuppressionList(config.table("suppressions"), key=lambda: suppression_key(config))
+    return create_step(Deps(suppressions=table))
+
+
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Partial batch responses like every consumer (cxloop.consumer.consume), on the raw body."""
+    step = _step()
+    outcome = process_partial_response(
+        event=event,
+        record_handler=lambda record: step(record.body),
+        processor=BatchProcessor(event_type=EventType.SQS),
+        context=context,
+    )
+    return {"batchItemFailures": list(outcome["batchItemFailures"])}
