@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from cxloop.adapters.messaging import SesEmailSender, SnsSmsSender
+from cxloop.adapters.messaging import SesEmailSender
 from cxloop.adapters.optouts import DynamoOptOutLinkStore
 from cxloop.config import settings
 from cxloop.consumer import IdempotentStep, consume
 from cxloop.domain.dispatch import SendSettings
+from cxloop.domain.errors import ChannelRefused
 from cxloop.domain.informing import Notice, send_notice
 from cxloop.domain.opting_out import OptOutLinkStore
 from cxloop.domain.ports import EmailSender, SmsSender
@@ -33,14 +34,23 @@ class Deps:
 def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, str]]:
     def notify(message: dict[str, Any]) -> dict[str, str]:
         notice = Notice.model_validate(message)
-        channel, message_id = send_notice(
-            notice,
-            settings=deps.send_settings,
-            email=deps.email,
-            sms=deps.sms,
-            optouts=deps.optouts,
-            now=deps.clock(),
-        )
+        try:
+            channel, message_id = send_notice(
+                notice,
+                settings=deps.send_settings,
+                email=deps.email,
+                sms=deps.sms,
+                optouts=deps.optouts,
+                now=deps.clock(),
+            )
+        except ChannelRefused as refusal:
+            # A refusal will not change on retry: settled here, never looped to the DLQ.
+            metrics.add_metric(name="NoticesRefused", unit=MetricUnit.Count, value=1)
+            logger.warning(
+                "notice refused",
+                extra={"notice_id": notice.notice_id, "channel": refusal.channel, "reason": refusal.reason},
+            )
+            return {"notice_id": notice.notice_id, "channel": refusal.channel, "refused": refusal.reason}
         metrics.add_metric(name="CustomersNotified", unit=MetricUnit.Count, value=1)
         logger.info(
             "customer notified",
@@ -55,8 +65,8 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, str]]:
 def _step() -> IdempotentStep:
     config = settings()
     deps = Deps(
-        email=SesEmailSender(),
-        sms=SnsSmsSender(),
+        email=SesEmailSender(configuration_set=config.ses_configuration_set),
+        sms=config.sms_sender(),
         send_settings=config.send_settings(),
         optouts=DynamoOptOutLinkStore(config.table("optouts")),
     )

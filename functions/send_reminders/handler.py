@@ -11,10 +11,11 @@ from typing import Any
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.contacts import DynamoContactStore
 from cxloop.adapters.dynamo import DynamoInvitationStore
-from cxloop.adapters.messaging import SesEmailSender, SnsSmsSender
+from cxloop.adapters.messaging import SesEmailSender
 from cxloop.config import settings
 from cxloop.domain.contacting import ContactStore
 from cxloop.domain.dispatch import SendSettings
+from cxloop.domain.errors import ChannelRefused
 from cxloop.domain.events import Channel
 from cxloop.domain.models import Invitation
 from cxloop.domain.ports import EmailSender, SmsSender
@@ -38,15 +39,21 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
     now = scheduled_time(event)
 
     def send(invitation: Invitation, channel: Channel) -> str:
-        return deliver_reminder(
-            invitation,
-            channel,
-            now=now,
-            settings=deps.send_settings,
-            invitations=deps.invitations,
-            email=deps.email,
-            sms=deps.sms,
-        )
+        try:
+            return deliver_reminder(
+                invitation,
+                channel,
+                now=now,
+                settings=deps.send_settings,
+                invitations=deps.invitations,
+                email=deps.email,
+                sms=deps.sms,
+            )
+        except ChannelRefused as refusal:
+            # The reminder was claimed before sending; a refused one is not tried again
+            # (for a nudge we err towards none), and the rest of the run goes on.
+            logger.warning("reminder refused", extra={"channel": refusal.channel, "reason": refusal.reason})
+            return ""
 
     outcome = send_reminders(
         now=now,
@@ -69,8 +76,8 @@ def _deps() -> Deps:
     return Deps(
         invitations=DynamoInvitationStore(config.table("invitations")),
         contacts=DynamoContactStore(config.table("contacts")),
-        email=SesEmailSender(),
-        sms=SnsSmsSender(),
+        email=SesEmailSender(configuration_set=config.ses_configuration_set),
+        sms=config.sms_sender(),
         send_settings=config.send_settings(),
         rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
     )

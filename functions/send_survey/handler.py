@@ -12,15 +12,16 @@ from typing import Any
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.contacts import DynamoContactStore, DynamoOpenComplaints
 from cxloop.adapters.dynamo import DynamoInvitationStore
-from cxloop.adapters.messaging import SesEmailSender, SnsSmsSender
+from cxloop.adapters.messaging import SesEmailSender
 from cxloop.adapters.optouts import DynamoOptOutLinkStore
+from cxloop.adapters.suppressions import DynamoSuppressionList, suppression_key
 from cxloop.config import settings
 from cxloop.consumer import IdempotentStep, consume
 from cxloop.domain.contacting import ContactStore, dispatch
-from cxloop.domain.dispatch import SendSettings, send_survey
-from cxloop.domain.events import Channel, Interaction
+from cxloop.domain.dispatch import Senders, SendSettings, send_survey
+from cxloop.domain.events import Channel, Customer, Interaction
 from cxloop.domain.opting_out import OptOutLinkStore
-from cxloop.domain.ports import EmailSender, InvitationStore, SmsSender
+from cxloop.domain.ports import EmailSender, InvitationStore, SmsSender, TemplateSender
 from cxloop.domain.rulebook import Rulebook
 from cxloop.observability import MetricUnit, logger, metrics, tracer
 
@@ -40,6 +41,10 @@ class Deps:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     # Where each message's opt-out link is kept; None sends without one (tests of other steps).
     optouts: OptOutLinkStore | None = None
+    # WhatsApp is offered only when configured (Settings.whatsapp_sender).
+    whatsapp: TemplateSender | None = None
+    # The customer's addresses on the suppression list; by default none.
+    suppressed: Callable[[Customer], frozenset[str]] = lambda _customer: frozenset()
 
 
 def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -56,6 +61,7 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
                 invitations=deps.invitations,
                 email=deps.email,
                 sms=deps.sms,
+                whatsapp=deps.whatsapp,
                 channel=channel,
                 optouts=deps.optouts,
                 # The published catalogue picks the survey per touchpoint and event type.
@@ -71,6 +77,8 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
             contacts=deps.contacts,
             open_complaints=deps.open_complaints,
             send=deliver,
+            offered=Senders(deps.email, deps.sms, deps.whatsapp).offered,
+            suppressed=deps.suppressed,
         )
         decision = outcome.decision
         metrics.add_metric(name=f"Contact_{decision.reason}", unit=MetricUnit.Count, value=1)
@@ -96,13 +104,15 @@ def _step() -> IdempotentStep:
     config = settings()
     deps = Deps(
         invitations=DynamoInvitationStore(config.table("invitations")),
-        email=SesEmailSender(),
-        sms=SnsSmsSender(),
+        email=SesEmailSender(configuration_set=config.ses_configuration_set),
+        sms=config.sms_sender(),
+        whatsapp=config.whatsapp_sender(),
         send_settings=config.send_settings(),
         contacts=DynamoContactStore(config.table("contacts")),
         open_complaints=DynamoOpenComplaints(config.table("tickets")),
         rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
         optouts=DynamoOptOutLinkStore(config.table("optouts")),
+        suppressed=DynamoSuppressionList(config.table("suppressions"), key=lambda: suppression_key(config)),
     )
     return IdempotentStep(create_step(deps), table_name=config.table("idempotency"), key=IDEMPOTENCY_KEY)
 

@@ -8,8 +8,25 @@ REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
 WEBHOOK_SECRET = "cxloop-local-webhook-secret"  # noqa: S105 - public development default
 STAFF_TOKEN_SECRET = "cxloop-local-staff-token-secret-for-development-only"  # noqa: S105 - public development default
+# The suppression list's HMAC key (CXLOOP_SUPPRESSION_KEY); on AWS a generated secret.
+SUPPRESSION_KEY = "cxloop-local-suppression-key-for-development-only"  # public development default
 SENDER_ADDRESS = "surveys@cxloop.local"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 # moto accepts any credentials; these only keep boto3 from looking for real ones.
 FAKE_KEY = "local"
+
+# The local fake of AWS End User Messaging (infra/local/fake_channels.py). WhatsApp is on by
+# default locally: our phone number's id and an approved invitation template, as
+# Settings.whatsapp_template reads them (cxloop.adapters.whatsapp.WhatsAppTemplate).
+WHATSAPP_PHONE_NUMBER_ID = "phone-number-id-00000000000000000000000000000001"
+WHATSAPP_TEMPLATE = {
+    "name": "cxloop_survey_invitation",
+    "languages": {"es": "es_EC", "en": "en_US", "pt": "pt_BR", "fr": "fr"},
+    "parameters": ["place", "url"],
+}
+# SMS stays on SNS (moto records it); CXLOOP_SMS_PROVIDER=eum sends from this pool instead.
+SMS_POOL_ID = "pool-00000000000000000000000000000001"
+# The fake refuses these from the start (more can be added: POST /_local/channels/refusals).
+SMS_OPTED_OUT = ("+593990000098",)
+WHATSAPP_REFUSED = ("+593990000099",)

@@ -13,6 +13,17 @@ open complaint) and eight dedicated customers, POL-1 to POL-8, meet it:
   POL-7 answers as a detractor         blocked_open_complaint; the resolved case's
                                        follow-up gets postponed_min_gap
   POL-8 three visits                   blocked_frequency_cap on the third
+  POL-9 email and phone; email bounced rerouted_fallback to SMS when released
+  POL-10 email only, which bounced     blocked_suppressed
+  POL-11 prefers WhatsApp              send on WhatsApp (the End User Messaging fake records it)
+  POL-12 prefers WhatsApp, refused     rerouted_fallback to SMS, naming WhatsApp's refusal
+
+POL-11 and POL-12 come last, under a second policy with WhatsApp first in its order and
+no waits (show_channels).
+
+POL-9's and POL-10's addresses bounce first: a real-shaped SES Bounce event is published to
+the `email_events` topic (through moto, as SES would), record_suppression stores it, and
+send_survey finds it on the suppression list.
 
 With a group window every new survey opens a group, so send and the reroutes show when
 release_contacts releases the groups (a release skips the window and the gap, not the rest).
@@ -29,12 +40,18 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cxloop.adapters.suppressions import address_key
 from cxloop.domain.contact_policy import RECOMMENDED
+from infra.local import defaults
+from infra.local.analytics import lake_location
 from infra.local.cli import webhook_secret
 from infra.local.demo_casework import ROOT_CAUSES, bearer, customer_of
 from infra.local.erp import signed_headers
+from infra.local.resources import clients
+from infra.pipeline import EMAIL_EVENTS_TOPIC
 
 if TYPE_CHECKING:
     import requests
@@ -67,7 +84,12 @@ EXPECTED_REASONS = (
     "blocked_frequency_cap",
     "blocked_open_complaint",
     "blocked_opt_out",
+    "blocked_suppressed",
 )
+# (customer, the decision their survey must come to) once their email bounced.
+BOUNCED = {"POL-9": ("rerouted_fallback", "sms"), "POL-10": ("blocked_suppressed", None)}
+BOUNCE_SAMPLE = Path(__file__).resolve().parents[2] / "events" / "ses" / "bounce_permanent.json"
+SUPPRESSION_TIMEOUT_S = 10
 POLICY_ACTIONS = frozenset({"send", "postpone", "group", "block"})
 BRANCH = "madrid-centro"
 # send_survey reads the policy again at most once a minute (CachedRulebook).
@@ -126,6 +148,8 @@ def customers(now: datetime) -> dict[str, dict[str, Any]]:
         "POL-6": person(6),
         "POL-7": person(7),
         "POL-8": person(8),
+        "POL-9": person(9, email="pol9@example.com", phone="+34699000009"),
+        "POL-10": person(10),
     }
 
 
@@ -210,6 +234,7 @@ def show_contact_policy(desk: Desk) -> ContactBook:
     stage = Stage(desk, customers(datetime.now(UTC)), book)
     if not publish_policy(stage):
         return book
+    bounce(stage, [stage.people[c]["email"] for c in BOUNCED])
     first_visits(stage)
     stage.release(list(stage.people))
     released_sends(stage)
@@ -217,6 +242,8 @@ def show_contact_policy(desk: Desk) -> ContactBook:
     open_complaint(stage)
     frequency_cap(stage)
     collect(stage)
+    check_bounced(stage)
+    show_channels(stage)
     print_contact_decisions(book)
     simulate_recommended(stage)
     return book
@@ -275,13 +302,65 @@ def first_visits(stage: Stage) -> None:
 def released_sends(stage: Stage) -> None:
     """The released groups: send, the reroutes, quiet hours, and POL-4's journey as one."""
     for customer_id, count in {
-        c: 2 for c in ("POL-1", "POL-2", "POL-3", "POL-5", "POL-6", "POL-7", "POL-8")
+        c: 2 for c in ("POL-1", "POL-2", "POL-3", "POL-5", "POL-6", "POL-7", "POL-8", "POL-9")
     }.items():
         stage.wait_for(customer_id, count)
     stage.wait_for("POL-4", 3)
     journey = stage.outbox_to(stage.people["POL-4"]["email"])
     stage.book.journey_messages = len(journey)
     print(f"  POL-4's two visits went out as {len(journey)} survey", flush=True)
+
+
+def bounce(stage: Stage, addresses: list[str]) -> None:
+    """SES reports each address's permanent bounce to the `email_events` topic; wait until
+    record_suppression has put it on the suppression list."""
+    endpoint, _ = lake_location(stage.http.base_url)
+    started = time.monotonic()
+    for address in addresses:
+        publish_bounce(endpoint, address)
+    stored = [wait_until_suppressed(endpoint, address) for address in addresses]
+    if not all(stored):
+        stage.book.problems_seen.append("a published bounce never reached the suppression list")
+    print(
+        f"  SES reports {len(addresses)} permanent bounces (POL-9, POL-10) -> suppression list "
+        f"in {time.monotonic() - started:.1f} s",
+        flush=True,
+    )
+
+
+def publish_bounce(endpoint: str, address: str) -> None:
+    """The SES event publishing record of a permanent bounce to `address`, published as SES
+    publishes it (the runtime's topic delivers it to the `suppressions` queue)."""
+    record = json.loads(BOUNCE_SAMPLE.read_text(encoding="utf-8"))
+    record["bounce"]["bouncedRecipients"][0]["emailAddress"] = address
+    record["bounce"]["timestamp"] = datetime.now(UTC).isoformat()
+    record["mail"]["destination"] = [address]
+    sns = clients(endpoint, defaults.REGION)["sns"]
+    topic = sns.create_topic(Name=EMAIL_EVENTS_TOPIC)["TopicArn"]  # the existing one: create is idempotent
+    sns.publish(TopicArn=topic, Message=json.dumps(record))
+
+
+def wait_until_suppressed(endpoint: str, address: str) -> bool:
+    """The address's entry, found by its HMAC key as send_survey finds it."""
+    dynamodb = clients(endpoint, defaults.REGION)["dynamodb"]
+    key = {"address_key": {"S": address_key(defaults.SUPPRESSION_KEY.encode(), "email", address)}}
+    deadline = time.monotonic() + SUPPRESSION_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if dynamodb.get_item(TableName="suppressions", Key=key, ConsistentRead=True).get("Item"):
+            return True
+        time.sleep(POLL_S)
+    return False
+
+
+def check_bounced(stage: Stage) -> None:
+    """POL-9's survey went to SMS around the bounced email; POL-10's was blocked."""
+    for customer_id, (reason, channel) in BOUNCED.items():
+        decisions = [d for c, d in stage.book.decisions if c == customer_id and d["action"] in POLICY_ACTIONS]
+        if not any(d["reason"] == reason and d.get("channel") == channel for d in decisions):
+            stage.book.problems_seen.append(f"{customer_id}'s bounced email did not lead to {reason}")
+    channels = stage.record("POL-10").get("suppressed_channels", [])
+    if [(c["channel"], c["reason"]) for c in channels] != [("email", "bounce")]:
+        stage.book.problems_seen.append("POL-10's contact record does not show the bounced email")
 
 
 def opt_out(stage: Stage) -> None:
@@ -395,3 +474,99 @@ def simulate_recommended(stage: Stage) -> None:
         f"{reasons}",
         flush=True,
     )
+
+
+# --- channels: WhatsApp through End User Messaging Social, and the fallback when it refuses ---
+
+# The same manners without the waits, and WhatsApp first in the order: surveys go out at once.
+CHANNEL_POLICY: dict[str, Any] = POLICY | {
+    "quiet_start": None,
+    "quiet_end": None,
+    "min_gap_hours": 0,
+    "group_window_minutes": 0,
+    "channels": ["whatsapp", "sms", "email"],
+}
+# (customer, phone) who prefer WhatsApp; the fake refuses the second one's number.
+ON_WHATSAPP = ("POL-11", "+34699000011")
+NOT_ON_WHATSAPP = ("POL-12", "+34699000012")
+
+
+def show_channels(stage: Stage) -> None:
+    """POL-11 gets the survey as the approved WhatsApp template (the fake's record shows it);
+    WhatsApp refuses POL-12's number, so the survey falls back to SMS, the refusal's reason
+    code on the decision."""
+    stage.desk.say("channels: WhatsApp when preferred, the next channel when one refuses")
+    if not publish_channel_policy(stage):
+        return
+    stage.http.session.post(
+        f"{stage.http.base_url}/_local/channels/refusals",
+        json={"channel": "whatsapp", "to": NOT_ON_WHATSAPP[1]},
+        timeout=10,
+    )
+    for customer_id, phone in (ON_WHATSAPP, NOT_ON_WHATSAPP):
+        stage.people[customer_id] = stage.people["POL-1"] | {
+            "id": customer_id,
+            "email": f"{customer_id.lower().replace('-', '')}@example.com",
+            "phone": phone,
+            "preferred_channel": "whatsapp",
+        }
+        stage.post_visit(customer_id)
+    check_channel_decisions(stage)
+
+
+def publish_channel_policy(stage: Stage) -> bool:
+    answer = stage.http.session.put(
+        f"{stage.http.base_url}/v1/config/contact_policy",
+        json={"document": CHANNEL_POLICY, "note": "demo: WhatsApp first, no waits"},
+        headers=bearer(stage.desk.executive),
+        timeout=10,
+    )
+    if answer.status_code != 200:
+        stage.book.problems_seen.append(f"publishing the channel policy answered {answer.status_code}")
+        return False
+    # Probes until send_survey sends at once (the earlier policy grouped every survey).
+    deadline = time.monotonic() + POLICY_ARRIVAL_TIMEOUT_S
+    probe = 0
+    while time.monotonic() < deadline:
+        probe += 1
+        customer_id = f"POL-PROBE-WA-{probe}"
+        stage.people[customer_id] = stage.people["POL-1"] | {
+            "id": customer_id,
+            "email": f"wa{probe}@example.com",
+        }
+        stage.post_visit(customer_id)
+        decision = stage.wait_for(customer_id, 1)
+        if decision is not None and decision["action"] == "send":
+            return True
+        time.sleep(1)
+    stage.book.problems_seen.append("the channel policy never reached send_survey")
+    return False
+
+
+def check_channel_decisions(stage: Stage) -> None:
+    """Each customer's decision as the contact record keeps it, then what the fake recorded."""
+    expected = {ON_WHATSAPP[0]: ("send", "whatsapp"), NOT_ON_WHATSAPP[0]: ("rerouted_fallback", "sms")}
+    for customer_id, wanted in expected.items():
+        decision = stage.wait_for(customer_id, 1) or {}
+        if decision:
+            stage.book.decisions.append((customer_id, decision))
+        reason, channel = decision.get("reason"), decision.get("channel")
+        detail = f" ({decision['detail']})" if decision.get("detail") else ""
+        print(f"  {customer_id} prefers WhatsApp -> {reason} on {channel}{detail}", flush=True)
+        if (reason, channel) != wanted:
+            stage.book.problems_seen.append(f"{customer_id}'s survey came to {reason} on {channel}")
+    recorded = stage.http.json("/_local/channels")
+    whatsapp = [m for m in recorded if m["to"] == ON_WHATSAPP[1] and m["channel"] == "whatsapp"]
+    for message in whatsapp:
+        print(
+            f"  WhatsApp template {message['template']} ({message['language']}) to POL-11: "
+            f"{' | '.join(message['parameters'])}",
+            flush=True,
+        )
+    if not whatsapp:
+        stage.book.problems_seen.append("POL-11's WhatsApp message is not in /_local/channels")
+    refused = stage.record(NOT_ON_WHATSAPP[0])["decisions"]
+    if not any(d.get("detail") == "whatsapp refused: ValidationException" for d in refused):
+        stage.book.problems_seen.append("POL-12's fallback decision does not name WhatsApp's refusal")
+    if not stage.outbox_to(NOT_ON_WHATSAPP[1]):
+        stage.book.problems_seen.append("POL-12's fallback SMS is not in the outbox")

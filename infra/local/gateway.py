@@ -2,7 +2,10 @@
 handler the Lambda runs, the proxy result back out as HTTP.
 
 Routes come from infra.pipeline. Staff routes check the bearer token the way the
-Cognito authorizer does on AWS and pass its claims in requestContext.authorizer.
+Cognito authorizer does on AWS and pass its claims in requestContext.authorizer. With
+CXLOOP_ALLOWED_ORIGINS set, staff routes answer CORS preflights the way the CDK's mock OPTIONS
+integration does and the gateway's own errors carry the origin, as API Gateway's gateway
+responses do; the functions add it to their answers themselves (cxloop.http).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import base64
 import importlib
 import json
 import logging
+import os
 import re
 import threading
 import time
@@ -25,6 +29,18 @@ from werkzeug.wrappers import Request, Response
 
 from infra.local.auth import verify_bearer
 from infra.local.context import LocalLambdaContext
+from infra.local.fake_channels import FakeChannels
+from infra.local.oauth import (
+    AUTHORIZE_PATH,
+    CLIENT_ID,
+    LOGOUT_PATH,
+    SCOPES,
+    TOKEN_PATH,
+    AuthorizationServer,
+    Identity,
+    OAuthEndpoints,
+    published_people,
+)
 from infra.local.recorder import RemoteRecorder
 from infra.pipeline import Function, Pipeline, Route
 
@@ -67,6 +83,9 @@ class Gateway:
         recorder: RemoteRecorder,
         stage: str = "local",
         fire_schedule: Callable[[str, datetime | None], Any] | None = None,
+        allowed_origins: tuple[str, ...] | None = None,
+        people: Callable[[], list[Identity]] = published_people,
+        channels: FakeChannels | None = None,
     ) -> None:
         self.routes = [
             BoundRoute(route, function, compile_path(route.path))
@@ -77,6 +96,13 @@ class Gateway:
         self.recorder = recorder
         self.stage = stage
         self.fire_schedule = fire_schedule
+        # End User Messaging SMS and WhatsApp, faked under /_local/ (moto has neither).
+        self.channels = channels
+        self.cors = CorsPolicy(
+            allowed_origins if allowed_origins is not None else origins_from_env(),
+            methods_by_path=staff_methods(self.routes),
+        )
+        self.oauth = OAuthEndpoints(AuthorizationServer(staff_secret, people))
         self._handlers: dict[str, Handler] = {}
         self._running: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
@@ -96,17 +122,30 @@ class Gateway:
         return self.dispatch(request)(environ, start_response)
 
     def dispatch(self, request: Request) -> Response:
-        local = self._local_endpoint(request)
+        signing_in = self.oauth(request)
+        if signing_in is not None:
+            return signing_in
+        local = self._faked_channel(request) or self._local_endpoint(request)
         if local is not None:
             return local
+        preflight = self.cors.preflight(request)
+        if preflight is not None:
+            return preflight
         if (request.content_length or 0) > MAX_PAYLOAD_BYTES:
-            return _json(413, {"message": "Request Too Long"})
+            return self.cors.gateway_error(request, _json(413, {"message": "Request Too Long"}))
         for bound in self.routes:
             params = bound.match(request.method, request.path)
             if params is not None:
                 return self._invoke(bound, params, request)
         allowed = any(b.pattern.fullmatch(request.path) for b in self.routes)
-        return _json(405 if allowed else 404, {"error": {"code": "not_found", "message": "no such route"}})
+        refused = _json(405 if allowed else 404, {"error": {"code": "not_found", "message": "no such route"}})
+        return self.cors.gateway_error(request, refused)
+
+    def _faked_channel(self, request: Request) -> Response | None:
+        """End User Messaging SMS and Social calls, and GET /_local/channels (fake_channels)."""
+        if self.channels is None or not request.path.startswith("/_local/"):
+            return None
+        return self.channels.handle(request)
 
     def _local_endpoint(self, request: Request) -> Response | None:
         if request.method == "POST" and request.path.startswith("/_local/schedules/"):
@@ -146,9 +185,10 @@ class Gateway:
         if bound.route.auth == "staff":
             claims = verify_bearer(self.staff_secret, request.headers.get("Authorization"))
             if claims is None:
-                return _json(
+                refused = _json(
                     401, {"error": {"code": "unauthorized", "message": "a valid bearer token is required"}}
                 )
+                return self.cors.gateway_error(request, refused)
         event = proxy_event(bound, params, request, claims, self.stage)
         function = bound.function
         context = LocalLambdaContext(function.name, function.timeout_s, function.memory_mb)
@@ -160,7 +200,8 @@ class Gateway:
         except Exception:
             # What API Gateway answers when the integration fails; the traceback goes to our log.
             log.exception("handler %s failed", function.name)
-            return _json(502, {"message": "Internal server error"})
+            return self.cors.gateway_error(request, _json(502, {"message": "Internal server error"}))
+        # The function's own answer, CORS headers included (or not) by the function itself.
         return proxy_result(result)
 
 
@@ -217,6 +258,65 @@ def proxy_result(result: dict[str, Any]) -> Response:
     return response
 
 
+# --- CORS for a cross-origin dashboard (API Gateway's OPTIONS mock and gateway responses on AWS) ---
+
+ALLOWED_ORIGINS_VARIABLE = "CXLOOP_ALLOWED_ORIGINS"
+# What infra/cdk/constructs/api.py passes to add_cors_preflight.
+CORS_ALLOW_HEADERS = ("Authorization", "Content-Type", "If-Match", "X-Correlation-Id")
+CORS_MAX_AGE_S = 600
+
+
+def origins_from_env() -> tuple[str, ...]:
+    listed = os.environ.get(ALLOWED_ORIGINS_VARIABLE, "")
+    return tuple(o.strip().rstrip("/") for o in listed.split(",") if o.strip())
+
+
+def staff_methods(routes: list[BoundRoute]) -> dict[re.Pattern[str], set[str]]:
+    """Each staff resource's path pattern and the methods it serves."""
+    found: dict[str, tuple[re.Pattern[str], set[str]]] = {}
+    for bound in routes:
+        if bound.route.auth == "staff":
+            found.setdefault(bound.route.path, (bound.pattern, set()))[1].add(bound.route.method)
+    return {pattern: methods for pattern, methods in found.values()}
+
+
+@dataclass(frozen=True)
+class CorsPolicy:
+    origins: tuple[str, ...]
+    methods_by_path: dict[re.Pattern[str], set[str]]
+
+    def allowed(self, request: Request) -> str | None:
+        origin = request.headers.get("Origin")
+        return origin if origin and origin in self.origins else None
+
+    def preflight(self, request: Request) -> Response | None:
+        """OPTIONS on a staff resource, answered without the authorizer: 204 with the allowed
+        methods and headers, and the origin only when it is an allowed one."""
+        if not self.origins or request.method != "OPTIONS":
+            return None
+        methods = next((m for p, m in self.methods_by_path.items() if p.fullmatch(request.path)), None)
+        if methods is None:
+            return None
+        response = Response(status=204)
+        origin = self.allowed(request)
+        if origin:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Allow-Headers"] = ",".join(CORS_ALLOW_HEADERS)
+            response.headers["Access-Control-Allow-Methods"] = ",".join(sorted({*methods, "OPTIONS"}))
+            response.headers["Access-Control-Max-Age"] = str(CORS_MAX_AGE_S)
+        response.headers["Vary"] = "Origin"
+        return response
+
+    def gateway_error(self, request: Request, response: Response) -> Response:
+        """The gateway's own answers (401, 404, 413, 502) carry the origin too, or the browser
+        reports a CORS failure instead of "sign in again"."""
+        origin = self.allowed(request)
+        if origin:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Vary"] = "Origin"
+        return response
+
+
 # --- the staff dashboard (static files; S3 + CloudFront on AWS, infra/cdk/constructs/dashboard.py) ---
 
 DASHBOARD_DIR = Path(__file__).resolve().parents[1] / "dashboard"
@@ -231,6 +331,15 @@ DASHBOARD_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".svg": "image/svg+xml",
     ".json": "application/json",
+}
+DASHBOARD_CONFIG = {
+    "apiUrl": "",
+    "signIn": "oauth",
+    "authorizeUrl": AUTHORIZE_PATH,
+    "tokenUrl": TOKEN_PATH,
+    "logoutUrl": LOGOUT_PATH,
+    "clientId": CLIENT_ID,
+    "scopes": SCOPES,
 }
 _ASSET_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*\.[a-z]+$")
 
@@ -247,11 +356,12 @@ def dashboard_route(path: str) -> Response | None:
 def dashboard_asset(name: str) -> Response:
     """GET /dashboard/ and its files. Only plain file names of the folder, so no path can
     climb out of it; config.json is answered here as BucketDeployment writes it on AWS (the
-    API is this same origin locally, so its base URL is empty)."""
+    API is this same origin locally, so its base URL is empty, and sign-in is the local OAuth
+    stand-in for Cognito's managed login, infra/local/oauth.py)."""
     if name == "":
         name = "index.html"
     elif name == "config.json":
-        return _dashboard_response(json.dumps({"apiUrl": "", "signIn": "local-token"}).encode(), ".json")
+        return _dashboard_response(json.dumps(DASHBOARD_CONFIG).encode(), ".json")
     path = DASHBOARD_DIR / name
     suffix = path.suffix
     if not _ASSET_NAME.fullmatch(name) or suffix not in DASHBOARD_TYPES or not path.is_file():

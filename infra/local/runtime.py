@@ -4,6 +4,7 @@ emulation needs Docker, which this runtime does not require)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -19,6 +20,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from infra.local import defaults
 from infra.local.analytics import with_lake_endpoint
 from infra.local.bucket_pollers import BucketPoller
+from infra.local.fake_channels import SMS_PATH, SOCIAL_PATH, FakeChannels
 from infra.local.gateway import Gateway
 from infra.local.pollers import QueuePoller
 from infra.local.recorder import RemoteRecorder
@@ -59,6 +61,9 @@ class LocalRuntime:
         self._server: BaseWSGIServer | None = None
         self._serve_thread: threading.Thread | None = None
         self.base_url = ""
+        self.channels = FakeChannels(
+            opted_out_sms=defaults.SMS_OPTED_OUT, refused_whatsapp=defaults.WHATSAPP_REFUSED
+        )
 
     def start(self) -> str:
         """Bring everything up; answers the base URL."""
@@ -78,6 +83,7 @@ class LocalRuntime:
             staff_secret=self.options.staff_secret,
             recorder=recorder,
             fire_schedule=self.scheduler.fire,
+            channels=self.channels,
         )
         # GET /_local/aws tells `cxloop analytics` where the lake's files are.
         self._server.app = with_lake_endpoint(gateway, endpoint=endpoint, bucket=LAKE_BUCKET)
@@ -121,6 +127,7 @@ class LocalRuntime:
             # No X-Ray daemon and no CloudWatch here: keep both quiet locally.
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_METRICS_DISABLED": "true",
+            **self._channel_env(),
             **resource_env,
             **self.options.extra_env,
         }
@@ -128,6 +135,17 @@ class LocalRuntime:
             self.options.log_file.parent.mkdir(parents=True, exist_ok=True)
             env["CXLOOP_LOG_FILE"] = str(self.options.log_file)
         return env
+
+    def _channel_env(self) -> dict[str, str]:
+        """End User Messaging through the fake the gateway serves: WhatsApp on by default,
+        SMS on SNS (moto records it) unless CXLOOP_SMS_PROVIDER=eum comes in extra_env."""
+        return {
+            "AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2": f"{self.base_url}{SMS_PATH}",
+            "AWS_ENDPOINT_URL_SOCIALMESSAGING": f"{self.base_url}{SOCIAL_PATH}",
+            "CXLOOP_SMS_ORIGINATION_IDENTITY": defaults.SMS_POOL_ID,
+            "CXLOOP_WHATSAPP_PHONE_NUMBER_ID": defaults.WHATSAPP_PHONE_NUMBER_ID,
+            "CXLOOP_WHATSAPP_TEMPLATE": json.dumps(defaults.WHATSAPP_TEMPLATE),
+        }
 
     def _start_pollers(self, endpoint: str, resource_env: dict[str, str]) -> None:
         sqs = boto3.session.Session(

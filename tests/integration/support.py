@@ -61,7 +61,8 @@ IDEMPOTENCY_KEYS = {
     "push_alert": "dedupe_key",
     "notify_customer": "notice_id",
 }
-_TOKEN_IN_URL = re.compile(r"/s/([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])")
+# Email links carry 43-character tokens, SMS and WhatsApp links 22 (cxloop.domain.tokens).
+_TOKEN_IN_URL = re.compile(r"/s/([A-Za-z0-9_-]{43}|[A-Za-z0-9_-]{22})(?![A-Za-z0-9_-])")
 
 
 def context(function: str) -> Any:

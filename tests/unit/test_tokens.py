@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from cxloop.domain.tokens import looks_like_token, new_token, token_hash
+from cxloop.domain.tokens import looks_like_token, new_short_token, new_token, token_hash
 
 URL_SAFE = set(string.ascii_letters + string.digits + "-_")
 
@@ -37,14 +37,52 @@ def test_the_hash_is_sha256_hex_and_never_the_token() -> None:
     assert token_hash(new_token()) != digest
 
 
-def test_fresh_tokens_look_like_tokens() -> None:
+def test_short_tokens_are_22_url_safe_characters_and_do_not_repeat() -> None:
+    tokens = [new_short_token() for _ in range(500)]
+    assert all(len(t) == 22 and set(t) <= URL_SAFE for t in tokens)  # 16 random bytes
+    assert len({t[:8] for t in tokens}) == len(tokens)
+    assert token_hash(tokens[0]) == hashlib.sha256(tokens[0].encode()).hexdigest()
+
+
+def test_fresh_tokens_of_both_lengths_look_like_tokens() -> None:
     assert all(looks_like_token(new_token()) for _ in range(50))
+    assert all(looks_like_token(new_short_token()) for _ in range(50))
 
 
 @pytest.mark.parametrize(
     "candidate",
-    ["", "A" * 42, "A" * 44, "A" * 42 + "=", "A" * 42 + "/", "../../etc/passwd", "A" * 42 + "\n", "Ñ" * 43],
-    ids=["empty", "short", "long", "padding", "slash", "path", "newline", "non-ascii"],
+    [
+        "",
+        "A" * 42,
+        "A" * 44,
+        "A" * 42 + "=",
+        "A" * 42 + "/",
+        "../../etc/passwd",
+        "A" * 42 + "\n",
+        "Ñ" * 43,
+        "A" * 21,
+        "A" * 23,
+        "A" * 30,
+        "A" * 21 + "=",
+        "A" * 21 + "\n",
+        "Ñ" * 22,
+    ],
+    ids=[
+        "empty",
+        "short",
+        "long",
+        "padding",
+        "slash",
+        "path",
+        "newline",
+        "non-ascii",
+        "short-form-minus-one",
+        "short-form-plus-one",
+        "between-the-lengths",
+        "short-form-padding",
+        "short-form-newline",
+        "short-form-non-ascii",
+    ],
 )
 def test_junk_does_not_look_like_a_token(candidate: str) -> None:
     assert not looks_like_token(candidate)

@@ -14,7 +14,7 @@ address that bounced or complained.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Literal
@@ -63,8 +63,9 @@ class ContactPolicy(BaseModel):
     # 0 sends each event's survey on its own; > 0 waits that long for more events to group.
     group_window_minutes: int = Field(default=0, ge=0, le=7 * 24 * 60)
     block_on_open_complaint: bool = True
-    # Fallback order when the preferred channel is missing, suppressed or not offered.
-    channels: tuple[Channel, ...] = ("email", "sms")
+    # Fallback order when the preferred channel is missing, suppressed, not offered or refuses
+    # the message. WhatsApp is picked only where the deployment offers it (Senders.offered).
+    channels: tuple[Channel, ...] = ("email", "sms", "whatsapp")
     # One reminder when a survey is still unanswered this many days after it was sent
     # (send_reminders); None sends no reminders.
     reminder_after_days: int | None = Field(default=None, ge=1, le=14)
@@ -213,6 +214,31 @@ def pick_channel(
     if preferred is not None:
         return usable[0], "rerouted_preference"
     return usable[0], "send" if usable[0] == policy.channels[0] else "rerouted_fallback"
+
+
+def after_refusals(
+    customer: Customer,
+    refused: Sequence[tuple[Channel, str]],
+    *,
+    policy: ContactPolicy,
+    suppressed: frozenset[str],
+    offered: Iterable[Channel],
+) -> Decision:
+    """The decision once channels refused the message (channel, reason code): the next channel
+    of the policy's order the customer has and this deployment offers, or a block. The detail
+    names what refused and why, never an address."""
+    tried = {channel for channel, _ in refused}
+    left = [channel for channel in offered if channel not in tried]
+    detail = "; ".join(f"{channel} refused: {reason}" for channel, reason in refused)
+    channel, reason = pick_channel(customer, policy, suppressed, left)
+    if channel is None:
+        return Decision("block", reason, detail=detail)
+    return Decision("send", "rerouted_fallback", channel, detail=detail)
+
+
+def address_for(customer: Customer, channel: Channel) -> str | None:
+    """Where a channel reaches the customer (SMS and WhatsApp share the phone number)."""
+    return _address(customer, channel)
 
 
 def _by_phone(channel: Channel) -> bool:

@@ -6,7 +6,7 @@ them when they are due.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -19,11 +19,13 @@ from cxloop.domain.contact_policy import (
     Decision,
     MessageKind,
     OpenGroup,
+    address_for,
+    after_refusals,
     decide,
     remember_sent,
 )
-from cxloop.domain.errors import Conflict
-from cxloop.domain.events import Channel, Interaction
+from cxloop.domain.errors import ChannelRefused, Conflict
+from cxloop.domain.events import Channel, Customer, Interaction
 from cxloop.domain.ports import MessageQueue
 from cxloop.domain.surveys import CASE_RESOLVED
 
@@ -112,21 +114,74 @@ def dispatch(
     contacts: ContactStore,
     open_complaints: Callable[[str], tuple[str, ...]],
     send: Callable[[Interaction, Channel], Any],
+    offered: Iterable[Channel] = ("email", "sms"),
+    # The customer's addresses on the suppression list (bounced, complained, replied STOP).
+    suppressed: Callable[[Customer], frozenset[str]] = lambda _customer: frozenset(),
 ) -> Dispatched:
     """Decide, act, remember. A released send was already postponed or grouped once: only
     the blocks (opt-out, cap, complaint) and quiet hours still apply to it."""
     customer_id = interaction.event.customer.id
     state = contacts.load(customer_id)
     memory = state.memory.model_copy(update={"open_complaints": open_complaints(customer_id)})
+    listed = suppressed(interaction.event.customer)
+    memory = memory.model_copy(update={"suppressed": memory.suppressed | listed})
     if released:
         # Its wait is over: no new gap or group window, the rest of the manners unchanged.
         memory = memory.model_copy(update={"group": None})
         policy = policy.model_copy(update={"min_gap_hours": 0, "group_window_minutes": 0})
     kind = kind_of(interaction)
-    decision = decide(interaction.event.customer, kind=kind, now=now, memory=memory, policy=policy)
-    sent = send(interaction, decision.channel) if decision.action == "send" and decision.channel else None
-    _remember(contacts, customer_id, lambda state: _after(state, interaction, kind, decision, now))
-    return Dispatched(decision, sent)
+    offered = tuple(offered)
+    customer = interaction.event.customer
+    decision = decide(customer, kind=kind, now=now, memory=memory, policy=policy, offered=offered)
+    attempt = _send_or_fall_back(interaction, decision, memory, policy, offered=offered, send=send)
+    _remember(
+        contacts,
+        customer_id,
+        lambda state: _after(state, interaction, kind, attempt.decision, now, suppress=attempt.suppress),
+    )
+    return Dispatched(attempt.decision, attempt.sent)
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    decision: Decision
+    sent: Any | None
+    # Addresses whose channel said the customer opted out there.
+    suppress: frozenset[str] = frozenset()
+
+
+def _send_or_fall_back(
+    interaction: Interaction,
+    decision: Decision,
+    memory: ContactMemory,
+    policy: ContactPolicy,
+    *,
+    offered: tuple[Channel, ...],
+    send: Callable[[Interaction, Channel], Any],
+) -> _Attempt:
+    """Send on the decided channel; when it refuses (ChannelRefused), the next channel of the
+    policy's order, until one carries it or none is left. A refusal is settled here, never
+    retried (SQS would only hear the same no); Unavailable passes through so SQS retries."""
+    customer = interaction.event.customer
+    refused: list[tuple[Channel, str]] = []
+    suppress: set[str] = set()
+    while decision.action == "send" and decision.channel:
+        channel = decision.channel
+        try:
+            return _Attempt(decision, send(interaction, channel), frozenset(suppress))
+        except ChannelRefused as refusal:
+            refused.append((channel, refusal.reason))
+            address = address_for(customer, channel)
+            if refusal.opted_out and address:
+                suppress.add(address)
+        decision = after_refusals(
+            customer,
+            refused,
+            policy=policy,
+            suppressed=memory.suppressed | suppress,
+            offered=offered,
+        )
+    return _Attempt(decision, None, frozenset(suppress))
 
 
 def _remember(
@@ -145,10 +200,18 @@ def _remember(
 
 
 def _after(
-    state: ContactState, interaction: Interaction, kind: MessageKind, decision: Decision, now: datetime
+    state: ContactState,
+    interaction: Interaction,
+    kind: MessageKind,
+    decision: Decision,
+    now: datetime,
+    *,
+    suppress: frozenset[str] = frozenset(),
 ) -> ContactState:
     record = DecisionRecord.of(decision, interaction, kind, now)
     memory, pending = state.memory, state.pending
+    if suppress:  # a channel said the customer opted out there: the next message skips it
+        memory = memory.model_copy(update={"suppressed": memory.suppressed | suppress})
     if decision.action == "send" and decision.channel:
         memory = remember_sent(memory, at=now, channel=decision.channel, kind=kind)
     elif decision.action in ("postpone", "group") and decision.at is not None:

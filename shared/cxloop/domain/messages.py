@@ -96,6 +96,21 @@ def invitation_sms(*, language: str, brand: str, place: str, url: str) -> str:
     return copy_for(language)["sms"].format(brand=brand, place=place, url=url)
 
 
+# An invitation aims at one SMS part: the place name gives way first, the link never.
+INVITATION_SMS_PARTS = 1
+
+
+def fitted_invitation_sms(*, language: str, brand: str, place: str, url: str) -> str:
+    """The invitation SMS in INVITATION_SMS_PARTS when shortening the place can make it so;
+    otherwise the shortest we could make (the customer still gets a working link)."""
+    from cxloop.domain.sms_text import fit_sms  # noqa: PLC0415 - only SMS sends measure text
+
+    def compose(shown_place: str) -> str:
+        return invitation_sms(language=language, brand=brand, place=shown_place, url=url)
+
+    return fit_sms(compose, place=place, url=url, max_segments=INVITATION_SMS_PARTS).text
+
+
 # The managers' daily digest (cxloop.domain.digest renders it). Staff-facing, so it names ticket
 # ids, places, priorities and owners, never the customer's name, contact or comment.
 _DIGEST_COPY = {

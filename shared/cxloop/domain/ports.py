@@ -97,5 +97,14 @@ class SmsSender(Protocol):
     def send(self, *, to: str, text: str) -> str: ...
 
 
+class TemplateSender(Protocol):
+    """A channel that only carries pre-approved templates (WhatsApp outside the customer's
+    24-hour window): we give the values, the template holds the words."""
+
+    def send(self, *, to: str, language: str, values: Mapping[str, str]) -> str:
+        """The provider's message id; ValueError when the template needs a value not given.
+        ChannelRefused when the channel will not carry it, Unavailable when a retry may help."""
+
+
 class AlertPublisher(Protocol):
     def publish(self, alert: Alert) -> str: ...
