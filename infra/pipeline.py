@@ -41,6 +41,12 @@ class Queue:
 @dataclass(frozen=True)
 class Topic:
     name: str
+    # Queues the topic delivers every message to (SNS -> SQS, raw delivery off: each body is
+    # the SNS envelope, with the topic and the message id).
+    subscribed_queues: tuple[str, ...] = ()
+    # AWS services that publish to the topic (SES event publishing, End User Messaging two-way
+    # SMS). An encrypted topic they publish to needs a customer managed key that lets them use it.
+    published_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,8 +144,14 @@ class Function:
     objects: tuple[BucketAccess, ...] = ()
     sends_email: bool = False
     sends_sms: bool = False
+    # Sends the approved WhatsApp invitation template when the deployment offers WhatsApp.
+    sends_whatsapp: bool = False
+    # Reads comments' tone: with Amazon Comprehend when the deployment chooses it.
+    reads_comments: bool = False
     # The webhook secret lives in Secrets Manager on AWS; locally in env.
     reads_webhook_secret: bool = False
+    # The HMAC key of the suppression list (Secrets Manager on AWS, an env var locally).
+    reads_suppression_key: bool = False
     timeout_s: int = 10
     memory_mb: int = 512
 
@@ -187,6 +199,9 @@ class Pipeline:
     def function(self, name: str) -> Function:
         return next(f for f in self.functions if f.name == name)
 
+    def topic(self, name: str) -> Topic:
+        return next(t for t in self.topics if t.name == name)
+
     def consumer_of(self, queue_name: str) -> Function:
         return next(f for f in self.functions if any(t.queue == queue_name for t in f.queue_triggers))
 
@@ -206,6 +221,12 @@ INTAKE_REPORTS = "reports/"
 # scope, period and language, kept 13 months so a year can be compared with the last.
 REPORTS_PREFIX = "reports/"
 REPORTS_KEPT_DAYS = 400
+# The topic SES's configuration set publishes bounces and complaints to, and the one End User
+# Messaging publishes two-way SMS replies to; both feed the suppression list.
+EMAIL_EVENTS_TOPIC = "email_events"
+SMS_REPLIES_TOPIC = "sms_replies"
+SES_PRINCIPAL = "ses.amazonaws.com"
+SMS_VOICE_PRINCIPAL = "sms-voice.amazonaws.com"
 # 6 x the consumer timeout, as Lambda's SQS event source mapping guidance asks.
 QUEUE_VISIBILITY_S = 6 * FUNCTION_TIMEOUT_S
 
@@ -262,6 +283,12 @@ PIPELINE = Pipeline(
         ),
         # One item per erasure of a customer's personal data: who, when, how many items; no personal data.
         Table("erasures", partition_key="customer_id", sort_key="at"),
+        # One item per printed QR code (keyed by an id derived from the code), by branch for listings.
+        Table("qr_codes", partition_key="qr_id", indexes=(("by_branch", "branch", "created_at"),)),
+        # Addresses that bounced, complained or replied STOP, keyed by an HMAC of channel and
+        # address (never the address: a leaked table must not list customers' addresses).
+        # Kept through erasure on purpose: an erased customer's bounced address stays suppressed.
+        Table("suppressions", partition_key="address_key"),
     ),
     queues=(
         Queue("dispatch", visibility_timeout_s=QUEUE_VISIBILITY_S),
@@ -269,8 +296,14 @@ PIPELINE = Pipeline(
         Queue("tickets", visibility_timeout_s=QUEUE_VISIBILITY_S),
         Queue("alerts", visibility_timeout_s=QUEUE_VISIBILITY_S),
         Queue("notices", visibility_timeout_s=QUEUE_VISIBILITY_S),
+        # SES bounce and complaint events and SMS STOP replies, as SNS envelopes.
+        Queue("suppressions", visibility_timeout_s=QUEUE_VISIBILITY_S),
     ),
-    topics=(Topic("alerts"),),
+    topics=(
+        Topic("alerts"),
+        Topic(EMAIL_EVENTS_TOPIC, subscribed_queues=("suppressions",), published_by=(SES_PRINCIPAL,)),
+        Topic(SMS_REPLIES_TOPIC, subscribed_queues=("suppressions",), published_by=(SMS_VOICE_PRINCIPAL,)),
+    ),
     # The data lake's datasets: every scored response and every ticket change (archive_to_lake).
     delivery_streams=(DeliveryStream("responses"), DeliveryStream("ticket_events")),
     # Daily extracts dropped by ERPs (incoming/), and the report of each import (reports/).
@@ -320,9 +353,15 @@ PIPELINE = Pipeline(
                 "config": "read",
                 # Every survey carries an opt-out link, stored before it is sent.
                 "optouts": "write",
+                # Addresses that bounced, complained or replied STOP are not written to again.
+                "suppressions": "read",
             },
             sends_email=True,
             sends_sms=True,
+            # The invitation is the one approved WhatsApp template (acknowledgements are not).
+            sends_whatsapp=True,
+            # Suppressed addresses are looked up by their HMAC keys.
+            reads_suppression_key=True,
         ),
         Function(
             "customers_api",
@@ -343,7 +382,10 @@ PIPELINE = Pipeline(
                 "optouts": "read_write",
                 "erasures": "write",
                 "config": "read",
+                # Which of the customer's channels are suppressed, and why (never the address).
+                "suppressions": "read",
             },
+            reads_suppression_key=True,
             # An erasure rewrites every item of one customer, one by one.
             timeout_s=28,
         ),
@@ -383,6 +425,27 @@ PIPELINE = Pipeline(
             tables={"optouts": "read", "contacts": "read_write"},
         ),
         Function(
+            "scan_qr",
+            "Start an anonymous survey for a printed QR code's touchpoint: a fresh link, then 303 to it.",
+            # GET creates the invitation (a scan must get a token); no-store keeps caches from
+            # replaying one scan's link to the next person.
+            triggers=(Route("GET", "/q/{code}"),),
+            # config: the survey catalogue chooses the survey for the touchpoint and event type.
+            tables={"qr_codes": "read", "invitations": "write", "config": "read"},
+        ),
+        Function(
+            "qr_codes_api",
+            "Staff API over QR codes: create one per touchpoint, list, print (SVG card or PNG), deactivate.",
+            triggers=(
+                Route("POST", "/v1/qr-codes", auth="staff"),
+                Route("GET", "/v1/qr-codes", auth="staff"),
+                Route("GET", "/v1/qr-codes/{qr_id}/image", auth="staff"),
+                Route("DELETE", "/v1/qr-codes/{qr_id}", auth="staff"),
+            ),
+            # config: the organisation places a branch in its region and country.
+            tables={"qr_codes": "read_write", "config": "read"},
+        ),
+        Function(
             "score_response",
             "Score the answers, update live aggregates exactly once, decide whether a ticket is needed.",
             triggers=(QueueTrigger("responses"),),
@@ -393,6 +456,7 @@ PIPELINE = Pipeline(
                 "config": "read",
             },
             sends_to=("tickets",),
+            reads_comments=True,
         ),
         Function(
             "open_ticket",
@@ -417,6 +481,14 @@ PIPELINE = Pipeline(
             tables={"idempotency": "read_write", "optouts": "write"},
             sends_email=True,
             sends_sms=True,
+        ),
+        Function(
+            "record_suppression",
+            "Put each bounced, complained-about or STOP-replying address on the suppression list, once.",
+            triggers=(QueueTrigger("suppressions"),),
+            # write only: a conditional UpdateItem needs no read permission.
+            tables={"suppressions": "write"},
+            reads_suppression_key=True,
         ),
         Function(
             "tickets_api",

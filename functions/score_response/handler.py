@@ -12,7 +12,7 @@ from cxloop.adapters.dynamo import DynamoAggregateStore, DynamoResponseStore
 from cxloop.adapters.messaging import SqsQueue
 from cxloop.config import settings
 from cxloop.consumer import IdempotentStep, consume
-from cxloop.domain.assessing import assess
+from cxloop.domain.assessing import SentimentReader, assess
 from cxloop.domain.models import SurveyResponse
 from cxloop.domain.ports import AggregateStore, MessageQueue, ResponseStore
 from cxloop.domain.rulebook import Rulebook
@@ -28,6 +28,8 @@ class Deps:
     rulebook: Callable[[], Rulebook] = Rulebook
     # The definition each response was answered with: its drivers and weighted indexes.
     library: SurveyLibrary = field(default_factory=built_in_library)
+    # None: the lexicon reads comments' tone; else the operator's choice (Comprehend).
+    sentiment: SentimentReader | None = None
 
 
 def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -40,6 +42,7 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
             tickets=deps.tickets,
             rules=deps.rulebook().ticket_rules.as_mappings(),
             survey=deps.library.find(response.survey_id, response.survey_version, response.catalogue_version),
+            sentiment=deps.sentiment,
         )
         metrics.add_metric(name="Answers", unit=MetricUnit.Count, value=1)
         if assessed.score.nps_category == "detractor":
@@ -58,6 +61,14 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
     return score
 
 
+def sentiment_reader(choice: str) -> SentimentReader | None:
+    if choice != "comprehend":
+        return None
+    from cxloop.adapters.comprehend import ComprehendSentiment  # noqa: PLC0415 - only when chosen
+
+    return ComprehendSentiment()
+
+
 @cache
 def _step() -> IdempotentStep:
     config = settings()
@@ -69,6 +80,7 @@ def _step() -> IdempotentStep:
         tickets=SqsQueue(config.queue_url("tickets")),
         rulebook=rulebook,
         library=survey_library(store, rulebook),
+        sentiment=sentiment_reader(config.comment_sentiment),
     )
     return IdempotentStep(create_step(deps), table_name=config.table("idempotency"), key="response_id")
 

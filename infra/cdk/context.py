@@ -3,8 +3,10 @@ before any resource exists so a typo fails the synth with a sentence, not a stac
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from constructs import Node
 
@@ -17,10 +19,96 @@ DEFAULTS = {
     "senderAddress": "surveys@example.com",
     "publicBaseUrl": "",
     "powertoolsLayerVersion": DEFAULT_POWERTOOLS_LAYER_VERSION,
+    # Who reads comments' tone: "lexicon" (no cloud service) or "comprehend" (Amazon Comprehend).
+    "commentSentiment": "lexicon",
 }
+COMMENT_SENTIMENT_READERS = ("lexicon", "comprehend")
 # API Gateway stage names: letters, digits, hyphens and underscores, up to 128.
 _STAGE = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+# End User Messaging ids as the consoles show them (a pool id, a WhatsApp phone number id).
+_POOL_ID = re.compile(r"^pool-[A-Za-z0-9]{1,64}$")
+_WHATSAPP_NUMBER_ID = re.compile(r"^phone-number-id-[A-Za-z0-9]{1,64}$")
+_CONFIGURATION_SET = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class ChannelContext:
+    """Customer channels beyond SES and SNS, all off unless the context names them:
+    smsProvider ("sns" | "eum"), smsPoolId, smsConfigurationSet, whatsappPhoneNumberId,
+    whatsappTemplate (WhatsAppTemplate's fields, an object in cdk.json or JSON text with -c)
+    and shortBaseUrl (a shorter https host pointed at the same API, for links on phones)."""
+
+    sms_provider: str = "sns"
+    sms_pool_id: str = ""
+    sms_configuration_set: str = ""
+    whatsapp_phone_number_id: str = ""
+    whatsapp_template: str = ""
+    short_base_url: str = ""
+
+    def __post_init__(self) -> None:
+        problems = [message for failed, message in self._checks() if failed]
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    @property
+    def eum_sms(self) -> bool:
+        return self.sms_provider == "eum"
+
+    @property
+    def whatsapp(self) -> bool:
+        return bool(self.whatsapp_phone_number_id)
+
+    def _checks(self) -> list[tuple[bool, str]]:
+        number, template = self.whatsapp_phone_number_id, self.whatsapp_template
+        return [
+            (self.sms_provider not in ("sns", "eum"), f"smsProvider {self.sms_provider!r}: sns or eum"),
+            (
+                self.eum_sms and not _POOL_ID.match(self.sms_pool_id),
+                f"smsPoolId {self.sms_pool_id!r}: smsProvider eum needs a pool id (pool-...)",
+            ),
+            (
+                bool(self.sms_configuration_set) and not _CONFIGURATION_SET.match(self.sms_configuration_set),
+                f"smsConfigurationSet {self.sms_configuration_set!r} is no configuration set name",
+            ),
+            (
+                bool(number) and not _WHATSAPP_NUMBER_ID.match(number),
+                f"whatsappPhoneNumberId {number!r}: a phone-number-id-... id",
+            ),
+            (bool(number) != bool(template), "whatsappPhoneNumberId and whatsappTemplate go together"),
+            (
+                bool(self.short_base_url) and not self.short_base_url.startswith("https://"),
+                f"shortBaseUrl {self.short_base_url!r}: https only",
+            ),
+        ]
+
+    @classmethod
+    def from_node(cls, node: Node) -> ChannelContext:
+        def value(key: str) -> str:
+            found = node.try_get_context(key)
+            return "" if found is None else str(found).strip()
+
+        return cls(
+            sms_provider=value("smsProvider") or "sns",
+            sms_pool_id=value("smsPoolId"),
+            sms_configuration_set=value("smsConfigurationSet"),
+            whatsapp_phone_number_id=value("whatsappPhoneNumberId"),
+            whatsapp_template=_template_text(node.try_get_context("whatsappTemplate")),
+            short_base_url=value("shortBaseUrl").rstrip("/"),
+        )
+
+
+def _template_text(found: Any) -> str:
+    """The template as the JSON text functions read (CXLOOP_WHATSAPP_TEMPLATE); its fields
+    are validated by WhatsAppTemplate at the function's cold start."""
+    if found is None or found == "":
+        return ""
+    document = json.loads(found) if isinstance(found, str) else found
+    if not isinstance(document, dict):
+        raise ValueError("whatsappTemplate: an object with name, languages and parameters")
+    return json.dumps(document, separators=(",", ":"), sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -30,6 +118,8 @@ class DeployContext:
     # Empty: survey links use the API's own execute-api URL.
     public_base_url: str
     powertools_layer_version: str
+    channels: ChannelContext = field(default_factory=ChannelContext)
+    comment_sentiment: str = "lexicon"
 
     def __post_init__(self) -> None:
         problems = [message for failed, message in self._checks() if failed]
@@ -49,6 +139,10 @@ class DeployContext:
                 not self.powertools_layer_version.isdigit(),
                 f"powertoolsLayerVersion {self.powertools_layer_version!r} is not a layer version number",
             ),
+            (
+                self.comment_sentiment not in COMMENT_SENTIMENT_READERS,
+                f"commentSentiment {self.comment_sentiment!r}: lexicon or comprehend",
+            ),
         ]
 
     @classmethod
@@ -62,4 +156,6 @@ class DeployContext:
             sender_address=value("senderAddress"),
             public_base_url=value("publicBaseUrl").rstrip("/"),
             powertools_layer_version=value("powertoolsLayerVersion"),
+            channels=ChannelContext.from_node(node),
+            comment_sentiment=value("commentSentiment"),
         )

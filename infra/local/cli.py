@@ -10,6 +10,8 @@ cxloop analytics QUERY [--url URL] [--from DATE --to DATE] [--format table|csv|j
     lake query with DuckDB over the local runtime's lake files; `cxloop analytics --list` lists them
 cxloop report --scope branch:quito-norte --period 2026-11 [--lang es] [--url URL] [--out FILE]   fetch
     the periodic HTML report from the running runtime (GET /v1/reports/metrics) and write it
+cxloop backfill customer-keys (--stack NAME [--region R] | --url URL)   add the erasure index key to
+    items stored before it existed, on a deployed stack or the local runtime (once, after upgrading)
 """
 
 from __future__ import annotations
@@ -150,6 +152,20 @@ def report(args: argparse.Namespace) -> int:
     return 0
 
 
+def backfill(args: argparse.Namespace) -> int:
+    from infra.backfill import backfill as key_items  # noqa: PLC0415 - boto3 and models load on demand
+    from infra.backfill import local_target, stack_target  # noqa: PLC0415
+
+    try:
+        target = stack_target(args.stack, args.region) if args.stack else local_target(args.url)
+        added = key_items(target)
+    except Exception as exc:
+        print(f"backfill failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"done: {sum(added.values())} item(s) keyed; running it again keys nothing more")
+    return 0
+
+
 def _date(text: str) -> str:
     from infra.local.analytics import check_date  # noqa: PLC0415
 
@@ -157,6 +173,18 @@ def _date(text: str) -> str:
         return check_date(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def add_backfill(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    keys = commands.add_parser(
+        "backfill", help="one-off: add the erasure index key to items stored before it existed"
+    )
+    keys.add_argument("what", choices=["customer-keys"])
+    where = keys.add_mutually_exclusive_group()
+    where.add_argument("--stack", default=None, help="a deployed cxloop stack (AWS credentials as usual)")
+    where.add_argument("--url", default=f"http://{defaults.DEFAULT_HOST}:{defaults.DEFAULT_PORT}")
+    keys.add_argument("--region", default=None, help="with --stack; default: your AWS configuration's")
+    keys.set_defaults(func=backfill)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -217,6 +245,8 @@ def parser() -> argparse.ArgumentParser:
     page.add_argument("--token", default=None, help="bearer token (default: a local executive token)")
     page.add_argument("--out", default=None, help="the file to write (default report-<scope>-<period>.html)")
     page.set_defaults(func=report)
+
+    add_backfill(commands)
 
     play = commands.add_parser("demo", help="run the loop end to end with a simulated insurer")
     play.add_argument("--events", type=int, default=200)

@@ -59,6 +59,7 @@ from infra.local.auth import mint_token
 from infra.local.cli import staff_secret, webhook_secret
 from infra.local.demo_casework import Casebook, Desk, print_casework, publish_configuration, work_the_cases
 from infra.local.demo_contacts import ContactBook, show_contact_policy
+from infra.local.demo_metrics import check_metrics
 from infra.local.erp import signed_headers
 
 LOG_FILE = ".cxloop/demo-functions.log"
@@ -610,6 +611,10 @@ class Tally:
     expected_tickets: int = 0
     casebook: Casebook = field(default_factory=Casebook)
     contacts: ContactBook = field(default_factory=ContactBook)
+    # What the QR code part found wrong (empty when every check held).
+    qr_problems: list[str] = field(default_factory=list)
+    # Where GET /v1/metrics disagreed with the answers counted directly.
+    metrics_problems: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -678,6 +683,22 @@ def answer_surveys(http: Http, plans: list[Plan], idle: list[str], tally: Tally)
         again = http.post(plans[0].url, data={"nps": "0"})
         tally.second_answer = again.status_code
         print(f"  a second answer on an answered link: {again.status_code} (recorded once)", flush=True)
+
+
+def check_metrics_api(http: Http, token: str, tally: Tally) -> list[str]:
+    """GET /v1/metrics for the company, each country and branch against the answers themselves."""
+    phase(tally, "the metrics API against the submitted answers, counted directly")
+    headers = {"Authorization": f"Bearer {token}"}
+    problems, checked = check_metrics(
+        lambda query: http.json("/v1/metrics", params=query, headers=headers),
+        ((a.plan.event, a.plan.form) for a in tally.recorded),
+    )
+    print(
+        f"  {checked} scopes (all, countries, branches): answers, promoters, passives, detractors, NPS, "
+        f"CSAT and CES {'agree' if not problems else 'DISAGREE: ' + '; '.join(problems)}",
+        flush=True,
+    )
+    return problems
 
 
 def settle(http: Http, token: str, tally: Tally) -> None:
@@ -820,6 +841,73 @@ def print_markup_ticket(tickets: list[dict[str, Any]]) -> None:
         print(f"stored as text    {ticket['ticket_id']} comment: {ticket['comment']!r}")
 
 
+# --- a QR code at a counter (issue 5 point 3) ---------------------------------------------
+
+QR_TOUCHPOINT = {"id": "quito-norte/qr-counter", "name": "Mostrador Quito Norte", "branch": "quito-norte"}
+QR_ANSWERS = (
+    {"nps": "3", "comment": "Nadie en el mostrador durante veinte minutos"},
+    {"nps": "9"},
+    {"nps": "10"},
+)
+QR_CARD = Path(".cxloop/qr-quito-norte-counter.svg")
+QR_TIMEOUT_S = 20
+
+
+def show_qr_code(http: Http, tally: Tally) -> list[str]:
+    """Quito Norte's manager prints a code for the counter; three people scan it and answer
+    anonymously (one detractor). Answers what went wrong, for the verdict."""
+    phase(tally, "a QR code at Quito Norte's counter: anonymous answers that belong to the touchpoint")
+    token = mint_token(
+        staff_secret(), role="branch_manager", scope="branch:quito-norte", user="ec-qn-manager"
+    )
+    manager = {"Authorization": f"Bearer {token}"}
+    created = http.post("/v1/qr-codes", json={"touchpoint": QR_TOUCHPOINT}, headers=manager)
+    if created.status_code != 201:
+        return [f"creating a QR code answered {created.status_code}"]
+    code = created.json()
+    QR_CARD.parent.mkdir(exist_ok=True)
+    QR_CARD.write_text(http.get(code["image"], headers=manager).text, encoding="utf-8")
+    print(f"  {code['qr_id']} for {QR_TOUCHPOINT['id']}: printable card saved to {QR_CARD}", flush=True)
+    for form in QR_ANSWERS:
+        scanned = http.session.get(code["url"], allow_redirects=False, timeout=HTTP_TIMEOUT_S)
+        if scanned.status_code != 303:
+            return [f"a QR scan answered {scanned.status_code}"]
+        http.post(scanned.headers["Location"], data=form)
+    print(f"  {len(QR_ANSWERS)} scans, each a fresh survey link (303), answered anonymously", flush=True)
+    return qr_outcome(http, mint_token(staff_secret(), role="executive", user="demo-executive"))
+
+
+def qr_outcome(http: Http, token: str) -> list[str]:
+    headers = {"Authorization": f"Bearer {token}"}
+    today = datetime.now(UTC).date().isoformat()
+    query = {"scope": f"touchpoint:{QR_TOUCHPOINT['id']}", "from": today, "to": today}
+    deadline = time.monotonic() + QR_TIMEOUT_S
+    scores: dict[str, Any] = {}
+    ticket: dict[str, Any] | None = None
+    while time.monotonic() < deadline and (scores.get("responses") != len(QR_ANSWERS) or ticket is None):
+        scores = http.json("/v1/metrics", params=query, headers=headers)
+        listed = http.json("/v1/tickets", params={"branch": "quito-norte", "limit": 200}, headers=headers)
+        ticket = next((t for t in listed["items"] if t["touchpoint"]["id"] == QR_TOUCHPOINT["id"]), None)
+        time.sleep(0.25)
+    nps = scores.get("nps", {})
+    print(
+        f"  GET /v1/metrics scope=touchpoint:{QR_TOUCHPOINT['id']}: {scores.get('responses')} answers, "
+        f"NPS {nps.get('value')} ({nps.get('promoters')} promoters, {nps.get('detractors')} detractor)",
+        flush=True,
+    )
+    if ticket is not None:
+        anonymous = ticket["customer"].get("anonymous")
+        print(
+            f"  the detractor's ticket {ticket['ticket_id']}: anonymous={anonymous}, no call back", flush=True
+        )
+    problems = []
+    if scores.get("responses") != len(QR_ANSWERS):
+        problems.append(f"the QR touchpoint counts {scores.get('responses')} of {len(QR_ANSWERS)} answers")
+    if ticket is None or not ticket["customer"].get("anonymous"):
+        problems.append("the QR detractor's anonymous ticket is missing")
+    return problems
+
+
 # --- running it ------------------------------------------------------------------------
 
 
@@ -868,6 +956,7 @@ def play(http: Http, count: int, rng: random.Random, tally: Tally) -> int:
     tally.expected_tickets = sum(opens_ticket(a.plan.form) for a in tally.recorded)
     token = mint_token(staff_secret(), role="executive", user="demo-executive")
     settle(http, token, tally)
+    tally.metrics_problems = check_metrics_api(http, token, tally)
     desk.forms = {a.plan.event["customer"]["id"]: a.plan.form for a in tally.recorded}
     desk.contacts = frozenset(contact_of(event) for event in events)
     work_the_cases(desk)
@@ -875,6 +964,7 @@ def play(http: Http, count: int, rng: random.Random, tally: Tally) -> int:
     print_summary(tally)
     # After the summary: the policy it publishes must not touch the day's surveys.
     tally.contacts = show_contact_policy(desk)
+    tally.qr_problems = show_qr_code(http, tally)
     return verdict(tally)
 
 
@@ -890,6 +980,8 @@ def verdict(tally: Tally) -> int:
         problems.append(f"{len(tally.tickets) - len(tally.alerts)} alerts missing")
     problems += tally.casebook.problems()
     problems += tally.contacts.problems()
+    problems += tally.qr_problems
+    problems += tally.metrics_problems
     if problems:
         print(
             f"\ncxloop demo: the loop did not close: {'; '.join(problems)} (see {LOG_FILE})", file=sys.stderr
@@ -898,6 +990,6 @@ def verdict(tally: Tally) -> int:
     print(
         "\nthe loop closed: every bad answer became a ticket and an alert; tickets were worked, "
         "followed up, reminded and escalated; "
-        "the contact policy made each of its decisions."
+        "the contact policy made each of its decisions; a QR code's anonymous answers counted."
     )
     return 0

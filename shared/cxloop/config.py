@@ -6,15 +6,17 @@ the CDK app, the local runtime and this module agree on them by construction.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
 if TYPE_CHECKING:
     from cxloop.domain.dispatch import SendSettings
+    from cxloop.domain.ports import SmsSender, TemplateSender
 
 
 class Settings(BaseModel):
@@ -27,8 +29,24 @@ class Settings(BaseModel):
     webhook_secrets: tuple[str, ...] = ()
     webhook_secret_arn: str | None = None
     staff_token_secret: str | None = None
+    # The suppression list's HMAC key: Secrets Manager on AWS (the ARN), the key itself locally.
+    suppression_key: str | None = None
+    suppression_key_arn: str | None = None
+    # SES publishes the bounces and complaints of mail sent with this configuration set.
+    ses_configuration_set: str | None = None
     # Locally, function logs go to a file so the console stays readable.
     log_file: str | None = None
+    # Customer channels (README "Channels"). SMS by SNS, or by AWS End User Messaging from a
+    # phone pool; WhatsApp is offered only with a phone number id and an approved template.
+    short_base_url: HttpUrl | None = None
+    sms_provider: Literal["sns", "eum"] = "sns"
+    sms_origination_identity: str | None = None
+    sms_configuration_set: str | None = None
+    whatsapp_phone_number_id: str | None = None
+    # WhatsAppTemplate's fields: {"name", "languages": {"es": "es_EC"}, "parameters": [...]}.
+    whatsapp_template: dict[str, Any] | None = None
+    # Who reads comments' tone: the lexicon (no cloud service), or Amazon Comprehend on AWS.
+    comment_sentiment: Literal["lexicon", "comprehend"] = "lexicon"
     # How long a function keeps the analysts' documents before reading them again.
     rulebook_ttl_s: float = Field(default=60, ge=0, le=3600)
     tables: dict[str, str] = Field(default_factory=dict)
@@ -43,6 +61,37 @@ class Settings(BaseModel):
             return tuple(s.strip() for s in value.split(",") if s.strip())
         return value
 
+    @model_validator(mode="after")
+    def _channels_complete(self) -> Settings:
+        if self.sms_provider == "eum" and not self.sms_origination_identity:
+            raise ValueError("CXLOOP_SMS_PROVIDER=eum needs CXLOOP_SMS_ORIGINATION_IDENTITY (a pool id)")
+        if (self.whatsapp_phone_number_id is None) != (self.whatsapp_template is None):
+            raise ValueError(
+                "WhatsApp needs both CXLOOP_WHATSAPP_PHONE_NUMBER_ID and CXLOOP_WHATSAPP_TEMPLATE"
+            )
+        return self
+
+    def sms_sender(self) -> SmsSender:
+        """SNS, or End User Messaging when configured (its refusals let dispatch fall back)."""
+        # Imported here: adapters load boto3 lazily and only messaging functions need them.
+        if self.sms_provider == "eum" and self.sms_origination_identity:
+            from cxloop.adapters.end_user_messaging import EumSmsSender  # noqa: PLC0415
+
+            return EumSmsSender(self.sms_origination_identity, configuration_set=self.sms_configuration_set)
+        from cxloop.adapters.messaging import SnsSmsSender  # noqa: PLC0415
+
+        return SnsSmsSender()
+
+    def whatsapp_sender(self) -> TemplateSender | None:
+        """The WhatsApp sender, or None when this deployment does not offer WhatsApp. The
+        template is validated here, at cold start."""
+        if self.whatsapp_phone_number_id is None or self.whatsapp_template is None:
+            return None
+        from cxloop.adapters.whatsapp import WhatsAppSender, WhatsAppTemplate  # noqa: PLC0415
+
+        template = WhatsAppTemplate.model_validate(self.whatsapp_template)
+        return WhatsAppSender(self.whatsapp_phone_number_id, template)
+
     def send_settings(self) -> SendSettings:
         """What every function that messages customers needs to render and send."""
         from cxloop.domain.dispatch import SendSettings  # noqa: PLC0415 - only messaging functions need it
@@ -51,6 +100,7 @@ class Settings(BaseModel):
             public_base_url=str(self.public_base_url),
             sender_address=self.sender_address,
             link_ttl_days=self.survey_link_ttl_days,
+            short_base_url=str(self.short_base_url) if self.short_base_url else None,
         )
 
     def table(self, name: str) -> str:
@@ -79,12 +129,26 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         webhook_secrets=env.get("CXLOOP_WEBHOOK_SECRET", ""),
         webhook_secret_arn=env.get("WEBHOOK_SECRET_ARN") or None,
         staff_token_secret=env.get("CXLOOP_STAFF_TOKEN_SECRET") or None,
+        suppression_key=env.get("CXLOOP_SUPPRESSION_KEY") or None,
+        suppression_key_arn=env.get("SUPPRESSION_KEY_SECRET_ARN") or None,
+        ses_configuration_set=env.get("SES_CONFIGURATION_SET") or None,
         log_file=env.get("CXLOOP_LOG_FILE") or None,
+        short_base_url=env.get("SHORT_BASE_URL") or None,
+        sms_provider=env.get("CXLOOP_SMS_PROVIDER") or "sns",
+        sms_origination_identity=env.get("CXLOOP_SMS_ORIGINATION_IDENTITY") or None,
+        sms_configuration_set=env.get("CXLOOP_SMS_CONFIGURATION_SET") or None,
+        whatsapp_phone_number_id=env.get("CXLOOP_WHATSAPP_PHONE_NUMBER_ID") or None,
+        whatsapp_template=_json_or_none(env.get("CXLOOP_WHATSAPP_TEMPLATE")),
+        comment_sentiment=env.get("CXLOOP_COMMENT_SENTIMENT") or "lexicon",
         rulebook_ttl_s=float(env.get("CXLOOP_RULEBOOK_TTL_S", "60")),
         tables=_suffixed(env, "TABLE_", ""),
         queues=_suffixed(env, "QUEUE_", "_URL"),
         topics=_suffixed(env, "TOPIC_", "_ARN"),
     )
+
+
+def _json_or_none(raw: str | None) -> Any:
+    return json.loads(raw) if raw else None
 
 
 def _suffixed(env: Mapping[str, str], prefix: str, suffix: str) -> dict[str, str]:

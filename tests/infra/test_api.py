@@ -16,8 +16,11 @@ pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
 ROUTES = [(spec, route) for spec in PIPELINE.functions for route in spec.routes]
 
 
-def methods_by_route(synthesized: Synthesized) -> dict[tuple[str, str], dict[str, Any]]:
-    """(HTTP method, path) -> method properties, the path rebuilt from the resource tree."""
+def methods_by_route(
+    synthesized: Synthesized, *, preflights: bool = False
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """(HTTP method, path) -> method properties, the path rebuilt from the resource tree; the
+    CORS preflight (OPTIONS) methods only when asked for."""
     resources = synthesized.resources("AWS::ApiGateway::Resource")
 
     def path_of(reference: dict[str, Any]) -> str:
@@ -29,6 +32,7 @@ def methods_by_route(synthesized: Synthesized) -> dict[tuple[str, str], dict[str
     return {
         (m["Properties"]["HttpMethod"], path_of(m["Properties"]["ResourceId"])): m["Properties"]
         for m in synthesized.resources("AWS::ApiGateway::Method").values()
+        if preflights or m["Properties"]["HttpMethod"] != "OPTIONS"
     }
 
 
@@ -140,9 +144,72 @@ def test_staff_pool_requires_mfa_and_carries_person_role_and_scope(synthesized: 
 
 
 def test_staff_cannot_change_who_they_are_their_role_or_scope(synthesized: Synthesized) -> None:
-    (client,) = [c["Properties"] for c in synthesized.resources("AWS::Cognito::UserPoolClient").values()]
+    clients = [c["Properties"] for c in synthesized.resources("AWS::Cognito::UserPoolClient").values()]
     claims = {"custom:person", "custom:role", "custom:scope"}
-    assert claims <= set(client["ReadAttributes"])
-    assert not claims & set(client["WriteAttributes"])
-    assert client["GenerateSecret"] is False
-    assert "AllowedOAuthFlows" not in client
+    for client in clients:  # the staff client and the dashboard's
+        assert claims <= set(client["ReadAttributes"])
+        assert not claims & set(client["WriteAttributes"])
+        assert client["GenerateSecret"] is False
+    # Only the dashboard's client has an OAuth flow, and never the implicit grant.
+    assert sorted(tuple(c.get("AllowedOAuthFlows", ())) for c in clients) == [(), ("code",)]
+
+
+# --- CORS: the dashboard on CloudFront calls the staff routes from another origin ---------------
+
+
+def dashboard_origin(synthesized: Synthesized) -> dict[str, Any]:
+    """'https://<the distribution's domain>', as the template writes a quoted header value."""
+    (distribution_id,) = synthesized.resources("AWS::CloudFront::Distribution")
+    return {"Fn::Join": ["", ["'https://", {"Fn::GetAtt": [distribution_id, "DomainName"]}, "'"]]}
+
+
+STAFF_PATHS = sorted({route.path for _, route in ROUTES if route.auth == "staff"})
+
+
+def test_staff_resources_answer_preflight_without_the_authorizer_for_the_dashboard_only(
+    synthesized: Synthesized,
+) -> None:
+    preflights = {
+        path: method
+        for (verb, path), method in methods_by_route(synthesized, preflights=True).items()
+        if verb == "OPTIONS"
+    }
+    assert sorted(preflights) == STAFF_PATHS  # public routes get no CORS at all
+    for path, method in preflights.items():
+        assert method["AuthorizationType"] == "NONE" and "AuthorizerId" not in method
+        integration = method["Integration"]
+        assert integration["Type"] == "MOCK"
+        (answer,) = integration["IntegrationResponses"]
+        headers = answer["ResponseParameters"]
+        assert headers["method.response.header.Access-Control-Allow-Origin"] == dashboard_origin(synthesized)
+        assert headers["method.response.header.Vary"] == "'Origin'"
+        allowed = headers["method.response.header.Access-Control-Allow-Headers"]
+        assert {"Authorization", "Content-Type", "If-Match"} <= set(allowed.strip("'").split(","))
+        served = {route.method for _, route in ROUTES if route.path == path}
+        assert (
+            set(headers["method.response.header.Access-Control-Allow-Methods"].strip("'").split(","))
+            == served
+        )
+    assert "'*'" not in json.dumps(preflights)
+
+
+def test_gateway_errors_carry_the_dashboards_origin(synthesized: Synthesized) -> None:
+    for response in synthesized.resources("AWS::ApiGateway::GatewayResponse").values():
+        parameters = response["Properties"]["ResponseParameters"]
+        assert parameters["gatewayresponse.header.Access-Control-Allow-Origin"] == dashboard_origin(
+            synthesized
+        )
+        assert parameters["gatewayresponse.header.Vary"] == "'Origin'"
+        assert parameters["gatewayresponse.header.Cache-Control"] == "'no-store'"
+
+
+@pytest.mark.parametrize("spec", [spec for spec in PIPELINE.functions if spec.routes], ids=lambda s: s.name)
+def test_staff_route_functions_are_told_the_dashboards_origin(synthesized: Synthesized, spec: Any) -> None:
+    environment = synthesized.environment(spec)
+    (distribution_id,) = synthesized.resources("AWS::CloudFront::Distribution")
+    if any(route.auth == "staff" for route in spec.routes):
+        assert environment["CXLOOP_ALLOWED_ORIGINS"] == {
+            "Fn::Join": ["", ["https://", {"Fn::GetAtt": [distribution_id, "DomainName"]}]]
+        }
+    else:
+        assert "CXLOOP_ALLOWED_ORIGINS" not in environment

@@ -1,12 +1,17 @@
 """API Gateway REST API: the routes of the pipeline description with Lambda proxy
 integrations, a Cognito authorizer on staff routes, request validation, JSON errors and
-access logs, stage throttling and X-Ray tracing."""
+access logs, stage throttling and X-Ray tracing.
+
+The dashboard on CloudFront is another origin: `allow_browser_origin` lets exactly that origin
+call the staff routes (OPTIONS preflights answered by API Gateway without the authorizer, the
+origin on the gateway's own errors, and the functions told to add it to their answers)."""
 
 from __future__ import annotations
 
 import json
 import re
 
+from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -14,7 +19,7 @@ from constructs import Construct
 
 from infra.cdk.constructs.staff import StaffDirectory
 from infra.cdk.nag import acknowledge
-from infra.pipeline import Pipeline, Route
+from infra.pipeline import Function, Pipeline, Route
 
 THROTTLE_RATE_PER_S = 200
 THROTTLE_BURST = 400
@@ -51,6 +56,15 @@ GATEWAY_ERRORS: dict[apigw.ResponseType, tuple[str | None, str, str | None]] = {
     # Without IAM auth, "Missing Authentication Token" only ever means "no such route".
     apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN: ("404", "not_found", "no such route"),
 }
+# The headers the dashboard sends besides the CORS-safelisted ones (cxloop.http agrees).
+CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "If-Match", "X-Correlation-Id"]
+CORS_MAX_AGE = Duration.minutes(10)
+ALLOWED_ORIGINS_VARIABLE = "CXLOOP_ALLOWED_ORIGINS"
+PREFLIGHT_REASON = (
+    "CORS preflight: browsers send OPTIONS without credentials by design (Fetch standard), so it "
+    "cannot carry the Cognito token; the mock integration answers headers only, touches no data, "
+    "and names the dashboard's origin alone."
+)
 PUBLIC_ROUTE_REASONS = {
     "signature": "The ERP webhook is authenticated by the HMAC signature its function verifies before "
     "anything else (contract 3.1); ERP systems cannot hold Cognito sessions.",
@@ -96,10 +110,13 @@ class Api(Construct):
             ),
         )
         self.staff = staff
+        self.pipeline = pipeline
+        self.functions = functions
         self._authorizer: apigw.CognitoUserPoolsAuthorizer | None = None
         for spec in pipeline.functions:
             for route in spec.routes:
                 self._add_route(route, functions[spec.name])
+        self.gateway_responses: dict[str, tuple[apigw.GatewayResponse, dict[str, str]]] = {}
         self._answer_gateway_errors_as_json()
 
     @property
@@ -122,6 +139,8 @@ class Api(Construct):
             "RestApi",
             description="cxloop: ERP webhook, survey links, staff API",
             endpoint_types=[apigw.EndpointType.REGIONAL],
+            # The QR code's PNG (qr_codes_api) leaves as bytes only when this type is binary.
+            binary_media_types=["image/png"],
             # API Gateway writes logs through an account-wide role; this stack sets it.
             cloud_watch_role=True,
             deploy_options=apigw.StageOptions(
@@ -166,13 +185,58 @@ class Api(Construct):
             headers = {"Cache-Control": "'no-store'"}
             if response_type.response_type == "UNAUTHORIZED":
                 headers["WWW-Authenticate"] = "'Bearer'"
-            self.rest_api.add_gateway_response(
-                _name_of(response_type),
+            name = _name_of(response_type)
+            response = self.rest_api.add_gateway_response(
+                name,
                 type=response_type,
                 status_code=status,
                 response_headers=headers,
                 templates={"application/json": f'{{"error": {{"code": "{code}", "message": {text}}}}}'},
             )
+            self.gateway_responses[name] = (response, headers)
+
+    def allow_browser_origin(self, origin: str) -> None:
+        """Let a browser page at `origin` (scheme://host, never "*") call the staff routes.
+        Called once the dashboard's distribution exists; its domain name reaches the methods,
+        the gateway responses and the functions' environment, none of which it depends on."""
+        staff_resources: dict[str, set[str]] = {}
+        for spec in self.pipeline.functions:
+            serves_staff = False
+            for route in spec.routes:
+                if route.auth == "staff":
+                    staff_resources.setdefault(route.path, set()).add(route.method)
+                    serves_staff = True
+            if serves_staff:
+                self._tell_function(spec, origin)
+        for path, methods in sorted(staff_resources.items()):
+            self._answer_preflight(path, methods, origin)
+        self._add_origin_to_gateway_responses(origin)
+
+    def _tell_function(self, spec: Function, origin: str) -> None:
+        # cxloop.http reads it at cold start and echoes the origin on the function's answers.
+        self.functions[spec.name].add_environment(ALLOWED_ORIGINS_VARIABLE, origin)
+
+    def _answer_preflight(self, path: str, methods: set[str], origin: str) -> None:
+        resource = self.rest_api.root.resource_for_path(path)
+        preflight = resource.add_cors_preflight(
+            allow_origins=[origin],
+            allow_headers=CORS_ALLOW_HEADERS,
+            allow_methods=sorted(methods),
+            max_age=CORS_MAX_AGE,
+        )
+        acknowledge(preflight, "APIG4", PREFLIGHT_REASON)
+        acknowledge(preflight, "COG4", PREFLIGHT_REASON)
+
+    def _add_origin_to_gateway_responses(self, origin: str) -> None:
+        """API Gateway's own 401/403/4xx/5xx carry the origin too: without it the browser hides
+        a 401 behind a CORS error and the dashboard cannot say "sign in again"."""
+        for response, headers in self.gateway_responses.values():
+            cors = {"Access-Control-Allow-Origin": f"'{origin}'", "Vary": "'Origin'"}
+            parameters = {
+                f"gatewayresponse.header.{name}": value for name, value in {**headers, **cors}.items()
+            }
+            # The whole map at once: the header names' own dots would split a narrower override path.
+            response.node.default_child.add_property_override("ResponseParameters", parameters)  # type: ignore[union-attr]
 
 
 def _name_of(response_type: apigw.ResponseType) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import jsii
-from aws_cdk import BundlingOptions, DockerImage, Duration, Fn, ILocalBundling, Stack
+from aws_cdk import ArnFormat, BundlingOptions, DockerImage, Duration, Fn, ILocalBundling, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -59,11 +59,11 @@ POWERTOOLS_LAYER_ARN = (
     "AWSLambdaPowertoolsPythonV3-python314-arm64:${Version}"
 )
 
-
 # Runtime dependencies the Powertools layer does not carry, shipped in the shared-code layer:
 # pure-Python wheels, so pip fetches them for Lambda's platform without Docker. Pinned as in
 # pyproject.toml (a test keeps the two equal).
-LAYER_PACKAGES = ("openpyxl==3.1.5",)
+LAYER_PACKAGES = ("openpyxl==3.1.5", "segno==1.6.6")
+
 # The id aws-cdk-lib gives its singleton function that writes buckets' notification settings.
 NOTIFICATIONS_HANDLER_ID = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
 # S3 invokes a function asynchronously: two retries, then the on-failure queue.
@@ -243,6 +243,23 @@ class Functions(Construct):
             env[env_name_for("firehose", name)] = self.delivery_streams[name].ref
         for bucket in sorted({access.bucket for access in spec.objects}):
             env[env_name_for("bucket", bucket)] = self.buckets[bucket].bucket_name
+        if spec.reads_comments and self.context.comment_sentiment == "comprehend":
+            env["CXLOOP_COMMENT_SENTIMENT"] = "comprehend"
+        return {**env, **self._channel_environment(spec)}
+
+    def _channel_environment(self, spec: Function) -> dict[str, str]:
+        """What cxloop.config reads to pick SMS and WhatsApp senders; nothing when off."""
+        channels, env = self.context.channels, {}
+        if spec.sends_sms and channels.short_base_url:
+            env["SHORT_BASE_URL"] = channels.short_base_url
+        if spec.sends_sms and channels.eum_sms:
+            env["CXLOOP_SMS_PROVIDER"] = "eum"
+            env["CXLOOP_SMS_ORIGINATION_IDENTITY"] = channels.sms_pool_id
+            if channels.sms_configuration_set:
+                env["CXLOOP_SMS_CONFIGURATION_SET"] = channels.sms_configuration_set
+        if spec.sends_whatsapp and channels.whatsapp:
+            env["CXLOOP_WHATSAPP_PHONE_NUMBER_ID"] = channels.whatsapp_phone_number_id
+            env["CXLOOP_WHATSAPP_TEMPLATE"] = channels.whatsapp_template
         return env
 
     def _grant(self, spec: Function, function: lambda_.Function) -> None:
@@ -262,16 +279,64 @@ class Functions(Construct):
             )
         for object_access in spec.objects:
             self._grant_objects(function, object_access)
+        self._grant_customer_services(spec, function)
+
+    def _grant_customer_services(self, spec: Function, function: lambda_.Function) -> None:
+        """The services that reach customers (email, SMS, WhatsApp) or read what they wrote."""
         if spec.sends_email:
             self.messaging.grant_send_email(function)
         if spec.sends_sms:
-            self.messaging.grant_send_sms(function)
-            acknowledge(
-                function.role,  # type: ignore[arg-type]
-                "IAM5[Resource::*]",
-                "SMS is sns:Publish to a phone number, which has no ARN; the grant is limited to "
-                "sns:Publish in the stack's region.",
+            self._grant_sms(function)
+        if spec.sends_whatsapp and self.context.channels.whatsapp:
+            self._grant_whatsapp(function)
+        if spec.reads_comments and self.context.comment_sentiment == "comprehend":
+            self._grant_comprehend(function)
+
+    @staticmethod
+    def _grant_comprehend(function: lambda_.Function) -> None:
+        iam.Grant.add_to_principal(
+            grantee=function, actions=["comprehend:DetectSentiment"], resource_arns=["*"]
+        )
+        acknowledge(
+            function.role,  # type: ignore[arg-type]
+            "IAM5[Resource::*]",
+            "Amazon Comprehend's real-time DetectSentiment has no resource to name (the Service "
+            "Authorization Reference lists no resource type for it); the grant is that one action.",
+        )
+
+    def _grant_sms(self, function: lambda_.Function) -> None:
+        """End User Messaging from the configured pool (and configuration set) only; else SNS."""
+        channels = self.context.channels
+        if channels.eum_sms:
+            resources = [self._arn("sms-voice", "pool", channels.sms_pool_id)]
+            if channels.sms_configuration_set:
+                resources.append(self._arn("sms-voice", "configuration-set", channels.sms_configuration_set))
+            iam.Grant.add_to_principal(
+                grantee=function, actions=["sms-voice:SendTextMessage"], resource_arns=resources
             )
+            return
+        self.messaging.grant_send_sms(function)
+        acknowledge(
+            function.role,  # type: ignore[arg-type]
+            "IAM5[Resource::*]",
+            "SMS is sns:Publish to a phone number, which has no ARN; the grant is limited to "
+            "sns:Publish in the stack's region.",
+        )
+
+    def _grant_whatsapp(self, function: lambda_.Function) -> None:
+        """Sending from our one WhatsApp number. Its ARN names the id without the
+        "phone-number-id-" prefix the API takes (the Service Authorization Reference's format)."""
+        number = self.context.channels.whatsapp_phone_number_id.removeprefix("phone-number-id-")
+        iam.Grant.add_to_principal(
+            grantee=function,
+            actions=["social-messaging:SendWhatsAppMessage"],
+            resource_arns=[self._arn("social-messaging", "phone-number-id", number)],
+        )
+
+    def _arn(self, service: str, resource: str, name: str) -> str:
+        return Stack.of(self).format_arn(
+            service=service, resource=resource, resource_name=name, arn_format=ArnFormat.SLASH_RESOURCE_NAME
+        )
 
     def _grant_table(self, function: lambda_.Function, name: str, access: Access) -> None:
         table = self.storage.tables[name]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
+from typing import Any, Literal
 
 from cxloop.domain.metrics import ScaleAnswer, counters_for
 from cxloop.domain.models import RoutingDecision, SurveyResponse
@@ -16,6 +16,11 @@ from cxloop.domain.surveys import DEFAULT_SURVEY, FOLLOW_UP_SURVEY, SURVEYS, Sur
 
 # The three headline scales; every other scale question of a survey is a driver.
 HEADLINE_SCALES = frozenset({"nps", "csat", "ces"})
+
+# A second opinion on a comment's tone (comment text, its language) -> the tone, or None when
+# it cannot judge (unsupported language, the service unavailable): the lexicon's stands then.
+# Amazon Comprehend on AWS when the operator chooses it (cxloop.adapters.comprehend).
+SentimentReader = Callable[[str, str], Literal["negative", "neutral", "positive"] | None]
 
 
 @dataclass(frozen=True)
@@ -72,8 +77,11 @@ def driver_answers(
     return drivers
 
 
-def with_comment_insight(score: Score, response: SurveyResponse) -> Score:
-    """The score with the comment's sentiment and topics, which rules and dashboards use."""
+def with_comment_insight(
+    score: Score, response: SurveyResponse, sentiment: SentimentReader | None = None
+) -> Score:
+    """The score with the comment's sentiment and topics, which rules and dashboards use.
+    Topics always come from the analysts' taxonomy; `sentiment`, when given, reads the tone."""
     comment = response.answers.get("comment")
     if not isinstance(comment, str) or not comment.strip():
         return score
@@ -82,7 +90,8 @@ def with_comment_insight(score: Score, response: SurveyResponse) -> Score:
     from cxloop.domain.comments import analyse_comment  # noqa: PLC0415
 
     insight = analyse_comment(comment, language=response.customer.language)
-    return score.model_copy(update={"sentiment": insight.sentiment, "topics": insight.topics})
+    tone = (sentiment(comment, insight.language) if sentiment else None) or insight.sentiment
+    return score.model_copy(update={"sentiment": tone, "topics": insight.topics})
 
 
 def assess(
@@ -94,12 +103,14 @@ def assess(
     rules: tuple[Mapping[str, Any], ...] = DEFAULT_RULES,
     surveys: Mapping[str, SurveyDefinition] = SURVEYS,
     survey: SurveyDefinition | None = None,
+    sentiment: SentimentReader | None = None,
 ) -> Assessed:
     """`survey`, when given, is the definition the response was answered with (its version):
-    its drivers are counted and its weighted indexes computed."""
+    its drivers are counted and its weighted indexes computed. `sentiment` reads comments' tone
+    in place of the lexicon (see SentimentReader)."""
     if survey is not None:
         surveys = {**surveys, survey.id: survey}
-    score = with_comment_insight(score_answers(response.answers, survey), response)
+    score = with_comment_insight(score_answers(response.answers, survey), response, sentiment)
     responses.save_score(response.response_id, score)
     scored = response.model_copy(update={"score": score})
     if response.survey_id == FOLLOW_UP_SURVEY.id:
