@@ -403,9 +403,16 @@ PIPELINE = Pipeline(
             # Hourly, not daily: a reminder postponed by quiet hours (in the customer's zone)
             # must find a run after they end; the claim on each invitation makes reruns harmless.
             triggers=(Schedule(rate_minutes=60),),
-            tables={"invitations": "read_write", "contacts": "read_write", "config": "read"},
+            # suppressions: an address that bounced since the survey gets no reminder.
+            tables={
+                "invitations": "read_write",
+                "contacts": "read_write",
+                "config": "read",
+                "suppressions": "read",
+            },
             sends_email=True,
             sends_sms=True,
+            reads_suppression_key=True,
             timeout_s=300,
         ),
         Function(

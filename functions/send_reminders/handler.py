@@ -12,11 +12,12 @@ from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.contacts import DynamoContactStore
 from cxloop.adapters.dynamo import DynamoInvitationStore
 from cxloop.adapters.messaging import SesEmailSender
+from cxloop.adapters.suppressions import DynamoSuppressionList, suppression_key
 from cxloop.config import settings
 from cxloop.domain.contacting import ContactStore
 from cxloop.domain.dispatch import SendSettings
 from cxloop.domain.errors import ChannelRefused
-from cxloop.domain.events import Channel
+from cxloop.domain.events import Channel, Customer
 from cxloop.domain.models import Invitation
 from cxloop.domain.ports import EmailSender, SmsSender
 from cxloop.domain.reminders import ReminderStore, deliver_reminder, send_reminders
@@ -33,6 +34,8 @@ class Deps:
     sms: SmsSender
     send_settings: SendSettings
     rulebook: Callable[[], Rulebook] = Rulebook
+    # Which of a customer's addresses bounced, complained or replied STOP since the survey.
+    suppressed: Callable[[Customer], frozenset[str]] = lambda _customer: frozenset()
 
 
 def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
@@ -61,6 +64,7 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
         invitations=deps.invitations,
         contacts=deps.contacts,
         send=send,
+        suppressed=deps.suppressed,
     )
     metrics.add_metric(name="RemindersSent", unit=MetricUnit.Count, value=outcome.sent)
     logger.info(
@@ -80,6 +84,7 @@ def _deps() -> Deps:
         sms=config.sms_sender(),
         send_settings=config.send_settings(),
         rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
+        suppressed=DynamoSuppressionList(config.table("suppressions"), key=lambda: suppression_key(config)),
     )
 
 

@@ -1,7 +1,7 @@
 """Surveys as data and the one reminder, against moto: a published catalogue picks the
 survey per touchpoint, a link keeps its version after a new catalogue is published, an
 answer scores the weighted index, and a reminder goes once after N days, never to an
-answered invitation or an opted-out customer."""
+answered invitation or an opted-out customer, and around an address that bounced since."""
 
 from __future__ import annotations
 
@@ -35,6 +35,13 @@ from tests.integration.support import (
     survey_request,
     text_messages,
     token_in,
+)
+from tests.integration.test_record_suppression import (
+    ANA_EMAIL,
+    ANA_PHONE,
+    bounce_of,
+    published,
+    record_all,
 )
 
 
@@ -218,3 +225,21 @@ def test_the_scheduled_handler_sends_the_reminder(lambda_env: LocalAws, ports: P
         "blocked": 0,
     }
     assert emails()[-1].subject.startswith("Recordatorio")
+
+
+def test_a_bounce_after_the_survey_sends_the_reminder_by_sms(lambda_env: LocalAws, ports: Ports) -> None:
+    publish(ports, "contact_policy", {"reminder_after_days": 2})
+    send(ports, claim())  # Ana's survey goes by email (her preference)
+    record_all(published(lambda_env, "email_events", bounce_of(ANA_EMAIL)))
+    texts_before = len(text_messages())
+
+    due = (NOW + timedelta(days=2, hours=1)).isoformat()
+    assert invoke("send_reminders", {"time": due}) == {"sent": 1, "postponed": 0, "blocked": 0}
+    (reminder,) = text_messages()[texts_before:]
+    phone, text = reminder
+    assert phone == ANA_PHONE and text.startswith("cxloop: recordatorio")
+    # Phone links carry the short token, as the survey's own SMS does.
+    assert len(text.rsplit("/s/", 1)[1]) == 22
+    last = ports.contacts().load("C-1042").decisions[-1]
+    # Her preferred channel (email) is suppressed: the policy reroutes around the preference.
+    assert (last.kind, last.reason, last.channel) == ("reminder", "rerouted_preference", "sms")

@@ -28,9 +28,9 @@ from typing import Protocol
 from cxloop.domain import messages, tokens
 from cxloop.domain.contact_policy import ContactPolicy, Decision, decide, remember_sent
 from cxloop.domain.contacting import KEPT_DECISIONS, SAVE_ATTEMPTS, ContactState, ContactStore, DecisionRecord
-from cxloop.domain.dispatch import SendSettings, survey_url
+from cxloop.domain.dispatch import SendSettings, new_link_token, survey_url
 from cxloop.domain.errors import Conflict
-from cxloop.domain.events import Channel
+from cxloop.domain.events import Channel, Customer
 from cxloop.domain.models import Invitation
 from cxloop.domain.ports import EmailSender, SmsSender
 from cxloop.domain.surveys import FOLLOW_UP_SURVEY
@@ -86,8 +86,10 @@ def send_reminders(
     invitations: ReminderStore,
     contacts: ContactStore,
     send: Callable[[Invitation, Channel], str],
+    suppressed: Callable[[Customer], frozenset[str]] = lambda _customer: frozenset(),
 ) -> ReminderRun:
-    """Ask the policy about every invitation due a reminder and act on its decision."""
+    """Ask the policy about every invitation due a reminder and act on its decision.
+    `suppressed` answers which of a customer's addresses are on the suppression list."""
     after_days = policy.reminder_after_days
     if after_days is None:
         return ReminderRun()
@@ -97,7 +99,13 @@ def send_reminders(
             if not eligible(invitation, now=now, after_days=after_days):
                 continue
             outcome = remind(
-                invitation, now=now, policy=policy, invitations=invitations, contacts=contacts, send=send
+                invitation,
+                now=now,
+                policy=policy,
+                invitations=invitations,
+                contacts=contacts,
+                send=send,
+                suppressed=suppressed,
             )
             sent += outcome == "send"
             postponed += outcome == "postpone"
@@ -113,11 +121,14 @@ def remind(
     invitations: ReminderStore,
     contacts: ContactStore,
     send: Callable[[Invitation, Channel], str],
+    suppressed: Callable[[Customer], frozenset[str]] = lambda _customer: frozenset(),
 ) -> str:
     """The action taken for one invitation: send, postpone, block, or "" when another run
     (or the customer's answer) got there first."""
     customer = invitation.customer
     memory = contacts.load(customer.id).memory
+    # A bounce since the survey went out: the reminder goes elsewhere or not at all.
+    memory = memory.model_copy(update={"suppressed": memory.suppressed | suppressed(customer)})
     decision = decide(customer, kind="reminder", now=now, memory=memory, policy=policy)
     if decision.action == "postpone":
         return "postpone"  # asked again next run, while the invitation is within its catch-up days
@@ -177,9 +188,9 @@ def deliver_reminder(
     sms: SmsSender,
 ) -> str:
     """Store a new link to the same invitation first, then send it; the provider's message id."""
-    token = tokens.new_token()
+    token = new_link_token(channel)
     invitations.add_alias(tokens.token_hash(token), invitation)
-    url = survey_url(settings.public_base_url, token)
+    url = survey_url(settings.base_url_for(channel), token)
     customer = invitation.customer
     place = invitation.touchpoint.name or invitation.touchpoint.id
     if channel != "email" and customer.phone:
