@@ -26,6 +26,7 @@ from tests.integration.support import (
     emails,
     one,
     resolve,
+    scan,
     signed_post,
     text_messages,
 )
@@ -85,6 +86,12 @@ def test_whatsapp_refusing_the_number_moves_the_survey_to_sms(
     assert (decision.action, decision.reason, decision.channel) == ("send", "rerouted_fallback", "sms")
     assert decision.detail == "whatsapp refused: ValidationException"
     assert ports.contacts().load(CUSTOMER).memory.suppressed == frozenset()
+    # Two invitations: the refused one is settled ("refused") so no reminder follows it; the
+    # one the customer got on SMS still waits for its reminder.
+    invitations = [i for i in scan(ports.aws, "invitations") if "doc" in i]
+    by_channel = {json.loads(i["doc"]["S"])["channel"]: i for i in invitations}
+    assert by_channel["whatsapp"]["reminder"] == {"S": "refused"} and "sent_day" not in by_channel["whatsapp"]
+    assert "reminder" not in by_channel["sms"] and "sent_day" in by_channel["sms"]
 
 
 def test_whatsapp_carries_the_survey_when_it_accepts(

@@ -75,12 +75,18 @@ class Outbox:
 class Invitations:
     def __init__(self) -> None:
         self.added: list[Invitation] = []
+        self.settled: dict[str, str] = {}
 
     def add(self, invitation: Invitation) -> None:
         self.added.append(invitation)
 
     def get(self, token_hash: str) -> Invitation | None:
         return next((i for i in self.added if i.token_hash == token_hash), None)
+
+    def settle_reminder(self, token_hash: str, *, at: datetime, outcome: str) -> bool:
+        first = token_hash not in self.settled
+        self.settled.setdefault(token_hash, outcome)
+        return first
 
 
 class Contacts:

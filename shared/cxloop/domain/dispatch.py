@@ -149,7 +149,12 @@ def send_survey(
     base = settings.base_url_for(channel)
     links = _Links(survey_url(base, token), _opt_out_link(event.customer, now, settings, optouts, base))
     outgoing = _rendered(invitation, links, settings)
-    message_id = deliver(outgoing, channel, Senders(email, sms, whatsapp), settings)
+    try:
+        message_id = deliver(outgoing, channel, Senders(email, sms, whatsapp), settings)
+    except ChannelRefused:
+        # The link never left: no reminder may follow a survey the customer never got.
+        invitations.settle_reminder(invitation.token_hash, at=now, outcome="refused")
+        raise
     return Sent(invitation, token, channel, message_id)
 
 

@@ -4,7 +4,7 @@ boto3; tests pass moto-backed adapters or fakes (DESIGN rule 7)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # the protocols name these types only in annotations; importers need not load them
@@ -35,6 +35,10 @@ class InvitationStore(Protocol):
     def add(self, invitation: Invitation) -> None: ...
 
     def get(self, token_hash: str) -> Invitation | None: ...
+
+    def settle_reminder(self, token_hash: str, *, at: datetime, outcome: str) -> bool:
+        """Settle the invitation's one reminder ("sent", or why not); True for the first caller."""
+        ...
 
 
 class ResponseStore(Protocol):
