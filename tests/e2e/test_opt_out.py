@@ -36,6 +36,8 @@ def test_an_opted_out_customer_gets_no_more_surveys(client: Client) -> None:
     customer_id, email = f"C-{tag}", f"c-{tag}@example.com"
     assert client.post_event(event_for(customer_id, email)).status_code == 202
     message = client.message_to(email)
+    # The message leaves before its decision is saved: wait for the contact record.
+    wait_for(lambda: client.staff_get(f"/v1/customers/{customer_id}/contact").status_code == 200)
     found = _OPT_OUT_URL.search(message["body"])
     assert found, message["body"]
     opt_out_url = found.group(0)
