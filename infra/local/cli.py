@@ -8,8 +8,9 @@ cxloop config push NAME FILE [--url URL] [--token T]   validate a YAML/CSV file 
 cxloop config show NAME [--url URL] [--token T]   print the current version of a document
 cxloop analytics QUERY [--url URL] [--from DATE --to DATE] [--format table|csv|json]   run a saved
     lake query with DuckDB over the local runtime's lake files; `cxloop analytics --list` lists them
-cxloop report --scope branch:quito-norte --period 2026-11 [--lang es] [--url URL] [--out FILE]   fetch
-    the periodic HTML report from the running runtime (GET /v1/reports/metrics) and write it
+cxloop report --scope branch:quito-norte --period 2026-11 [--lang es] [--format html|pdf] [--url URL]
+    [--out FILE]   fetch the periodic report (HTML page or PDF) from the running runtime
+    (GET /v1/reports/metrics) and write it
 cxloop backfill customer-keys (--stack NAME [--region R] | --url URL)   add the erasure index key to
     items stored before it existed, on a deployed stack or the local runtime (once, after upgrading)
 """
@@ -129,25 +130,31 @@ def analytics(args: argparse.Namespace) -> int:
     )
 
 
+REPORT_TYPES = {"html": "text/html", "pdf": "application/pdf"}
+
+
 def report(args: argparse.Namespace) -> int:
-    """The same page publish_reports stores, through the same role-scoped route."""
+    """The same page (or PDF) publish_reports stores, through the same role-scoped route."""
     import requests  # noqa: PLC0415
 
     bearer = args.token or mint_token(staff_secret(), role="executive", user="cxloop-cli")
-    query = {"scope": args.scope, "period": args.period, "format": "html"}
+    query = {"scope": args.scope, "period": args.period, "format": args.format}
     if args.lang:
         query["lang"] = args.lang
     answer = requests.get(
         f"{args.url.rstrip('/')}/v1/reports/metrics",
         params=query,
-        headers={"Authorization": f"Bearer {bearer}"},
+        # API Gateway returns bytes, not base64 text, only to a request that accepts the binary type.
+        headers={"Authorization": f"Bearer {bearer}", "Accept": REPORT_TYPES[args.format]},
         timeout=60,
     )
     if answer.status_code != 200:
         print(f"refused ({answer.status_code}): {answer.text}", file=sys.stderr)
         return 1
-    target = Path(args.out or f"report-{args.scope.replace(':', '-').replace('/', '-')}-{args.period}.html")
-    target.write_text(answer.content.decode("utf-8"), encoding="utf-8")
+    place = args.scope.replace(":", "-").replace("/", "-")
+    target = Path(args.out or f"report-{place}-{args.period}.{args.format}")
+    # The bytes as they came: the page is UTF-8 already, the PDF is binary.
+    target.write_bytes(answer.content)
     print(f"wrote {target}")
     return 0
 
@@ -235,15 +242,18 @@ def parser() -> argparse.ArgumentParser:
     lake.add_argument("--format", default="table", choices=["table", "csv", "json"])
     lake.set_defaults(func=analytics)
 
-    page = commands.add_parser("report", help="write the periodic HTML report of a scope and period")
+    page = commands.add_parser("report", help="write the periodic report (HTML or PDF) of a scope and period")
     page.add_argument(
         "--scope", required=True, help="all, country:EC, region:..., branch:quito-norte, touchpoint:..."
     )
     page.add_argument("--period", required=True, help="a month (2026-11) or a quarter (2026-Q4)")
     page.add_argument("--lang", default=None, choices=["es", "en"], help="default: English for the CLI")
+    page.add_argument("--format", default="html", choices=sorted(REPORT_TYPES), help="the page or the PDF")
     page.add_argument("--url", default=f"http://{defaults.DEFAULT_HOST}:{defaults.DEFAULT_PORT}")
     page.add_argument("--token", default=None, help="bearer token (default: a local executive token)")
-    page.add_argument("--out", default=None, help="the file to write (default report-<scope>-<period>.html)")
+    page.add_argument(
+        "--out", default=None, help="the file to write (default report-<scope>-<period>.html or .pdf)"
+    )
     page.set_defaults(func=report)
 
     add_backfill(commands)

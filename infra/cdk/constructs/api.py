@@ -139,8 +139,9 @@ class Api(Construct):
             "RestApi",
             description="cxloop: ERP webhook, survey links, staff API",
             endpoint_types=[apigw.EndpointType.REGIONAL],
-            # The QR code's PNG (qr_codes_api) leaves as bytes only when this type is binary.
-            binary_media_types=["image/png"],
+            # The QR code's PNG (qr_codes_api) and the report's PDF (reports_api) leave as bytes
+            # only when their types are binary (and the request accepts them).
+            binary_media_types=["image/png", "application/pdf"],
             # API Gateway writes logs through an account-wide role; this stack sets it.
             cloud_watch_role=True,
             deploy_options=apigw.StageOptions(

@@ -59,10 +59,13 @@ POWERTOOLS_LAYER_ARN = (
     "AWSLambdaPowertoolsPythonV3-python314-arm64:${Version}"
 )
 
-# Runtime dependencies the Powertools layer does not carry, shipped in the shared-code layer:
-# pure-Python wheels, so pip fetches them for Lambda's platform without Docker. Pinned as in
-# pyproject.toml (a test keeps the two equal).
-LAYER_PACKAGES = ("openpyxl==3.1.5", "segno==1.6.6")
+# Runtime dependencies the Powertools layer does not carry, shipped in the shared-code layer.
+# pip fetches wheels for Lambda's platform (manylinux2014_aarch64, the runtime's CPython) without
+# Docker: openpyxl, segno and fpdf2 are pure Python; Pillow, which fpdf2 requires (and with it
+# fonttools), has binary wheels for that platform, so it ships too. The report's PDF needs it.
+# Pinned as in pyproject.toml (a test keeps the two equal); Pillow at the version fpdf2's pin
+# resolves to for Lambda's platform.
+LAYER_PACKAGES = ("openpyxl==3.1.5", "segno==1.6.6", "fpdf2==2.8.9", "pillow==12.2.0")
 
 # The id aws-cdk-lib gives its singleton function that writes buckets' notification settings.
 NOTIFICATIONS_HANDLER_ID = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"

@@ -480,7 +480,7 @@ _BLUE, _BAND, _GREY = "#1f5fa8", "#c9dcf2", "#888"
 
 
 @dataclass(frozen=True)
-class _Scale:
+class Scale:
     """Maps NPS points to pixels along one axis (the first bound maps to `start`)."""
 
     low: float
@@ -492,7 +492,7 @@ class _Scale:
         return self.start + (value - self.low) / (self.high - self.low) * (self.end - self.start)
 
 
-def _trend_range(points: list[TrendPoint]) -> tuple[float, float]:
+def trend_range(points: list[TrendPoint]) -> tuple[float, float]:
     """Tens around the intervals (and zero), within -100..100, so a band fills the chart."""
     bounds = [0.0]
     for point in points:
@@ -503,7 +503,7 @@ def _trend_range(points: list[TrendPoint]) -> tuple[float, float]:
     return (low, high) if high > low else (-100.0, 100.0)
 
 
-def _runs(points: list[TrendPoint]) -> list[list[int]]:
+def answered_runs(points: list[TrendPoint]) -> list[list[int]]:
     """Consecutive weeks with answers: a band and a line never bridge an empty week."""
     runs: list[list[int]] = []
     current: list[int] = []
@@ -518,15 +518,15 @@ def _runs(points: list[TrendPoint]) -> list[list[int]]:
 
 
 def trend_svg(points: list[TrendPoint], copy: Mapping[str, str]) -> str:
-    low, high = _trend_range(points)
-    y = _Scale(low, high, _HEIGHT - _BOTTOM, _TOP)
+    low, high = trend_range(points)
+    y = Scale(low, high, _HEIGHT - _BOTTOM, _TOP)
     step = (_WIDTH - _LEFT - _RIGHT) / max(1, len(points))
 
     def x(index: int) -> float:
         return _LEFT + (index + 0.5) * step
 
     parts = [_y_axis(y, low, high)]
-    for run in _runs(points):
+    for run in answered_runs(points):
         estimates = [points[i].scores.nps for i in run]
         upper = [f"{x(i):.1f},{y(e.high or 0):.1f}" for i, e in zip(run, estimates, strict=True)]
         lower = [f"{x(i):.1f},{y(e.low or 0):.1f}" for i, e in zip(run, estimates, strict=True)]
@@ -546,7 +546,7 @@ def trend_svg(points: list[TrendPoint], copy: Mapping[str, str]) -> str:
 def children_svg(children: list[ChildScores], kind_word: str, copy: Mapping[str, str]) -> str:
     label_width, row = 200, 28
     height = _TOP + row * len(children) + _BOTTOM
-    x = _Scale(-100.0, 100.0, label_width, _WIDTH - _RIGHT)
+    x = Scale(-100.0, 100.0, label_width, _WIDTH - _RIGHT)
     parts = []
     for tick in (-100, -50, 0, 50, 100):
         dash = "" if tick == 0 else ' stroke-dasharray="2,3"'
@@ -557,7 +557,7 @@ def children_svg(children: list[ChildScores], kind_word: str, copy: Mapping[str,
         parts.append(_text(x(tick), height - 10, str(tick), anchor="middle"))
     for index, child in enumerate(children):
         middle = _TOP + row * index + row / 2
-        parts.append(_text(label_width - 8, middle + 4, _short(child.scope), anchor="end"))
+        parts.append(_text(label_width - 8, middle + 4, short_scope(child.scope), anchor="end"))
         estimate = child.scores.nps
         if estimate.value is None or estimate.low is None or estimate.high is None:
             parts.append(_text(x(0) + 6, middle + 4, copy["no_answers"]))
@@ -568,7 +568,7 @@ def children_svg(children: list[ChildScores], kind_word: str, copy: Mapping[str,
     return _svg("children", title, copy["children_desc"].format(kind=kind_word), height, parts)
 
 
-def _y_axis(y: _Scale, low: float, high: float) -> str:
+def _y_axis(y: Scale, low: float, high: float) -> str:
     ticks = sorted({low, 0.0, high})
     parts = []
     for tick in ticks:
@@ -608,7 +608,7 @@ def _text(x: float, y: float, text: str, *, anchor: str = "start") -> str:
     )
 
 
-def _short(scope: str) -> str:
+def short_scope(scope: str) -> str:
     value = scope.partition(":")[2] or scope
     return value if len(value) <= 28 else value[:27] + "…"
 
@@ -637,7 +637,7 @@ def _table(caption: str, header: list[tuple[str, bool]], rows: list[list[tuple[s
     )
 
 
-def _nps_cells(estimate: Estimate, lang: Language) -> list[tuple[str, bool]]:
+def nps_cells(estimate: Estimate, lang: Language) -> list[tuple[str, bool]]:
     return [
         (number(estimate.value, lang), True),
         (number(estimate.low, lang), True),
@@ -646,7 +646,7 @@ def _nps_cells(estimate: Estimate, lang: Language) -> list[tuple[str, bool]]:
     ]
 
 
-def _nps_header(copy: Mapping[str, str]) -> list[tuple[str, bool]]:
+def nps_header(copy: Mapping[str, str]) -> list[tuple[str, bool]]:
     return [(copy[k], True) for k in ("col.nps", "col.low", "col.high", "col.n")]
 
 
@@ -656,7 +656,7 @@ def _trend_section(points: list[TrendPoint], lang: Language, copy: Mapping[str, 
             (p.bucket, False),
             (p.start.isoformat(), False),
             (p.end.isoformat(), False),
-            *_nps_cells(p.scores.nps, lang),
+            *nps_cells(p.scores.nps, lang),
         ]
         for p in points
     ]
@@ -664,7 +664,7 @@ def _trend_section(points: list[TrendPoint], lang: Language, copy: Mapping[str, 
         (copy["col.week"], False),
         (copy["col.from"], False),
         (copy["col.to"], False),
-        *_nps_header(copy),
+        *nps_header(copy),
     ]
     return (
         f'<section aria-labelledby="s-trend"><h2 id="s-trend">{escape(copy["trend"])}</h2>'
@@ -679,10 +679,10 @@ def _children_section(report: ScopeReport, lang: Language, copy: Mapping[str, st
     kind_word = copy.get(f"kind.{kind}", kind)
     title = copy["children"].format(kind=kind_word)
     rows = [
-        [(display_name(c.scope, c.name, copy), False), *_nps_cells(c.scores.nps, lang)]
+        [(display_name(c.scope, c.name, copy), False), *nps_cells(c.scores.nps, lang)]
         for c in report.children
     ]
-    header = [(copy["col.scope"], False), *_nps_header(copy)]
+    header = [(copy["col.scope"], False), *nps_header(copy)]
     return (
         f'<section aria-labelledby="s-children"><h2 id="s-children">{escape(title)}</h2>'
         f"{children_svg(report.children, kind_word, copy)}{_table(title, header, rows)}</section>"
@@ -763,6 +763,7 @@ _EMAIL_COPY: dict[Language, dict[str, str]] = {
         "headline": "NPS {nps} (95 % interval {low} to {high}) from {n} answers.",
         "no_answers": "There were no answers in this period.",
         "link": "Open the report",
+        "pdf": "The same report as PDF",
         "expires": "The link works until {expires} UTC; after that, ask cxloop for the report again "
         "(cxloop report --scope {scope} --period {period}, or GET /v1/reports/metrics).",
     },
@@ -773,6 +774,7 @@ _EMAIL_COPY: dict[Language, dict[str, str]] = {
         "headline": "NPS {nps} (intervalo del 95 % de {low} a {high}) con {n} respuestas.",
         "no_answers": "No hubo respuestas en este periodo.",
         "link": "Abrir el informe",
+        "pdf": "El mismo informe en PDF",
         "expires": "El enlace funciona hasta el {expires} UTC; después, pida el informe de nuevo a "
         "cxloop (cxloop report --scope {scope} --period {period}, o GET /v1/reports/metrics).",
     },
@@ -780,10 +782,16 @@ _EMAIL_COPY: dict[Language, dict[str, str]] = {
 
 
 def report_email(
-    report: ScopeReport, *, name: str, language: str, link: str, expires: datetime
+    report: ScopeReport,
+    *,
+    name: str,
+    language: str,
+    link: str,
+    expires: datetime,
+    pdf_link: str | None = None,
 ) -> EmailMessage:
-    """The email with the report's link, in the manager's language. Only the headline NPS: the
-    figures live behind the link, which expires."""
+    """The email with the report's link (and its PDF's, when stored), in the manager's language.
+    Only the headline NPS: the figures live behind the links, which expire."""
     lang = report_language(language)
     copy = _EMAIL_COPY[lang]
     where = display_name(report.scope, report.name, _COPY[lang])
@@ -807,11 +815,12 @@ def report_email(
     )
     texts = [copy["greeting"].format(**values), copy["ready"].format(**values), headline]
     expiry = copy["expires"].format(**values)
-    text = "\n\n".join([*texts, f"{copy['link']}: {link}", expiry]) + "\n"
+    links = [(copy["link"], link)] + ([(copy["pdf"], pdf_link)] if pdf_link else [])
+    text = "\n\n".join([*texts, *(f"{label}: {url}" for label, url in links), expiry]) + "\n"
     html = (
         f'<!doctype html><html lang="{lang}"><body style="font-family:sans-serif;color:#1a1a1a">'
         + "".join(f"<p>{escape(t)}</p>" for t in texts)
-        + f'<p><a href="{escape(link, quote=True)}">{escape(copy["link"])}</a></p>'
+        + "".join(f'<p><a href="{escape(url, quote=True)}">{escape(label)}</a></p>' for label, url in links)
         + f'<p style="color:#555;font-size:13px">{escape(expiry)}</p></body></html>'
     )
     return EmailMessage(subject=copy["subject"].format(**values)[:200], html=html, text=text)
