@@ -6,15 +6,16 @@ beside this handler, so serving it costs no imports beyond the standard library.
 
 from __future__ import annotations
 
+from cxloop.startup import built_once
+
 import json
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 DOCUMENT = Path(__file__).resolve().parent / "openapi.json"
 
 
-@cache
+@built_once
 def _body() -> str:
     return DOCUMENT.read_text(encoding="utf-8")
 

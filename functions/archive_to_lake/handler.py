@@ -9,8 +9,9 @@ failing batch and finally hands the records to the on-failure destination.
 
 from __future__ import annotations
 
+from cxloop.startup import built_once
+
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -79,7 +80,7 @@ def archive(event: dict[str, Any], context: Any, put: Put) -> dict[str, Any]:
     return {"batchItemFailures": list(outcome["batchItemFailures"])}
 
 
-@cache
+@built_once
 def _deps() -> FirehoseLake:
     """Built once per process (named like the other handlers' caches, which tests clear)."""
     return FirehoseLake(lake_settings_from())

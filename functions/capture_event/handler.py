@@ -3,11 +3,12 @@ POST /v1/events/batch (up to 500 events, one result each: cxloop.domain.batch)."
 
 from __future__ import annotations
 
+from cxloop.startup import built_once
+
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -137,7 +138,7 @@ def raw_body(event: dict[str, Any], limit: int = MAX_BODY_BYTES) -> bytes:
     return data
 
 
-@cache
+@built_once
 def _app() -> APIGatewayRestResolver:
     config = settings()
     return create_app(

@@ -7,10 +7,11 @@ GET /v1/config/{name}/history  every version, newest first, with who and when
 
 from __future__ import annotations
 
+from cxloop.startup import built_once
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
@@ -79,7 +80,7 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
     return app
 
 
-@cache
+@built_once
 def _app() -> APIGatewayRestResolver:
     return create_app(Deps(store=DynamoConfigStore(settings().table("config"))))
 

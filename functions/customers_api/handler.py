@@ -8,11 +8,12 @@ DELETE /v1/customers/{customer_id}           erase the customer's personal data 
 
 from __future__ import annotations
 
+from cxloop.startup import built_once
+
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -246,7 +247,7 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
     return app
 
 
-@cache
+@built_once
 def _app() -> APIGatewayRestResolver:
     config = settings()
     contacts = DynamoContactStore(config.table("contacts"))

@@ -13,9 +13,10 @@ tickets or the rulebook) raises, and then a retry is what we want.
 
 from __future__ import annotations
 
+from cxloop.startup import built_once
+
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
@@ -96,7 +97,7 @@ def _send(digest: Digest, deps: Deps, tally: _Tally) -> None:
         logger.error("digest email not sent", extra=where | {"error": str(exc)})
 
 
-@cache
+@built_once
 def _deps() -> Deps:
     config = settings()
     return Deps(

@@ -14,11 +14,12 @@ the first time are duplicates the second, so nothing is lost and nothing is impo
 
 from __future__ import annotations
 
+from cxloop.startup import built_once
+
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from typing import IO, Any
 from urllib.parse import unquote_plus
 
@@ -178,7 +179,7 @@ def handle(event: dict[str, Any], context: Any, once: Callable[[dict[str, Any], 
     return {"imported": imported}
 
 
-@cache
+@built_once
 def _deps() -> IdempotentStep:
     config = settings()
     step = create_step(

@@ -14,10 +14,11 @@ drop that lasts is alerted again the next day, when its id is new.
 
 from __future__ import annotations
 
+from cxloop.startup import built_once
+
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import Any, Protocol
 
 from cxloop.adapters.aggregate_scopes import scopes_with_counts
@@ -144,7 +145,7 @@ class DynamoAlertClaims:
             self.db.delete_item(TableName=self.table_name, Key={"id": {"S": alert_id}})
 
 
-@cache
+@built_once
 def _deps() -> Deps:
     config = settings()
     aggregates = config.table("aggregates")

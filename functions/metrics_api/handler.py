@@ -10,10 +10,11 @@ the figures come from the daily counters score_response keeps (DynamoAggregateSt
 
 from __future__ import annotations
 
+from cxloop.startup import built_once
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import cache
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
@@ -86,7 +87,7 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
     return app
 
 
-@cache
+@built_once
 def _app() -> APIGatewayRestResolver:
     config = settings()
     deps = Deps(

@@ -3,10 +3,11 @@ they will be contacted, in their language, on their channel, once per notice."""
 
 from __future__ import annotations
 
+from cxloop.startup import built_once
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
 from cxloop.adapters.messaging import SesEmailSender
@@ -61,7 +62,7 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, str]]:
     return notify
 
 
-@cache
+@built_once
 def _step() -> IdempotentStep:
     config = settings()
     deps = Deps(

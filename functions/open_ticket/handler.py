@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from cxloop.startup import built_once
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
@@ -81,7 +82,7 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
     return open_case
 
 
-@cache
+@built_once
 def _step() -> IdempotentStep:
     config = settings()
     config_store = DynamoConfigStore(config.table("config"))

@@ -1,7 +1,8 @@
 """publish_reports: scheduled once a day; on the first day of a period (a month, or a quarter
 when REPORTS_PERIOD=quarterly) it builds the previous period's report for each manager's scope
-(branch managers, country managers, executives), stores it in the reports bucket and mails each
-manager a presigned link to it, in their language.
+(branch managers, country managers, executives), stores it in the reports bucket as an HTML page
+and, beside it under the same key with .pdf, as an A4 PDF (cxloop.domain.report_pdf), and mails
+each manager presigned links to both, in their language.
 
 On any other day it does nothing. A manual invoke with {"detail": {"period": "2026-11"}} (or
 "2026-Q4") publishes that period's reports whatever the day.
@@ -20,6 +21,8 @@ API. Serving reports through CloudFront signed URLs or the API is the lasting an
 """
 
 from __future__ import annotations
+
+from cxloop.startup import built_once
 
 import os
 from collections.abc import Callable, Mapping
@@ -55,16 +58,18 @@ from cxloop.domain.report import (
     report_language,
     starts_period,
 )
+from cxloop.domain.report_pdf import PDF_CONTENT_TYPE, pdf_key, render_pdf
 from cxloop.domain.rulebook import Rulebook
 from cxloop.observability import MetricUnit, logger, metrics, tracer
 from cxloop.schedule import scheduled_time
 
 # S3's longest presigned URL (SigV4).
 LINK_VALID = timedelta(days=7)
+HTML_CONTENT_TYPE = "text/html; charset=utf-8"
 
 
 class ReportStore(Protocol):
-    def put(self, key: str, html: str) -> None: ...
+    def put(self, key: str, body: bytes, content_type: str) -> None: ...
 
     def link(self, key: str, *, valid_for: timedelta) -> str: ...
 
@@ -150,13 +155,16 @@ def _publish_for(person: Person, state: _Run, deps: Deps) -> None:
     where = {"manager": person.id, "scope": scope, "key": key}
     try:
         if key not in state.stored:
-            deps.reports.put(key, render_html(report, language))
-            state.stored.add(key)
+            _store(report, key, language, state, deps)
         if person.email is None:
             return
-        link = deps.reports.link(key, valid_for=LINK_VALID)
         message = report_email(
-            report, name=person.name, language=language, link=link, expires=state.now + LINK_VALID
+            report,
+            name=person.name,
+            language=language,
+            link=deps.reports.link(key, valid_for=LINK_VALID),
+            pdf_link=deps.reports.link(pdf_key(scope, state.period, language), valid_for=LINK_VALID),
+            expires=state.now + LINK_VALID,
         )
         deps.email.send(sender=deps.sender_address, to=person.email, message=message)
         state.emails += 1
@@ -165,11 +173,20 @@ def _publish_for(person: Person, state: _Run, deps: Deps) -> None:
         logger.error("report not delivered", extra=where | {"error": str(exc)})
 
 
+def _store(report: ScopeReport, key: str, language: str, state: _Run, deps: Deps) -> None:
+    """The PDF first, then the page: `stored` counts a report once both are there, and a rerun
+    that finds neither writes both again."""
+    document = render_pdf(report, language, generated=state.now)
+    deps.reports.put(pdf_key(report.scope, state.period, language), document, PDF_CONTENT_TYPE)
+    deps.reports.put(key, render_html(report, language).encode("utf-8"), HTML_CONTENT_TYPE)
+    state.stored.add(key)
+
+
 # --- adapters ------------------------------------------------------------------------------------
 
 
 class S3ReportStore:
-    """Report pages in the reports bucket, read through presigned GET links."""
+    """Reports (pages and PDFs) in the reports bucket, read through presigned GET links."""
 
     def __init__(self, bucket: str, s3: Any | None = None) -> None:
         self.bucket = bucket
@@ -181,13 +198,13 @@ class S3ReportStore:
             self._client = _signing_s3_client()
         return self._client
 
-    def put(self, key: str, html: str) -> None:
+    def put(self, key: str, body: bytes, content_type: str) -> None:
         with translated("s3 put report"):
             self.s3.put_object(
                 Bucket=self.bucket,
                 Key=key,
-                Body=html.encode("utf-8"),
-                ContentType="text/html; charset=utf-8",
+                Body=body,
+                ContentType=content_type,
                 # A report is a snapshot of its period: browsers may keep it, proxies may not.
                 CacheControl="private, max-age=86400",
             )
@@ -232,7 +249,7 @@ def report_settings_from(env: Mapping[str, str]) -> ReportSettings:
     )
 
 
-@cache
+@built_once
 def _deps() -> Deps:
     config = settings()
     own = report_settings_from(os.environ)

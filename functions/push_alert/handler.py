@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from cxloop.startup import built_once
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
 from cxloop.adapters.messaging import SnsAlertPublisher
@@ -50,7 +51,7 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
     return push
 
 
-@cache
+@built_once
 def _step() -> IdempotentStep:
     config = settings()
     deps = Deps(publisher=SnsAlertPublisher(config.topic_arn("alerts")))

@@ -8,11 +8,12 @@ DELETE /v1/qr-codes/{qr_id}          deactivate: the printed code then shows a p
 
 from __future__ import annotations
 
+from cxloop.startup import built_once
+
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -107,7 +108,7 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
     return app
 
 
-@cache
+@built_once
 def _app() -> APIGatewayRestResolver:
     config = settings()
     return create_app(

@@ -16,10 +16,11 @@ received five times and parked in the dead-letter queue.
 
 from __future__ import annotations
 
+from cxloop.startup import built_once
+
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, Protocol
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -86,7 +87,7 @@ def _notification_id(envelope: dict[str, Any]) -> str:
     return notification_id
 
 
-@cache
+@built_once
 def _step() -> Callable[[str], dict[str, Any]]:
     config = settings()
     table = DynamoSuppressionList(config.table("suppressions"), key=lambda: suppression_key(config))

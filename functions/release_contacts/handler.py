@@ -3,8 +3,9 @@ once due, back through the dispatch queue (send_survey decides again on the way 
 
 from __future__ import annotations
 
+from cxloop.startup import built_once
+
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from cxloop.adapters.contacts import DynamoContactStore
@@ -29,7 +30,7 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
     return {"released": released}
 
 
-@cache
+@built_once
 def _deps() -> Deps:
     config = settings()
     return Deps(

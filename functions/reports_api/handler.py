@@ -7,20 +7,24 @@ The report covers exactly the tickets the caller may list (cxloop.domain.access)
 sees a report of their own tickets, a branch manager of their branch. The figures are
 computed by cxloop.domain.health.
 
-GET /v1/reports/metrics?scope=branch:quito-norte&period=2026-11|2026-Q4&format=html|json&lang=es|en
+GET /v1/reports/metrics?scope=branch:quito-norte&period=2026-11|2026-Q4&format=html|pdf|json&lang=es|en
 
 The report publish_reports mails to managers (cxloop.domain.report), for any scope the caller
 may read metrics of (the metrics API's rules: a scope outside theirs answers 404), as the HTML
-page itself or its figures as JSON. `cxloop report` fetches it locally.
+page itself, the same report as an A4 PDF (cxloop.domain.report_pdf; base64-encoded for API
+Gateway, which turns it back into bytes because application/pdf is a binary media type of the
+API) or its figures as JSON. `cxloop report` fetches it locally.
 """
 
 from __future__ import annotations
 
+from cxloop.startup import built_once
+
+import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import cache
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -30,7 +34,7 @@ from cxloop.adapters.aggregate_scopes import scopes_with_counts
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.dynamo import DynamoAggregateStore, DynamoTicketStore
 from cxloop.config import settings
-from cxloop.domain import health
+from cxloop.domain import health, report_pdf
 from cxloop.domain import report as periodic
 from cxloop.domain.errors import Unavailable
 from cxloop.domain.ports import AggregateStore, TicketStore
@@ -93,7 +97,10 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
             Query(max_length=7, description="A month (2026-11) or a quarter (2026-Q4); default last month"),
         ] = None,
         output: Annotated[
-            ReportFormat, Query(alias="format", description="The HTML page, or its figures as JSON")
+            ReportFormat,
+            Query(
+                alias="format", description="The HTML page, the same report as a PDF, or its figures as JSON"
+            ),
         ] = "html",
         lang: Annotated[
             Lang | None, Query(description="The page's language; default yours, else English")
@@ -122,16 +129,38 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
             )
         person = organisation.person(caller.user) if organisation else None
         language = lang or (person.language if person else "en")
+        if output == "pdf":
+            document = report_pdf.render_pdf(found, language, generated=deps.clock())
+            return pdf_response(document, pdf_filename(found, language))
         return Response(200, "text/html; charset=utf-8", periodic.render_html(found, language))
 
     return app
 
 
-ReportFormat = Literal["html", "json"]
+ReportFormat = Literal["html", "pdf", "json"]
 Lang = Literal["es", "en"]
 
 
-@cache
+def pdf_response(document: bytes, filename: str) -> Response[str]:
+    """Powertools validates a response's body as text, so the PDF leaves base64-encoded already,
+    flagged the way API Gateway expects (as qr_codes_api's PNG does)."""
+    response = Response(
+        200,
+        report_pdf.PDF_CONTENT_TYPE,
+        base64.b64encode(document).decode("ascii"),
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
+    response.base64_encoded = True
+    return response
+
+
+def pdf_filename(report: periodic.ScopeReport, language: str) -> str:
+    """report-branch-quito-norte-2026-11.es.pdf: the scope's characters a file name keeps."""
+    place = "".join(c if (c.isascii() and c.isalnum()) or c in "-_." else "-" for c in report.scope)
+    return f"report-{place}-{report.period.label}.{periodic.report_language(language)}.pdf"
+
+
+@built_once
 def _app() -> APIGatewayRestResolver:
     config = settings()
     rulebook = CachedRulebook(DynamoConfigStore(config.table("config")))

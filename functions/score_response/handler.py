@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from cxloop.startup import built_once
+
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore, survey_library
@@ -69,7 +70,7 @@ def sentiment_reader(choice: str) -> SentimentReader | None:
     return ComprehendSentiment()
 
 
-@cache
+@built_once
 def _step() -> IdempotentStep:
     config = settings()
     store = DynamoConfigStore(config.table("config"))

@@ -3,9 +3,10 @@ sent (contact_policy.reminder_after_days), under the contact policy's manners.""
 
 from __future__ import annotations
 
+from cxloop.startup import built_once
+
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
@@ -74,7 +75,7 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
     return {"sent": outcome.sent, "postponed": outcome.postponed, "blocked": outcome.blocked}
 
 
-@cache
+@built_once
 def _deps() -> Deps:
     config = settings()
     return Deps(

@@ -3,10 +3,11 @@ interaction (or per released group), whatever SQS redelivers."""
 
 from __future__ import annotations
 
+from cxloop.startup import built_once
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
@@ -99,7 +100,7 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
     return send
 
 
-@cache
+@built_once
 def _step() -> IdempotentStep:
     config = settings()
     deps = Deps(

@@ -3,9 +3,10 @@ breached tickets one level up the organisation, with an alert and a history line
 
 from __future__ import annotations
 
+from cxloop.startup import built_once
+
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
@@ -42,7 +43,7 @@ def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
     return summary
 
 
-@cache
+@built_once
 def _deps() -> Deps:
     config = settings()
     return Deps(

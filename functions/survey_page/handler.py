@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from cxloop.startup import built_once
+
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -174,7 +175,7 @@ def submitted_answers(body: str, *, wants_json: bool) -> dict[str, object]:
     return answers
 
 
-@cache
+@built_once
 def _app() -> APIGatewayRestResolver:
     config = settings()
     store = DynamoConfigStore(config.table("config"))

@@ -10,10 +10,11 @@ caller and passes its claims; role scoping is decided by cxloop.domain.access.
 
 from __future__ import annotations
 
+from cxloop.startup import built_once
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
@@ -107,7 +108,7 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
     return app
 
 
-@cache
+@built_once
 def _app() -> APIGatewayRestResolver:
     config = settings()
     rulebook = CachedRulebook(DynamoConfigStore(config.table("config")))

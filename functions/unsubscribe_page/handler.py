@@ -3,10 +3,11 @@ POST /u/{token} (the page's button, or RFC 8058 one-click) records the opt-out o
 
 from __future__ import annotations
 
+from cxloop.startup import built_once
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -79,7 +80,7 @@ def unavailable(deps: Deps) -> Response[str]:
     return html(503, optout_pages.unavailable_page(theme=deps.theme))
 
 
-@cache
+@built_once
 def _app() -> APIGatewayRestResolver:
     config = settings()
     return create_app(
