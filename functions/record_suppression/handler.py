@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from cxloop.startup import built_once
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -28,7 +27,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from cxloop.adapters.suppressions import DynamoSuppressionList, suppression_key
 from cxloop.config import settings
 from cxloop.domain.errors import InvalidInput
-from cxloop.domain.suppression import SuppressionEvent, from_sns
+from cxloop.domain.suppression import SuppressionEvent, from_sns, json_object
 from cxloop.observability import MetricUnit, logger, metrics, tracer
 
 
@@ -47,7 +46,7 @@ def create_step(deps: Deps) -> Callable[[str], dict[str, Any]]:
 
     def record(body: str) -> dict[str, Any]:
         try:
-            envelope = _json_object(body)
+            envelope = json_object(body, "the message body")
             notification_id = _notification_id(envelope)
             events = from_sns(envelope)
         except InvalidInput as exc:
@@ -68,16 +67,6 @@ def create_step(deps: Deps) -> Callable[[str], dict[str, Any]]:
         return {"notification_id": notification_id, "found": len(events), "recorded": recorded}
 
     return record
-
-
-def _json_object(body: str) -> dict[str, Any]:
-    try:
-        document = json.loads(body)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput("the message body is not JSON") from exc
-    if not isinstance(document, dict):
-        raise InvalidInput("the message body is not a JSON object")
-    return document
 
 
 def _notification_id(envelope: dict[str, Any]) -> str:

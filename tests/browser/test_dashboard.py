@@ -437,6 +437,8 @@ def test_the_dashboard_refreshes_itself_and_says_so_when_the_api_fails(fed: Fed,
     page.goto(f"{fed.client.base_url}/dashboard/")
     paste_token(page, token_of("branch-manager"))
     expect(page.locator("#view-title")).to_be_visible()
+    # The first load must be over: a refresh that falls due while one runs is skipped.
+    expect(page.locator("#updated")).to_contain_text("Updated")
 
     # A minute later it asks again by itself.
     with page.expect_response(lambda r: "/v1/metrics" in r.url and r.status == 200):

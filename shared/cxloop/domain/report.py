@@ -650,7 +650,18 @@ def nps_header(copy: Mapping[str, str]) -> list[tuple[str, bool]]:
     return [(copy[k], True) for k in ("col.nps", "col.low", "col.high", "col.n")]
 
 
-def _trend_section(points: list[TrendPoint], lang: Language, copy: Mapping[str, str]) -> str:
+# The tables under each chart, one definition for the HTML page and the PDF (report_pdf).
+Cell = tuple[str, bool]  # the text, and whether it is a number (right-aligned)
+Table = tuple[list[Cell], list[list[Cell]]]  # the header and the rows
+
+
+def trend_table(points: list[TrendPoint], lang: Language, copy: Mapping[str, str]) -> Table:
+    header = [
+        (copy["col.week"], False),
+        (copy["col.from"], False),
+        (copy["col.to"], False),
+        *nps_header(copy),
+    ]
     rows = [
         [
             (p.bucket, False),
@@ -660,38 +671,22 @@ def _trend_section(points: list[TrendPoint], lang: Language, copy: Mapping[str, 
         ]
         for p in points
     ]
-    header = [
-        (copy["col.week"], False),
-        (copy["col.from"], False),
-        (copy["col.to"], False),
-        *nps_header(copy),
-    ]
-    return (
-        f'<section aria-labelledby="s-trend"><h2 id="s-trend">{escape(copy["trend"])}</h2>'
-        f"{trend_svg(points, copy)}{_table(copy['trend'], header, rows)}</section>"
-    )
+    return header, rows
 
 
-def _children_section(report: ScopeReport, lang: Language, copy: Mapping[str, str]) -> str:
-    if not report.children:
-        return ""
-    kind = report.children[0].scope.partition(":")[0]
+def children_table(children: list[ChildScores], lang: Language, copy: Mapping[str, str]) -> Table:
+    rows = [[(display_name(c.scope, c.name, copy), False), *nps_cells(c.scores.nps, lang)] for c in children]
+    return [(copy["col.scope"], False), *nps_header(copy)], rows
+
+
+def children_title(children: list[ChildScores], copy: Mapping[str, str]) -> tuple[str, str]:
+    """The children's kind as a word ("branches"), and the section's title."""
+    kind = children[0].scope.partition(":")[0]
     kind_word = copy.get(f"kind.{kind}", kind)
-    title = copy["children"].format(kind=kind_word)
-    rows = [
-        [(display_name(c.scope, c.name, copy), False), *nps_cells(c.scores.nps, lang)]
-        for c in report.children
-    ]
-    header = [(copy["col.scope"], False), *nps_header(copy)]
-    return (
-        f'<section aria-labelledby="s-children"><h2 id="s-children">{escape(title)}</h2>'
-        f"{children_svg(report.children, kind_word, copy)}{_table(title, header, rows)}</section>"
-    )
+    return kind_word, copy["children"].format(kind=kind_word)
 
 
-def _topics_section(topics: list[TopicShare], lang: Language, copy: Mapping[str, str]) -> str:
-    if not topics:
-        return ""
+def topics_table(topics: list[TopicShare], lang: Language, copy: Mapping[str, str]) -> Table:
     header = [
         (copy["col.topic"], False),
         (copy["col.mentions"], True),
@@ -707,15 +702,10 @@ def _topics_section(topics: list[TopicShare], lang: Language, copy: Mapping[str,
         ]
         for t in topics
     ]
-    return (
-        f'<section aria-labelledby="s-topics"><h2 id="s-topics">{escape(copy["topics"])}</h2>'
-        f"{_table(copy['topics'], header, rows)}</section>"
-    )
+    return header, rows
 
 
-def _drivers_section(drivers: list[DriverEffect], lang: Language, copy: Mapping[str, str]) -> str:
-    if not drivers:
-        return ""
+def drivers_table(drivers: list[DriverEffect], lang: Language, copy: Mapping[str, str]) -> Table:
     header = [
         (copy["col.driver"], False),
         (copy["col.n"], True),
@@ -737,9 +727,43 @@ def _drivers_section(drivers: list[DriverEffect], lang: Language, copy: Mapping[
         ]
         for d in drivers
     ]
+    return header, rows
+
+
+def _trend_section(points: list[TrendPoint], lang: Language, copy: Mapping[str, str]) -> str:
+    return (
+        f'<section aria-labelledby="s-trend"><h2 id="s-trend">{escape(copy["trend"])}</h2>'
+        f"{trend_svg(points, copy)}{_table(copy['trend'], *trend_table(points, lang, copy))}</section>"
+    )
+
+
+def _children_section(report: ScopeReport, lang: Language, copy: Mapping[str, str]) -> str:
+    if not report.children:
+        return ""
+    kind_word, title = children_title(report.children, copy)
+    table = _table(title, *children_table(report.children, lang, copy))
+    return (
+        f'<section aria-labelledby="s-children"><h2 id="s-children">{escape(title)}</h2>'
+        f"{children_svg(report.children, kind_word, copy)}{table}</section>"
+    )
+
+
+def _topics_section(topics: list[TopicShare], lang: Language, copy: Mapping[str, str]) -> str:
+    if not topics:
+        return ""
+    return (
+        f'<section aria-labelledby="s-topics"><h2 id="s-topics">{escape(copy["topics"])}</h2>'
+        f"{_table(copy['topics'], *topics_table(topics, lang, copy))}</section>"
+    )
+
+
+def _drivers_section(drivers: list[DriverEffect], lang: Language, copy: Mapping[str, str]) -> str:
+    if not drivers:
+        return ""
+    table = _table(copy["drivers"], *drivers_table(drivers, lang, copy))
     return (
         f'<section aria-labelledby="s-drivers"><h2 id="s-drivers">{escape(copy["drivers"])}</h2>'
-        f"<p>{escape(copy['drivers_note'])}</p>{_table(copy['drivers'], header, rows)}</section>"
+        f"<p>{escape(copy['drivers_note'])}</p>{table}</section>"
     )
 
 

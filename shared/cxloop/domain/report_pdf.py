@@ -31,16 +31,19 @@ from cxloop.domain.report import (
     Scale,
     ScopeReport,
     answered_runs,
+    children_table,
+    children_title,
     copy_for,
     display_name,
-    nps_cells,
-    nps_header,
+    drivers_table,
     number,
     percent,
     report_key,
     report_language,
     short_scope,
+    topics_table,
     trend_range,
+    trend_table,
 )
 
 if TYPE_CHECKING:
@@ -437,17 +440,7 @@ def _trend_section(pdf: FPDF, points: list[TrendPoint], lang: Language, copy: Ma
     _paragraph(pdf, copy["trend_desc"], size=8.5, colour=_MUTED)
     pdf.set_y(pdf.get_y() + 2)
     _trend_chart(pdf, points)
-    header = [(copy["col.week"], False), (copy["col.from"], False), (copy["col.to"], False)]
-    rows = [
-        [
-            (p.bucket, False),
-            (p.start.isoformat(), False),
-            (p.end.isoformat(), False),
-            *nps_cells(p.scores.nps, lang),
-        ]
-        for p in points
-    ]
-    _table(pdf, copy["trend"], header + nps_header(copy), rows, (18, 20, 20, 12, 12, 12, 10))
+    _table(pdf, copy["trend"], *trend_table(points, lang, copy), (18, 20, 20, 12, 12, 12, 10))
 
 
 def _children_section(
@@ -455,38 +448,19 @@ def _children_section(
 ) -> None:
     if not children:
         return
-    kind = children[0].scope.partition(":")[0]
-    kind_word = copy.get(f"kind.{kind}", kind)
-    title = copy["children"].format(kind=kind_word)
+    kind_word, title = children_title(children, copy)
     _heading(pdf, title, room=15 + 3 * _ROW)
     _paragraph(pdf, copy["children_desc"].format(kind=kind_word), size=8.5, colour=_MUTED)
     pdf.set_y(pdf.get_y() + 2)
     _children_chart(pdf, children, copy)
-    rows = [[(display_name(c.scope, c.name, copy), False), *nps_cells(c.scores.nps, lang)] for c in children]
-    header = [(copy["col.scope"], False), *nps_header(copy)]
-    _table(pdf, title, header, rows, (60, 12, 12, 12, 10))
+    _table(pdf, title, *children_table(children, lang, copy), (60, 12, 12, 12, 10))
 
 
 def _topics_section(pdf: FPDF, topics: list[TopicShare], lang: Language, copy: Mapping[str, str]) -> None:
     if not topics:
         return
     _heading(pdf, copy["topics"])
-    header = [
-        (copy["col.topic"], False),
-        (copy["col.mentions"], True),
-        (copy["col.share"], True),
-        (copy["col.negative"], True),
-    ]
-    rows = [
-        [
-            (t.topic, False),
-            (str(t.mentions), True),
-            (percent(t.mentions / t.comments if t.comments else None, lang), True),
-            (percent(t.negative / t.mentions if t.mentions else None, lang), True),
-        ]
-        for t in topics
-    ]
-    _table(pdf, copy["topics"], header, rows, (40, 15, 25, 15))
+    _table(pdf, copy["topics"], *topics_table(topics, lang, copy), (40, 15, 25, 15))
 
 
 def _drivers_section(pdf: FPDF, drivers: list[DriverEffect], lang: Language, copy: Mapping[str, str]) -> None:
@@ -495,25 +469,4 @@ def _drivers_section(pdf: FPDF, drivers: list[DriverEffect], lang: Language, cop
         return
     _heading(pdf, copy["drivers"])
     _paragraph(pdf, copy["drivers_note"], size=8.5, colour=_MUTED)
-    header = [
-        (copy["col.driver"], False),
-        (copy["col.n"], True),
-        (copy["col.mean"], True),
-        (copy["col.effect"], True),
-        (copy["col.low"], True),
-        (copy["col.high"], True),
-        (copy["col.role"], False),
-    ]
-    rows = [
-        [
-            (d.driver, False),
-            (str(d.counts.answers), True),
-            (number(d.mean, lang, 2), True),
-            (number(d.effect.value, lang), True),
-            (number(d.effect.low, lang), True),
-            (number(d.effect.high, lang), True),
-            (copy[f"role.{d.role}"] if d.role else NO_VALUE, False),
-        ]
-        for d in drivers
-    ]
-    _table(pdf, copy["drivers"], header, rows, (30, 8, 10, 16, 10, 10, 16))
+    _table(pdf, copy["drivers"], *drivers_table(drivers, lang, copy), (30, 8, 10, 16, 10, 10, 16))

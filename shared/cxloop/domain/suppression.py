@@ -81,7 +81,7 @@ def from_sns(envelope: Mapping[str, Any]) -> list[SuppressionEvent]:
     message = envelope.get("Message")
     if envelope.get("Type") != "Notification" or not isinstance(message, str):
         raise InvalidInput("not an SNS notification")
-    record = _json_object(message)
+    record = json_object(message)
     if "originationNumber" in record and "messageBody" in record:
         return from_sms_reply(record, received_at=_time(envelope.get("Timestamp"), "Timestamp"))
     return from_ses(record)
@@ -141,11 +141,12 @@ def _time(value: object, field: str) -> datetime:
     return at
 
 
-def _json_object(text: str) -> dict[str, Any]:
+def json_object(text: str, what: str = "the SNS message") -> dict[str, Any]:
+    """`text` as a JSON object, or InvalidInput naming `what` it was."""
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput("the SNS message is not JSON") from exc
+        raise InvalidInput(f"{what} is not JSON") from exc
     if not isinstance(document, dict):
-        raise InvalidInput("the SNS message is not a JSON object")
+        raise InvalidInput(f"{what} is not a JSON object")
     return document
