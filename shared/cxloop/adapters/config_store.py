@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from cxloop.adapters.aws import translated
-from cxloop.adapters.dynamo import _n, _s, _Table, conditional_write
+from cxloop.adapters.dynamo import DynamoTable, conditional_write, number_value, string_value
 from cxloop.config import settings
 from cxloop.domain.errors import Conflict
 from cxloop.domain.rulebook import DOCUMENT_NAMES, Rulebook
@@ -42,22 +42,25 @@ class StoredDocument:
 
 class DynamoConfigStore:
     def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
-        self.table = _Table(table_name, dynamodb)
+        self.table = DynamoTable(table_name, dynamodb)
 
     def current(self, name: str) -> StoredDocument | None:
-        item = self.table.get({"name": _s(f"doc#{name}")})
+        item = self.table.get({"name": string_value(f"doc#{name}")})
         return _document(name, item) if item else None
 
     def version(self, name: str, version: int) -> StoredDocument | None:
         """One published version, as kept for the audit trail (one get)."""
-        item = self.table.get({"name": _s(_version_key(name, version))})
+        item = self.table.get({"name": string_value(_version_key(name, version))})
         return _document(name, item) if item else None
 
     def history(self, name: str) -> list[StoredDocument]:
         latest = self.current(name)
         if latest is None:
             return []
-        versions = [self.table.get({"name": _s(_version_key(name, v))}) for v in range(latest.version, 0, -1)]
+        versions = [
+            self.table.get({"name": string_value(_version_key(name, v))})
+            for v in range(latest.version, 0, -1)
+        ]
         return [_document(name, item) for item in versions if item]
 
     def publish(
@@ -77,12 +80,15 @@ class DynamoConfigStore:
         current = {
             "Put": {
                 "TableName": self.table.name,
-                "Item": {**item, "name": _s(f"doc#{name}")},
+                "Item": {**item, "name": string_value(f"doc#{name}")},
                 **_expecting(expected_version),
             }
         }
         copy = {
-            "Put": {"TableName": self.table.name, "Item": {**item, "name": _s(_version_key(name, version))}}
+            "Put": {
+                "TableName": self.table.name,
+                "Item": {**item, "name": string_value(_version_key(name, version))},
+            }
         }
         written = conditional_write(
             f"publish {name}", lambda: self.table.db.transact_write_items(TransactItems=[current, copy])
@@ -98,10 +104,10 @@ class DynamoConfigStore:
         with translated("turn counter"):
             answer = self.table.db.update_item(
                 TableName=self.table.name,
-                Key={"name": _s(f"turn#{team}")},
+                Key={"name": string_value(f"turn#{team}")},
                 UpdateExpression="ADD #c :one",
                 ExpressionAttributeNames={"#c": "count"},
-                ExpressionAttributeValues={":one": _n(1)},
+                ExpressionAttributeValues={":one": number_value(1)},
                 ReturnValues="UPDATED_NEW",
             )
         return int(answer["Attributes"]["count"]["N"])
@@ -114,7 +120,7 @@ def _expecting(version: int) -> dict[str, Any]:
     return {
         "ConditionExpression": "#v = :expected",
         "ExpressionAttributeNames": {"#v": "version"},
-        "ExpressionAttributeValues": {":expected": _n(version)},
+        "ExpressionAttributeValues": {":expected": number_value(version)},
     }
 
 
@@ -124,13 +130,13 @@ def _version_key(name: str, version: int) -> str:
 
 def _item(stored: StoredDocument) -> dict[str, Any]:
     item = {
-        "version": _n(stored.version),
-        "doc": _s(json.dumps(stored.document, ensure_ascii=False)),
-        "updated_at": _s(stored.updated_at),
-        "updated_by": _s(stored.updated_by),
+        "version": number_value(stored.version),
+        "doc": string_value(json.dumps(stored.document, ensure_ascii=False)),
+        "updated_at": string_value(stored.updated_at),
+        "updated_by": string_value(stored.updated_by),
     }
     if stored.note:
-        item["note"] = _s(stored.note)
+        item["note"] = string_value(stored.note)
     return item
 
 

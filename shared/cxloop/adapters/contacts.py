@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from cxloop.adapters.aws import translated
-from cxloop.adapters.dynamo import _n, _s, _Table, conditional_write
+from cxloop.adapters.dynamo import DynamoTable, conditional_write, number_value, string_value
 from cxloop.domain.contact_policy import ContactMemory
 from cxloop.domain.contacting import ContactState
 from cxloop.domain.errors import Conflict
@@ -20,10 +20,10 @@ OPEN_CASES = ("new", "assigned", "in_progress", "waiting_customer")
 
 class DynamoContactStore:
     def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
-        self.table = _Table(table_name, dynamodb)
+        self.table = DynamoTable(table_name, dynamodb)
 
     def load(self, customer_id: str) -> ContactState:
-        item = self.table.get({"customer_key": _s(customer_id)})
+        item = self.table.get({"customer_key": string_value(customer_id)})
         if item is None:
             return ContactState(memory=ContactMemory(customer_id=customer_id))
         state = ContactState.model_validate_json(item["doc"]["S"])
@@ -31,12 +31,15 @@ class DynamoContactStore:
 
     def save(self, customer_id: str, state: ContactState, *, expected_version: int) -> None:
         item: dict[str, Any] = {
-            "customer_key": _s(customer_id),
-            "version": _n(expected_version + 1),
-            "doc": _s(state.model_dump_json(exclude={"version"})),
+            "customer_key": string_value(customer_id),
+            "version": number_value(expected_version + 1),
+            "doc": string_value(state.model_dump_json(exclude={"version"})),
         }
         if state.next_due is not None:
-            item |= {"has_pending": _s(HAS_PENDING), "next_due": _s(state.next_due.isoformat())}
+            item |= {
+                "has_pending": string_value(HAS_PENDING),
+                "next_due": string_value(state.next_due.isoformat()),
+            }
         stored = conditional_write(
             f"update {self.table.name}",
             lambda: self.table.db.put_item(
@@ -44,7 +47,7 @@ class DynamoContactStore:
                 Item=item,
                 ConditionExpression="attribute_not_exists(customer_key) OR #v = :expected",
                 ExpressionAttributeNames={"#v": "version"},
-                ExpressionAttributeValues={":expected": _n(expected_version)},
+                ExpressionAttributeValues={":expected": number_value(expected_version)},
             ),
         )
         if not stored:
@@ -56,7 +59,10 @@ class DynamoContactStore:
                 TableName=self.table.name,
                 IndexName="by_due",
                 KeyConditionExpression="has_pending = :p AND next_due <= :now",
-                ExpressionAttributeValues={":p": _s(HAS_PENDING), ":now": _s(now.isoformat())},
+                ExpressionAttributeValues={
+                    ":p": string_value(HAS_PENDING),
+                    ":now": string_value(now.isoformat()),
+                },
             )
             return [item["customer_key"]["S"] for page in pages for item in page["Items"]]
 
@@ -65,7 +71,7 @@ class DynamoOpenComplaints:
     """A customer's open complaints and claims, from the tickets table's customer index."""
 
     def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
-        self.table = _Table(table_name, dynamodb)
+        self.table = DynamoTable(table_name, dynamodb)
 
     def __call__(self, customer_id: str) -> tuple[str, ...]:
         with translated(f"query {self.table.name}"):
@@ -73,7 +79,7 @@ class DynamoOpenComplaints:
                 TableName=self.table.name,
                 IndexName="by_customer",
                 KeyConditionExpression="customer_key = :c",
-                ExpressionAttributeValues={":c": _s(customer_id)},
+                ExpressionAttributeValues={":c": string_value(customer_id)},
             )
             tickets = [Ticket.model_validate_json(i["doc"]["S"]) for page in pages for i in page["Items"]]
         return tuple(

@@ -27,15 +27,21 @@ INTERACTION_RETENTION = timedelta(days=400)
 INVITATION_GRACE = timedelta(days=30)
 
 
-def _s(value: str) -> dict[str, str]:
+# The small vocabulary the other DynamoDB adapters (contacts, config, opt-outs...) share.
+
+
+def string_value(value: str) -> dict[str, str]:
+    """A string attribute value, as the low-level client takes it."""
     return {"S": value}
 
 
-def _n(value: int) -> dict[str, str]:
+def number_value(value: int) -> dict[str, str]:
+    """A number attribute value, as the low-level client takes it."""
     return {"N": str(value)}
 
 
-def _epoch(moment: datetime) -> int:
+def epoch_seconds(moment: datetime) -> int:
+    """Seconds since the epoch: what DynamoDB's time to live reads."""
     return int(moment.timestamp())
 
 
@@ -60,7 +66,9 @@ def conditional_write(operation: str, write: Callable[[], object]) -> bool:
     return True
 
 
-class _Table:
+class DynamoTable:
+    """One table by name, and the client to reach it (the process's own unless given)."""
+
     def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
         self.name = table_name
         self._client = dynamodb
@@ -96,14 +104,14 @@ class _Table:
 
 class DynamoInteractionStore:
     def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
-        self.table = _Table(table_name, dynamodb)
+        self.table = DynamoTable(table_name, dynamodb)
 
     def add(self, interaction: Interaction) -> bool:
         item = {
-            "interaction_id": _s(interaction.interaction_id),
-            "doc": _s(interaction.model_dump_json()),
+            "interaction_id": string_value(interaction.interaction_id),
+            "doc": string_value(interaction.model_dump_json()),
             "dispatch_pending": {"BOOL": True},
-            "expires_at": _n(_epoch(interaction.received_at + INTERACTION_RETENTION)),
+            "expires_at": number_value(epoch_seconds(interaction.received_at + INTERACTION_RETENTION)),
             **_interaction_keys(interaction),
         }
         return self.table.put_new("interaction_id", item)
@@ -127,15 +135,15 @@ class DynamoInteractionStore:
         )
 
     def get(self, interaction_id: str) -> Interaction | None:
-        item = self.table.get({"interaction_id": _s(interaction_id)})
+        item = self.table.get({"interaction_id": string_value(interaction_id)})
         return Interaction.model_validate_json(item["doc"]["S"]) if item else None
 
     def dispatch_pending(self, interaction_id: str) -> bool:
-        item = self.table.get({"interaction_id": _s(interaction_id)})
+        item = self.table.get({"interaction_id": string_value(interaction_id)})
         return bool(item and item.get("dispatch_pending", {}).get("BOOL"))
 
     def mark_dispatched(self, interaction_id: str) -> None:
-        self.table.set_flag({"interaction_id": _s(interaction_id)}, "dispatch_pending", False)
+        self.table.set_flag({"interaction_id": string_value(interaction_id)}, "dispatch_pending", False)
 
     def received_between(self, start: datetime, end: datetime) -> list[Interaction]:
         """Every interaction received in [start, end): a full scan, for policy simulations
@@ -161,19 +169,19 @@ class DynamoInvitationStore:
     """
 
     def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
-        self.table = _Table(table_name, dynamodb)
+        self.table = DynamoTable(table_name, dynamodb)
 
     def add(self, invitation: Invitation) -> None:
         item = {
-            "token_hash": _s(invitation.token_hash),
-            "invitation_id": _s(invitation.invitation_id),
-            "status": _s(invitation.status),
-            "doc": _s(invitation.model_dump_json()),
-            "expires_at": _n(_epoch(invitation.expires_at + INVITATION_GRACE)),
-            "sent_day": _s(invitation.created_at.astimezone(UTC).date().isoformat()),
-            "created_at": _s(invitation.created_at.astimezone(UTC).isoformat()),
+            "token_hash": string_value(invitation.token_hash),
+            "invitation_id": string_value(invitation.invitation_id),
+            "status": string_value(invitation.status),
+            "doc": string_value(invitation.model_dump_json()),
+            "expires_at": number_value(epoch_seconds(invitation.expires_at + INVITATION_GRACE)),
+            "sent_day": string_value(invitation.created_at.astimezone(UTC).date().isoformat()),
+            "created_at": string_value(invitation.created_at.astimezone(UTC).isoformat()),
             # The customer index erasure reads (created_at is its sort key).
-            "customer_key": _s(invitation.customer.id),
+            "customer_key": string_value(invitation.customer.id),
         }
         if not self.table.put_new("token_hash", item):
             raise RuntimeError("token hash collision: refusing to overwrite an invitation")
@@ -194,7 +202,7 @@ class DynamoInvitationStore:
         return _backfill(self.table, "token_hash", _invitation_keys)
 
     def get(self, token_hash: str) -> Invitation | None:
-        item = self.table.get({"token_hash": _s(token_hash)})
+        item = self.table.get({"token_hash": string_value(token_hash)})
         if item and "alias_of" in item:
             item = self.table.get({"token_hash": item["alias_of"]})
         if not item:
@@ -206,10 +214,10 @@ class DynamoInvitationStore:
     def add_alias(self, token_hash: str, invitation: Invitation) -> None:
         """A second link to the same invitation (a reminder's), living as long as the first."""
         item = {
-            "token_hash": _s(token_hash),
-            "alias_of": _s(invitation.token_hash),
-            "invitation_id": _s(invitation.invitation_id),
-            "expires_at": _n(_epoch(invitation.expires_at + INVITATION_GRACE)),
+            "token_hash": string_value(token_hash),
+            "alias_of": string_value(invitation.token_hash),
+            "invitation_id": string_value(invitation.invitation_id),
+            "expires_at": number_value(epoch_seconds(invitation.expires_at + INVITATION_GRACE)),
         }
         if not self.table.put_new("token_hash", item):
             raise RuntimeError("token hash collision: refusing to overwrite an invitation")
@@ -224,9 +232,9 @@ class DynamoInvitationStore:
                 FilterExpression="#s = :sent",
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues={
-                    ":day": _s(day.isoformat()),
-                    ":before": _s(sent_before.astimezone(UTC).isoformat()),
-                    ":sent": _s("sent"),
+                    ":day": string_value(day.isoformat()),
+                    ":before": string_value(sent_before.astimezone(UTC).isoformat()),
+                    ":sent": string_value("sent"),
                 },
             )
             items = [item for page in pages for item in page["Items"]]
@@ -239,14 +247,14 @@ class DynamoInvitationStore:
             "settle reminder",
             lambda: self.table.db.update_item(
                 TableName=self.table.name,
-                Key={"token_hash": _s(token_hash)},
+                Key={"token_hash": string_value(token_hash)},
                 UpdateExpression="SET reminder = :outcome, reminder_at = :at REMOVE sent_day",
                 ConditionExpression="#s = :sent AND attribute_not_exists(reminder)",
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues={
-                    ":outcome": _s(outcome),
-                    ":at": _s(at.astimezone(UTC).isoformat()),
-                    ":sent": _s("sent"),
+                    ":outcome": string_value(outcome),
+                    ":at": string_value(at.astimezone(UTC).isoformat()),
+                    ":sent": string_value("sent"),
                 },
             ),
         )
@@ -256,7 +264,7 @@ class DynamoResponseStore:
     def __init__(
         self, responses_table: str, invitations_table: str | None = None, dynamodb: Any | None = None
     ) -> None:
-        self.table = _Table(responses_table, dynamodb)
+        self.table = DynamoTable(responses_table, dynamodb)
         self.invitations_table = invitations_table
 
     def record(self, response: SurveyResponse, token_hash: str) -> bool:
@@ -265,19 +273,22 @@ class DynamoResponseStore:
         close_invitation = {
             "Update": {
                 "TableName": self.invitations_table,
-                "Key": {"token_hash": _s(token_hash)},
+                "Key": {"token_hash": string_value(token_hash)},
                 "UpdateExpression": "SET #s = :answered",
                 "ConditionExpression": "#s = :sent",
                 "ExpressionAttributeNames": {"#s": "status"},
-                "ExpressionAttributeValues": {":answered": _s("answered"), ":sent": _s("sent")},
+                "ExpressionAttributeValues": {
+                    ":answered": string_value("answered"),
+                    ":sent": string_value("sent"),
+                },
             }
         }
         store_answers = {
             "Put": {
                 "TableName": self.table.name,
                 "Item": {
-                    "response_id": _s(response.response_id),
-                    "doc": _s(response.model_dump_json()),
+                    "response_id": string_value(response.response_id),
+                    "doc": string_value(response.model_dump_json()),
                     "enqueue_pending": {"BOOL": True},
                     **_response_keys(response),
                 },
@@ -290,7 +301,7 @@ class DynamoResponseStore:
         )
 
     def get(self, response_id: str) -> SurveyResponse | None:
-        item = self.table.get({"response_id": _s(response_id)})
+        item = self.table.get({"response_id": string_value(response_id)})
         if not item:
             return None
         response = SurveyResponse.model_validate_json(item["doc"]["S"])
@@ -317,20 +328,20 @@ class DynamoResponseStore:
         )
 
     def enqueue_pending(self, response_id: str) -> bool:
-        item = self.table.get({"response_id": _s(response_id)})
+        item = self.table.get({"response_id": string_value(response_id)})
         return bool(item and item.get("enqueue_pending", {}).get("BOOL"))
 
     def mark_enqueued(self, response_id: str) -> None:
-        self.table.set_flag({"response_id": _s(response_id)}, "enqueue_pending", False)
+        self.table.set_flag({"response_id": string_value(response_id)}, "enqueue_pending", False)
 
     def save_score(self, response_id: str, score: Score) -> None:
         with translated("save score"):
             self.table.db.update_item(
                 TableName=self.table.name,
-                Key={"response_id": _s(response_id)},
+                Key={"response_id": string_value(response_id)},
                 UpdateExpression="SET #score = :score",
                 ExpressionAttributeNames={"#score": "score"},
-                ExpressionAttributeValues={":score": _s(score.model_dump_json())},
+                ExpressionAttributeValues={":score": string_value(score.model_dump_json())},
             )
 
 
@@ -345,7 +356,7 @@ class DynamoAggregateStore:
     """
 
     def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
-        self.table = _Table(table_name, dynamodb)
+        self.table = DynamoTable(table_name, dynamodb)
 
     def apply_once(
         self,
@@ -359,7 +370,7 @@ class DynamoAggregateStore:
         marker = {
             "Put": {
                 "TableName": self.table.name,
-                "Item": {"scope": _s(f"applied#{response_id}"), "period": _s("-")},
+                "Item": {"scope": string_value(f"applied#{response_id}"), "period": string_value("-")},
                 "ConditionExpression": "attribute_not_exists(#scope)",
                 "ExpressionAttributeNames": {"#scope": "scope"},
             }
@@ -378,15 +389,15 @@ class DynamoAggregateStore:
 
         values = {name: value for name, value in counters.as_dict().items() if value or name in SCALAR_FIELDS}
         names = {f"#c{i}": name for i, name in enumerate(values)}
-        numbers = {f":c{i}": _n(value) for i, value in enumerate(values.values())}
+        numbers = {f":c{i}": number_value(value) for i, value in enumerate(values.values())}
         expression = "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(values)))
         if parent is not None:
             expression += " SET #parent = :parent"
             names["#parent"] = "parent"
-            numbers[":parent"] = _s(parent)
+            numbers[":parent"] = string_value(parent)
         return {
             "TableName": self.table.name,
-            "Key": {"scope": _s(scope), "period": _s(f"day#{day.isoformat()}")},
+            "Key": {"scope": string_value(scope), "period": string_value(f"day#{day.isoformat()}")},
             "UpdateExpression": expression,
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": numbers,
@@ -396,13 +407,16 @@ class DynamoAggregateStore:
         from cxloop.domain.metrics import Counters  # noqa: PLC0415 - see the imports
 
         total = Counters()
-        for item in self._query(scope, "begins_with(period, :day)", {":day": _s("day#")}):
+        for item in self._query(scope, "begins_with(period, :day)", {":day": string_value("day#")}):
             total = total + _counters_of(item)
         return total
 
     def read_days(self, scope: str, start: date, end: date) -> dict[date, Counters]:
         """The scope's counters per day, start and end included (a Query on the sort key)."""
-        between = {":start": _s(f"day#{start.isoformat()}"), ":end": _s(f"day#{end.isoformat()}")}
+        between = {
+            ":start": string_value(f"day#{start.isoformat()}"),
+            ":end": string_value(f"day#{end.isoformat()}"),
+        }
         return {
             date.fromisoformat(item["period"]["S"].removeprefix("day#")): _counters_of(item)
             for item in self._query(scope, "period BETWEEN :start AND :end", between)
@@ -416,7 +430,7 @@ class DynamoAggregateStore:
             "FilterExpression": "attribute_exists(#parent)",
             "ProjectionExpression": "#parent",
             "ExpressionAttributeNames": {"#scope": "scope", "#parent": "parent"},
-            "ExpressionAttributeValues": {":scope": _s(scope), ":day": _s("day#")},
+            "ExpressionAttributeValues": {":scope": string_value(scope), ":day": string_value("day#")},
             "ScanIndexForward": False,
         }
         with translated("read aggregates"):
@@ -432,7 +446,7 @@ class DynamoAggregateStore:
                 TableName=self.table.name,
                 KeyConditionExpression=f"#scope = :scope AND {period_condition}",
                 ExpressionAttributeNames={"#scope": "scope"},
-                ExpressionAttributeValues={":scope": _s(scope)} | values,
+                ExpressionAttributeValues={":scope": string_value(scope)} | values,
                 ConsistentRead=True,
             )
             for page in pages:
@@ -454,13 +468,13 @@ class DynamoTicketStore:
     MAX_READ = 5000
 
     def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
-        self.table = _Table(table_name, dynamodb)
+        self.table = DynamoTable(table_name, dynamodb)
 
     def add(self, ticket: Ticket) -> bool:
         return self.table.put_new("ticket_id", _ticket_item(ticket))
 
     def get(self, ticket_id: str) -> Ticket | None:
-        item = self.table.get({"ticket_id": _s(ticket_id)})
+        item = self.table.get({"ticket_id": string_value(ticket_id)})
         return Ticket.model_validate_json(item["doc"]["S"]) if item else None
 
     def save(self, ticket: Ticket, *, expected_version: int) -> Ticket:
@@ -473,7 +487,7 @@ class DynamoTicketStore:
                 Item=_ticket_item(saved),
                 ConditionExpression="#v = :expected",
                 ExpressionAttributeNames={"#v": "version"},
-                ExpressionAttributeValues={":expected": _n(expected_version)},
+                ExpressionAttributeValues={":expected": number_value(expected_version)},
             ),
         )
         if not stored:
@@ -533,27 +547,27 @@ def _index_query(attribute: str, value: str) -> dict[str, Any]:
         "IndexName": TICKET_INDEXES[attribute],
         "KeyConditionExpression": "#k = :v",
         "ExpressionAttributeNames": {"#k": attribute},
-        "ExpressionAttributeValues": {":v": _s(value)},
+        "ExpressionAttributeValues": {":v": string_value(value)},
         "ScanIndexForward": False,
     }
 
 
 def _ticket_item(ticket: Ticket) -> dict[str, Any]:
     item = {
-        "ticket_id": _s(ticket.ticket_id),
-        "status": _s(ticket.status),
-        "branch": _s(ticket.branch),
-        "owner": _s(ticket.owner),
-        "opened_at": _s(ticket.opened_at.isoformat()),
-        "version": _n(ticket.version),
+        "ticket_id": string_value(ticket.ticket_id),
+        "status": string_value(ticket.status),
+        "branch": string_value(ticket.branch),
+        "owner": string_value(ticket.owner),
+        "opened_at": string_value(ticket.opened_at.isoformat()),
+        "version": number_value(ticket.version),
         # The customer's id (the ERP's, pseudonymous): the contact policy asks for open complaints.
-        "customer_key": _s(ticket.customer.id),
-        "doc": _s(ticket.model_dump_json()),
+        "customer_key": string_value(ticket.customer.id),
+        "doc": string_value(ticket.model_dump_json()),
     }
     # Sparse indexes: a ticket without a country or region is simply not in those.
     for name, value in (("country", ticket.country), ("region", ticket.region)):
         if value:
-            item[name] = _s(value)
+            item[name] = string_value(value)
     return item
 
 
@@ -562,39 +576,39 @@ def _ticket_item(ticket: Ticket) -> dict[str, Any]:
 
 def _interaction_keys(interaction: Interaction) -> dict[str, Any]:
     return {
-        "customer_key": _s(interaction.event.customer.id),
-        "received_at": _s(interaction.received_at.astimezone(UTC).isoformat()),
+        "customer_key": string_value(interaction.event.customer.id),
+        "received_at": string_value(interaction.received_at.astimezone(UTC).isoformat()),
     }
 
 
 def _invitation_keys(doc: str) -> dict[str, Any]:
     invitation = Invitation.model_validate_json(doc)
     return {
-        "customer_key": _s(invitation.customer.id),
-        "created_at": _s(invitation.created_at.astimezone(UTC).isoformat()),
+        "customer_key": string_value(invitation.customer.id),
+        "created_at": string_value(invitation.created_at.astimezone(UTC).isoformat()),
     }
 
 
 def _response_keys(response: SurveyResponse) -> dict[str, Any]:
     return {
-        "customer_key": _s(response.customer.id),
-        "submitted_at": _s(response.submitted_at.astimezone(UTC).isoformat()),
+        "customer_key": string_value(response.customer.id),
+        "submitted_at": string_value(response.submitted_at.astimezone(UTC).isoformat()),
     }
 
 
-def _items_of_customer(table: _Table, customer_id: str) -> list[dict[str, Any]]:
+def _items_of_customer(table: DynamoTable, customer_id: str) -> list[dict[str, Any]]:
     with translated(f"query {table.name}"):
         pages = table.db.get_paginator("query").paginate(
             TableName=table.name,
             IndexName="by_customer",
             KeyConditionExpression="customer_key = :c",
-            ExpressionAttributeValues={":c": _s(customer_id)},
+            ExpressionAttributeValues={":c": string_value(customer_id)},
         )
         return [item for page in pages for item in page["Items"]]
 
 
 def _erase_docs(
-    table: _Table, key_name: str, customer_id: str, alias: str, scrub: Callable[[str], Any]
+    table: DynamoTable, key_name: str, customer_id: str, alias: str, scrub: Callable[[str], Any]
 ) -> int:
     """Rewrite each of the customer's documents scrubbed, keyed on the pseudonym from then on
     (so a second erasure finds none). Each write is conditioned on the item still being the
@@ -610,20 +624,20 @@ def _erase_docs(
             "UpdateExpression": "SET doc = :doc, customer_key = :alias",
             "ConditionExpression": "customer_key = :c",
             "ExpressionAttributeValues": {
-                ":doc": _s(scrub(item["doc"]["S"]).model_dump_json()),
-                ":alias": _s(alias),
-                ":c": _s(customer_id),
+                ":doc": string_value(scrub(item["doc"]["S"]).model_dump_json()),
+                ":alias": string_value(alias),
+                ":c": string_value(customer_id),
             },
         }
         erased += _update_once(table, f"erase in {table.name}", update)
     return erased
 
 
-def _update_once(table: _Table, operation: str, update: dict[str, Any]) -> bool:
+def _update_once(table: DynamoTable, operation: str, update: dict[str, Any]) -> bool:
     return conditional_write(operation, lambda: table.db.update_item(**update))
 
 
-def _backfill(table: _Table, key_name: str, keys_of: Callable[[str], dict[str, Any]]) -> int:
+def _backfill(table: DynamoTable, key_name: str, keys_of: Callable[[str], dict[str, Any]]) -> int:
     """Add the index attributes to every document item without `customer_key`."""
     with translated(f"scan {table.name}"):
         pages = table.db.get_paginator("scan").paginate(
@@ -652,17 +666,17 @@ class DynamoErasureLog:
     `customer_key`: the audit is not one of the items an erasure finds and rewrites."""
 
     def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
-        self.table = _Table(table_name, dynamodb)
+        self.table = DynamoTable(table_name, dynamodb)
 
     def record(self, audit: ErasureAudit) -> None:
         with translated(f"put {self.table.name}"):
             self.table.db.put_item(
                 TableName=self.table.name,
                 Item={
-                    "customer_id": _s(audit.customer_id),
-                    "at": _s(audit.at.astimezone(UTC).isoformat()),
-                    "by": _s(audit.by),
-                    "doc": _s(audit.model_dump_json()),
+                    "customer_id": string_value(audit.customer_id),
+                    "at": string_value(audit.at.astimezone(UTC).isoformat()),
+                    "by": string_value(audit.by),
+                    "doc": string_value(audit.model_dump_json()),
                 },
             )
 
@@ -673,7 +687,7 @@ class DynamoErasureLog:
             pages = self.table.db.get_paginator("query").paginate(
                 TableName=self.table.name,
                 KeyConditionExpression="customer_id = :c",
-                ExpressionAttributeValues={":c": _s(customer_id)},
+                ExpressionAttributeValues={":c": string_value(customer_id)},
                 ConsistentRead=True,
             )
             return [ErasureAudit.model_validate_json(i["doc"]["S"]) for page in pages for i in page["Items"]]

@@ -7,27 +7,27 @@ from __future__ import annotations
 from typing import Any
 
 from cxloop.adapters.aws import translated
-from cxloop.adapters.dynamo import _epoch, _n, _s, _Table
+from cxloop.adapters.dynamo import DynamoTable, epoch_seconds, number_value, string_value
 from cxloop.domain.opting_out import OptOutLink
 
 
 class DynamoOptOutLinkStore:
     def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
-        self.table = _Table(table_name, dynamodb)
+        self.table = DynamoTable(table_name, dynamodb)
 
     def add(self, link: OptOutLink) -> None:
         item = {
-            "link_hash": _s(link.token_hash),
-            "customer_key": _s(link.customer_id),
-            "created_at": _s(link.created_at.isoformat()),
-            "doc": _s(link.model_dump_json()),
-            "expires_at": _n(_epoch(link.expires_at)),
+            "link_hash": string_value(link.token_hash),
+            "customer_key": string_value(link.customer_id),
+            "created_at": string_value(link.created_at.isoformat()),
+            "doc": string_value(link.model_dump_json()),
+            "expires_at": number_value(epoch_seconds(link.expires_at)),
         }
         if not self.table.put_new("link_hash", item):
             raise RuntimeError("token hash collision: refusing to overwrite an opt-out link")
 
     def get(self, token_hash: str) -> OptOutLink | None:
-        item = self.table.get({"link_hash": _s(token_hash)})
+        item = self.table.get({"link_hash": string_value(token_hash)})
         return OptOutLink.model_validate_json(item["doc"]["S"]) if item else None
 
     def hashes_of(self, customer_id: str) -> list[str]:
@@ -37,7 +37,7 @@ class DynamoOptOutLinkStore:
                 TableName=self.table.name,
                 IndexName="by_customer",
                 KeyConditionExpression="customer_key = :c",
-                ExpressionAttributeValues={":c": _s(customer_id)},
+                ExpressionAttributeValues={":c": string_value(customer_id)},
             )
             return [item["link_hash"]["S"] for page in pages for item in page["Items"]]
 
@@ -46,6 +46,8 @@ class DynamoOptOutLinkStore:
         deleted = 0
         for token_hash in self.hashes_of(customer_id):
             with translated(f"delete {self.table.name}"):
-                self.table.db.delete_item(TableName=self.table.name, Key={"link_hash": _s(token_hash)})
+                self.table.db.delete_item(
+                    TableName=self.table.name, Key={"link_hash": string_value(token_hash)}
+                )
             deleted += 1
         return deleted

@@ -7,19 +7,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cxloop.adapters.aws import translated
-from cxloop.adapters.dynamo import _s, _Table, conditional_write
+from cxloop.adapters.dynamo import DynamoTable, conditional_write, string_value
 from cxloop.domain.qr import QrCode
 
 
 class DynamoQrCodeStore:
     def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
-        self.table = _Table(table_name, dynamodb)
+        self.table = DynamoTable(table_name, dynamodb)
 
     def add(self, code: QrCode) -> bool:
         return self.table.put_new("qr_id", _item(code))
 
     def get(self, qr_id: str) -> QrCode | None:
-        item = self.table.get({"qr_id": _s(qr_id)})
+        item = self.table.get({"qr_id": string_value(qr_id)})
         return _code_of(item) if item else None
 
     def deactivate(self, qr_id: str, *, at: datetime, by: str) -> bool:
@@ -32,13 +32,13 @@ class DynamoQrCodeStore:
             "deactivate QR code",
             lambda: self.table.db.update_item(
                 TableName=self.table.name,
-                Key={"qr_id": _s(qr_id)},
+                Key={"qr_id": string_value(qr_id)},
                 UpdateExpression="SET active = :off, doc = :doc",
                 ConditionExpression="active = :on",
                 ExpressionAttributeValues={
                     ":off": {"BOOL": False},
                     ":on": {"BOOL": True},
-                    ":doc": _s(changed.model_dump_json()),
+                    ":doc": string_value(changed.model_dump_json()),
                 },
             ),
         )
@@ -48,7 +48,7 @@ class DynamoQrCodeStore:
             {
                 "IndexName": "by_branch",
                 "KeyConditionExpression": "branch = :b",
-                "ExpressionAttributeValues": {":b": _s(branch)},
+                "ExpressionAttributeValues": {":b": string_value(branch)},
             },
             "query",
         )
@@ -65,11 +65,11 @@ class DynamoQrCodeStore:
 
 def _item(code: QrCode) -> dict[str, Any]:
     return {
-        "qr_id": _s(code.qr_id),
-        "branch": _s(code.branch),
-        "created_at": _s(code.created_at.astimezone(UTC).isoformat()),
+        "qr_id": string_value(code.qr_id),
+        "branch": string_value(code.branch),
+        "created_at": string_value(code.created_at.astimezone(UTC).isoformat()),
         "active": {"BOOL": code.active},
-        "doc": _s(code.model_dump_json()),
+        "doc": string_value(code.model_dump_json()),
     }
 
 

@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from cxloop.adapters.aws import translated
-from cxloop.adapters.dynamo import _s, _Table, conditional_write
+from cxloop.adapters.dynamo import DynamoTable, conditional_write, string_value
 from cxloop.config import Settings
 from cxloop.domain.errors import Unavailable
 from cxloop.domain.events import Customer
@@ -84,7 +84,7 @@ class SuppressedChannel:
 
 class DynamoSuppressionList:
     def __init__(self, table_name: str, key: Callable[[], bytes], dynamodb: Any | None = None) -> None:
-        self.table = _Table(table_name, dynamodb)
+        self.table = DynamoTable(table_name, dynamodb)
         self._key = key
 
     def record(self, event: SuppressionEvent, *, notification_id: str) -> bool:
@@ -94,7 +94,7 @@ class DynamoSuppressionList:
             f"update {self.table.name}",
             lambda: self.table.db.update_item(
                 TableName=self.table.name,
-                Key={"address_key": _s(address_key(self._key(), event.channel, event.address))},
+                Key={"address_key": string_value(address_key(self._key(), event.channel, event.address))},
                 UpdateExpression=(
                     "SET channel = :channel, reason = :reason, detail = :detail, last_at = :at, "
                     "first_at = if_not_exists(first_at, :at) ADD #count :one, notifications :ids"
@@ -102,13 +102,13 @@ class DynamoSuppressionList:
                 ConditionExpression="NOT contains(notifications, :id)",
                 ExpressionAttributeNames={"#count": "count"},
                 ExpressionAttributeValues={
-                    ":channel": _s(event.channel),
-                    ":reason": _s(event.reason),
-                    ":detail": _s(event.detail),
-                    ":at": _s(at),
+                    ":channel": string_value(event.channel),
+                    ":reason": string_value(event.reason),
+                    ":detail": string_value(event.detail),
+                    ":at": string_value(at),
                     ":one": {"N": "1"},
                     ":ids": {"SS": [notification_id]},
-                    ":id": _s(notification_id),
+                    ":id": string_value(notification_id),
                 },
             ),
         )
@@ -144,7 +144,10 @@ class DynamoSuppressionList:
 
     def _batch_get(self, keys: list[str]) -> list[dict[str, Any]]:
         request: dict[str, Any] = {
-            self.table.name: {"Keys": [{"address_key": _s(k)} for k in keys], "ConsistentRead": True}
+            self.table.name: {
+                "Keys": [{"address_key": string_value(k)} for k in keys],
+                "ConsistentRead": True,
+            }
         }
         found: list[dict[str, Any]] = []
         for _ in range(BATCH_ATTEMPTS):
