@@ -18,7 +18,7 @@ from cxloop.domain.contact_policy import (
     decide,
     remember_sent,
 )
-from cxloop.domain.events import Customer
+from cxloop.domain.events import Channel, Customer
 
 # Tuesday 24 Nov 2026, 15:00 UTC = 10:00 in Quito (UTC-5), 16:00 in Madrid (UTC+1).
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
@@ -74,14 +74,58 @@ def test_reroute_when_the_preferred_or_first_channel_cannot_be_used(
     assert (decision.action, decision.channel, decision.reason) == ("send", channel, reason)
 
 
+@pytest.mark.parametrize(
+    ("changes", "suppressed", "offered", "detail"),
+    [
+        ({}, frozenset({"ana@example.com"}), ("email", "sms"), "email suppressed"),
+        ({"email": None}, frozenset(), ("email", "sms"), "email: no address"),
+        (
+            {"preferred_channel": "sms"},
+            frozenset({"+593991234567"}),
+            ("email", "sms"),
+            "sms suppressed; whatsapp not offered",
+        ),
+        ({"preferred_channel": "whatsapp"}, frozenset(), ("email", "sms"), "whatsapp not offered"),
+        (
+            {"preferred_channel": "whatsapp"},
+            frozenset({"+593991234567"}),
+            ("email", "sms", "whatsapp"),
+            "whatsapp suppressed; sms suppressed",
+        ),
+    ],
+)
+def test_a_reroute_says_which_channels_were_passed_over_and_why_without_an_address(
+    changes: dict[str, Any], suppressed: frozenset[str], offered: tuple[Channel, ...], detail: str
+) -> None:
+    policy = POLICY.model_copy(update={"channels": ("email", "sms", "whatsapp")})
+    decision = decide(
+        customer(**changes),
+        kind="acknowledgement",
+        now=NOW,
+        memory=memory(suppressed=suppressed),
+        policy=policy,
+        offered=offered,
+    )
+    assert decision.reason.startswith("rerouted_")
+    assert decision.detail == detail
+    assert "@" not in decision.detail and "+593" not in decision.detail
+
+
+def test_a_plain_send_has_no_detail() -> None:
+    decision = decide(customer(), kind="acknowledgement", now=NOW, memory=memory(), policy=POLICY)
+    assert (decision.reason, decision.detail) == ("send", "")
+
+
 def test_every_address_suppressed_blocks_and_says_why() -> None:
     both = frozenset({"ana@example.com", "+593991234567"})
     decision = decide(customer(), kind="survey", now=NOW, memory=memory(suppressed=both), policy=POLICY)
     assert (decision.action, decision.reason) == ("block", "blocked_suppressed")
+    assert decision.detail == "email suppressed; sms suppressed; whatsapp not offered"
     # A deployment that offers no SMS cannot reach a phone-only customer.
     phone_only = customer(email=None)
     offered = decide(phone_only, kind="survey", now=NOW, memory=memory(), policy=POLICY, offered=("email",))
     assert (offered.action, offered.reason) == ("block", "blocked_suppressed")
+    assert offered.detail == "email: no address; sms not offered; whatsapp not offered"
 
 
 def test_opt_out_blocks_surveys_but_not_the_acknowledgement_of_a_case() -> None:

@@ -143,11 +143,12 @@ def decide(
     if blocked is not None:
         return blocked
     channel, reason = pick_channel(customer, policy, memory.suppressed, offered)
+    why = "" if reason == "send" else passed_over(customer, policy, memory.suppressed, offered, channel)
     if channel is None:
-        return Decision("block", reason)
+        return Decision("block", reason, detail=why)
     if kind == "acknowledgement":
-        return Decision("send", reason, channel)
-    return _waiting(ask, channel) or Decision("send", reason, channel)
+        return Decision("send", reason, channel, detail=why)
+    return _waiting(ask, channel) or Decision("send", reason, channel, detail=why)
 
 
 @dataclass(frozen=True)
@@ -197,13 +198,9 @@ def pick_channel(
 ) -> tuple[Channel | None, Reason]:
     """The preferred channel when it works, else the first of the policy's order that does."""
     preferred = customer.preferred_channel
-    # Someone who prefers a phone channel is better served by another phone channel first.
-    order = sorted(
-        policy.channels, key=lambda c: preferred is not None and _by_phone(c) != _by_phone(preferred)
-    )
     usable = [
         channel
-        for channel in order
+        for channel in _order(customer, policy)
         if channel in set(offered) and _address(customer, channel) not in (None, *suppressed)
     ]
     if preferred is not None and preferred in usable:
@@ -214,6 +211,44 @@ def pick_channel(
     if preferred is not None:
         return usable[0], "rerouted_preference"
     return usable[0], "send" if usable[0] == policy.channels[0] else "rerouted_fallback"
+
+
+def passed_over(
+    customer: Customer,
+    policy: ContactPolicy,
+    suppressed: frozenset[str],
+    offered: Iterable[Channel],
+    chosen: Channel | None,
+) -> str:
+    """Why the channels tried before `chosen` (all of them, when none was) could not carry the
+    message, for staff reading the decision: "email suppressed; whatsapp not offered". Names
+    channels and reasons, never an address."""
+    offered = set(offered)
+    reasons = []
+    preferred = customer.preferred_channel
+    # In the order pick_channel tries them: the preference first, then the policy's order.
+    tried = [preferred] if preferred else []
+    for channel in [*tried, *(c for c in _order(customer, policy) if c != preferred)]:
+        if channel == chosen:
+            break
+        if channel not in policy.channels:
+            reasons.append(f"{channel} not in the policy's channels")
+        elif channel not in offered:
+            reasons.append(f"{channel} not offered")
+        elif _address(customer, channel) is None:
+            reasons.append(f"{channel}: no address")
+        elif _address(customer, channel) in suppressed:
+            reasons.append(f"{channel} suppressed")
+    return "; ".join(reasons)
+
+
+def _order(customer: Customer, policy: ContactPolicy) -> list[Channel]:
+    """The policy's channel order, the preferred channel's kind first: someone who prefers a
+    phone channel is better served by another phone channel first."""
+    preferred = customer.preferred_channel
+    return sorted(
+        policy.channels, key=lambda c: preferred is not None and _by_phone(c) != _by_phone(preferred)
+    )
 
 
 def after_refusals(
