@@ -249,17 +249,25 @@ def show_contact_policy(desk: Desk) -> ContactBook:
     return book
 
 
-def publish_policy(stage: Stage) -> bool:
+def put_policy(stage: Stage, document: dict[str, Any], note: str) -> int | None:
+    """PUT /v1/config/contact_policy as the executive; the version, or None (a problem noted)."""
     answer = stage.http.session.put(
         f"{stage.http.base_url}/v1/config/contact_policy",
-        json={"document": POLICY, "note": "demo: every contact decision"},
+        json={"document": document, "note": note},
         headers=bearer(stage.desk.executive),
         timeout=10,
     )
     if answer.status_code != 200:
-        stage.book.problems_seen.append(f"publishing contact_policy answered {answer.status_code}")
+        stage.book.problems_seen.append(f"publishing contact_policy ({note}) answered {answer.status_code}")
+        return None
+    return int(answer.json()["version"])
+
+
+def publish_policy(stage: Stage) -> bool:
+    version = put_policy(stage, POLICY, "demo: every contact decision")
+    if version is None:
         return False
-    print(f"  contact_policy version {answer.json()['version']}: {json.dumps(POLICY)}", flush=True)
+    print(f"  contact_policy version {version}: {json.dumps(POLICY)}", flush=True)
     return wait_for_policy(stage)
 
 
@@ -515,14 +523,7 @@ def show_channels(stage: Stage) -> None:
 
 
 def publish_channel_policy(stage: Stage) -> bool:
-    answer = stage.http.session.put(
-        f"{stage.http.base_url}/v1/config/contact_policy",
-        json={"document": CHANNEL_POLICY, "note": "demo: WhatsApp first, no waits"},
-        headers=bearer(stage.desk.executive),
-        timeout=10,
-    )
-    if answer.status_code != 200:
-        stage.book.problems_seen.append(f"publishing the channel policy answered {answer.status_code}")
+    if put_policy(stage, CHANNEL_POLICY, "demo: WhatsApp first, no waits") is None:
         return False
     # Probes until send_survey sends at once (the earlier policy grouped every survey).
     deadline = time.monotonic() + POLICY_ARRIVAL_TIMEOUT_S
