@@ -220,12 +220,49 @@ def redirect_with(redirect_uri: str, **params: str) -> str:
     return f"{redirect_uri}?{urlencode(params)}"
 
 
+# The chooser's groups, managers first (whom a demo signs in as); a group longer than this
+# starts folded, so the page stays short with an organisation of dozens of agents.
+GROUP_ORDER = ("executive", "country_manager", "branch_manager", "teleoperator", "agent")
+GROUP_NAMES = {
+    "executive": "Executives",
+    "country_manager": "Country managers",
+    "branch_manager": "Branch managers",
+    "teleoperator": "Teleoperators",
+    "agent": "Agents",
+}
+FOLDED_OVER = 8
+
+
 def chooser_page(params: dict[str, str], identities: list[Identity]) -> str:
-    """The authorize page: one button per person, in a form that POSTs back here."""
+    """The authorize page: one button per person, grouped by role, in a form that POSTs back here."""
     hidden = "".join(
         f'<input type="hidden" name="{name}" value="{html.escape(params.get(name, ""))}">'
         for name in _GRANT_FIELDS
     )
+    people = [i for i in identities if not i.key.startswith("role:")]
+    generic = [i for i in identities if i.key.startswith("role:")]
+    groups = [
+        _identity_group(GROUP_NAMES[role], [i for i in people if i.role == role]) for role in GROUP_ORDER
+    ]
+    others = [i for i in people if i.role not in GROUP_ORDER]
+    groups += [_identity_group("Others", others), _identity_group("Any role, whole company", generic)]
+    body = (
+        '<section class="sign-in" aria-labelledby="title">'
+        '<h1 id="title">Sign in to cxloop (local)</h1>'
+        '<p class="hint" id="stand-in">This is the local runtime\'s developer stand-in for Amazon '
+        "Cognito's managed login: nobody checks a password here. Choose who to be; the dashboard "
+        "receives a token minted exactly like <code>cxloop token</code>. On AWS, staff sign in "
+        "with their Cognito account and its multi-factor code instead.</p>"
+        f'<form method="post" action="{AUTHORIZE_PATH}" aria-describedby="stand-in">{hidden}'
+        f"{''.join(groups)}</form></section>"
+    )
+    return _page("Sign in to cxloop (local)", body)
+
+
+def _identity_group(title: str, identities: list[Identity]) -> str:
+    """One role's people as a fieldset; folded (a <details>) when there are many of them."""
+    if not identities:
+        return ""
     items = "".join(
         "<li>"
         f'<button type="submit" name="identity" value="{html.escape(i.key)}" class="identity">'
@@ -235,18 +272,11 @@ def chooser_page(params: dict[str, str], identities: list[Identity]) -> str:
         "</button></li>"
         for i in identities
     )
-    body = (
-        '<section class="sign-in" aria-labelledby="title">'
-        '<h1 id="title">Sign in to cxloop (local)</h1>'
-        '<p class="hint" id="stand-in">This is the local runtime\'s developer stand-in for Amazon '
-        "Cognito's managed login: nobody checks a password here. Choose who to be; the dashboard "
-        "receives a token minted exactly like <code>cxloop token</code>. On AWS, staff sign in "
-        "with their Cognito account and its multi-factor code instead.</p>"
-        f'<form method="post" action="{AUTHORIZE_PATH}" aria-describedby="stand-in">{hidden}'
-        "<fieldset><legend>Sign in as</legend>"
-        f'<ul class="identities">{items}</ul></fieldset></form></section>'
-    )
-    return _page("Sign in to cxloop (local)", body)
+    legend = f"{html.escape(title)} ({len(identities)})"
+    listed = f'<ul class="identities">{items}</ul>'
+    if len(identities) > FOLDED_OVER:
+        listed = f"<details><summary>Show all {len(identities)}</summary>{listed}</details>"
+    return f"<fieldset><legend>{legend}</legend>{listed}</fieldset>"
 
 
 def error_page(message: str) -> str:

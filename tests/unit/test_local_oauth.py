@@ -4,6 +4,7 @@ checked before anything is redirected, and the ID token minted like `cxloop toke
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -231,3 +232,27 @@ def test_an_unreadable_organisation_still_offers_the_generic_roles(clock: Clock)
         "role:country_manager",
         "role:executive",
     ]
+
+
+def test_the_chooser_groups_people_by_role_managers_first_and_folds_a_long_group() -> None:
+    from infra.local.oauth import FOLDED_OVER, chooser_page, generic_identities
+
+    agents = [
+        Identity(f"person:a{n}", f"Agent {n}", f"a{n}", "agent", "team:t") for n in range(FOLDED_OVER + 1)
+    ]
+    manager = Identity(
+        "person:m", "Verónica Salgado", "ec-qn-manager", "branch_manager", "branch:quito-norte"
+    )
+    page = chooser_page({"state": "s"}, [*agents, manager, *generic_identities()])
+
+    legends = re.findall(r"<legend>([^<]+)</legend>", page)
+    assert legends == [
+        "Branch managers (1)",
+        f"Agents ({FOLDED_OVER + 1})",
+        f"Any role, whole company ({len(generic_identities())})",
+    ]
+    # Managers stay in sight; the long agents' group starts folded, every button still there.
+    managers = page.index("Branch managers (1)")
+    assert "<details>" not in page[managers : page.index("Agents (")]
+    assert f"<summary>Show all {FOLDED_OVER + 1}</summary>" in page
+    assert page.count('name="identity"') == len(agents) + 1 + len(generic_identities())
