@@ -30,7 +30,7 @@ from cxloop.adapters.dynamo import (
     DynamoTicketStore,
 )
 from cxloop.adapters.optouts import DynamoOptOutLinkStore
-from cxloop.adapters.suppressions import DynamoSuppressionList, SuppressedChannel, suppression_key
+from cxloop.adapters.suppressions import SuppressedChannel, suppression_list
 from cxloop.config import settings
 from cxloop.domain.access import Caller
 from cxloop.domain.configuration import problems_of
@@ -256,9 +256,7 @@ def _app() -> APIGatewayRestResolver:
         contacts=contacts,
         interactions=interactions.received_between,
         interaction=interactions.get,
-        suppressions=DynamoSuppressionList(
-            config.table("suppressions"), key=lambda: suppression_key(config)
-        ).channels_of,
+        suppressions=suppression_list(config).channels_of,
         rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
         erasure=TableErasure(
             interaction_store=interactions,

@@ -22,10 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
-from cxloop.adapters.suppressions import DynamoSuppressionList, suppression_key
+from cxloop.adapters.suppressions import suppression_list
 from cxloop.config import settings
+from cxloop.consumer import consume_bodies
 from cxloop.domain.errors import InvalidInput
 from cxloop.domain.suppression import SuppressionEvent, from_sns, json_object
 from cxloop.observability import MetricUnit, logger, metrics, tracer
@@ -79,19 +78,13 @@ def _notification_id(envelope: dict[str, Any]) -> str:
 @built_once
 def _step() -> Callable[[str], dict[str, Any]]:
     config = settings()
-    table = DynamoSuppressionList(config.table("suppressions"), key=lambda: suppression_key(config))
+    table = suppression_list(config)
     return create_step(Deps(suppressions=table))
 
 
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Partial batch responses like every consumer (cxloop.consumer.consume), on the raw body."""
-    step = _step()
-    outcome = process_partial_response(
-        event=event,
-        record_handler=lambda record: step(record.body),
-        processor=BatchProcessor(event_type=EventType.SQS),
-        context=context,
-    )
-    return {"batchItemFailures": list(outcome["batchItemFailures"])}
+    """Partial batch responses like every consumer, on the raw body (a body that is not JSON
+    is the step's to drop, not a failure to retry)."""
+    return consume_bodies(event, context, _step())

@@ -13,7 +13,7 @@ from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.contacts import DynamoContactStore
 from cxloop.adapters.dynamo import DynamoInvitationStore
 from cxloop.adapters.messaging import SesEmailSender
-from cxloop.adapters.suppressions import DynamoSuppressionList, suppression_key
+from cxloop.adapters.suppressions import suppression_list
 from cxloop.config import settings
 from cxloop.domain.contacting import ContactStore
 from cxloop.domain.dispatch import SendSettings
@@ -85,7 +85,7 @@ def _deps() -> Deps:
         sms=config.sms_sender(),
         send_settings=config.send_settings(),
         rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
-        suppressed=DynamoSuppressionList(config.table("suppressions"), key=lambda: suppression_key(config)),
+        suppressed=suppression_list(config),
     )
 
 

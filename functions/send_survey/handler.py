@@ -15,7 +15,7 @@ from cxloop.adapters.contacts import DynamoContactStore, DynamoOpenComplaints
 from cxloop.adapters.dynamo import DynamoInvitationStore
 from cxloop.adapters.messaging import SesEmailSender
 from cxloop.adapters.optouts import DynamoOptOutLinkStore
-from cxloop.adapters.suppressions import DynamoSuppressionList, suppression_key
+from cxloop.adapters.suppressions import suppression_list
 from cxloop.config import settings
 from cxloop.consumer import IdempotentStep, consume
 from cxloop.domain.contacting import ContactStore, dispatch
@@ -113,7 +113,7 @@ def _step() -> IdempotentStep:
         open_complaints=DynamoOpenComplaints(config.table("tickets")),
         rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
         optouts=DynamoOptOutLinkStore(config.table("optouts")),
-        suppressed=DynamoSuppressionList(config.table("suppressions"), key=lambda: suppression_key(config)),
+        suppressed=suppression_list(config),
     )
     return IdempotentStep(create_step(deps), table_name=config.table("idempotency"), key=IDEMPOTENCY_KEY)
 

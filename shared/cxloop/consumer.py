@@ -24,11 +24,18 @@ def correlation_id_of(record: SQSRecord) -> str | None:
 
 
 def consume(event: dict[str, Any], context: LambdaContext, handle: RecordHandler) -> dict[str, Any]:
-    """Run `handle` on each message body; failed records are reported, not the batch."""
+    """Run `handle` on each message body (JSON); failed records are reported, not the batch."""
+    return consume_bodies(event, context, lambda body: handle(json.loads(body)))
+
+
+def consume_bodies(
+    event: dict[str, Any], context: LambdaContext, handle: Callable[[str], object]
+) -> dict[str, Any]:
+    """`consume` on the raw bodies, for a step that judges a body that is not JSON itself."""
 
     def record_handler(record: SQSRecord) -> object:
         set_correlation_id(correlation_id_of(record))
-        return handle(json.loads(record.body))
+        return handle(record.body)
 
     processor = BatchProcessor(event_type=EventType.SQS)
     outcome = process_partial_response(

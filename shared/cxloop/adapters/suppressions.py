@@ -158,3 +158,8 @@ class DynamoSuppressionList:
             if not request:
                 return found
         raise Unavailable(f"batch get {self.table.name} left keys unprocessed")
+
+
+def suppression_list(settings: Settings) -> DynamoSuppressionList:
+    """The deployment's list: its table, and its key read when first needed (not at cold start)."""
+    return DynamoSuppressionList(settings.table("suppressions"), key=lambda: suppression_key(settings))
