@@ -8,13 +8,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
 import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from infra.local.analytics import lake_location
-from infra.local.defaults import FAKE_KEY, REGION
 from tests.browser.conftest import Invited, invite
 from tests.browser.test_survey_page import OpenTab, assert_clean, choose
 from tests.e2e.conftest import Client, wait_for
@@ -90,14 +87,7 @@ def desk_invitation(client: Client) -> Invited:
 
 def stored_answers(client: Client, customer_id: str) -> dict[str, Any]:
     """The answers as the responses table holds them, found by the customer's id."""
-    endpoint, _ = lake_location(client.base_url)
-    db = boto3.client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id=FAKE_KEY,
-        aws_secret_access_key=FAKE_KEY,
-    )
+    db = client.aws("dynamodb")
 
     def found() -> dict[str, Any] | None:
         for item in db.scan(TableName="responses")["Items"]:

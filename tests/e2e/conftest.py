@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 import requests
 
+from infra.local.analytics import lake_location
 from infra.local.auth import mint_token
-from infra.local.defaults import STAFF_TOKEN_SECRET, WEBHOOK_SECRET
+from infra.local.defaults import FAKE_KEY, REGION, STAFF_TOKEN_SECRET, WEBHOOK_SECRET
 from infra.local.erp import signed_headers
 
 REPO = Path(__file__).resolve().parents[2]
@@ -100,6 +102,15 @@ class Client:
     def staff_get(self, path: str, token: str | None = None) -> requests.Response:
         headers = {"Authorization": f"Bearer {token or self.staff_token}"}
         return self.http.get(self.url(path), headers=headers, timeout=10)
+
+    def aws(self, service: str) -> Any:
+        """A boto3 client of the runtime's own moto (GET /_local/aws says where it is)."""
+        endpoint, _ = lake_location(self.base_url)
+        # Any: the stubs type client() per literal service name, and this one is a parameter.
+        session: Any = boto3.session.Session(
+            aws_access_key_id=FAKE_KEY, aws_secret_access_key=FAKE_KEY, region_name=REGION
+        )
+        return session.client(service, endpoint_url=endpoint)
 
     def message_to(self, recipient: str, timeout_s: float = 10) -> dict[str, Any]:
         return wait_for(lambda: next((m for m in self.outbox() if m["to"] == recipient), None), timeout_s)

@@ -7,14 +7,10 @@ import json
 import subprocess
 import sys
 import uuid
-from typing import Any
 
-import boto3
 import pytest
 
 from cxloop.domain.events import interaction_id_for
-from infra.local.analytics import lake_location
-from infra.local.defaults import FAKE_KEY, REGION
 from tests.e2e.conftest import REPO, Client, wait_for
 from tests.helpers import load_event
 
@@ -26,17 +22,6 @@ def run_backfill(client: Client) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
 
 
-def runtime_dynamodb(client: Client) -> Any:
-    endpoint, _ = lake_location(client.base_url)
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id=FAKE_KEY,
-        aws_secret_access_key=FAKE_KEY,
-    )
-
-
 def test_the_backfill_keys_an_old_interaction_of_the_running_runtime(client: Client) -> None:
     event = load_event("erp/claim_reported")
     tag = uuid.uuid4().hex[:10]
@@ -44,7 +29,7 @@ def test_the_backfill_keys_an_old_interaction_of_the_running_runtime(client: Cli
     event["customer"] |= {"id": f"B-{tag}", "email": f"backfill-{tag}@example.com"}
     assert client.post_event(json.dumps(event).encode()).status_code == 202
     key = {"interaction_id": {"S": interaction_id_for(event.get("source", "default"), event["event_id"])}}
-    db = runtime_dynamodb(client)
+    db = client.aws("dynamodb")
     wait_for(lambda: db.get_item(TableName="interactions", Key=key).get("Item"))
     # As if stored by a release before the index: the document without its key.
     db.update_item(TableName="interactions", Key=key, UpdateExpression="REMOVE customer_key")

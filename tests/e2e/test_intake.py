@@ -10,11 +10,9 @@ import json
 import uuid
 from typing import Any
 
-import boto3
 import pytest
 
-from infra.local.analytics import lake_location
-from infra.local.defaults import FAKE_KEY, REGION, WEBHOOK_SECRET
+from infra.local.defaults import WEBHOOK_SECRET
 from infra.local.erp import signed_headers
 from infra.local.resources import bucket_name
 from infra.pipeline import PIPELINE
@@ -27,11 +25,7 @@ INTAKE = bucket_name(next(b for b in PIPELINE.buckets if b.name == "intake"))
 
 
 def s3_of(client: Client) -> Any:
-    endpoint, _ = lake_location(client.base_url)
-    session = boto3.session.Session(
-        aws_access_key_id=FAKE_KEY, aws_secret_access_key=FAKE_KEY, region_name=REGION
-    )
-    return session.client("s3", endpoint_url=endpoint)
+    return client.aws("s3")
 
 
 def test_a_signed_batch_answers_one_result_per_event_and_surveys_go_out(client: Client) -> None:
