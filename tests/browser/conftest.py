@@ -67,6 +67,8 @@ class Visit:
     size: str
     errors: list[str] = field(default_factory=list)
     requested: list[str] = field(default_factory=list)
+    # "404 http://...": the responses behind Chromium's bare "Failed to load resource" errors.
+    refused: list[str] = field(default_factory=list)
 
     def foreign_requests(self, base_url: str) -> list[str]:
         """Requests to anything but the local runtime (inline data: images are not requests out)."""
@@ -104,6 +106,12 @@ def open_tab(chromium: Browser) -> Iterator[Callable[..., Visit]]:
         visit.page.on("console", lambda m: visit.errors.append(m.text) if m.type == "error" else None)
         visit.page.on("pageerror", lambda exc: visit.errors.append(str(exc)))
         context.on("request", lambda request: visit.requested.append(request.url))
+        context.on(
+            "response",
+            lambda answer: (
+                visit.refused.append(f"{answer.status} {answer.url}") if answer.status >= 400 else None
+            ),
+        )
         visit.page.goto(url)
         return visit
 

@@ -253,7 +253,7 @@ def assert_clean(visit: Visit, base_url: str, *, answered_with: tuple[int, ...] 
         f"Failed to load resource: the server responded with a status of {code}" for code in answered_with
     )
     errors = [e for e in visit.errors if not e.startswith(expected_errors or ("\0",))]
-    assert errors == [], errors
+    assert errors == [], (errors, visit.refused)
     assert visit.foreign_requests(base_url) == []
     if visit.size == "phone":
         assert visit.horizontal_overflow() <= 0, "the dashboard scrolls sideways on a phone"
