@@ -16,12 +16,13 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from cxloop.adapters.config_store import DynamoConfigStore
 from cxloop.config import settings
 from cxloop.domain import configuration
 from cxloop.domain.configuration import ConfigStore
+from cxloop.domain.modelling import DomainModel
 from cxloop.http import caller_of, make_resolver
 from cxloop.observability import logger, metrics, tracer
 
@@ -30,7 +31,7 @@ Name = Annotated[
 ]
 
 
-class Publication(BaseModel):
+class Publication(DomainModel):
     model_config = ConfigDict(extra="forbid")
 
     document: dict[str, Any] = Field(description="The whole document; validated before it is stored")

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.contacts import DynamoContactStore
@@ -49,6 +49,7 @@ from cxloop.domain.erasure import (
 )
 from cxloop.domain.errors import Forbidden, InvalidInput, NotFound, Unavailable
 from cxloop.domain.events import Customer, Interaction
+from cxloop.domain.modelling import DomainModel
 from cxloop.domain.rulebook import Rulebook
 from cxloop.domain.simulation import simulate
 from cxloop.http import caller_of, make_resolver
@@ -59,7 +60,7 @@ ERASERS = frozenset({"executive"})
 MAX_DAYS = 92
 
 
-class SimulationRequest(BaseModel):
+class SimulationRequest(DomainModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     policy: dict[str, Any] | None = Field(

@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from cxloop.adapters.aggregate_scopes import scopes_with_counts
 from cxloop.adapters.aws import translated
@@ -41,6 +41,7 @@ from cxloop.adapters.messaging import SesEmailSender
 from cxloop.config import settings
 from cxloop.domain.digest import managers
 from cxloop.domain.errors import Unavailable
+from cxloop.domain.modelling import DomainModel
 from cxloop.domain.organisation import Organisation, Person
 from cxloop.domain.ports import AggregateStore, EmailSender
 from cxloop.domain.report import (
@@ -230,7 +231,7 @@ def _signing_s3_client() -> Any:
     return boto3.session.Session().client("s3", config=Config(signature_version="s3v4"))
 
 
-class ReportSettings(BaseModel):
+class ReportSettings(DomainModel):
     """The reports bucket (BUCKET_REPORTS_NAME, infra.pipeline's env_name_for) and the period
     kind (REPORTS_PERIOD, monthly by default), validated at cold start like cxloop.config."""
 

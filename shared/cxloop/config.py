@@ -12,14 +12,16 @@ from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+from pydantic import ConfigDict, Field, HttpUrl, field_validator, model_validator
+
+from cxloop.domain.modelling import DomainModel
 
 if TYPE_CHECKING:
     from cxloop.domain.dispatch import SendSettings
     from cxloop.domain.ports import SmsSender, TemplateSender
 
 
-class Settings(BaseModel):
+class Settings(DomainModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     stage: str = "dev"

@@ -7,6 +7,10 @@ inside the child with `time.perf_counter` from the first line of the script. The
 same way in the same run: `import boto3; boto3.client("dynamodb")`. The target is a
 median within 1.5x the baseline. A last column shows, apart, what the first request
 then adds by creating the boto3 clients that cxloop.adapters.aws creates lazily.
+Two "floor" rows start only the libraries a function of each kind must use (Powertools
+Logger, Tracer, Metrics and pydantic, plus BatchProcessor and Idempotency for a queue
+consumer, or the validating REST resolver for an API function), with nothing of cxloop:
+no function can start faster than its kind's floor.
 
 The child sees what Lambda would give it: the resource names the pipeline grants the
 function (`env_name_for`), fake credentials, LAMBDA_TASK_ROOT (which makes the X-Ray
@@ -73,6 +77,50 @@ if {services!r}:
         client(service)
 _t3 = time.perf_counter()
 """
+# The library floors: what the Powertools utilities DESIGN asks every function of a kind to
+# use cost with nothing of cxloop, started the way cxloop.startup starts a handler (collector
+# off until built). A function cannot start faster than the floor of its kind, so these rows
+# say how much of a function's ratio is its libraries and how much is cxloop.
+FLOOR_COMMON = """\
+import gc
+gc.disable()
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from pydantic import BaseModel
+logger = Logger(service="floor")
+tracer = Tracer(service="floor", patch_modules=("botocore",))
+metrics = Metrics(namespace="floor", service="floor")
+class Message(BaseModel):
+    id: str
+"""
+FLOOR_CONSUMER = (
+    FLOOR_COMMON
+    + """\
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+_t1 = time.perf_counter()
+import boto3
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
+IdempotencyConfig(event_key_jmespath="id")
+DynamoDBPersistenceLayer(table_name="floor", boto3_client=boto3.client("dynamodb"))
+gc.freeze(); gc.enable()
+"""
+)
+FLOOR_API = (
+    FLOOR_COMMON
+    + """\
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+_t1 = time.perf_counter()
+app = APIGatewayRestResolver(enable_validation=True)
+@app.get("/messages/<message_id>")
+def one(message_id: str) -> Message:
+    return Message(id=message_id)
+gc.freeze(); gc.enable()
+"""
+)
+FLOORS = {
+    "floor: Powertools consumer, no cxloop": (FLOOR_CONSUMER, []),
+    "floor: Powertools REST API, no cxloop": (FLOOR_API, ["dynamodb"]),
+}
+FLOOR = "floor: "
 REPORT = f"""\
 print("{MARK}", (_t1 - _t0) * 1000, (_t2 - _t1) * 1000, (_t2 - _t0) * 1000, (_t3 - _t2) * 1000)
 """
@@ -159,6 +207,9 @@ def targets(*, compare_gc: bool = False) -> list[Target]:
     common = base_env()
     no_clients = CLIENTS.format(services=[])
     found = [Target("baseline: boto3 + dynamodb client", PRELUDE + BASELINE + no_clients + REPORT, common)]
+    floor_env = common | {"POWERTOOLS_TRACE_DISABLED": "false", "AWS_LAMBDA_FUNCTION_NAME": "bench-floor"}
+    for name, (code, services) in FLOORS.items():
+        found.append(Target(name, PRELUDE + code + CLIENTS.format(services=services) + REPORT, floor_env))
     for function in PIPELINE.functions:
         clients = CLIENTS.format(services=services_of(function))
         init = PRELUDE + FUNCTION.format(module=function.handler_module)
@@ -227,8 +278,8 @@ def print_table(results: dict[str, list[Sample] | str]) -> list[str]:
             continue
         median = statistics.median(s.total_ms for s in samples)
         ratio = median / base_ms
-        # The GC-on rows are a comparison, not the product: no verdict.
-        compared = name == baseline_name or name.endswith(GC_ON)
+        # The GC-on and floor rows are comparisons, not the product: no verdict.
+        compared = name == baseline_name or name.endswith(GC_ON) or name.startswith(FLOOR)
         verdict = "" if compared else ("ok" if round(ratio, 2) <= TARGET_RATIO else "OVER")
         if verdict == "OVER":
             over.append(name)
@@ -317,7 +368,8 @@ def main() -> int:
     )
     args = options.parse_args()
     found = targets(compare_gc=args.compare_gc)
-    print(f"== cold start: {len(found) - 1} functions vs baseline, {args.runs} runs each (+1 warm-up) ==")
+    functions = len(PIPELINE.functions)
+    print(f"== cold start: {functions} functions vs baseline, {args.runs} runs each (+1 warm-up) ==")
     results = benchmark(found, args.runs)
     over = print_table(results)
     timed = {n: statistics.median(s.total_ms for s in r) for n, r in results.items() if isinstance(r, list)}

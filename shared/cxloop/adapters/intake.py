@@ -16,16 +16,17 @@ import tempfile
 from collections.abc import Mapping
 from typing import IO, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from cxloop.adapters.aws import client, translated
 from cxloop.domain.intake import REPORT_HEADER, ImportSummary, ReportLine
+from cxloop.domain.modelling import DomainModel
 
 SPOOL_IN_MEMORY_BYTES = 8 * 1024 * 1024
 _PREFIX, _SUFFIX = "BUCKET_", "_NAME"
 
 
-class IntakeSettings(BaseModel):
+class IntakeSettings(DomainModel):
     """The intake bucket, from BUCKET_INTAKE_NAME (infra.pipeline's env_name_for), validated at
     cold start like cxloop.config's Settings."""
 

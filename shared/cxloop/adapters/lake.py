@@ -16,11 +16,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from cxloop.adapters.aws import client, translated
 from cxloop.domain.errors import Unavailable
 from cxloop.domain.lake import Archived
+from cxloop.domain.modelling import DomainModel
 
 # PutRecordBatch's own limits: 500 records and 4 MiB per call.
 MAX_RECORDS_PER_CALL = 500
@@ -30,7 +31,7 @@ BACKOFF_S = 0.2
 _PREFIX, _SUFFIX = "FIREHOSE_", "_NAME"
 
 
-class LakeSettings(BaseModel):
+class LakeSettings(DomainModel):
     """The delivery stream of each dataset, from FIREHOSE_<DATASET>_NAME (infra.pipeline's
     env_name_for), validated at cold start like cxloop.config's Settings."""
 

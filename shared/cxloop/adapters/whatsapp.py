@@ -14,11 +14,12 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from cxloop.adapters.aws import client, error_code, translated
 from cxloop.adapters.end_user_messaging import refusals_translated
 from cxloop.domain.errors import ChannelRefused
+from cxloop.domain.modelling import DomainModel
 
 # Meta rejects what it cannot send (a template not approved in that language, a bad
 # parameter count): resending the same request will not help, another channel may.
@@ -27,7 +28,7 @@ _WHATSAPP_REFUSALS = frozenset({"ValidationException", "InvalidParametersExcepti
 Parameter = Literal["place", "url", "brand", "name"]
 
 
-class WhatsAppTemplate(BaseModel):
+class WhatsAppTemplate(DomainModel):
     """An approved template. `languages` maps our language (es, en, pt, fr) to the code
     the template was approved under in WhatsApp Manager (es_EC, en_US, pt_BR, fr...)."""
 

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from cxloop.domain.errors import FieldProblem, Forbidden, InvalidInput, InvalidTransition
+from cxloop.domain.modelling import DomainModel
 from cxloop.domain.models import (
     CallOutcome,
     ContactAttempt,
@@ -34,7 +35,7 @@ WORKING: frozenset[TicketStatus] = frozenset({"new", "assigned", "in_progress", 
 MANAGERS = frozenset({"branch_manager", "country_manager", "executive"})
 
 
-class _Action(BaseModel):
+class _Action(DomainModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 

@@ -24,7 +24,9 @@ from functools import cache, cached_property, lru_cache
 from importlib import resources
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+from cxloop.domain.modelling import DomainModel
 
 Sentiment = Literal["negative", "neutral", "positive"]
 LANGUAGES = ("es", "en", "pt")
@@ -88,7 +90,7 @@ def _words(text: str) -> list[_Word]:
 # --------------------------------------------------------------------------------------------------
 
 
-class Topic(BaseModel):
+class Topic(DomainModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str
@@ -126,7 +128,7 @@ class Topic(BaseModel):
         return value
 
 
-class Taxonomy(BaseModel):
+class Taxonomy(DomainModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     topics: tuple[Topic, ...] = Field(min_length=1)
@@ -239,7 +241,7 @@ def _data_file(name: str) -> str:
 Valence = float
 
 
-class LanguageLexicon(BaseModel):
+class LanguageLexicon(DomainModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     words: dict[str, Valence]
@@ -264,7 +266,7 @@ class LanguageLexicon(BaseModel):
         return _CompiledLanguage(self)
 
 
-class SentimentLexicon(BaseModel):
+class SentimentLexicon(DomainModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     languages: dict[str, LanguageLexicon]

@@ -20,9 +20,10 @@ from datetime import datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from cxloop.domain.events import Channel, Customer
+from cxloop.domain.modelling import DomainModel
 
 MessageKind = Literal["survey", "reminder", "follow_up", "acknowledgement"]
 Action = Literal["send", "postpone", "group", "block"]
@@ -44,7 +45,7 @@ SURVEY_KINDS: frozenset[MessageKind] = frozenset({"survey", "reminder", "follow_
 CHANNELS: tuple[Channel, ...] = ("email", "sms", "whatsapp")
 
 
-class ContactPolicy(BaseModel):
+class ContactPolicy(DomainModel):
     """The manners, as data analysts change at run time (config document `contact_policy`).
 
     The defaults only keep what no brand may skip (opt-outs, suppressed addresses, no survey
@@ -86,7 +87,7 @@ RECOMMENDED = ContactPolicy(
 )
 
 
-class SentRecord(BaseModel):
+class SentRecord(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     at: datetime
@@ -94,7 +95,7 @@ class SentRecord(BaseModel):
     kind: MessageKind
 
 
-class OpenGroup(BaseModel):
+class OpenGroup(DomainModel):
     """Events waiting to become one survey about the whole journey."""
 
     model_config = ConfigDict(frozen=True)
@@ -104,7 +105,7 @@ class OpenGroup(BaseModel):
     interaction_ids: tuple[str, ...]
 
 
-class ContactMemory(BaseModel):
+class ContactMemory(DomainModel):
     """What the brand remembers of one customer across every channel and system."""
 
     model_config = ConfigDict(frozen=True)

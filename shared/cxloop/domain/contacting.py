@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from cxloop.domain.contact_policy import (
     ContactMemory,
@@ -26,6 +26,7 @@ from cxloop.domain.contact_policy import (
 )
 from cxloop.domain.errors import ChannelRefused, Conflict
 from cxloop.domain.events import Channel, Customer, Interaction
+from cxloop.domain.modelling import DomainModel
 from cxloop.domain.ports import MessageQueue
 from cxloop.domain.surveys import CASE_RESOLVED
 
@@ -33,7 +34,7 @@ KEPT_DECISIONS = 50
 SAVE_ATTEMPTS = 3
 
 
-class PendingSend(BaseModel):
+class PendingSend(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     interaction: Interaction
@@ -42,7 +43,7 @@ class PendingSend(BaseModel):
     reason: str
 
 
-class DecisionRecord(BaseModel):
+class DecisionRecord(DomainModel):
     """One decision as staff and analysts see it."""
 
     model_config = ConfigDict(frozen=True)
@@ -72,7 +73,7 @@ class DecisionRecord(BaseModel):
         )
 
 
-class ContactState(BaseModel):
+class ContactState(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     memory: ContactMemory

@@ -41,10 +41,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from cxloop.domain.contacting import ContactState
 from cxloop.domain.events import Customer, Interaction
+from cxloop.domain.modelling import DomainModel
 from cxloop.domain.models import Invitation, SurveyResponse, Ticket
 
 ERASED_PREFIX = "erased-"
@@ -134,7 +135,7 @@ class ErasureStores(Protocol):
     def record(self, audit: ErasureAudit) -> None: ...
 
 
-class ErasureAudit(BaseModel):
+class ErasureAudit(DomainModel):
     """Who erased which customer (the ERP's pseudonymous id) when, and how many items:
     never the personal data, never the pseudonym (it would link the id to the erased items)."""
 

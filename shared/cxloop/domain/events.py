@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AwareDatetime,
-    BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
@@ -21,6 +20,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from cxloop.domain.errors import FieldProblem, InvalidInput
+from cxloop.domain.modelling import DomainModel
 
 MAX_BODY_BYTES = 256 * 1024
 
@@ -39,7 +39,7 @@ Channel = Literal["email", "sms", "whatsapp"]
 AttributeValue = str | int | float | bool | None
 
 
-class Customer(BaseModel):
+class Customer(DomainModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: Id
@@ -81,7 +81,7 @@ class Customer(BaseModel):
         return self.locale.split("-")[0]
 
 
-class Touchpoint(BaseModel):
+class Touchpoint(DomainModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: Id
@@ -92,7 +92,7 @@ class Touchpoint(BaseModel):
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
 
 
-class InteractionEvent(BaseModel):
+class InteractionEvent(DomainModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     event_id: Id
@@ -123,7 +123,7 @@ def interaction_id_for(source: str, event_id: str) -> str:
     return str(uuid.uuid5(_INTERACTION_NAMESPACE, f"{source}\x00{event_id}"))
 
 
-class Interaction(BaseModel):
+class Interaction(DomainModel):
     """An accepted event, as stored and handed to dispatch."""
 
     model_config = ConfigDict(frozen=True)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from cxloop.domain import messages, notices
 from cxloop.domain.deadlines import customer_zone
 from cxloop.domain.events import Channel, Customer
+from cxloop.domain.modelling import DomainModel
 from cxloop.domain.models import Ticket
 from cxloop.domain.ports import EmailSender, SmsSender
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:  # annotations only: notify_customer sends notices without loa
 ACKNOWLEDGED_TYPES = frozenset({"complaint", "claim"})
 
 
-class Notice(BaseModel):
+class Notice(DomainModel):
     """What notify_customer needs, and nothing more: its id is the idempotency key."""
 
     model_config = ConfigDict(frozen=True)

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
+from cxloop.domain.modelling import DomainModel
 from cxloop.domain.models import SurveyResponse, Ticket
 from cxloop.domain.scoring import Score
 
@@ -31,7 +32,7 @@ DATASETS: tuple[Dataset, ...] = ("responses", "ticket_events")
 _DATASET_BY_KEY: dict[str, Dataset] = {"response_id": "responses", "ticket_id": "ticket_events"}
 
 
-class ResponseRow(BaseModel):
+class ResponseRow(DomainModel):
     """One scored survey response."""
 
     model_config = ConfigDict(frozen=True)
@@ -57,7 +58,7 @@ class ResponseRow(BaseModel):
     dt: str
 
 
-class TicketEventRow(BaseModel):
+class TicketEventRow(DomainModel):
     """One stored version of a ticket: its state after the action that made it."""
 
     model_config = ConfigDict(frozen=True)

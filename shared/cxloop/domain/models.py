@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from cxloop.domain.events import AttributeValue, Channel, Customer, Touchpoint
+from cxloop.domain.modelling import DomainModel
 from cxloop.domain.scoring import Score
 from cxloop.domain.sla import TicketType  # petición / queja / reclamo, each with its own SLA
 
@@ -32,7 +33,7 @@ AlertKind = Literal[
 FollowUpOutcome = Literal["recovered", "neutral", "unhappy"]
 
 
-class Invitation(BaseModel):
+class Invitation(DomainModel):
     """One survey sent for one interaction; reachable only through its token's hash."""
 
     model_config = ConfigDict(frozen=True)
@@ -56,7 +57,7 @@ class Invitation(BaseModel):
     expires_at: datetime
 
 
-class SurveyResponse(BaseModel):
+class SurveyResponse(DomainModel):
     """The customer's answers; response_id equals invitation_id (one answer per invitation)."""
 
     model_config = ConfigDict(frozen=True)
@@ -77,7 +78,7 @@ class SurveyResponse(BaseModel):
     attributes: dict[str, AttributeValue] = {}
 
 
-class RoutingDecision(BaseModel):
+class RoutingDecision(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     rule: str
@@ -86,7 +87,7 @@ class RoutingDecision(BaseModel):
     owner: str
 
 
-class HistoryEntry(BaseModel):
+class HistoryEntry(DomainModel):
     """One change to a ticket: who, when, what, and each changed field before and after."""
 
     model_config = ConfigDict(frozen=True)
@@ -99,7 +100,7 @@ class HistoryEntry(BaseModel):
     note: str | None = None
 
 
-class ContactAttempt(BaseModel):
+class ContactAttempt(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     at: datetime
@@ -108,7 +109,7 @@ class ContactAttempt(BaseModel):
     note: str | None = None
 
 
-class Resolution(BaseModel):
+class Resolution(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     root_cause: str
@@ -117,7 +118,7 @@ class Resolution(BaseModel):
     by: str
 
 
-class FollowUp(BaseModel):
+class FollowUp(DomainModel):
     """The customer's answer to "was it solved?" after resolution."""
 
     model_config = ConfigDict(frozen=True)
@@ -129,7 +130,7 @@ class FollowUp(BaseModel):
     outcome: FollowUpOutcome
 
 
-class Pause(BaseModel):
+class Pause(DomainModel):
     """The SLA clock stops while the ticket waits on the customer; end None = still waiting."""
 
     model_config = ConfigDict(frozen=True)
@@ -138,7 +139,7 @@ class Pause(BaseModel):
     end: datetime | None = None
 
 
-class Ticket(BaseModel):
+class Ticket(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     ticket_id: str
@@ -195,7 +196,7 @@ class Ticket(BaseModel):
         return self.sla_started_at or self.opened_at
 
 
-class Alert(BaseModel):
+class Alert(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     alert_id: str

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from cxloop.domain import tokens
 from cxloop.domain.contacting import KEPT_DECISIONS, ContactState, ContactStore, DecisionRecord
 from cxloop.domain.errors import Conflict
+from cxloop.domain.modelling import DomainModel
 
 # A link in an old mail keeps working for a year; after that the customer still has
 # the link in every newer message.
@@ -32,7 +33,7 @@ OPT_OUT_ACTION = "opt_out"
 Via = Literal["page", "one_click"]
 
 
-class OptOutLink(BaseModel):
+class OptOutLink(DomainModel):
     """The stored half of an opt-out link: never the token, never an address."""
 
     model_config = ConfigDict(frozen=True)

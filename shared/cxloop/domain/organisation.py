@@ -15,7 +15,6 @@ from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     PrivateAttr,
     StringConstraints,
@@ -26,6 +25,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from cxloop.domain.events import Email, Phone
+from cxloop.domain.modelling import DomainModel
 
 Role = Literal["agent", "teleoperator", "branch_manager", "country_manager", "executive"]
 ROLES: tuple[Role, ...] = get_args(Role)
@@ -64,7 +64,7 @@ _A_ROLE: dict[Role, str] = {
 }
 
 
-class Team(BaseModel):
+class Team(DomainModel):
     model_config = _FROZEN
 
     id: Id
@@ -72,7 +72,7 @@ class Team(BaseModel):
     kind: Kind  # what the team handles: claims, facilities, contact_center, customer_service, roadside...
 
 
-class Branch(BaseModel):
+class Branch(DomainModel):
     model_config = _FROZEN
 
     id: Id
@@ -80,7 +80,7 @@ class Branch(BaseModel):
     teams: tuple[Team, ...] = ()
 
 
-class Region(BaseModel):
+class Region(DomainModel):
     model_config = _FROZEN
 
     id: Id
@@ -88,7 +88,7 @@ class Region(BaseModel):
     branches: tuple[Branch, ...] = ()
 
 
-class Country(BaseModel):
+class Country(DomainModel):
     model_config = _FROZEN
 
     code: CountryCode
@@ -107,7 +107,7 @@ class Country(BaseModel):
         return value
 
 
-class Person(BaseModel):
+class Person(DomainModel):
     model_config = _FROZEN
 
     id: Id
@@ -149,7 +149,7 @@ class _Lookups:
     executives: tuple[Person, ...] = ()
 
 
-class Organisation(BaseModel):
+class Organisation(DomainModel):
     model_config = _FROZEN
 
     version: int = 1

@@ -26,12 +26,13 @@ from datetime import datetime, timedelta
 from html import escape
 from typing import Annotated, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from cxloop.domain import tokens
 from cxloop.domain.access import Caller
 from cxloop.domain.errors import FieldProblem, Forbidden, InvalidInput, NotFound
 from cxloop.domain.events import Customer, InteractionEvent, Touchpoint
+from cxloop.domain.modelling import DomainModel
 from cxloop.domain.models import Invitation
 from cxloop.domain.organisation import Organisation, scope_contains
 from cxloop.domain.ports import InvitationStore
@@ -55,7 +56,7 @@ QUIET_ZONE = 4  # modules of white around the code, as ISO/IEC 18004 asks
 EventType = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$", max_length=64)]
 
 
-class QrRequest(BaseModel):
+class QrRequest(DomainModel):
     """POST /v1/qr-codes: the touchpoint the code's answers belong to."""
 
     model_config = ConfigDict(extra="forbid")
@@ -71,7 +72,7 @@ class QrRequest(BaseModel):
     )
 
 
-class QrCode(BaseModel):
+class QrCode(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     qr_id: str

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Discriminator, StringConstraints, Tag, model_validator
 
 from cxloop.domain.contact_policy import ContactPolicy
+from cxloop.domain.modelling import DomainModel
 from cxloop.domain.models import Priority, TicketType
 from cxloop.domain.organisation import Organisation
 from cxloop.domain.routing import DEFAULT_RULES, OPERATORS, explain, matches
@@ -24,7 +25,7 @@ from cxloop.domain.surveys import DEFAULT_CATALOGUE, SurveyCatalogue
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
-class Leaf(BaseModel):
+class Leaf(DomainModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     field: Name
@@ -32,13 +33,13 @@ class Leaf(BaseModel):
     value: Any
 
 
-class AllOf(BaseModel):
+class AllOf(DomainModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     all: tuple[Condition, ...]
 
 
-class AnyOf(BaseModel):
+class AnyOf(DomainModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     any: tuple[Condition, ...]
@@ -60,7 +61,7 @@ AllOf.model_rebuild()
 AnyOf.model_rebuild()
 
 
-class _Rule(BaseModel):
+class _Rule(DomainModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: Name
@@ -98,7 +99,7 @@ def _unique_names(rules: tuple[_Rule, ...]) -> None:
         raise ValueError(f"rule names must be unique; repeated: {', '.join(repeated)}")
 
 
-class TicketRules(BaseModel):
+class TicketRules(DomainModel):
     """Which answers open a ticket, at what priority. First match wins; none means no ticket."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -114,7 +115,7 @@ class TicketRules(BaseModel):
         return tuple({"name": r.name, "when": r.condition, "priority": r.priority} for r in self.rules)
 
 
-class ClassificationRules(BaseModel):
+class ClassificationRules(DomainModel):
     """petición / queja / reclamo. First match wins; the default catches the rest."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -128,7 +129,7 @@ class ClassificationRules(BaseModel):
         return self
 
 
-class AssignmentRules(BaseModel):
+class AssignmentRules(DomainModel):
     """Which team works the ticket. First match wins; the default team kind catches the rest."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

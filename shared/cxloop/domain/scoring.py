@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
+
+from cxloop.domain.modelling import DomainModel
 
 if TYPE_CHECKING:
     from cxloop.domain.surveys import SurveyDefinition
@@ -19,7 +21,7 @@ SCALES = {
 }
 
 
-class Score(BaseModel):
+class Score(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     nps: int | None = None

@@ -18,7 +18,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+from cxloop.domain.modelling import DomainModel
 
 TicketType = Literal["request", "complaint", "claim"]
 TICKET_TYPES: tuple[TicketType, ...] = ("request", "complaint", "claim")
@@ -48,7 +50,7 @@ def zone_named(name: str) -> ZoneInfo:
         raise ValueError(f"unknown time zone {name!r}") from exc
 
 
-class CountrySla(BaseModel):
+class CountrySla(DomainModel):
     """One country's working calendar and SLA lengths; analysts override it with data."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -99,7 +101,7 @@ class CountrySla(BaseModel):
         return self
 
 
-class SlaSettings(BaseModel):
+class SlaSettings(DomainModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     default: CountrySla = CountrySla()

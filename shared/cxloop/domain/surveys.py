@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import ConfigDict, StringConstraints, model_validator
 
 from cxloop.domain import formulas
 from cxloop.domain.comparisons import COMPARISONS
 from cxloop.domain.errors import ValidationReport
 from cxloop.domain.events import InteractionEvent
+from cxloop.domain.modelling import DomainModel
 
 # "multiple": several options may be chosen, the answer is the list of their values.
 QuestionKind = Literal["scale", "text", "boolean", "choice", "multiple"]
@@ -48,7 +49,7 @@ def localized(mapping: Mapping[str, str], language: str) -> str:
     return mapping.get(language) or mapping.get("en", "")
 
 
-class Condition(BaseModel):
+class Condition(DomainModel):
     """`{"field": "nps", "op": "<=", "value": 6}`: holds only when that answer was given and kept."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -70,14 +71,14 @@ class Condition(BaseModel):
         return COMPARISONS[self.op](answer, self.value)
 
 
-class Choice(BaseModel):
+class Choice(DomainModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     value: QuestionId
     label: Localized
 
 
-class Question(BaseModel):
+class Question(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     id: QuestionId
@@ -121,7 +122,7 @@ class Question(BaseModel):
         return self
 
 
-class IndexDefinition(BaseModel):
+class IndexDefinition(DomainModel):
     """A custom weighted index: `{"id": "loyalty", "formula": "0.7 * nps + 0.3 * csat * 2"}`."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -130,7 +131,7 @@ class IndexDefinition(BaseModel):
     formula: Annotated[str, StringConstraints(min_length=1, max_length=formulas.MAX_CHARS)]
 
 
-class SurveyDefinition(BaseModel):
+class SurveyDefinition(DomainModel):
     model_config = ConfigDict(frozen=True)
 
     id: str
@@ -478,7 +479,7 @@ def survey_for_event(event_type: str) -> SurveyDefinition:
     return FOLLOW_UP_SURVEY if event_type == CASE_RESOLVED else DEFAULT_SURVEY
 
 
-class SelectionRule(BaseModel):
+class SelectionRule(DomainModel):
     """Which survey an event gets. Every criterion given must hold; none given matches all.
 
     `touchpoint` is an id or a pattern (`madrid-*`), `event_type` a prefix (`claim.`), and
@@ -504,7 +505,7 @@ class SelectionRule(BaseModel):
         )
 
 
-class SurveyCatalogue(BaseModel):
+class SurveyCatalogue(DomainModel):
     """The config document `surveys`: the analysts' survey definitions and how one is chosen.
 
     A definition may be listed in several versions (keeping the older ones lets links sent

@@ -15,9 +15,10 @@ import re
 from collections.abc import Mapping
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, field_validator
+from pydantic import ConfigDict, StringConstraints, ValidationError, field_validator
 
 from cxloop.domain.errors import FieldProblem, InvalidInput
+from cxloop.domain.modelling import DomainModel
 
 WHITE = "#ffffff"
 MIN_TEXT_CONTRAST = 4.5
@@ -49,7 +50,7 @@ def contrast_ratio(first: str, second: str) -> float:
     return (lighter + 0.05) / (darker + 0.05)
 
 
-class Theme(BaseModel):
+class Theme(DomainModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     brand_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
