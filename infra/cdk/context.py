@@ -21,6 +21,8 @@ DEFAULTS = {
     "powertoolsLayerVersion": DEFAULT_POWERTOOLS_LAYER_VERSION,
     # Who reads comments' tone: "lexicon" (no cloud service) or "comprehend" (Amazon Comprehend).
     "commentSentiment": "lexicon",
+    # Lambda SnapStart for every function (README "SnapStart (optional)"): billed, so opt-in.
+    "snapStart": "false",
 }
 COMMENT_SENTIMENT_READERS = ("lexicon", "comprehend")
 # API Gateway stage names: letters, digits, hyphens and underscores, up to 128.
@@ -120,6 +122,8 @@ class DeployContext:
     powertools_layer_version: str
     channels: ChannelContext = field(default_factory=ChannelContext)
     comment_sentiment: str = "lexicon"
+    # Functions start from a snapshot of their published version; triggers invoke the `live` alias.
+    snap_start: bool = False
 
     def __post_init__(self) -> None:
         problems = [message for failed, message in self._checks() if failed]
@@ -158,4 +162,19 @@ class DeployContext:
             powertools_layer_version=value("powertoolsLayerVersion"),
             channels=ChannelContext.from_node(node),
             comment_sentiment=value("commentSentiment"),
+            snap_start=_switch(node, "snapStart"),
         )
+
+
+def _switch(node: Node, key: str) -> bool:
+    """An on/off setting: a JSON boolean in cdk.json, or the text true/false from `-c key=...`.
+    Anything else (yes, 1, on) fails rather than guess which way it was meant."""
+    found = node.try_get_context(key)
+    if found is None:
+        found = DEFAULTS[key]
+    if isinstance(found, bool):
+        return found
+    text = str(found).strip()
+    if text not in ("true", "false"):
+        raise ValueError(f"{key} {found!r}: true or false")
+    return text == "true"

@@ -17,6 +17,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra.cdk.constructs.functions import invocation_target
 from infra.cdk.constructs.staff import StaffDirectory
 from infra.cdk.nag import acknowledge
 from infra.pipeline import Function, Pipeline, Route
@@ -115,7 +116,8 @@ class Api(Construct):
         self._authorizer: apigw.CognitoUserPoolsAuthorizer | None = None
         for spec in pipeline.functions:
             for route in spec.routes:
-                self._add_route(route, functions[spec.name])
+                # The function's `live` alias when SnapStart is on: $LATEST has no snapshot.
+                self._add_route(route, invocation_target(functions[spec.name]))
         self.gateway_responses: dict[str, tuple[apigw.GatewayResponse, dict[str, str]]] = {}
         self._answer_gateway_errors_as_json()
 
@@ -163,13 +165,13 @@ class Api(Construct):
         )
         return rest_api
 
-    def _add_route(self, route: Route, function: lambda_.Function) -> None:
+    def _add_route(self, route: Route, target: lambda_.IFunction) -> None:
         resource = self.rest_api.root.resource_for_path(route.path)
         staff = route.auth == "staff"
         json_body = carries_erp_json(route)
         method = resource.add_method(
             route.method,
-            apigw.LambdaIntegration(function, allow_test_invoke=False),
+            apigw.LambdaIntegration(target, allow_test_invoke=False),
             request_parameters=path_parameters(route) or None,
             request_models={"application/json": self.erp_event} if json_body else None,
             request_validator=self.body_and_parameters if json_body else self.parameters_only,

@@ -1,5 +1,9 @@
 """One Lambda per pipeline function, each with its own role granted only what the
-pipeline description says it touches, and its queue and schedule triggers."""
+pipeline description says it touches, and its queue and schedule triggers.
+
+With the `snapStart` context on, each function also gets SnapStart, a published version and
+the alias `live` on it, and every trigger invokes the alias: Lambda snapshots published
+versions only, so an invocation of $LATEST would still run the whole init."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import jsii
-from aws_cdk import ArnFormat, BundlingOptions, DockerImage, Duration, Fn, ILocalBundling, Stack
+from aws_cdk import Annotations, ArnFormat, BundlingOptions, DockerImage, Duration, Fn, ILocalBundling, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -66,6 +70,12 @@ POWERTOOLS_LAYER_ARN = (
 # Pinned as in pyproject.toml (a test keeps the two equal); Pillow at the version fpdf2's pin
 # resolves to for Lambda's platform.
 LAYER_PACKAGES = ("openpyxl==3.1.5", "segno==1.6.6", "fpdf2==2.8.9", "pillow==12.2.0")
+
+# What every trigger invokes when SnapStart is on (the construct id is ours, see invocation_target).
+LIVE_ALIAS = "live"
+LIVE_ALIAS_ID = "LiveAlias"
+# aws-cdk-lib's reminder that SnapStart needs a published version, which _publish_live makes.
+SNAP_START_NEEDS_VERSION = "@aws-cdk/aws-lambda:snapStartRequirePublish"
 
 # The id aws-cdk-lib gives its singleton function that writes buckets' notification settings.
 NOTIFICATIONS_HANDLER_ID = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
@@ -220,8 +230,12 @@ class Functions(Construct):
             log_group=log_group,
             role=role,
             environment=self._environment(spec),
+            # None leaves the property out: without the context the template is as before.
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if self.context.snap_start else None,
         )
         _trace_actively(function)
+        if self.context.snap_start:
+            _publish_live(function)
         self._grant(spec, function)
         self._subscribe(spec, function)
         return function
@@ -378,8 +392,11 @@ class Functions(Construct):
         )
 
     def _subscribe(self, spec: Function, function: lambda_.Function) -> None:
+        """Every trigger invokes the target: the function, or its `live` alias with SnapStart.
+        Grants stay with the function's role, which the alias shares."""
+        target = invocation_target(function)
         for trigger in spec.queue_triggers:
-            function.add_event_source(
+            target.add_event_source(
                 sources.SqsEventSource(
                     self.messaging.queues[trigger.queue],
                     batch_size=trigger.batch_size,
@@ -390,20 +407,20 @@ class Functions(Construct):
                 )
             )
         for stream_trigger in spec.stream_triggers:
-            self._subscribe_to_stream(spec, function, stream_trigger)
+            self._subscribe_to_stream(spec, function, target, stream_trigger)
         for object_trigger in spec.object_triggers:
-            self._subscribe_to_objects(spec, function, object_trigger)
+            self._subscribe_to_objects(spec, target, object_trigger)
         for schedule in spec.schedules:
             events.Rule(
                 self,
                 f"{spec.name}Every{schedule.rate_minutes}Minutes",
                 description=f"cxloop {spec.name}, every {schedule.rate_minutes} minutes",
                 schedule=events.Schedule.rate(Duration.minutes(schedule.rate_minutes)),
-                targets=[targets.LambdaFunction(function, retry_attempts=2)],
+                targets=[targets.LambdaFunction(target, retry_attempts=2)],
             )
 
     def _subscribe_to_stream(
-        self, spec: Function, function: lambda_.Function, trigger: StreamTrigger
+        self, spec: Function, function: lambda_.Function, target: lambda_.IFunction, trigger: StreamTrigger
     ) -> None:
         table = self.storage.tables[trigger.table]
         dead_letters = sqs.Queue(
@@ -422,8 +439,13 @@ class Functions(Construct):
         self.stream_dead_letter_queues[f"{spec.name}-{trigger.table}"] = dead_letters
         self._grant_stream_read(function, table)
         # A mapping of our own rather than DynamoEventSource, whose grant lists streams on "*".
-        function.add_event_source_mapping(
+        # Made in the function's scope whatever it invokes, as add_event_source_mapping would:
+        # turning SnapStart on then updates the mapping's target instead of replacing the
+        # mapping, and a new mapping would read the stream again from TRIM_HORIZON.
+        lambda_.EventSourceMapping(
+            function,
             f"{trigger.table.title()}Stream",
+            target=target,
             event_source_arn=table.table_stream_arn,
             starting_position=lambda_.StartingPosition.TRIM_HORIZON,
             batch_size=trigger.batch_size,
@@ -437,10 +459,10 @@ class Functions(Construct):
         )
 
     def _subscribe_to_objects(
-        self, spec: Function, function: lambda_.Function, trigger: ObjectCreated
+        self, spec: Function, target: lambda_.IFunction, trigger: ObjectCreated
     ) -> None:
         """S3 event notifications for objects created under the prefix; S3 invokes the function
-        asynchronously, so retries and the on-failure queue are set on the function."""
+        asynchronously, so retries and the on-failure queue are set on what it invokes."""
         dead_letters = sqs.Queue(
             self,
             f"{spec.name}{trigger.bucket.title()}ObjectFailures",
@@ -456,14 +478,15 @@ class Functions(Construct):
         )
         # Alarmed with the others by Monitoring (the stack passes this dict on).
         self.stream_dead_letter_queues[f"{spec.name}-{trigger.bucket}"] = dead_letters
-        function.configure_async_invoke(
+        # An alias's asynchronous invocations follow the alias's settings, not the function's.
+        target.configure_async_invoke(
             retry_attempts=ASYNC_RETRIES,
             max_event_age=ASYNC_MAX_EVENT_AGE,
             on_failure=destinations.SqsDestination(dead_letters),
         )
         self.buckets[trigger.bucket].add_event_notification(
             s3.EventType.OBJECT_CREATED,
-            s3_notifications.LambdaDestination(function),
+            s3_notifications.LambdaDestination(target),
             s3.NotificationKeyFilter(prefix=trigger.prefix),
         )
         self._acknowledge_notifications_handler()
@@ -499,6 +522,23 @@ class Functions(Construct):
             f"IAM5[Resource::<{logical_id}.Arn>/stream/*]",
             "ListStreams on this table's own streams (stream labels change when a stream is re-enabled).",
         )
+
+
+def invocation_target(function: lambda_.Function) -> lambda_.IFunction:
+    """What a trigger or an API integration invokes: the function's `live` alias when SnapStart
+    made one (only a published version has a snapshot), else the function itself ($LATEST)."""
+    alias = function.node.try_find_child(LIVE_ALIAS_ID)
+    return alias if isinstance(alias, lambda_.Alias) else function
+
+
+def _publish_live(function: lambda_.Function) -> None:
+    """A version published whenever the function changes (current_version's logical id hashes
+    its code, layers and configuration, environment added later included) and `live` on it.
+    The replaced version is deleted with the update, so only the live snapshot stays cached."""
+    lambda_.Alias(function, LIVE_ALIAS_ID, alias_name=LIVE_ALIAS, version=function.current_version)
+    Annotations.of(function).acknowledge_warning(
+        SNAP_START_NEEDS_VERSION, "Published here: current_version, invoked through the live alias."
+    )
 
 
 def _trace_actively(function: lambda_.Function) -> None:
