@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import signal
 import sys
 import threading
@@ -22,6 +23,22 @@ from infra.local.defaults import REGION
 from infra.local.recorder import Recorder
 
 RECORDED_PATH = "/_cxloop/recorded"
+
+
+class Dispatcher(DomainDispatcherApplication):
+    """moto's dispatcher, remembering which backend serves which host. moto works it out again
+    for every request, listing its own package's directory, and under one lock that every
+    request shares: with the host's answer kept, a burst of answers no longer queues there."""
+
+    def __init__(self) -> None:
+        super().__init__(create_backend_app)
+        self._backend_of: dict[str | None, Any] = {}
+
+    def get_backend_for_host(self, host: str | None) -> Any:
+        # Called under the dispatcher's lock, so the dict needs none of its own.
+        if host not in self._backend_of:
+            self._backend_of[host] = super().get_backend_for_host(host)
+        return self._backend_of[host]
 
 
 def with_recorder(moto: Any, recorder: Recorder) -> Callable[..., Iterable[bytes]]:
@@ -42,8 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.local.aws_process")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
+    # One line per request (werkzeug's access log) costs the stand-in an eighth of its time
+    # and nobody reads it: warnings and errors still show.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     recorder = Recorder(REGION)
-    app = with_recorder(DomainDispatcherApplication(create_backend_app), recorder)
+    app = with_recorder(Dispatcher(), recorder)
     server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
     recorder.start()
     # The parent stops us with SIGTERM; shut down from another thread, as serve_forever requires.

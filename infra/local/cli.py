@@ -47,6 +47,7 @@ def serve(args: argparse.Namespace) -> int:
             staff_secret=staff_secret(),
             log_file=Path(args.log_file) if args.log_file else None,
             log_level=args.log_level,
+            pollers_per_queue=args.pollers_per_queue,
         )
     )
     # Ctrl-C and SIGTERM only ask to stop; the main thread then shuts down in order,
@@ -173,6 +174,12 @@ def backfill(args: argparse.Namespace) -> int:
     return 0
 
 
+def _at_least_one(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
 def _date(text: str) -> str:
     from infra.local.analytics import check_date  # noqa: PLC0415
 
@@ -180,6 +187,23 @@ def _date(text: str) -> str:
         return check_date(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = commands.add_parser("serve", help="run the whole system locally (moto + gateway + pollers)")
+    run.add_argument("--host", default=defaults.DEFAULT_HOST)
+    run.add_argument("--port", type=int, default=defaults.DEFAULT_PORT, help="0 picks a free port")
+    run.add_argument(
+        "--log-file", default=".cxloop/functions.log", help="where function logs go ('' = stdout)"
+    )
+    run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    run.add_argument(
+        "--pollers-per-queue",
+        type=_at_least_one,
+        default=defaults.POLLERS_PER_QUEUE,
+        help=f"batches each queue's function works on at once (default {defaults.POLLERS_PER_QUEUE})",
+    )
+    run.set_defaults(func=serve)
 
 
 def add_backfill(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -198,14 +222,7 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="cxloop", description="cxloop: close the customer-experience loop.")
     commands = root.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("serve", help="run the whole system locally (moto + gateway + pollers)")
-    run.add_argument("--host", default=defaults.DEFAULT_HOST)
-    run.add_argument("--port", type=int, default=defaults.DEFAULT_PORT, help="0 picks a free port")
-    run.add_argument(
-        "--log-file", default=".cxloop/functions.log", help="where function logs go ('' = stdout)"
-    )
-    run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
-    run.set_defaults(func=serve)
+    add_serve(commands)
 
     mint = commands.add_parser("token", help="print a local staff bearer token (last line of output)")
     mint.add_argument("--role", required=True, choices=ROLES)

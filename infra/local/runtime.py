@@ -13,6 +13,7 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import boto3
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -29,6 +30,8 @@ from infra.local.scheduler import Scheduler
 from infra.local.stream_pollers import DynamicPartitioner, StreamPoller
 from infra.pipeline import PIPELINE, Pipeline, env_name_for
 
+log = logging.getLogger("cxloop.local.runtime")
+
 
 @dataclass
 class Options:
@@ -40,7 +43,15 @@ class Options:
     log_file: Path | None = None
     log_level: str = "INFO"
     retry_delay_s: int = 1
+    # Concurrent batches per queue, as Lambda's SQS event source mapping runs several pollers
+    # (five to start with): one at a time, a burst of answers waited behind each batch of ten.
+    pollers_per_queue: int = defaults.POLLERS_PER_QUEUE
     extra_env: dict[str, str] = field(default_factory=dict)
+
+
+def _pass_on(output: IO[str]) -> None:
+    for line in output:
+        log.warning("local AWS stand-in: %s", line.rstrip())
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -105,8 +116,9 @@ class LocalRuntime:
         if not first.startswith("ready"):
             self._aws.kill()
             raise RuntimeError(f"the local AWS stand-in did not start: {first}{self._aws.stdout.read()}")
-        # Keep draining its output so it never blocks on a full pipe.
-        threading.Thread(target=self._aws.stdout.read, name="aws-output", daemon=True).start()
+        # Keep draining its output so it never blocks on a full pipe, a line at a time so a
+        # long run does not hold all of it, and pass on what it says (warnings, tracebacks).
+        threading.Thread(target=_pass_on, args=(self._aws.stdout,), name="aws-output", daemon=True).start()
         return f"http://127.0.0.1:{port}"
 
     def _function_env(self, endpoint: str, resource_env: dict[str, str]) -> dict[str, str]:
@@ -159,17 +171,18 @@ class LocalRuntime:
                 arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
                     "QueueArn"
                 ]
-                poller = QueuePoller(
-                    function,
-                    trigger,
-                    queue_url=url,
-                    queue_arn=arn,
-                    sqs=sqs,
-                    region=defaults.REGION,
-                    retry_delay_s=self.options.retry_delay_s,
-                )
-                poller.start()
-                self.pollers.append(poller)
+                for _ in range(self.options.pollers_per_queue):
+                    poller = QueuePoller(
+                        function,
+                        trigger,
+                        queue_url=url,
+                        queue_arn=arn,
+                        sqs=sqs,
+                        region=defaults.REGION,
+                        retry_delay_s=self.options.retry_delay_s,
+                    )
+                    poller.start()
+                    self.pollers.append(poller)
 
     def _start_stream_pollers(self, endpoint: str) -> None:
         """One poller per stream trigger; after each batch, Firehose's partitioning is applied."""
