@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 from cxloop.adapters.aws import client, error_code, translated
 from cxloop.domain.errors import Conflict
 from cxloop.domain.events import Interaction
-from cxloop.domain.models import Invitation, SurveyResponse, Ticket
+from cxloop.domain.models import OPEN_STATUSES, Invitation, SurveyResponse, Ticket
 from cxloop.domain.scoring import Score
 
 if TYPE_CHECKING:
@@ -504,31 +504,35 @@ class DynamoTicketStore:
         elif status is not None:
             request |= _index_query("status", status)
         operation = "query" if "IndexName" in request else "scan"
-        items = self._collect(request, operation=operation)
+        items = self._collect(request, operation=operation, limit=self.MAX_READ)
         return [Ticket.model_validate_json(item["doc"]["S"]) for item in items]
 
     def of_customer(self, customer_id: str) -> list[Ticket]:
         """Every ticket of one customer (the `by_customer` index), newest first."""
         request = {"TableName": self.table.name} | _index_query("customer_key", customer_id)
         return [
-            Ticket.model_validate_json(item["doc"]["S"]) for item in self._collect(request, operation="query")
+            Ticket.model_validate_json(item["doc"]["S"])
+            for item in self._collect(request, operation="query", limit=self.MAX_READ)
         ]
 
     def open_tickets(self) -> list[Ticket]:
-        """Every ticket still being worked, for the SLA watcher."""
+        """Every ticket still being worked, for the SLA watcher and the digest: all of them,
+        not the newest MAX_READ, since the oldest are the likeliest to be overdue."""
         found: list[Ticket] = []
-        for status in ("new", "assigned", "in_progress", "waiting_customer"):
-            found.extend(self.find(partition=None, status=status))
+        for status in OPEN_STATUSES:
+            request = {"TableName": self.table.name} | _index_query("status", status)
+            items = self._collect(request, operation="query", limit=None)
+            found.extend(Ticket.model_validate_json(item["doc"]["S"]) for item in items)
         return found
 
-    def _collect(self, request: dict[str, Any], *, operation: str) -> list[dict[str, Any]]:
+    def _collect(self, request: dict[str, Any], *, operation: str, limit: int | None) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         with translated(f"{operation} {self.table.name}"):
             for page in self.table.db.get_paginator(operation).paginate(**request):
                 items.extend(page["Items"])
-                if len(items) >= self.MAX_READ:
-                    break
-        return items[: self.MAX_READ]
+                if limit is not None and len(items) >= limit:
+                    return items[:limit]
+        return items
 
 
 # The ticket attributes each index is keyed on; the sort key is always opened_at.

@@ -19,6 +19,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 from cxloop.domain.errors import FieldProblem, Forbidden, InvalidInput, InvalidTransition
 from cxloop.domain.modelling import DomainModel
 from cxloop.domain.models import (
+    OPEN_STATUSES,
     CallOutcome,
     ContactAttempt,
     HistoryEntry,
@@ -31,7 +32,7 @@ from cxloop.domain.models import (
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
-WORKING: frozenset[TicketStatus] = frozenset({"new", "assigned", "in_progress", "waiting_customer"})
+WORKING: frozenset[TicketStatus] = frozenset(OPEN_STATUSES)
 MANAGERS = frozenset({"branch_manager", "country_manager", "executive"})
 
 

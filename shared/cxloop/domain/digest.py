@@ -20,7 +20,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from cxloop.domain.messages import EmailMessage, digest_copy_for, digest_language
-from cxloop.domain.models import TICKET_STATUSES, Alert, Priority, Ticket, TicketStatus
+from cxloop.domain.models import OPEN_STATUSES, Alert, Priority, Ticket, TicketStatus
 from cxloop.domain.organisation import Organisation, Person, scope_contains
 from cxloop.domain.ticket_list import is_overdue
 
@@ -28,7 +28,6 @@ MANAGER_ROLES = ("branch_manager", "country_manager", "executive")
 # Enough to act on this morning; the desk lists the rest (filter overdue=true).
 OVERDUE_LISTED = 10
 PRIORITIES: tuple[Priority, ...] = ("urgent", "high", "medium", "low")
-OPEN_STATUSES: tuple[TicketStatus, ...] = tuple(s for s in TICKET_STATUSES if s not in ("resolved", "closed"))
 # The alert attribute value for a level the manager oversees entirely (a country manager's branch).
 EVERYWHERE = "all"
 

@@ -26,6 +26,8 @@ TICKET_STATUSES: tuple[TicketStatus, ...] = (
     "resolved",
     "closed",
 )
+FINISHED_STATUSES: tuple[TicketStatus, ...] = ("resolved", "closed")
+OPEN_STATUSES = tuple(status for status in TICKET_STATUSES if status not in FINISHED_STATUSES)
 CallOutcome = Literal["reached", "no_answer", "voicemail", "wrong_number", "awaiting_customer"]
 AlertKind = Literal[
     "detractor", "new_ticket", "sla_reminder", "sla_breach", "follow_up_unhappy", "digest", "metric_drop"
@@ -189,7 +191,7 @@ class Ticket(DomainModel):
 
     @property
     def is_open(self) -> bool:
-        return self.status not in ("resolved", "closed")
+        return self.status not in FINISHED_STATUSES
 
     @property
     def clock_started_at(self) -> datetime:
