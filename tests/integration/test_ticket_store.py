@@ -1,11 +1,16 @@
-"""The ticket store's reads: a staff list stops at MAX_READ tickets, the SLA watcher's and
-the digest's read of every open ticket never does (the oldest are the likeliest overdue)."""
+"""The ticket store's reads: a staff list stops at MAX_READ tickets of a partition, the read
+of every open ticket never does (the oldest are the likeliest overdue), and the desk's open
+filters and the health report's backlog use the latter."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from cxloop.adapters.dynamo import DynamoTicketStore
+from cxloop.domain.access import Caller
+from cxloop.domain.desk import find_tickets
+from cxloop.domain.health import visible_tickets
+from cxloop.domain.ticket_list import TicketFilter
 from tests.conftest import LocalAws
 from tests.helpers import sample_ticket
 
@@ -39,3 +44,45 @@ def test_a_list_shows_the_newest_first_up_to_the_cap(aws: LocalAws) -> None:
         "CX-0003",
         "CX-0002",
     ]
+
+
+def desk_with_old_open_ticket(aws: LocalAws) -> DynamoTicketStore:
+    """Quito Norte: one ticket from long ago still new and overdue, then newer resolved ones
+    enough to push it out of a capped partition read; Quito Sur: one open ticket."""
+    store = DynamoTicketStore(aws.table("tickets"), aws.clients["dynamodb"])
+    old = START - timedelta(days=400)
+    store.add(sample_ticket(ticket_id="CX-OLD", status="new", opened_at=old, due_at=old + timedelta(days=1)))
+    for n in range(5):
+        store.add(
+            sample_ticket(ticket_id=f"CX-DONE{n}", status="resolved", opened_at=START + timedelta(hours=n))
+        )
+    elsewhere = sample_ticket().touchpoint.model_copy(
+        update={"branch": "quito-sur", "id": "quito-sur/claims"}
+    )
+    store.add(sample_ticket(ticket_id="CX-SUR", branch="quito-sur", touchpoint=elsewhere, opened_at=START))
+    store.MAX_READ = 3
+    return store
+
+
+MANAGER = Caller(user="mgr-qn", role="branch_manager", scope="branch:quito-norte")
+NOW = START + timedelta(days=1)
+
+
+def listed(store: DynamoTicketStore, wanted: TicketFilter) -> list[str]:
+    page = find_tickets(MANAGER, wanted, sort="-opened_at", limit=50, cursor=None, now=NOW, tickets=store)
+    return [t.ticket_id for t in page.items]
+
+
+def test_an_open_ticket_older_than_a_partitions_read_still_shows_in_open_filters(aws: LocalAws) -> None:
+    store = desk_with_old_open_ticket(aws)
+    assert listed(store, TicketFilter(status="new")) == ["CX-OLD"]
+    assert listed(store, TicketFilter(overdue=True)) == ["CX-OLD"]
+    # Without an open-only filter the list is the partition's newest, as documented.
+    assert listed(store, TicketFilter()) == ["CX-DONE4", "CX-DONE3", "CX-DONE2"]
+
+
+def test_the_health_reports_backlog_keeps_an_old_open_ticket(aws: LocalAws) -> None:
+    store = desk_with_old_open_ticket(aws)
+    seen = sorted(t.ticket_id for t in visible_tickets(MANAGER, store))
+    # The newest of the branch, its old open ticket, and nothing of Quito Sur.
+    assert seen == ["CX-DONE2", "CX-DONE3", "CX-DONE4", "CX-OLD"]

@@ -365,7 +365,7 @@ def test_nearest_rank(values: list[float], fraction: float, expected: float) -> 
 
 
 class FakeStore:
-    """Only `find` is read; it records the partition asked for."""
+    """`find` records the partition asked for; `open_tickets` answers the open ones."""
 
     def __init__(self, tickets: list[Ticket]) -> None:
         self.tickets = tickets
@@ -375,6 +375,9 @@ class FakeStore:
         self.asked.append(partition)
         # A careless store returning everything: visibility must still be checked per ticket.
         return list(self.tickets)
+
+    def open_tickets(self) -> list[Ticket]:
+        return [t for t in self.tickets if t.is_open]
 
 
 def test_visible_tickets_reads_the_callers_partition_and_checks_each_ticket() -> None:

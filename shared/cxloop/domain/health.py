@@ -174,8 +174,12 @@ class HealthReport:
 
 
 def visible_tickets(caller: Caller, tickets: TicketStore) -> list[Ticket]:
-    """Everything the caller may see, read and checked exactly as the tickets list does."""
-    return [t for t in tickets.find(partition=partition_for(caller)) if can_see(caller, t)]
+    """Everything the caller may see, checked exactly as the tickets list does: the newest
+    of the caller's partition, and every open ticket however old (the backlog's oldest
+    would otherwise fall out of a partition's read first)."""
+    read = {t.ticket_id: t for t in tickets.find(partition=partition_for(caller))}
+    read |= {t.ticket_id: t for t in tickets.open_tickets()}
+    return [t for t in read.values() if can_see(caller, t)]
 
 
 def health_report(
