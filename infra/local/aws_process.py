@@ -23,6 +23,10 @@ from infra.local.defaults import REGION
 from infra.local.recorder import Recorder
 
 RECORDED_PATH = "/_cxloop/recorded"
+# The X-Amz-Target prefixes of DynamoDB's and DynamoDB Streams' JSON APIs.
+DYNAMODB_TARGETS = ("DynamoDB_", "DynamoDBStreams_")
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 class Dispatcher(DomainDispatcherApplication):
@@ -41,12 +45,30 @@ class Dispatcher(DomainDispatcherApplication):
         return self._backend_of[host]
 
 
-def with_recorder(moto: Any, recorder: Recorder) -> Callable[..., Iterable[bytes]]:
+def one_dynamodb_request_at_a_time(app: WsgiApp) -> WsgiApp:
+    """DynamoDB applies an update and a transaction atomically; moto does neither under
+    concurrent requests: an ADD reads, adds and writes back, and a transaction deep-copies the
+    tables it touches and, if a condition fails, puts that copy back over whatever other
+    requests wrote meanwhile. Two score_response batches counting answers at once lost counts.
+    So the stand-in answers one DynamoDB request at a time (the others, SQS's long polls
+    among them, still run side by side); moto holds the GIL for its work anyway."""
+    lock = threading.Lock()
+
+    def serialized(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith(DYNAMODB_TARGETS):
+            return app(environ, start_response)
+        with lock:
+            return list(app(environ, start_response))
+
+    return serialized
+
+
+def with_recorder(moto: WsgiApp, recorder: Recorder) -> WsgiApp:
     """moto's WSGI app, plus one path answering what the recorder saw."""
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") != RECORDED_PATH:
-            return moto(environ, start_response)  # type: ignore[no-any-return]
+            return moto(environ, start_response)
         outbox, alerts = recorder.snapshot()
         body = json.dumps({"outbox": outbox, "alerts": alerts}, ensure_ascii=False).encode()
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
@@ -63,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     # and nobody reads it: warnings and errors still show.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     recorder = Recorder(REGION)
-    app = with_recorder(Dispatcher(), recorder)
+    app = with_recorder(one_dynamodb_request_at_a_time(Dispatcher()), recorder)
     server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
     recorder.start()
     # The parent stops us with SIGTERM; shut down from another thread, as serve_forever requires.

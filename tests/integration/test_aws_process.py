@@ -1,13 +1,27 @@
-"""The local AWS stand-in's dispatcher keeps moto's answer of which backend serves a host
-(infra.local.aws_process.Dispatcher) and the serve command's options refuse nonsense."""
+"""The local AWS stand-in (infra.local.aws_process): its dispatcher keeps moto's answer of
+which backend serves a host, DynamoDB's updates and transactions stay atomic however many
+requests come at once, and the serve command's options refuse nonsense."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 
 import pytest
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+from cxloop.adapters.dynamo import DynamoAggregateStore
+from cxloop.domain.metrics import Counters
 from infra.local.aws_process import Dispatcher
 from infra.local.cli import parser
+from infra.local.defaults import REGION, SENDER_ADDRESS
+from infra.local.resources import clients, provision
+from infra.local.runtime import free_port
+from infra.pipeline import env_name_for
 
 HOSTS = [
     "dynamodb.us-east-1.amazonaws.com",
@@ -38,3 +52,48 @@ def test_serve_runs_three_pollers_per_queue_unless_told(capsys: pytest.CaptureFi
         with pytest.raises(SystemExit):
             parser().parse_args(["serve", "--pollers-per-queue", nonsense])
         assert "--pollers-per-queue" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def stand_in() -> Iterator[str]:
+    """The stand-in as `cxloop serve` runs it: its own process, moto behind our wrappers."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.local.aws_process", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None and process.stdout.readline().startswith("ready")
+    # Drained, as the runtime does, so that what it says never fills the pipe and blocks it.
+    threading.Thread(target=process.stdout.read, daemon=True).start()
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_answers_counted_from_many_threads_at_once_are_all_counted(stand_in: str) -> None:
+    env = provision(stand_in, REGION, sender=SENDER_ADDRESS)
+    dynamodb = clients(stand_in, REGION)["dynamodb"]
+    store = DynamoAggregateStore(env[env_name_for("table", "aggregates")], dynamodb)
+    one_promoter = Counters(responses=1, promoters=1)
+    day = date(2026, 11, 26)
+
+    def count(n: int) -> bool:
+        return store.apply_once(f"r-{n}", ["all", "branch:quito-norte"], day, one_promoter)
+
+    with ThreadPoolExecutor(8) as pool:
+        applied = list(pool.map(count, range(160)))
+    # Each response once more: the markers refuse them all, and take nothing back.
+    with ThreadPoolExecutor(8) as pool:
+        again = list(pool.map(count, range(0, 160, 4)))
+
+    assert applied == [True] * 160
+    assert again == [False] * 40
+    for scope in ("all", "branch:quito-norte"):
+        item = dynamodb.get_item(
+            TableName=env[env_name_for("table", "aggregates")],
+            Key={"scope": {"S": scope}, "period": {"S": "day#2026-11-26"}},
+            ConsistentRead=True,
+        )["Item"]
+        assert (item["responses"]["N"], item["promoters"]["N"]) == ("160", "160")
