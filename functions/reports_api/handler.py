@@ -25,7 +25,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -34,13 +34,17 @@ from cxloop.adapters.aggregate_scopes import scopes_with_counts
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.dynamo import DynamoAggregateStore, DynamoTicketStore
 from cxloop.config import settings
-from cxloop.domain import health, report_pdf
-from cxloop.domain import report as periodic
+from cxloop.domain import health
 from cxloop.domain.errors import Unavailable
 from cxloop.domain.ports import AggregateStore, TicketStore
 from cxloop.domain.rulebook import Rulebook
 from cxloop.http import caller_of, make_resolver
 from cxloop.observability import logger, metrics, tracer
+
+if TYPE_CHECKING:
+    # The metrics report's modules (the report, its insights, its PDF) load with its first
+    # request: the health report, the other route, never needs them (cold start, issue 2).
+    from cxloop.domain import report as periodic
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,8 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
     ) -> Response[str]:
         if deps.aggregates is None or deps.scopes_between is None:
             raise Unavailable("the metrics report is not configured")
+        from cxloop.domain import report as periodic  # noqa: PLC0415 - see the imports
+
         caller = caller_of(app.current_event.raw_event)
         organisation = deps.rulebook().organisation
         today = deps.clock().astimezone(UTC).date()
@@ -130,6 +136,8 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
         person = organisation.person(caller.user) if organisation else None
         language = lang or (person.language if person else "en")
         if output == "pdf":
+            from cxloop.domain import report_pdf  # noqa: PLC0415 - see the imports
+
             document = report_pdf.render_pdf(found, language, generated=deps.clock())
             return pdf_response(document, pdf_filename(found, language))
         return Response(200, "text/html; charset=utf-8", periodic.render_html(found, language))
@@ -144,9 +152,11 @@ Lang = Literal["es", "en"]
 def pdf_response(document: bytes, filename: str) -> Response[str]:
     """Powertools validates a response's body as text, so the PDF leaves base64-encoded already,
     flagged the way API Gateway expects (as qr_codes_api's PNG does)."""
+    from cxloop.domain.report_pdf import PDF_CONTENT_TYPE  # noqa: PLC0415 - see the imports
+
     response = Response(
         200,
-        report_pdf.PDF_CONTENT_TYPE,
+        PDF_CONTENT_TYPE,
         base64.b64encode(document).decode("ascii"),
         headers={"Content-Disposition": f'inline; filename="{filename}"'},
     )
@@ -156,8 +166,10 @@ def pdf_response(document: bytes, filename: str) -> Response[str]:
 
 def pdf_filename(report: periodic.ScopeReport, language: str) -> str:
     """report-branch-quito-norte-2026-11.es.pdf: the scope's characters a file name keeps."""
+    from cxloop.domain.report import report_language  # noqa: PLC0415 - see the imports
+
     place = "".join(c if (c.isascii() and c.isalnum()) or c in "-_." else "-" for c in report.scope)
-    return f"report-{place}-{report.period.label}.{periodic.report_language(language)}.pdf"
+    return f"report-{place}-{report.period.label}.{report_language(language)}.pdf"
 
 
 @built_once

@@ -1,4 +1,5 @@
-"""cxloop's models build their validators on first use (cxloop.domain.modelling), each in a
+"""cxloop's models build their validators on first use (cxloop.domain.modelling) and a
+handler imports what only some of its paths need when one of them runs; each in a
 fresh interpreter here: a test session has long since used them all."""
 
 from __future__ import annotations
@@ -71,3 +72,17 @@ def test_many_threads_first_using_one_model_all_get_the_same_answers() -> None:
     )
     assert found["answers"] == [[f"T-{n}", "Touchpoint"] for n in range(64)]
     assert found["alert_built"] is False
+
+
+def test_the_reports_api_loads_the_metrics_report_only_when_asked_for_it() -> None:
+    """Its health route never needs the periodic report, its insights or its PDF, which
+    would otherwise cost every cold start of the function (issue 2's target)."""
+    found = run_child(
+        "import json, sys\n"
+        "import functions.reports_api.handler\n"
+        "import cxloop.adapters.aggregate_scopes\n"
+        "heavy = ('cxloop.domain.report', 'cxloop.domain.insights', 'cxloop.domain.report_pdf')\n"
+        "loaded = [m for m in heavy if m in sys.modules]\n"
+        "print(json.dumps({'loaded': loaded, 'health': 'cxloop.domain.health' in sys.modules}))\n"
+    )
+    assert found == {"loaded": [], "health": True}

@@ -4,10 +4,12 @@ periodic report, the metrics report and the metric-drop alerts all ask this)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cxloop.adapters.aws import client, translated
-from cxloop.domain.report import PresentScopes, ScopesBetween
+
+if TYPE_CHECKING:  # the report module is only this function's types, and heavy to import
+    from cxloop.domain.report import PresentScopes, ScopesBetween
 
 
 def scopes_with_counts(table_name: str, dynamodb: Any | None = None) -> ScopesBetween:
