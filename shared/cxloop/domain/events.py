@@ -6,7 +6,6 @@ import json
 import uuid
 from datetime import datetime
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AwareDatetime,
@@ -21,6 +20,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from cxloop.domain.errors import FieldProblem, InvalidInput
 from cxloop.domain.modelling import DomainModel
+from cxloop.domain.zones import ZoneName
 
 MAX_BODY_BYTES = 256 * 1024
 
@@ -47,7 +47,7 @@ class Customer(DomainModel):
     email: Email | None = None
     phone: Phone | None = None
     locale: Locale = "es"
-    timezone: str = "UTC"
+    timezone: ZoneName = "UTC"
     preferred_channel: Channel | None = None
     # Set by erasure only (cxloop.domain.erasure): no contact is left, and none may come back.
     # Not part of the webhook contract: parse_event refuses it.
@@ -56,15 +56,6 @@ class Customer(DomainModel):
     # cannot and must not contact (no acknowledgement, reminder, follow-up or call back).
     # Not part of the webhook contract either: parse_event refuses it.
     anonymous: SkipJsonSchema[bool] = False
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown IANA time zone {value!r}") from exc
-        return value
 
     @model_validator(mode="after")
     def _has_a_contact(self) -> Customer:

@@ -12,20 +12,19 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, get_args
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     ConfigDict,
     PrivateAttr,
     StringConstraints,
     ValidationError,
-    field_validator,
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from cxloop.domain.events import Email, Phone
 from cxloop.domain.modelling import DomainModel
+from cxloop.domain.zones import ZoneName
 
 Role = Literal["agent", "teleoperator", "branch_manager", "country_manager", "executive"]
 ROLES: tuple[Role, ...] = get_args(Role)
@@ -93,18 +92,9 @@ class Country(DomainModel):
 
     code: CountryCode
     name: Name
-    timezone: str
+    timezone: ZoneName
     language: Language = "es"
     regions: tuple[Region, ...] = ()
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown IANA time zone {value!r}, e.g. America/Guayaquil") from exc
-        return value
 
 
 class Person(DomainModel):

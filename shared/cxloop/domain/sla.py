@@ -16,11 +16,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from cxloop.domain.modelling import DomainModel
+from cxloop.domain.zones import ZoneName, zone_named
 
 TicketType = Literal["request", "complaint", "claim"]
 TICKET_TYPES: tuple[TicketType, ...] = ("request", "complaint", "claim")
@@ -42,32 +43,18 @@ _FOREVER = datetime.max.replace(tzinfo=UTC)
 PositiveHours = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
-def zone_named(name: str) -> ZoneInfo:
-    """The IANA zone, or ValueError naming it (ZoneInfo raises KeyError or ValueError)."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {name!r}") from exc
-
-
 class CountrySla(DomainModel):
     """One country's working calendar and SLA lengths; analysts override it with data."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    timezone: str = "UTC"  # used when the customer has no time zone
+    timezone: ZoneName = "UTC"  # used when the customer has no time zone
     working_days: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday=0 .. Sunday=6
     opens: time = time(9, 0)
     closes: time = time(18, 0)
     holidays: frozenset[date] = frozenset()
     hours: dict[TicketType, PositiveHours] = Field(default_factory=lambda: dict(DEFAULT_HOURS))
     remind_before_hours: float = Field(default=4, ge=0, allow_inf_nan=False)
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, name: str) -> str:
-        zone_named(name)
-        return name
 
     @field_validator("working_days")
     @classmethod
