@@ -89,15 +89,10 @@ def stack_target(stack: str, region: str | None) -> Target:
 
 def local_target(base_url: str) -> Target:
     """The local runtime's tables: named as in the pipeline description, in its moto."""
-    import boto3  # noqa: PLC0415
-
     from infra.local.analytics import lake_location  # noqa: PLC0415
-    from infra.local.defaults import FAKE_KEY, REGION  # noqa: PLC0415
+    from infra.local.resources import local_session  # noqa: PLC0415
 
     endpoint, _ = lake_location(base_url)
-    session = boto3.session.Session(
-        aws_access_key_id=FAKE_KEY, aws_secret_access_key=FAKE_KEY, region_name=REGION
-    )
     return Target(
-        {name: name for name in BACKFILLED_TABLES}, session.client("dynamodb", endpoint_url=endpoint)
+        {name: name for name in BACKFILLED_TABLES}, local_session().client("dynamodb", endpoint_url=endpoint)
     )

@@ -23,11 +23,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import boto3
 import requests
 
 from cxloop.domain.lake import COLUMNS, DATASETS, PARTITION_KEY
-from infra.local.defaults import FAKE_KEY, REGION
+from infra.local.resources import local_session
 
 QUERIES = Path(__file__).resolve().parents[1] / "analytics" / "queries"
 LAKE_DIR = Path(".cxloop") / "lake"
@@ -102,9 +101,7 @@ def lake_location(base_url: str) -> tuple[str, str]:
 
 def download_lake(endpoint: str, bucket: str, target: Path) -> int:
     """Copy every partitioned lake object into target (a fresh copy); answers how many."""
-    s3 = boto3.session.Session(
-        aws_access_key_id=FAKE_KEY, aws_secret_access_key=FAKE_KEY, region_name=REGION
-    ).client("s3", endpoint_url=endpoint)
+    s3 = local_session().client("s3", endpoint_url=endpoint)
     copied = 0
     for dataset in DATASETS:
         shutil.rmtree(target / dataset, ignore_errors=True)

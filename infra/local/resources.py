@@ -8,7 +8,7 @@ from typing import Any
 
 import boto3
 
-from infra.local.defaults import ACCOUNT_ID, FAKE_KEY, SUPPRESSION_KEY
+from infra.local.defaults import ACCOUNT_ID, FAKE_KEY, REGION, SUPPRESSION_KEY
 from infra.pipeline import PIPELINE, Bucket, DeliveryStream, Pipeline, Queue, Table, Topic, env_name_for
 
 # The data lake's bucket in moto (a name: there is no other account to clash with locally).
@@ -17,10 +17,16 @@ LAKE_BUCKET = "cxloop-lake"
 FIREHOSE_ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/cxloop-firehose"
 
 
-def clients(endpoint: str, region: str) -> dict[str, Any]:
-    session = boto3.session.Session(
+def local_session(region: str = REGION) -> boto3.session.Session:
+    """A boto3 session for the local runtime's moto: it takes any credentials, and these keep
+    boto3 from looking for real ones."""
+    return boto3.session.Session(
         aws_access_key_id=FAKE_KEY, aws_secret_access_key=FAKE_KEY, region_name=region
     )
+
+
+def clients(endpoint: str, region: str) -> dict[str, Any]:
+    session = local_session(region)
     return {
         name: session.client(name, endpoint_url=endpoint)
         for name in ("dynamodb", "sqs", "sns", "sesv2", "dynamodbstreams", "firehose", "s3")

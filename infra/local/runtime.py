@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-import boto3
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from infra.local import defaults
@@ -25,7 +24,7 @@ from infra.local.fake_channels import SMS_PATH, SOCIAL_PATH, FakeChannels
 from infra.local.gateway import Gateway
 from infra.local.pollers import QueuePoller
 from infra.local.recorder import RemoteRecorder
-from infra.local.resources import LAKE_BUCKET, provision
+from infra.local.resources import LAKE_BUCKET, local_session, provision
 from infra.local.scheduler import Scheduler
 from infra.local.stream_pollers import DynamicPartitioner, StreamPoller
 from infra.pipeline import PIPELINE, Pipeline, env_name_for
@@ -160,11 +159,7 @@ class LocalRuntime:
         }
 
     def _start_pollers(self, endpoint: str, resource_env: dict[str, str]) -> None:
-        sqs = boto3.session.Session(
-            aws_access_key_id=defaults.FAKE_KEY,
-            aws_secret_access_key=defaults.FAKE_KEY,
-            region_name=defaults.REGION,
-        ).client("sqs", endpoint_url=endpoint)
+        sqs = local_session().client("sqs", endpoint_url=endpoint)
         for function in self.pipeline.functions:
             for trigger in function.queue_triggers:
                 url = resource_env[env_name_for("queue", trigger.queue)]
@@ -186,11 +181,7 @@ class LocalRuntime:
 
     def _start_stream_pollers(self, endpoint: str) -> None:
         """One poller per stream trigger; after each batch, Firehose's partitioning is applied."""
-        session = boto3.session.Session(
-            aws_access_key_id=defaults.FAKE_KEY,
-            aws_secret_access_key=defaults.FAKE_KEY,
-            region_name=defaults.REGION,
-        )
+        session = local_session()
         dynamodb = session.client("dynamodb", endpoint_url=endpoint)
         streams = session.client("dynamodbstreams", endpoint_url=endpoint)
         partitioner = DynamicPartitioner(
@@ -212,11 +203,7 @@ class LocalRuntime:
 
     def _start_bucket_pollers(self, endpoint: str, resource_env: dict[str, str]) -> None:
         """One poller per object trigger: S3 notifications, which moto does not send."""
-        s3 = boto3.session.Session(
-            aws_access_key_id=defaults.FAKE_KEY,
-            aws_secret_access_key=defaults.FAKE_KEY,
-            region_name=defaults.REGION,
-        ).client("s3", endpoint_url=endpoint)
+        s3 = local_session().client("s3", endpoint_url=endpoint)
         for function in self.pipeline.functions:
             for trigger in function.object_triggers:
                 poller = BucketPoller(
