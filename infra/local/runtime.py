@@ -53,6 +53,31 @@ def _pass_on(output: IO[str]) -> None:
         log.warning("local AWS stand-in: %s", line.rstrip())
 
 
+def start_stand_in() -> tuple[subprocess.Popen[str], str]:
+    """moto and the recorder in their own process (their own core): the process, and its
+    endpoint once it says it is ready."""
+    port = free_port()
+    command = [sys.executable, "-m", "infra.local.aws_process", "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # noqa: S603
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    if not first.startswith("ready"):
+        process.kill()
+        raise RuntimeError(f"the local AWS stand-in did not start: {first}{process.stdout.read()}")
+    # Keep draining its output so it never blocks on a full pipe, a line at a time so a
+    # long run does not hold all of it, and pass on what it says (warnings, tracebacks).
+    threading.Thread(target=_pass_on, args=(process.stdout,), name="aws-output", daemon=True).start()
+    return process, f"http://127.0.0.1:{port}"
+
+
+def stop_stand_in(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as probe:
         probe.bind((host, 0))
@@ -106,19 +131,8 @@ class LocalRuntime:
         return self.base_url
 
     def _start_aws(self) -> str:
-        """moto and the recorder in their own process (their own core); answers the endpoint."""
-        port = free_port()
-        command = [sys.executable, "-m", "infra.local.aws_process", "--port", str(port)]
-        self._aws = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # noqa: S603
-        assert self._aws.stdout is not None
-        first = self._aws.stdout.readline()
-        if not first.startswith("ready"):
-            self._aws.kill()
-            raise RuntimeError(f"the local AWS stand-in did not start: {first}{self._aws.stdout.read()}")
-        # Keep draining its output so it never blocks on a full pipe, a line at a time so a
-        # long run does not hold all of it, and pass on what it says (warnings, tracebacks).
-        threading.Thread(target=_pass_on, args=(self._aws.stdout,), name="aws-output", daemon=True).start()
-        return f"http://127.0.0.1:{port}"
+        self._aws, endpoint = start_stand_in()
+        return endpoint
 
     def _function_env(self, endpoint: str, resource_env: dict[str, str]) -> dict[str, str]:
         env = {
@@ -233,8 +247,4 @@ class LocalRuntime:
         if self.scheduler:
             self.scheduler.join()
         if self._aws:
-            self._aws.terminate()
-            try:
-                self._aws.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._aws.kill()
+            stop_stand_in(self._aws)

@@ -4,9 +4,6 @@ requests come at once, and the serve command's options refuse nonsense."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -20,7 +17,7 @@ from infra.local.aws_process import Dispatcher
 from infra.local.cli import parser
 from infra.local.defaults import REGION, SENDER_ADDRESS
 from infra.local.resources import clients, provision
-from infra.local.runtime import free_port
+from infra.local.runtime import start_stand_in, stop_stand_in
 from infra.pipeline import env_name_for
 
 HOSTS = [
@@ -57,19 +54,9 @@ def test_serve_runs_three_pollers_per_queue_unless_told(capsys: pytest.CaptureFi
 @pytest.fixture(scope="module")
 def stand_in() -> Iterator[str]:
     """The stand-in as `cxloop serve` runs it: its own process, moto behind our wrappers."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local.aws_process", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None and process.stdout.readline().startswith("ready")
-    # Drained, as the runtime does, so that what it says never fills the pipe and blocks it.
-    threading.Thread(target=process.stdout.read, daemon=True).start()
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=10)
+    process, endpoint = start_stand_in()
+    yield endpoint
+    stop_stand_in(process)
 
 
 def test_answers_counted_from_many_threads_at_once_are_all_counted(stand_in: str) -> None:
