@@ -730,11 +730,13 @@ def drivers_table(drivers: list[DriverEffect], lang: Language, copy: Mapping[str
     return header, rows
 
 
+def _section(anchor: str, title: str, body: str) -> str:
+    return f'<section aria-labelledby="{anchor}"><h2 id="{anchor}">{escape(title)}</h2>{body}</section>'
+
+
 def _trend_section(points: list[TrendPoint], lang: Language, copy: Mapping[str, str]) -> str:
-    return (
-        f'<section aria-labelledby="s-trend"><h2 id="s-trend">{escape(copy["trend"])}</h2>'
-        f"{trend_svg(points, copy)}{_table(copy['trend'], *trend_table(points, lang, copy))}</section>"
-    )
+    table = _table(copy["trend"], *trend_table(points, lang, copy))
+    return _section("s-trend", copy["trend"], trend_svg(points, copy) + table)
 
 
 def _children_section(report: ScopeReport, lang: Language, copy: Mapping[str, str]) -> str:
@@ -742,29 +744,20 @@ def _children_section(report: ScopeReport, lang: Language, copy: Mapping[str, st
         return ""
     kind_word, title = children_title(report.children, copy)
     table = _table(title, *children_table(report.children, lang, copy))
-    return (
-        f'<section aria-labelledby="s-children"><h2 id="s-children">{escape(title)}</h2>'
-        f"{children_svg(report.children, kind_word, copy)}{table}</section>"
-    )
+    return _section("s-children", title, children_svg(report.children, kind_word, copy) + table)
 
 
 def _topics_section(topics: list[TopicShare], lang: Language, copy: Mapping[str, str]) -> str:
     if not topics:
         return ""
-    return (
-        f'<section aria-labelledby="s-topics"><h2 id="s-topics">{escape(copy["topics"])}</h2>'
-        f"{_table(copy['topics'], *topics_table(topics, lang, copy))}</section>"
-    )
+    return _section("s-topics", copy["topics"], _table(copy["topics"], *topics_table(topics, lang, copy)))
 
 
 def _drivers_section(drivers: list[DriverEffect], lang: Language, copy: Mapping[str, str]) -> str:
     if not drivers:
         return ""
     table = _table(copy["drivers"], *drivers_table(drivers, lang, copy))
-    return (
-        f'<section aria-labelledby="s-drivers"><h2 id="s-drivers">{escape(copy["drivers"])}</h2>'
-        f"<p>{escape(copy['drivers_note'])}</p>{table}</section>"
-    )
+    return _section("s-drivers", copy["drivers"], f"<p>{escape(copy['drivers_note'])}</p>{table}")
 
 
 # --- where it is kept and how a manager hears of it -------------------------------------------------
