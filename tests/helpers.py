@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,6 +16,7 @@ from cxloop.domain.models import Ticket
 from cxloop.domain.scoring import score_answers
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
+REPO = EVENTS.parent
 
 
 def load_event(name: str) -> dict[str, Any]:
@@ -50,3 +54,19 @@ def sample_ticket(**changes: Any) -> Ticket:
         "due_at": answered + timedelta(hours=24),
     }
     return Ticket(**(fields | changes))
+
+
+def fresh_interpreter_json(code: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Run `code` in a new Python at the repository root (what a cold start sees, not this
+    session's warm imports) and answer the JSON object its last line prints."""
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))

@@ -4,23 +4,11 @@ fresh interpreter here: a test session has long since used them all."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def run_child(code: str) -> dict[str, object]:
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120, check=True
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+from tests.helpers import fresh_interpreter_json
 
 
 def test_importing_a_domain_module_builds_no_validator_it_does_not_use() -> None:
-    found = run_child(
+    found = fresh_interpreter_json(
         "import json\n"
         "from cxloop.domain.modelling import DomainModel\n"
         "import cxloop.domain.models\n"
@@ -39,7 +27,7 @@ def test_importing_a_domain_module_builds_no_validator_it_does_not_use() -> None
 
 
 def test_a_deferred_model_validates_and_refuses_on_first_use() -> None:
-    found = run_child(
+    found = fresh_interpreter_json(
         "import json\n"
         "from pydantic import ValidationError\n"
         "from cxloop.domain.events import Customer\n"
@@ -58,7 +46,7 @@ def test_a_deferred_model_validates_and_refuses_on_first_use() -> None:
 
 def test_many_threads_first_using_one_model_all_get_the_same_answers() -> None:
     """The local runtime runs invocations on many threads: the first validations race."""
-    found = run_child(
+    found = fresh_interpreter_json(
         "import json\n"
         "from concurrent.futures import ThreadPoolExecutor\n"
         "from cxloop.domain.models import Alert\n"
@@ -77,7 +65,7 @@ def test_many_threads_first_using_one_model_all_get_the_same_answers() -> None:
 def test_the_reports_api_loads_the_metrics_report_only_when_asked_for_it() -> None:
     """Its health route never needs the periodic report, its insights or its PDF, which
     would otherwise cost every cold start of the function (issue 2's target)."""
-    found = run_child(
+    found = fresh_interpreter_json(
         "import json, sys\n"
         "import functions.reports_api.handler\n"
         "import cxloop.adapters.aggregate_scopes\n"

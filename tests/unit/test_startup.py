@@ -5,15 +5,13 @@ SnapStart init the dependencies are built by the before-snapshot hooks, offline.
 from __future__ import annotations
 
 import ast
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from infra.pipeline import PIPELINE
+from tests.helpers import fresh_interpreter_json
 
 REPO = Path(__file__).resolve().parents[2]
 # Import a handler, report the collector's state, build its dependencies, report again.
@@ -69,17 +67,7 @@ def probe(
         env["LAMBDA_TASK_ROOT"] = str(REPO)
     if initialization:
         env["AWS_LAMBDA_INITIALIZATION_TYPE"] = initialization
-    done = subprocess.run(
-        [sys.executable, "-c", script.format(module=module)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    return fresh_interpreter_json(script.format(module=module), env)
 
 
 def test_on_lambda_the_collector_is_off_until_the_build_and_the_start_up_is_frozen() -> None:
