@@ -47,12 +47,12 @@ def _read(caller: Caller, wanted: TicketFilter, tickets: TicketStore) -> Iterabl
     """A partition's read stops at its newest MAX_READ tickets, which over the years would
     hide an old ticket still open, the one a desk most needs. A filter that only admits open
     tickets reads every open ticket instead: as many as the workload, not as the years."""
-    if wants_only_open(wanted):
+    if _wants_only_open(wanted):
         return tickets.open_tickets()
     return tickets.find(partition=_narrowest(caller, wanted), status=wanted.status)
 
 
-def wants_only_open(wanted: TicketFilter) -> bool:
+def _wants_only_open(wanted: TicketFilter) -> bool:
     if wanted.status is not None:
         return wanted.status in OPEN_STATUSES
     return wanted.overdue is True  # overdue means open and past due
