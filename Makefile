@@ -39,6 +39,7 @@ lint: $(PY_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy shared functions infra
+	$(BIN)/lint-imports
 
 unit: $(PY_STAMP)
 	$(BIN)/python -m pytest tests/unit

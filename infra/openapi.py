@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cxloop.domain.events import InteractionEvent
+from cxloop.domain.kernel.events import InteractionEvent
 from infra.pipeline import PIPELINE
 
 DOCUMENT_PATH = Path(__file__).resolve().parent.parent / "functions" / "api_docs" / "openapi.json"

@@ -217,7 +217,7 @@ FUNCTION_TIMEOUT_S = 10
 # The intake bucket's prefixes: files arrive in incoming/, each import's report goes to reports/.
 INTAKE_INCOMING = "incoming/"
 INTAKE_REPORTS = "reports/"
-# The reports bucket's one prefix (cxloop.domain.report.REPORTS_PREFIX): one HTML page per
+# The reports bucket's one prefix (cxloop.domain.insights.report.REPORTS_PREFIX): one HTML page per
 # scope, period and language, kept 13 months so a year can be compared with the last.
 REPORTS_PREFIX = "reports/"
 REPORTS_KEPT_DAYS = 400

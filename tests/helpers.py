@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from cxloop.domain.events import parse_event
-from cxloop.domain.models import Ticket
-from cxloop.domain.scoring import score_answers
+from cxloop.domain.casework.models import Ticket
+from cxloop.domain.kernel.events import parse_event
+from cxloop.domain.surveys.scoring import score_answers
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 REPO = EVENTS.parent

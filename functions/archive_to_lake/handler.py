@@ -18,8 +18,8 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from cxloop.adapters.lake import DeliveryFailed, FirehoseLake, lake_settings_from
-from cxloop.domain.errors import Unavailable
-from cxloop.domain.lake import Archived, archived
+from cxloop.domain.insights.lake import Archived, archived
+from cxloop.domain.kernel.errors import Unavailable
 from cxloop.observability import MetricUnit, logger, metrics, tracer
 
 Put = Callable[[list[Archived]], None]

@@ -1,5 +1,5 @@
 """capture_event: POST /v1/events, the signed ERP webhook (contract §3.1), and its batch form
-POST /v1/events/batch (up to 500 events, one result each: cxloop.domain.batch)."""
+POST /v1/events/batch (up to 500 events, one result each: cxloop.domain.intake.batch)."""
 
 from __future__ import annotations
 
@@ -17,11 +17,12 @@ from cxloop.adapters.dynamo import DynamoInteractionStore
 from cxloop.adapters.messaging import SqsQueue
 from cxloop.adapters.secrets import webhook_secrets
 from cxloop.config import settings
-from cxloop.domain.batch import MAX_BATCH_BODY_BYTES, accept_batch
-from cxloop.domain.capture import Accepted, SignedRequest, accept_event, accept_valid_event
-from cxloop.domain.errors import FieldProblem, PayloadTooLarge
-from cxloop.domain.events import MAX_BODY_BYTES, InteractionEvent
-from cxloop.domain.ports import InteractionStore, MessageQueue
+from cxloop.domain.intake.batch import MAX_BATCH_BODY_BYTES, accept_batch
+from cxloop.domain.intake.capture_event import Accepted, SignedRequest, accept_event, accept_valid_event
+from cxloop.domain.intake.ports import InteractionStore
+from cxloop.domain.kernel.errors import FieldProblem, PayloadTooLarge
+from cxloop.domain.kernel.events import MAX_BODY_BYTES, InteractionEvent
+from cxloop.domain.kernel.queues import MessageQueue
 from cxloop.http import correlation_id_from, header, make_resolver
 from cxloop.observability import MetricUnit, logger, metrics, set_correlation_id, tracer
 

@@ -20,9 +20,9 @@ from pydantic import ConfigDict, Field
 
 from cxloop.adapters.config_store import DynamoConfigStore
 from cxloop.config import settings
-from cxloop.domain import configuration
-from cxloop.domain.configuration import ConfigStore
-from cxloop.domain.modelling import DomainModel
+from cxloop.domain.configuration import documents
+from cxloop.domain.configuration.documents import ConfigStore
+from cxloop.domain.kernel.modelling import DomainModel
 from cxloop.http import caller_of, make_resolver
 from cxloop.observability import logger, metrics, tracer
 
@@ -52,19 +52,17 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
 
     @app.get("/v1/config/<name>", summary="The current version of a config document")
     def read(name: Name) -> dict[str, Any]:
-        return configuration.read_document(
-            name, caller=caller_of(app.current_event.raw_event), store=deps.store
-        )
+        return documents.read_document(name, caller=caller_of(app.current_event.raw_event), store=deps.store)
 
     @app.get("/v1/config/<name>/history", summary="Every published version, newest first")
     def history(name: Name) -> dict[str, Any]:
         caller = caller_of(app.current_event.raw_event)
-        return {"items": configuration.document_history(name, caller=caller, store=deps.store)}
+        return {"items": documents.document_history(name, caller=caller, store=deps.store)}
 
     @app.put("/v1/config/<name>", summary="Publish a new version of a config document")
     def publish(name: Name, publication: Annotated[Publication, Body()]) -> dict[str, Any]:
         caller = caller_of(app.current_event.raw_event)
-        stored = configuration.publish_document(
+        stored = documents.publish_document(
             name,
             publication.document,
             caller=caller,

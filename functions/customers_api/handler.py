@@ -32,11 +32,16 @@ from cxloop.adapters.dynamo import (
 from cxloop.adapters.optouts import DynamoOptOutLinkStore
 from cxloop.adapters.suppressions import SuppressedChannel, suppression_list
 from cxloop.config import settings
-from cxloop.domain.access import Caller
-from cxloop.domain.configuration import problems_of
-from cxloop.domain.contact_policy import ContactPolicy
-from cxloop.domain.contacting import ContactState, ContactStore
-from cxloop.domain.erasure import (
+from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.configuration.documents import problems_of
+from cxloop.domain.contact.manners import ContactState, ContactStore
+from cxloop.domain.contact.policy import ContactPolicy
+from cxloop.domain.contact.simulation import simulate
+from cxloop.domain.kernel.errors import Forbidden, InvalidInput, NotFound, Unavailable
+from cxloop.domain.kernel.events import Customer, Interaction
+from cxloop.domain.kernel.modelling import DomainModel
+from cxloop.domain.organisation.access import Caller
+from cxloop.domain.privacy.erasure import (
     ErasureAudit,
     ErasureStores,
     erase,
@@ -47,11 +52,6 @@ from cxloop.domain.erasure import (
     scrubbed_response,
     scrubbed_ticket,
 )
-from cxloop.domain.errors import Forbidden, InvalidInput, NotFound, Unavailable
-from cxloop.domain.events import Customer, Interaction
-from cxloop.domain.modelling import DomainModel
-from cxloop.domain.rulebook import Rulebook
-from cxloop.domain.simulation import simulate
 from cxloop.http import caller_of, make_resolver
 from cxloop.observability import logger, metrics, tracer
 
@@ -80,7 +80,7 @@ class SimulationRequest(DomainModel):
 
 @dataclass(frozen=True)
 class TableErasure:
-    """cxloop.domain.erasure.ErasureStores over the real tables."""
+    """cxloop.domain.privacy.erasure.ErasureStores over the real tables."""
 
     interaction_store: DynamoInteractionStore
     invitation_store: DynamoInvitationStore
@@ -129,7 +129,7 @@ class Deps:
     # None where a test needs only the contact record and simulations.
     erasure: ErasureStores | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-    # A fresh key per erasure, never stored (cxloop.domain.erasure explains why).
+    # A fresh key per erasure, never stored (cxloop.domain.privacy.erasure explains why).
     erasure_key: Callable[[], bytes] = lambda: secrets.token_bytes(32)
     # An interaction by id (the customer's addresses), and which of them are on the suppression list.
     interaction: Callable[[str], Interaction | None] = lambda _id: None

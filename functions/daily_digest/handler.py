@@ -23,10 +23,11 @@ from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.dynamo import DynamoTicketStore
 from cxloop.adapters.messaging import SesEmailSender, SnsAlertPublisher
 from cxloop.config import settings
-from cxloop.domain.digest import Digest, build_digests, digest_alert, digest_email, managers
-from cxloop.domain.errors import Unavailable
-from cxloop.domain.ports import AlertPublisher, EmailSender, TicketStore
-from cxloop.domain.rulebook import Rulebook
+from cxloop.domain.casework.ports import AlertPublisher, TicketStore
+from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.contact.ports import EmailSender
+from cxloop.domain.insights.daily_digest import Digest, build_digests, digest_alert, digest_email, managers
+from cxloop.domain.kernel.errors import Unavailable
 from cxloop.observability import MetricUnit, logger, metrics, tracer
 from cxloop.schedule import scheduled_time
 

@@ -28,10 +28,8 @@ from cxloop.adapters.intake import ReportFile, S3Intake, intake_settings_from
 from cxloop.adapters.messaging import SqsQueue
 from cxloop.config import settings
 from cxloop.consumer import IdempotentStep
-from cxloop.domain.capture import Accepted, accept_valid_event
-from cxloop.domain.errors import Unavailable
-from cxloop.domain.events import InteractionEvent
-from cxloop.domain.intake import (
+from cxloop.domain.intake.capture_event import Accepted, accept_valid_event
+from cxloop.domain.intake.import_events import (
     INCOMING_PREFIX,
     REPORTS_PREFIX,
     ImportSummary,
@@ -41,7 +39,10 @@ from cxloop.domain.intake import (
     report_key_for,
     rows_of,
 )
-from cxloop.domain.ports import InteractionStore, MessageQueue
+from cxloop.domain.intake.ports import InteractionStore
+from cxloop.domain.kernel.errors import Unavailable
+from cxloop.domain.kernel.events import InteractionEvent
+from cxloop.domain.kernel.queues import MessageQueue
 from cxloop.observability import MetricUnit, logger, metrics, set_correlation_id, tracer
 
 # As long as incoming/ keeps the files (the bucket's lifecycle): a notification repeated

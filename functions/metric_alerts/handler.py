@@ -1,6 +1,6 @@
 """metric_alerts: scheduled once a day; publishes an SNS alert (kind "metric_drop") for each
 touchpoint and branch whose NPS of the last 7 days fell significantly below its trailing 28-day
-baseline (cxloop.domain.drops judges it with the intervals, not the raw difference).
+baseline (cxloop.domain.insights.metric_alerts judges it with the intervals, not the raw difference).
 
 Once per scope and day. The alerts topic is a standard topic: SNS deduplicates messages only on
 FIFO topics, which cannot deliver to email or SMS subscribers, so the dedupe is ours. Before
@@ -27,13 +27,21 @@ from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.dynamo import DynamoAggregateStore, conditional_write
 from cxloop.adapters.messaging import SnsAlertPublisher
 from cxloop.config import settings
-from cxloop.domain.drops import DropCheck, check_drop, drop_alert, placement_of, watched, windows_before
-from cxloop.domain.errors import Unavailable
-from cxloop.domain.insights import access_chain
-from cxloop.domain.organisation import Organisation
-from cxloop.domain.ports import AggregateStore, AlertPublisher
-from cxloop.domain.report import PresentScopes, ScopesBetween
-from cxloop.domain.rulebook import Rulebook
+from cxloop.domain.casework.ports import AlertPublisher
+from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.feedback.ports import AggregateStore
+from cxloop.domain.insights.metric_alerts import (
+    DropCheck,
+    check_drop,
+    drop_alert,
+    placement_of,
+    watched,
+    windows_before,
+)
+from cxloop.domain.insights.report import PresentScopes, ScopesBetween
+from cxloop.domain.insights.scope_insights import access_chain
+from cxloop.domain.kernel.errors import Unavailable
+from cxloop.domain.organisation.hierarchy import Organisation
 from cxloop.observability import MetricUnit, logger, metrics, tracer
 from cxloop.schedule import scheduled_time
 

@@ -4,7 +4,7 @@ GET /v1/metrics?scope=branch:quito-norte&from=YYYY-MM-DD&to=YYYY-MM-DD&interval=
 
 NPS, CSAT and CES with n and 95 % intervals, the trend, the benchmark against the parent
 scope, drivers ranked by their effect on NPS, the top comment topics and the detractor list.
-Which scopes a caller reads and who sees personal data is decided in cxloop.domain.insights;
+Which scopes a caller reads and who sees personal data is decided in cxloop.domain.insights.scope_insights;
 the figures come from the daily counters score_response keeps (DynamoAggregateStore).
 """
 
@@ -23,10 +23,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.dynamo import DynamoAggregateStore, DynamoTicketStore
 from cxloop.config import settings
-from cxloop.domain import insights
-from cxloop.domain.health import period_between
-from cxloop.domain.ports import AggregateStore, TicketStore
-from cxloop.domain.rulebook import Rulebook
+from cxloop.domain.casework.ports import TicketStore
+from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.feedback.ports import AggregateStore
+from cxloop.domain.insights import scope_insights
+from cxloop.domain.insights.health import period_between
 from cxloop.http import caller_of, make_resolver
 from cxloop.observability import logger, metrics, tracer
 
@@ -58,13 +59,13 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
         end: Annotated[
             date | None, Query(alias="to", description="Last day (UTC), included; default today")
         ] = None,
-        interval: Annotated[insights.Interval, Query(description="Trend bucket: day, ISO week or month")] = (
-            "week"
-        ),
+        interval: Annotated[
+            scope_insights.Interval, Query(description="Trend bucket: day, ISO week or month")
+        ] = ("week"),
     ) -> dict[str, Any]:
         caller = caller_of(app.current_event.raw_event)
         period = period_between(start, end, today=deps.clock().astimezone(UTC).date())
-        report = insights.metrics_report(
+        report = scope_insights.metrics_report(
             caller,
             scope=scope,
             period=period,

@@ -10,15 +10,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from cxloop.adapters.channels import sms_sender
 from cxloop.adapters.messaging import SesEmailSender
 from cxloop.adapters.optouts import DynamoOptOutLinkStore
 from cxloop.config import settings
 from cxloop.consumer import IdempotentStep, consume
-from cxloop.domain.dispatch import SendSettings
-from cxloop.domain.errors import ChannelRefused
-from cxloop.domain.informing import Notice, send_notice
-from cxloop.domain.opting_out import OptOutLinkStore
-from cxloop.domain.ports import EmailSender, SmsSender
+from cxloop.domain.casework.notify_customer import Notice, send_notice
+from cxloop.domain.contact.opt_out import OptOutLinkStore
+from cxloop.domain.contact.ports import EmailSender, SmsSender
+from cxloop.domain.contact.send_survey import SendSettings
+from cxloop.domain.kernel.errors import ChannelRefused
 from cxloop.observability import MetricUnit, logger, metrics, tracer
 
 
@@ -67,7 +68,7 @@ def _step() -> IdempotentStep:
     config = settings()
     deps = Deps(
         email=SesEmailSender(configuration_set=config.ses_configuration_set),
-        sms=config.sms_sender(),
+        sms=sms_sender(config),
         send_settings=config.send_settings(),
         optouts=DynamoOptOutLinkStore(config.table("optouts")),
     )

@@ -14,11 +14,13 @@ from cxloop.adapters.dynamo import DynamoTicketStore
 from cxloop.adapters.messaging import SqsQueue
 from cxloop.config import settings
 from cxloop.consumer import IdempotentStep, consume
-from cxloop.domain.assignment import NextTurn
-from cxloop.domain.models import RoutingDecision, SurveyResponse
-from cxloop.domain.ports import MessageQueue, TicketStore
-from cxloop.domain.rulebook import Rulebook
-from cxloop.domain.ticketing import open_ticket, record_follow_up
+from cxloop.domain.casework.assignment import NextTurn
+from cxloop.domain.casework.open_ticket import open_ticket, record_follow_up
+from cxloop.domain.casework.ports import TicketStore
+from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.feedback.models import RoutingDecision
+from cxloop.domain.kernel.queues import MessageQueue
+from cxloop.domain.surveys.models import SurveyResponse
 from cxloop.observability import MetricUnit, logger, metrics, tracer
 
 

@@ -1,7 +1,7 @@
 """publish_reports: scheduled once a day; on the first day of a period (a month, or a quarter
 when REPORTS_PERIOD=quarterly) it builds the previous period's report for each manager's scope
 (branch managers, country managers, executives), stores it in the reports bucket as an HTML page
-and, beside it under the same key with .pdf, as an A4 PDF (cxloop.domain.report_pdf), and mails
+and, beside it under the same key with .pdf, as an A4 PDF (cxloop.domain.insights.report_pdf), and mails
 each manager presigned links to both, in their language.
 
 On any other day it does nothing. A manual invoke with {"detail": {"period": "2026-11"}} (or
@@ -39,12 +39,11 @@ from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.dynamo import DynamoAggregateStore
 from cxloop.adapters.messaging import SesEmailSender
 from cxloop.config import settings
-from cxloop.domain.digest import managers
-from cxloop.domain.errors import Unavailable
-from cxloop.domain.modelling import DomainModel
-from cxloop.domain.organisation import Organisation, Person
-from cxloop.domain.ports import AggregateStore, EmailSender
-from cxloop.domain.report import (
+from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.contact.ports import EmailSender
+from cxloop.domain.feedback.ports import AggregateStore
+from cxloop.domain.insights.daily_digest import managers
+from cxloop.domain.insights.report import (
     PeriodKind,
     PresentScopes,
     ReportPeriod,
@@ -59,8 +58,10 @@ from cxloop.domain.report import (
     report_language,
     starts_period,
 )
-from cxloop.domain.report_pdf import PDF_CONTENT_TYPE, pdf_key, render_pdf
-from cxloop.domain.rulebook import Rulebook
+from cxloop.domain.insights.report_pdf import PDF_CONTENT_TYPE, pdf_key, render_pdf
+from cxloop.domain.kernel.errors import Unavailable
+from cxloop.domain.kernel.modelling import DomainModel
+from cxloop.domain.organisation.hierarchy import Organisation, Person
 from cxloop.observability import MetricUnit, logger, metrics, tracer
 from cxloop.schedule import scheduled_time
 

@@ -12,9 +12,9 @@ from typing import Any
 from cxloop.adapters.messaging import SnsAlertPublisher
 from cxloop.config import settings
 from cxloop.consumer import IdempotentStep, consume
-from cxloop.domain.alerting import alert_for
-from cxloop.domain.models import Ticket
-from cxloop.domain.ports import AlertPublisher
+from cxloop.domain.casework.models import Ticket
+from cxloop.domain.casework.ports import AlertPublisher
+from cxloop.domain.casework.push_alert import alert_for
 from cxloop.observability import MetricUnit, logger, metrics, tracer
 
 

@@ -22,10 +22,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.qr_codes import DynamoQrCodeStore
 from cxloop.config import settings
-from cxloop.domain import qr
-from cxloop.domain.qr import QrCode, QrCodeStore, QrRequest
-from cxloop.domain.rulebook import Rulebook
-from cxloop.domain.theme import DEFAULT_THEME, Theme
+from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.surveys import qr_codes
+from cxloop.domain.surveys.qr_codes import QrCode, QrCodeStore, QrRequest
+from cxloop.domain.surveys.theme import DEFAULT_THEME, Theme
 from cxloop.http import caller_of, make_resolver
 from cxloop.observability import MetricUnit, logger, metrics, tracer
 
@@ -44,7 +44,7 @@ class Deps:
 def created_json(code: QrCode, deps: Deps) -> dict[str, Any]:
     """The one answer that carries the code: its public URL, to print or to test."""
     return code.summary() | {
-        "url": qr.public_url(deps.public_base_url, code.code),
+        "url": qr_codes.public_url(deps.public_base_url, code.code),
         "image": f"/v1/qr-codes/{code.qr_id}/image",
     }
 
@@ -63,7 +63,7 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
     @app.post("/v1/qr-codes", summary="Create a printable QR code for a touchpoint")
     def create(request: Annotated[QrRequest, Body()]) -> Response[dict[str, Any]]:
         caller = caller_of(app.current_event.raw_event)
-        code = qr.create_code(
+        code = qr_codes.create_code(
             request,
             caller=caller,
             organisation=deps.rulebook().organisation,
@@ -81,7 +81,9 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
         branch: Annotated[str | None, Query(max_length=128, description="Only this branch's codes")] = None,
     ) -> dict[str, Any]:
         caller = caller_of(app.current_event.raw_event)
-        return {"items": [code.summary() for code in qr.list_codes(caller, branch=branch, store=deps.codes)]}
+        return {
+            "items": [code.summary() for code in qr_codes.list_codes(caller, branch=branch, store=deps.codes)]
+        }
 
     @app.get("/v1/qr-codes/<qr_id>/image", summary="The printable card (SVG) or the code alone (PNG)")
     def image(
@@ -91,17 +93,17 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
         ] = "svg",
         size: Annotated[int, Query(ge=100, le=2000, description="PNG width in pixels")] = 600,
     ) -> Response[str]:
-        code = qr.visible_code(qr_id, caller_of(app.current_event.raw_event), deps.codes)
-        url = qr.public_url(deps.public_base_url, code.code)
+        code = qr_codes.visible_code(qr_id, caller_of(app.current_event.raw_event), deps.codes)
+        url = qr_codes.public_url(deps.public_base_url, code.code)
         headers = {"Cache-Control": "no-store", "Content-Disposition": f'inline; filename="{qr_id}.{format}"'}
         if format == "png":
-            return binary(200, "image/png", qr.png_image(url, size_px=size), headers=headers)
-        return Response(200, "image/svg+xml", qr.card_svg(code, url, theme=deps.theme), headers=headers)
+            return binary(200, "image/png", qr_codes.png_image(url, size_px=size), headers=headers)
+        return Response(200, "image/svg+xml", qr_codes.card_svg(code, url, theme=deps.theme), headers=headers)
 
     @app.delete("/v1/qr-codes/<qr_id>", summary="Deactivate a QR code (it then answers 410)")
     def deactivated(qr_id: QrId) -> dict[str, Any]:
         caller = caller_of(app.current_event.raw_event)
-        code = qr.deactivate(qr_id, caller=caller, now=deps.clock(), store=deps.codes)
+        code = qr_codes.deactivate(qr_id, caller=caller, now=deps.clock(), store=deps.codes)
         logger.info("QR code deactivated", extra={"qr_id": qr_id, "caller": caller.user})
         return code.summary()
 

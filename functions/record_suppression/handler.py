@@ -4,7 +4,7 @@ complained, or replied STOP on the suppression list, once per notification.
 The queue is subscribed to two topics (raw delivery off, so each body is an SNS envelope):
 `email_events`, where SES's configuration set publishes Bounce and Complaint events of the
 mail we send, and `sms_replies`, where End User Messaging publishes two-way SMS replies.
-cxloop.domain.suppression decides what suppresses (a permanent bounce, a complaint that is
+cxloop.domain.contact.record_suppression decides what suppresses (a permanent bounce, a complaint that is
 not "not-spam", a reply starting with an opt-out keyword); the rest suppresses nothing.
 
 Idempotent on the notification's SNS MessageId (the producer's id, not SQS's): see
@@ -25,8 +25,8 @@ from typing import Any, Protocol
 from cxloop.adapters.suppressions import suppression_list
 from cxloop.config import settings
 from cxloop.consumer import consume_bodies
-from cxloop.domain.errors import InvalidInput
-from cxloop.domain.suppression import SuppressionEvent, from_sns, json_object
+from cxloop.domain.contact.record_suppression import SuppressionEvent, from_sns, json_object
+from cxloop.domain.kernel.errors import InvalidInput
 from cxloop.observability import MetricUnit, logger, metrics, tracer
 
 

@@ -11,8 +11,8 @@ from typing import Any
 from cxloop.adapters.contacts import DynamoContactStore
 from cxloop.adapters.messaging import SqsQueue
 from cxloop.config import settings
-from cxloop.domain.contacting import ContactStore, release_due
-from cxloop.domain.ports import MessageQueue
+from cxloop.domain.contact.manners import ContactStore, release_due
+from cxloop.domain.kernel.queues import MessageQueue
 from cxloop.observability import MetricUnit, logger, metrics, tracer
 from cxloop.schedule import scheduled_time
 

@@ -3,15 +3,15 @@ customer-experience report.
 
 GET /v1/reports/health?group=owner|team|branch&from=YYYY-MM-DD&to=YYYY-MM-DD
 
-The report covers exactly the tickets the caller may list (cxloop.domain.access): an agent
+The report covers exactly the tickets the caller may list (cxloop.domain.organisation.access): an agent
 sees a report of their own tickets, a branch manager of their branch. The figures are
-computed by cxloop.domain.health.
+computed by cxloop.domain.insights.health.
 
 GET /v1/reports/metrics?scope=branch:quito-norte&period=2026-11|2026-Q4&format=html|pdf|json&lang=es|en
 
-The report publish_reports mails to managers (cxloop.domain.report), for any scope the caller
+The report publish_reports mails to managers (cxloop.domain.insights.report), for any scope the caller
 may read metrics of (the metrics API's rules: a scope outside theirs answers 404), as the HTML
-page itself, the same report as an A4 PDF (cxloop.domain.report_pdf; base64-encoded for API
+page itself, the same report as an A4 PDF (cxloop.domain.insights.report_pdf; base64-encoded for API
 Gateway, which turns it back into bytes because application/pdf is a binary media type of the
 API) or its figures as JSON. `cxloop report` fetches it locally.
 """
@@ -34,17 +34,18 @@ from cxloop.adapters.aggregate_scopes import scopes_with_counts
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.dynamo import DynamoAggregateStore, DynamoTicketStore
 from cxloop.config import settings
-from cxloop.domain import health
-from cxloop.domain.errors import Unavailable
-from cxloop.domain.ports import AggregateStore, TicketStore
-from cxloop.domain.rulebook import Rulebook
+from cxloop.domain.casework.ports import TicketStore
+from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.feedback.ports import AggregateStore
+from cxloop.domain.insights import health
+from cxloop.domain.kernel.errors import Unavailable
 from cxloop.http import caller_of, make_resolver
 from cxloop.observability import logger, metrics, tracer
 
 if TYPE_CHECKING:
     # The metrics report's modules (the report, its insights, its PDF) load with its first
     # request: the health report, the other route, never needs them (cold start, issue 2).
-    from cxloop.domain import report as periodic
+    from cxloop.domain.insights import report as periodic
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
     ) -> Response[str]:
         if deps.aggregates is None or deps.scopes_between is None:
             raise Unavailable("the metrics report is not configured")
-        from cxloop.domain import report as periodic  # noqa: PLC0415 - see the imports
+        from cxloop.domain.insights import report as periodic  # noqa: PLC0415 - see the imports
 
         caller = caller_of(app.current_event.raw_event)
         organisation = deps.rulebook().organisation
@@ -136,7 +137,7 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
         person = organisation.person(caller.user) if organisation else None
         language = lang or (person.language if person else "en")
         if output == "pdf":
-            from cxloop.domain import report_pdf  # noqa: PLC0415 - see the imports
+            from cxloop.domain.insights import report_pdf  # noqa: PLC0415 - see the imports
 
             document = report_pdf.render_pdf(found, language, generated=deps.clock())
             return pdf_response(document, pdf_filename(found, language))
@@ -152,7 +153,7 @@ Lang = Literal["es", "en"]
 def pdf_response(document: bytes, filename: str) -> Response[str]:
     """Powertools validates a response's body as text, so the PDF leaves base64-encoded already,
     flagged the way API Gateway expects (as qr_codes_api's PNG does)."""
-    from cxloop.domain.report_pdf import PDF_CONTENT_TYPE  # noqa: PLC0415 - see the imports
+    from cxloop.domain.insights.report_pdf import PDF_CONTENT_TYPE  # noqa: PLC0415 - see the imports
 
     response = Response(
         200,
@@ -166,7 +167,7 @@ def pdf_response(document: bytes, filename: str) -> Response[str]:
 
 def pdf_filename(report: periodic.ScopeReport, language: str) -> str:
     """report-branch-quito-norte-2026-11.es.pdf: the scope's characters a file name keeps."""
-    from cxloop.domain.report import report_language  # noqa: PLC0415 - see the imports
+    from cxloop.domain.insights.report import report_language  # noqa: PLC0415 - see the imports
 
     place = "".join(c if (c.isascii() and c.isalnum()) or c in "-_." else "-" for c in report.scope)
     return f"report-{place}-{report.period.label}.{report_language(language)}.pdf"

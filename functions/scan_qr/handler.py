@@ -22,12 +22,12 @@ from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.dynamo import DynamoInvitationStore
 from cxloop.adapters.qr_codes import DynamoQrCodeStore
 from cxloop.config import settings
-from cxloop.domain import pages, qr
-from cxloop.domain.dispatch import survey_url
-from cxloop.domain.ports import InvitationStore
-from cxloop.domain.qr import QrCodeStore
-from cxloop.domain.rulebook import Rulebook
-from cxloop.domain.theme import DEFAULT_THEME, Theme
+from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.contact.send_survey import survey_url
+from cxloop.domain.surveys import pages, qr_codes
+from cxloop.domain.surveys.ports import InvitationStore
+from cxloop.domain.surveys.qr_codes import QrCodeStore
+from cxloop.domain.surveys.theme import DEFAULT_THEME, Theme
 from cxloop.http import header, make_resolver
 from cxloop.observability import MetricUnit, logger, metrics, set_correlation_id, tracer
 
@@ -56,7 +56,7 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
     @app.get("/q/<code>")
     def scanned(code: str) -> Response[str]:
         book = deps.rulebook()
-        outcome = qr.scan(
+        outcome = qr_codes.scan(
             code,
             accept_language=header(app.current_event.headers, "Accept-Language"),
             now=deps.clock(),
@@ -67,7 +67,7 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
         )
         if outcome.token is None or outcome.invitation is None:
             logger.info("QR scan refused", extra={"state": outcome.state})
-            page = qr.dead_end_page(outcome.state, language=outcome.language, theme=deps.theme)
+            page = qr_codes.dead_end_page(outcome.state, language=outcome.language, theme=deps.theme)
             return Response(_STATUS[outcome.state], "text/html; charset=utf-8", page, headers=_HEADERS)
         set_correlation_id(outcome.invitation.correlation_id)
         metrics.add_metric(name="QrScans", unit=MetricUnit.Count, value=1)

@@ -13,11 +13,13 @@ from cxloop.adapters.dynamo import DynamoAggregateStore, DynamoResponseStore
 from cxloop.adapters.messaging import SqsQueue
 from cxloop.config import settings
 from cxloop.consumer import IdempotentStep, consume
-from cxloop.domain.assessing import SentimentReader, assess
-from cxloop.domain.models import SurveyResponse
-from cxloop.domain.ports import AggregateStore, MessageQueue, ResponseStore
-from cxloop.domain.rulebook import Rulebook
-from cxloop.domain.surveys import SurveyLibrary, built_in_library
+from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.feedback.ports import AggregateStore
+from cxloop.domain.feedback.score_response import SentimentReader, assess
+from cxloop.domain.kernel.queues import MessageQueue
+from cxloop.domain.surveys.definitions import SurveyLibrary, built_in_library
+from cxloop.domain.surveys.models import SurveyResponse
+from cxloop.domain.surveys.ports import ResponseStore
 from cxloop.observability import MetricUnit, logger, metrics, tracer
 
 

@@ -9,20 +9,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cxloop.adapters.channels import sms_sender
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.contacts import DynamoContactStore
 from cxloop.adapters.dynamo import DynamoInvitationStore
 from cxloop.adapters.messaging import SesEmailSender
 from cxloop.adapters.suppressions import suppression_list
 from cxloop.config import settings
-from cxloop.domain.contacting import ContactStore
-from cxloop.domain.dispatch import SendSettings
-from cxloop.domain.errors import ChannelRefused
-from cxloop.domain.events import Channel, Customer
-from cxloop.domain.models import Invitation
-from cxloop.domain.ports import EmailSender, SmsSender
-from cxloop.domain.reminders import ReminderStore, deliver_reminder, send_reminders
-from cxloop.domain.rulebook import Rulebook
+from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.contact.manners import ContactStore
+from cxloop.domain.contact.ports import EmailSender, SmsSender
+from cxloop.domain.contact.send_reminders import ReminderStore, deliver_reminder, send_reminders
+from cxloop.domain.contact.send_survey import SendSettings
+from cxloop.domain.kernel.errors import ChannelRefused
+from cxloop.domain.kernel.events import Channel, Customer
+from cxloop.domain.surveys.models import Invitation
 from cxloop.observability import MetricUnit, logger, metrics, tracer
 from cxloop.schedule import scheduled_time
 
@@ -82,7 +83,7 @@ def _deps() -> Deps:
         invitations=DynamoInvitationStore(config.table("invitations")),
         contacts=DynamoContactStore(config.table("contacts")),
         email=SesEmailSender(configuration_set=config.ses_configuration_set),
-        sms=config.sms_sender(),
+        sms=sms_sender(config),
         send_settings=config.send_settings(),
         rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
         suppressed=suppression_list(config),

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from cxloop.adapters.channels import sms_sender, whatsapp_sender
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.contacts import DynamoContactStore, DynamoOpenComplaints
 from cxloop.adapters.dynamo import DynamoInvitationStore
@@ -18,12 +19,13 @@ from cxloop.adapters.optouts import DynamoOptOutLinkStore
 from cxloop.adapters.suppressions import suppression_list
 from cxloop.config import settings
 from cxloop.consumer import IdempotentStep, consume
-from cxloop.domain.contacting import ContactStore, dispatch
-from cxloop.domain.dispatch import Senders, SendSettings, send_survey
-from cxloop.domain.events import Channel, Customer, Interaction
-from cxloop.domain.opting_out import OptOutLinkStore
-from cxloop.domain.ports import EmailSender, InvitationStore, SmsSender, TemplateSender
-from cxloop.domain.rulebook import Rulebook
+from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.contact.manners import ContactStore, dispatch
+from cxloop.domain.contact.opt_out import OptOutLinkStore
+from cxloop.domain.contact.ports import EmailSender, SmsSender, TemplateSender
+from cxloop.domain.contact.send_survey import Senders, SendSettings, send_survey
+from cxloop.domain.kernel.events import Channel, Customer, Interaction
+from cxloop.domain.surveys.ports import InvitationStore
 from cxloop.observability import MetricUnit, logger, metrics, tracer
 
 # A released send carries its release time, so it is a new step, not a repeat of the first.
@@ -42,7 +44,7 @@ class Deps:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     # Where each message's opt-out link is kept; None sends without one (tests of other steps).
     optouts: OptOutLinkStore | None = None
-    # WhatsApp is offered only when configured (Settings.whatsapp_sender).
+    # WhatsApp is offered only when configured (cxloop.adapters.channels.whatsapp_sender).
     whatsapp: TemplateSender | None = None
     # The customer's addresses on the suppression list; by default none.
     suppressed: Callable[[Customer], frozenset[str]] = lambda _customer: frozenset()
@@ -106,8 +108,8 @@ def _step() -> IdempotentStep:
     deps = Deps(
         invitations=DynamoInvitationStore(config.table("invitations")),
         email=SesEmailSender(configuration_set=config.ses_configuration_set),
-        sms=config.sms_sender(),
-        whatsapp=config.whatsapp_sender(),
+        sms=sms_sender(config),
+        whatsapp=whatsapp_sender(config),
         send_settings=config.send_settings(),
         contacts=DynamoContactStore(config.table("contacts")),
         open_complaints=DynamoOpenComplaints(config.table("tickets")),

@@ -13,9 +13,10 @@ from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.dynamo import DynamoTicketStore
 from cxloop.adapters.messaging import SqsQueue
 from cxloop.config import settings
-from cxloop.domain.ports import MessageQueue, TicketStore
-from cxloop.domain.rulebook import Rulebook
-from cxloop.domain.watch import watch_all
+from cxloop.domain.casework.ports import TicketStore
+from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.casework.sla_watcher import watch_all
+from cxloop.domain.kernel.queues import MessageQueue
 from cxloop.observability import MetricUnit, logger, metrics, tracer
 from cxloop.schedule import scheduled_time
 

@@ -17,12 +17,13 @@ from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore, surv
 from cxloop.adapters.dynamo import DynamoInvitationStore, DynamoResponseStore
 from cxloop.adapters.messaging import SqsQueue
 from cxloop.config import settings
-from cxloop.domain import pages
-from cxloop.domain.answering import Link, Recorded, look_up, record_answers, survey_for
-from cxloop.domain.errors import CxloopError, FieldProblem, InvalidInput, Unavailable
-from cxloop.domain.ports import InvitationStore, MessageQueue, ResponseStore
-from cxloop.domain.surveys import SurveyLibrary, built_in_library
-from cxloop.domain.theme import DEFAULT_THEME, Theme
+from cxloop.domain.kernel.errors import CxloopError, FieldProblem, InvalidInput, Unavailable
+from cxloop.domain.kernel.queues import MessageQueue
+from cxloop.domain.surveys import pages
+from cxloop.domain.surveys.definitions import SurveyLibrary, built_in_library
+from cxloop.domain.surveys.ports import InvitationStore, ResponseStore
+from cxloop.domain.surveys.survey_page import Link, Recorded, look_up, record_answers, survey_for
+from cxloop.domain.surveys.theme import DEFAULT_THEME, Theme
 from cxloop.http import error_response, header, make_resolver
 from cxloop.observability import MetricUnit, logger, metrics, set_correlation_id, tracer
 

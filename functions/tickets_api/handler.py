@@ -5,7 +5,7 @@ GET  /v1/tickets/{ticket_id}          one ticket with its history and call scrip
 POST /v1/tickets/{ticket_id}/actions  assign, log_call, schedule_callback, resolve, close, reopen, comment
 
 API Gateway's Cognito authorizer (or the local gateway's token check) vouches for the
-caller and passes its claims; role scoping is decided by cxloop.domain.access.
+caller and passes its claims; role scoping is decided by cxloop.domain.organisation.access.
 """
 
 from __future__ import annotations
@@ -24,13 +24,16 @@ from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.dynamo import DynamoTicketStore
 from cxloop.adapters.messaging import SqsQueue
 from cxloop.config import settings
-from cxloop.domain import desk
-from cxloop.domain.casework import TicketAction
-from cxloop.domain.models import Priority, Ticket, TicketStatus, TicketType
-from cxloop.domain.ports import MessageQueue, TicketStore
-from cxloop.domain.rulebook import Rulebook
-from cxloop.domain.scripts import call_script
-from cxloop.domain.ticket_list import SortOrder, TicketFilter
+from cxloop.domain.casework import desk
+from cxloop.domain.casework.call_scripts import call_script
+from cxloop.domain.casework.lifecycle import TicketAction
+from cxloop.domain.casework.models import Ticket, TicketStatus
+from cxloop.domain.casework.ports import TicketStore
+from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.casework.sla import TicketType
+from cxloop.domain.casework.ticket_list import SortOrder, TicketFilter
+from cxloop.domain.feedback.models import Priority
+from cxloop.domain.kernel.queues import MessageQueue
 from cxloop.http import caller_of, make_resolver
 from cxloop.observability import logger, metrics, tracer
 

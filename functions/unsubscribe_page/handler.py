@@ -15,11 +15,12 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from cxloop.adapters.contacts import DynamoContactStore
 from cxloop.adapters.optouts import DynamoOptOutLinkStore
 from cxloop.config import settings
-from cxloop.domain import optout_pages, pages
-from cxloop.domain.contacting import ContactStore
-from cxloop.domain.errors import Unavailable
-from cxloop.domain.opting_out import OptOutLinkStore, look_up, opt_out, via_of
-from cxloop.domain.theme import DEFAULT_THEME, Theme
+from cxloop.domain.contact import unsubscribe_page
+from cxloop.domain.contact.manners import ContactStore
+from cxloop.domain.contact.opt_out import OptOutLinkStore, look_up, opt_out, via_of
+from cxloop.domain.kernel.errors import Unavailable
+from cxloop.domain.surveys import pages
+from cxloop.domain.surveys.theme import DEFAULT_THEME, Theme
 from cxloop.http import make_resolver
 from cxloop.observability import MetricUnit, logger, metrics, tracer
 
@@ -54,8 +55,8 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
         except Unavailable:
             return unavailable(deps)
         if link is None:
-            return html(404, optout_pages.unknown_page(theme=deps.theme))
-        return html(200, optout_pages.ask_page(language=link.language, theme=deps.theme))
+            return html(404, unsubscribe_page.unknown_page(theme=deps.theme))
+        return html(200, unsubscribe_page.ask_page(language=link.language, theme=deps.theme))
 
     @app.post("/u/<token>")
     def confirm(token: str) -> Response[str]:
@@ -65,19 +66,19 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
         except Unavailable:
             return unavailable(deps)
         if done is None:
-            return html(404, optout_pages.unknown_page(theme=deps.theme))
+            return html(404, unsubscribe_page.unknown_page(theme=deps.theme))
         if not done.already:
             metrics.add_metric(name="OptedOut", unit=MetricUnit.Count, value=1)
         # The customer id is the ERP's pseudonymous key, not personal data (DESIGN §4.3).
         logger.info("opted out", extra={"via": via, "already": done.already})
-        return html(200, optout_pages.done_page(language=done.link.language, theme=deps.theme))
+        return html(200, unsubscribe_page.done_page(language=done.link.language, theme=deps.theme))
 
     return app
 
 
 def unavailable(deps: Deps) -> Response[str]:
     """A storage hiccup: ask to try again, never a stack trace."""
-    return html(503, optout_pages.unavailable_page(theme=deps.theme))
+    return html(503, unsubscribe_page.unavailable_page(theme=deps.theme))
 
 
 @built_once

@@ -4,7 +4,7 @@ The saved queries (infra/analytics/queries/*.sql) are written once, in SQL both 
 and DuckDB run, over tables named `responses` and `ticket_events`. On AWS the CDK app saves
 them as Athena named queries over the Glue tables; here DuckDB gets two views of those names
 over the JSON-lines files Firehose wrote, read with hive partitioning on `dt` and the Glue
-tables' column types (cxloop.domain.lake.COLUMNS), so both engines see the same schema.
+tables' column types (cxloop.domain.insights.lake.COLUMNS), so both engines see the same schema.
 
 The files come from the running local runtime's S3 (moto): `GET /_local/aws` on the runtime
 answers where it is; they are copied into .cxloop/lake/ and queried there.
@@ -25,7 +25,7 @@ from typing import Any
 
 import requests
 
-from cxloop.domain.lake import COLUMNS, DATASETS, PARTITION_KEY
+from cxloop.domain.insights.lake import COLUMNS, DATASETS, PARTITION_KEY
 from infra.local.resources import local_session
 
 QUERIES = Path(__file__).resolve().parents[1] / "analytics" / "queries"
@@ -140,7 +140,7 @@ def view_sql(dataset: str, lake: Path) -> str:
         return f"CREATE OR REPLACE VIEW {dataset} AS SELECT {nulls}, CAST(NULL AS VARCHAR) AS dt WHERE false"
     spec = ", ".join(f"'{name}': '{DUCKDB_TYPES[kind]}'" for name, kind in columns)
     pattern = (lake / dataset).as_posix() + f"/{PARTITION_KEY}=*/*"
-    # Names and types come from cxloop.domain.lake, the path is quoted: nothing from a user.
+    # Names and types come from cxloop.domain.insights.lake, the path is quoted: nothing from a user.
     return (
         f"CREATE OR REPLACE VIEW {dataset} AS SELECT * FROM read_json('{_quoted(pattern)}', "  # noqa: S608
         f"format = 'newline_delimited', columns = {{{spec}}}, "

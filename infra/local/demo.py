@@ -18,7 +18,7 @@
    worked with each owner's token, follow-ups answered (some reopen), the SLA watcher and
    the daily digest run as of later days, the health report per branch.
 6. Prints the summary: scores per branch, country and overall computed with
-   `cxloop.domain.metrics` from the answers the customers submitted, tickets by
+   `cxloop.domain.feedback.metrics` from the answers the customers submitted, tickets by
    priority, alerts, the answer-to-alert time from the server's own clocks, and what
    case management did.
 
@@ -51,10 +51,10 @@ from typing import Any, TypeVar
 
 import requests
 
-from cxloop.domain.metrics import Counters, Estimate, ces, counters_for, csat, nps
-from cxloop.domain.routing import DEFAULT_RULES, matches
-from cxloop.domain.scoring import score_answers
-from cxloop.domain.surveys import DEFAULT_SURVEY, parse_answers
+from cxloop.domain.feedback.metrics import Counters, Estimate, ces, counters_for, csat, nps
+from cxloop.domain.feedback.routing import DEFAULT_RULES, matches
+from cxloop.domain.surveys.definitions import DEFAULT_SURVEY, parse_answers
+from cxloop.domain.surveys.scoring import score_answers
 from infra.local.auth import mint_token
 from infra.local.cli import staff_secret, webhook_secret
 from infra.local.demo_casework import Casebook, Desk, print_casework, publish_configuration, work_the_cases

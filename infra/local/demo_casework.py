@@ -42,8 +42,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from cxloop.datafile import load_organisation_file
-from cxloop.domain.organisation import Organisation
-from cxloop.domain.sla import DEFAULT_SLA_SETTINGS, CountrySla, due_at
+from cxloop.domain.casework.sla import DEFAULT_SLA_SETTINGS, CountrySla, due_at
+from cxloop.domain.organisation.hierarchy import Organisation
 from infra.local import configfiles
 from infra.local.auth import mint_token
 from infra.local.cli import staff_secret

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cxloop.adapters.suppressions import address_key
-from cxloop.domain.contact_policy import RECOMMENDED
+from cxloop.domain.contact.policy import RECOMMENDED
 from infra.local import defaults
 from infra.local.analytics import lake_location
 from infra.local.cli import webhook_secret

@@ -6,7 +6,7 @@ import time
 
 import requests
 
-from cxloop.domain.signature import sign
+from cxloop.domain.kernel.signature import sign
 
 
 def signed_headers(body: bytes, secret: str, timestamp: int | None = None) -> dict[str, str]:

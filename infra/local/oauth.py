@@ -306,7 +306,7 @@ def published_people() -> list[Identity]:
     organisation` and the demo store), with the scope role scoping gives each."""
     from cxloop.adapters.config_store import DynamoConfigStore  # noqa: PLC0415 - needs the runtime's env
     from cxloop.config import settings  # noqa: PLC0415
-    from cxloop.domain.organisation import Organisation  # noqa: PLC0415
+    from cxloop.domain.organisation.hierarchy import Organisation  # noqa: PLC0415
 
     stored = DynamoConfigStore(settings().table("config")).current("organisation")
     if stored is None:

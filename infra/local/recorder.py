@@ -18,7 +18,7 @@ from moto.backends import get_backend
 
 from infra.local.defaults import ACCOUNT_ID
 
-# Email links carry 43-character tokens, SMS and WhatsApp links 22 (cxloop.domain.tokens).
+# Email links carry 43-character tokens, SMS and WhatsApp links 22 (cxloop.domain.kernel.tokens).
 _SURVEY_URL = re.compile(r"https?://[^\s\"'<>]+/s/(?:[A-Za-z0-9_-]{43}|[A-Za-z0-9_-]{22})(?![A-Za-z0-9_-])")
 POLL_INTERVAL_S = 0.005
 

@@ -14,11 +14,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ConfigDict, Field, HttpUrl, field_validator, model_validator
 
-from cxloop.domain.modelling import DomainModel
+from cxloop.domain.kernel.modelling import DomainModel
 
 if TYPE_CHECKING:
-    from cxloop.domain.dispatch import SendSettings
-    from cxloop.domain.ports import SmsSender, TemplateSender
+    from cxloop.domain.contact.send_survey import SendSettings
 
 
 class Settings(DomainModel):
@@ -73,30 +72,9 @@ class Settings(DomainModel):
             )
         return self
 
-    def sms_sender(self) -> SmsSender:
-        """SNS, or End User Messaging when configured (its refusals let dispatch fall back)."""
-        # Imported here: adapters load boto3 lazily and only messaging functions need them.
-        if self.sms_provider == "eum" and self.sms_origination_identity:
-            from cxloop.adapters.end_user_messaging import EumSmsSender  # noqa: PLC0415
-
-            return EumSmsSender(self.sms_origination_identity, configuration_set=self.sms_configuration_set)
-        from cxloop.adapters.messaging import SnsSmsSender  # noqa: PLC0415
-
-        return SnsSmsSender()
-
-    def whatsapp_sender(self) -> TemplateSender | None:
-        """The WhatsApp sender, or None when this deployment does not offer WhatsApp. The
-        template is validated here, at cold start."""
-        if self.whatsapp_phone_number_id is None or self.whatsapp_template is None:
-            return None
-        from cxloop.adapters.whatsapp import WhatsAppSender, WhatsAppTemplate  # noqa: PLC0415
-
-        template = WhatsAppTemplate.model_validate(self.whatsapp_template)
-        return WhatsAppSender(self.whatsapp_phone_number_id, template)
-
     def send_settings(self) -> SendSettings:
         """What every function that messages customers needs to render and send."""
-        from cxloop.domain.dispatch import SendSettings  # noqa: PLC0415 - only messaging functions need it
+        from cxloop.domain.contact.send_survey import SendSettings  # noqa: PLC0415 - only messaging functions need it
 
         return SendSettings(
             public_base_url=str(self.public_base_url),

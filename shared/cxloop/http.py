@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 
-from cxloop.domain.errors import (
+from cxloop.domain.kernel.errors import (
     Conflict,
     CxloopError,
     FieldProblem,
@@ -28,7 +28,7 @@ from cxloop.domain.errors import (
 from cxloop.observability import logger
 
 if TYPE_CHECKING:
-    from cxloop.domain.access import Caller
+    from cxloop.domain.organisation.access import Caller
 
 _STATUS: dict[type[CxloopError], int] = {
     InvalidInput: 400,
@@ -163,7 +163,7 @@ def header(headers: dict[str, str] | None, name: str) -> str | None:
 def caller_of(event: dict[str, Any]) -> Caller:
     """The staff member the authorizer vouched for (Cognito on AWS, the local token check
     here), from the claims API Gateway put in the event; refused without them."""
-    from cxloop.domain.access import Caller  # noqa: PLC0415 - only staff APIs need role scoping
+    from cxloop.domain.organisation.access import Caller  # noqa: PLC0415 - only staff APIs need role scoping
 
     claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims")
     return Caller.from_claims(claims)

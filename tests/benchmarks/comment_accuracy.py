@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cxloop.domain.comments import CommentInsight, analyse_comment
+from cxloop.domain.feedback.comments import CommentInsight, analyse_comment
 
 LABELLED = Path(__file__).resolve().parents[1] / "data" / "comments_labelled.jsonl"
 SENTIMENTS = ("negative", "neutral", "positive")

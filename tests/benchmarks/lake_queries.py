@@ -33,7 +33,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from cxloop.domain.lake import lake_time
+from cxloop.domain.insights.lake import lake_time
 from infra.local.analytics import SavedQuery, connect, run, saved_queries
 
 DAYS = 365

@@ -1,6 +1,6 @@
 """The staff dashboard as each level of the organisation uses it: headless Chromium at desktop and
 phone sizes against a runtime of its own, fed a small known set of answers. Every figure shown
-is checked against the same answers counted here with cxloop.domain.metrics; each role sees its
+is checked against the same answers counted here with cxloop.domain.feedback.metrics; each role sees its
 own part of the company and nothing else; the page logs no error, asks nothing of any other
 host, never scrolls sideways on a phone and works from the keyboard."""
 
@@ -20,8 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from cxloop.domain.insights import ces_difference, csat_difference, nps_difference
-from cxloop.domain.metrics import Counters, Estimate, ces, csat, nps
+from cxloop.domain.feedback.metrics import Counters, Estimate, ces, csat, nps
+from cxloop.domain.insights.scope_insights import ces_difference, csat_difference, nps_difference
 from infra.local.auth import mint_token
 from infra.local.defaults import STAFF_TOKEN_SECRET
 from tests.browser.conftest import Visit

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Page, expect
 
-from cxloop.domain.metrics import Estimate, ces, csat, nps
+from cxloop.domain.feedback.metrics import Estimate, ces, csat, nps
 from infra.local.defaults import WEBHOOK_SECRET
 from infra.local.demo import BRANCHES, COUNTRY_NAMES, Http, Plan, make_events, plan_answers, post_event
 from infra.local.demo_metrics import Direct

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from cxloop.domain.events import interaction_id_for
+from cxloop.domain.kernel.events import interaction_id_for
 from tests.e2e.conftest import REPO, Client, wait_for
 from tests.helpers import load_event
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from cxloop.domain.sms_text import is_gsm7, segments
+from cxloop.domain.contact.sms_text import is_gsm7, segments
 from infra.local.defaults import WEBHOOK_SECRET
 from infra.local.erp import signed_headers
 from tests.e2e.conftest import Client, wait_for

@@ -14,7 +14,7 @@ from xml.etree import ElementTree
 import pytest
 import segno
 
-from cxloop.domain import qr
+from cxloop.domain.surveys import qr_codes
 from infra.local.auth import mint_token
 from infra.local.defaults import STAFF_TOKEN_SECRET
 from tests.e2e.conftest import Client, wait_for
@@ -30,7 +30,7 @@ def painted(svg: str) -> list[list[bool]]:
     size = int(group.attrib["data-modules"])
     path = group.find(f"{SVG}path")
     assert path is not None
-    module = 76.0 / (size + 2 * qr.QUIET_ZONE)
+    module = 76.0 / (size + 2 * qr_codes.QUIET_ZONE)
     matrix = [[False] * size for _ in range(size)]
     for left, top, width in re.findall(r"M([\d.]+) ([\d.]+)h([\d.]+)v", path.attrib["d"]):
         x, y = round(float(left) / module), round(float(top) / module)
@@ -64,7 +64,7 @@ def test_a_printed_code_collects_anonymous_answers_for_its_touchpoint(client: Cl
 
     card = client.http.get(client.url(code["image"]), headers=auth, timeout=10)
     assert card.status_code == 200 and card.headers["Content-Type"].startswith("image/svg+xml")
-    expected = segno.make(url, error=qr.ERROR_CORRECTION, micro=False)
+    expected = segno.make(url, error=qr_codes.ERROR_CORRECTION, micro=False)
     assert painted(card.text) == [[bool(m) for m in row] for row in expected.matrix]
 
     links = []

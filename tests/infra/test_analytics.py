@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from cxloop.domain.lake import COLUMNS
+from cxloop.domain.insights.lake import COLUMNS
 from infra.local.analytics import saved_queries
 from infra.pipeline import PIPELINE, env_name_for
 from tests.infra.conftest import Synthesized

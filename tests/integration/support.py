@@ -28,13 +28,13 @@ from cxloop.adapters.dynamo import (
 )
 from cxloop.adapters.messaging import SesEmailSender, SnsAlertPublisher, SnsSmsSender, SqsQueue
 from cxloop.consumer import IdempotentStep, consume
-from cxloop.domain import tokens
-from cxloop.domain.dispatch import SendSettings
-from cxloop.domain.events import parse_event
-from cxloop.domain.models import Invitation
-from cxloop.domain.ports import MessageQueue
-from cxloop.domain.rulebook import Rulebook
-from cxloop.domain.signature import sign
+from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.contact.send_survey import SendSettings
+from cxloop.domain.kernel import tokens
+from cxloop.domain.kernel.events import parse_event
+from cxloop.domain.kernel.queues import MessageQueue
+from cxloop.domain.kernel.signature import sign
+from cxloop.domain.surveys.models import Invitation
 from functions.capture_event import handler as capture_event
 from functions.open_ticket import handler as open_ticket
 from functions.push_alert import handler as push_alert
@@ -61,7 +61,7 @@ IDEMPOTENCY_KEYS = {
     "push_alert": "dedupe_key",
     "notify_customer": "notice_id",
 }
-# Email links carry 43-character tokens, SMS and WhatsApp links 22 (cxloop.domain.tokens).
+# Email links carry 43-character tokens, SMS and WhatsApp links 22 (cxloop.domain.kernel.tokens).
 _TOKEN_IN_URL = re.compile(r"/s/([A-Za-z0-9_-]{43}|[A-Za-z0-9_-]{22})(?![A-Za-z0-9_-])")
 
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from cxloop.adapters.lake import FirehoseLake, lake_settings_from
-from cxloop.domain.casework import record
-from cxloop.domain.models import SurveyResponse
+from cxloop.domain.casework.lifecycle import record
+from cxloop.domain.surveys.models import SurveyResponse
 from functions.archive_to_lake.handler import archive
 from infra.local.resources import LAKE_BUCKET
 from infra.local.stream_pollers import DynamicPartitioner, lambda_record

@@ -12,7 +12,7 @@ import pytest
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 from cxloop.adapters.dynamo import DynamoAggregateStore
-from cxloop.domain.metrics import Counters
+from cxloop.domain.feedback.metrics import Counters
 from infra.local.aws_process import Dispatcher
 from infra.local.cli import parser
 from infra.local.defaults import REGION, SENDER_ADDRESS

@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import pytest
 
-from cxloop.domain.events import Interaction, parse_event
+from cxloop.domain.kernel.events import Interaction, parse_event
 from infra.backfill import BACKFILLED_TABLES, backfill, stack_table_names, stack_target, table_output_name
 from infra.local.defaults import REGION
 from tests.conftest import LocalAws

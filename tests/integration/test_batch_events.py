@@ -10,8 +10,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from cxloop.adapters.messaging import SqsQueue
-from cxloop.domain.events import interaction_id_for
-from cxloop.domain.signature import sign
+from cxloop.domain.kernel.events import interaction_id_for
+from cxloop.domain.kernel.signature import sign
 from tests.conftest import LocalAws
 from tests.helpers import load_event
 from tests.integration.support import (

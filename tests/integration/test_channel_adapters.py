@@ -22,9 +22,9 @@ from pydantic import ValidationError
 from cxloop.adapters.end_user_messaging import EumSmsSender
 from cxloop.adapters.messaging import SesEmailSender, unsubscribe_headers
 from cxloop.adapters.whatsapp import WhatsAppSender, WhatsAppTemplate
-from cxloop.domain.errors import ChannelRefused, Unavailable
-from cxloop.domain.messages import EmailMessage
-from cxloop.domain.ports import EmailSender, SmsSender
+from cxloop.domain.contact.messages import EmailMessage
+from cxloop.domain.contact.ports import EmailSender, SmsSender
+from cxloop.domain.kernel.errors import ChannelRefused, Unavailable
 from infra.local.defaults import SENDER_ADDRESS
 from tests.conftest import LocalAws
 from tests.integration.support import emails, one

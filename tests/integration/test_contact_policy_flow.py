@@ -8,7 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cxloop.domain.contact_policy import RECOMMENDED
+from cxloop.domain.contact.policy import RECOMMENDED
 from functions.release_contacts import handler as release_contacts
 from tests.conftest import LocalAws
 from tests.helpers import sample_ticket

@@ -12,8 +12,8 @@ from typing import Any
 
 from cxloop.adapters.dynamo import DynamoErasureLog
 from cxloop.datafile import load_document_file
-from cxloop.domain.events import Customer, Interaction, parse_event
-from cxloop.domain.models import SurveyResponse
+from cxloop.domain.kernel.events import Customer, Interaction, parse_event
+from cxloop.domain.surveys.models import SurveyResponse
 from infra.pipeline import PIPELINE
 from tests.conftest import LocalAws
 from tests.helpers import load_event

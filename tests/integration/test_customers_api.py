@@ -7,7 +7,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from cxloop.domain.contact_policy import RECOMMENDED
+from cxloop.domain.contact.policy import RECOMMENDED
 from functions.customers_api import handler as customers_api
 from tests.helpers import load_event
 from tests.integration.support import NOW, Ports, as_caller, as_sqs, body_of, claim, one, resolve, signed_post

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Request, Response
 
 from cxloop.adapters.end_user_messaging import EumSmsSender
 from cxloop.adapters.whatsapp import WhatsAppSender, WhatsAppTemplate
-from cxloop.domain.errors import ChannelRefused
+from cxloop.domain.kernel.errors import ChannelRefused
 from infra.local import defaults
 from infra.local.fake_channels import SMS_PATH, SOCIAL_PATH, FakeChannels
 from infra.local.runtime import free_port

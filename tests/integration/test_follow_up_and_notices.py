@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from cxloop.datafile import load_document_file
-from cxloop.domain.dispatch import SendSettings
+from cxloop.domain.contact.send_survey import SendSettings
 from functions.notify_customer import handler as notify_customer
 from tests.conftest import LocalAws
 from tests.integration.support import (
@@ -145,8 +145,8 @@ def test_resolving_sends_the_follow_up_and_an_unhappy_answer_reopens_and_alerts(
 
 
 def test_a_happy_follow_up_records_the_recovery_and_leaves_the_ticket_resolved(ports: Ports) -> None:
-    from cxloop.domain.models import SurveyResponse
-    from cxloop.domain.ticketing import record_follow_up
+    from cxloop.domain.casework.open_ticket import record_follow_up
+    from cxloop.domain.surveys.models import SurveyResponse
 
     ticket = opened(ports, nps=3)
     store = ports.tickets()

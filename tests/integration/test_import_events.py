@@ -16,8 +16,8 @@ from openpyxl import Workbook
 from cxloop.adapters.intake import S3Intake
 from cxloop.adapters.messaging import SqsQueue
 from cxloop.consumer import IdempotentStep
-from cxloop.domain.errors import Unavailable
-from cxloop.domain.events import interaction_id_for
+from cxloop.domain.kernel.errors import Unavailable
+from cxloop.domain.kernel.events import interaction_id_for
 from functions.import_events import handler as import_events
 from infra.local.bucket_pollers import BucketPoller, s3_event
 from infra.pipeline import PIPELINE

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from cxloop.datafile import load_document_file
-from cxloop.domain.metrics import Counters
+from cxloop.domain.feedback.metrics import Counters
 from tests.conftest import LocalAws
 from tests.integration.support import Ports, invoke, notifications, scan
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from cxloop.adapters.messaging import SnsAlertPublisher
-from cxloop.domain.alerting import alert_request
+from cxloop.domain.casework.push_alert import alert_request
 from cxloop.observability import metrics
 from functions.push_alert.handler import Deps, create_step
 from tests.conftest import LocalAws

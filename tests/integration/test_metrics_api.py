@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 
 from cxloop.datafile import load_document_file
-from cxloop.domain.assessing import assess
-from cxloop.domain.comments import analyse_comment
-from cxloop.domain.events import Customer, Touchpoint
-from cxloop.domain.metrics import Counters, DriverCounts, TopicCounts, nps
-from cxloop.domain.models import SurveyResponse
-from cxloop.domain.surveys import DEFAULT_SURVEY, SURVEYS, Question, SurveyDefinition
+from cxloop.domain.feedback.comments import analyse_comment
+from cxloop.domain.feedback.metrics import Counters, DriverCounts, TopicCounts, nps
+from cxloop.domain.feedback.score_response import assess
+from cxloop.domain.kernel.events import Customer, Touchpoint
+from cxloop.domain.surveys.definitions import DEFAULT_SURVEY, SURVEYS, Question, SurveyDefinition
+from cxloop.domain.surveys.models import SurveyResponse
 from functions.metrics_api import handler as metrics_api
 from tests.conftest import LocalAws
 from tests.helpers import load_event

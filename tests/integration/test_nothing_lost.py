@@ -12,9 +12,9 @@ import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from cxloop.adapters.messaging import SesEmailSender, SqsQueue
-from cxloop.domain.errors import Unavailable
-from cxloop.domain.events import interaction_id_for
-from cxloop.domain.messages import EmailMessage
+from cxloop.domain.contact.messages import EmailMessage
+from cxloop.domain.kernel.errors import Unavailable
+from cxloop.domain.kernel.events import interaction_id_for
 from tests.integration.support import (
     NOW,
     Ports,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from cxloop.domain.ticketing import ticket_id_for
+from cxloop.domain.casework.open_ticket import ticket_id_for
 from tests.conftest import LocalAws
 from tests.integration.support import NOW, Ports, as_sqs, invoke, one, redelivered, scan, scored
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from cxloop.domain.tokens import new_token, token_hash
+from cxloop.domain.kernel.tokens import new_token, token_hash
 from tests.conftest import LocalAws
 from tests.helpers import event_bytes
 from tests.integration.support import (

@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 import requests
 
 from cxloop.datafile import load_document_file
-from cxloop.domain.metrics import Counters
+from cxloop.domain.feedback.metrics import Counters
 from infra.local.defaults import SENDER_ADDRESS
 from tests.conftest import LocalAws
 from tests.integration.support import Ports, emails, invoke

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cxloop.domain.alerting import alert_request as envelope
+from cxloop.domain.casework.push_alert import alert_request as envelope
 from tests.conftest import LocalAws
 from tests.helpers import sample_ticket
 from tests.integration.support import Ports, as_sqs, invoke, notifications, one, redelivered, scan, scored

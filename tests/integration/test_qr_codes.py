@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from cxloop.datafile import load_document_file
-from cxloop.domain import tokens
+from cxloop.domain.kernel import tokens
 from tests.conftest import LocalAws
 from tests.helpers import load_event
 from tests.integration.support import NOW, Ports, as_caller, header_of, invoke, survey_request, with_headers

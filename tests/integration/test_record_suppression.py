@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from cxloop.adapters.suppressions import DynamoSuppressionList, address_key
-from cxloop.domain.suppression import Channel, SuppressionEvent
+from cxloop.domain.contact.record_suppression import Channel, SuppressionEvent
 from functions.customers_api import handler as customers_api
 from functions.record_suppression import handler as record_suppression
 from infra.local.defaults import SUPPRESSION_KEY

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from cxloop.domain.events import Touchpoint
-from cxloop.domain.models import FollowUp, Resolution
+from cxloop.domain.casework.models import FollowUp, Resolution
+from cxloop.domain.kernel.events import Touchpoint
 from functions.reports_api import handler as reports_api
 from tests.conftest import LocalAws
 from tests.helpers import sample_ticket

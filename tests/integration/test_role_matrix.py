@@ -13,10 +13,10 @@ import pytest
 
 from cxloop.adapters.qr_codes import DynamoQrCodeStore
 from cxloop.datafile import load_document_file
-from cxloop.domain import qr
-from cxloop.domain.contact_policy import ContactMemory
-from cxloop.domain.contacting import ContactState
-from cxloop.domain.events import Touchpoint
+from cxloop.domain.contact.manners import ContactState
+from cxloop.domain.contact.policy import ContactMemory
+from cxloop.domain.kernel.events import Touchpoint
+from cxloop.domain.surveys import qr_codes
 from infra.pipeline import PIPELINE
 from tests.conftest import LocalAws
 from tests.helpers import load_event, sample_ticket
@@ -26,7 +26,7 @@ ORG_FILE = Path(__file__).resolve().parents[2] / "infra" / "local" / "data" / "o
 QUITO, MADRID = "CX-QUITO00001", "CX-MADRID0001"
 # A printed code at Quito Norte's counter (its code is fixed so its id is too).
 QUITO_CODE = "quitonortecounter00001"
-QUITO_QR = qr.qr_id_for(QUITO_CODE)
+QUITO_QR = qr_codes.qr_id_for(QUITO_CODE)
 MADRID_PLACE = Touchpoint(id="madrid-centro/counter", branch="madrid-centro", region="madrid", country="ES")
 
 CALLERS = {
@@ -190,13 +190,13 @@ def company(lambda_env: LocalAws, ports: Ports) -> Ports:
         "C-1042", ContactState(memory=ContactMemory(customer_id="C-1042")), expected_version=0
     )
     DynamoQrCodeStore(lambda_env.table("qr_codes"), ports.db).add(
-        qr.QrCode(
+        qr_codes.QrCode(
             qr_id=QUITO_QR,
             code=QUITO_CODE,
             touchpoint=Touchpoint(
                 id="quito-norte/counter", branch="quito-norte", region="pichincha", country="EC"
             ),
-            event_type=qr.DEFAULT_EVENT_TYPE,
+            event_type=qr_codes.DEFAULT_EVENT_TYPE,
             language="es",
             created_by="ec-qn-manager",
             created_at=NOW,

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from cxloop.domain.metrics import Counters, nps
+from cxloop.domain.feedback.metrics import Counters, nps
 from tests.conftest import LocalAws
 from tests.integration.support import Ports, answered, as_sqs, invoke, one, redelivered
 

@@ -7,8 +7,8 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from cxloop.domain.events import interaction_id_for
-from cxloop.domain.tokens import token_hash
+from cxloop.domain.kernel.events import interaction_id_for
+from cxloop.domain.kernel.tokens import token_hash
 from infra.local.defaults import SENDER_ADDRESS
 from tests.conftest import LocalAws
 from tests.helpers import event_bytes, load_event

@@ -11,10 +11,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from cxloop.domain.pages import SCRIPT_HASH
-from cxloop.domain.surveys import DEFAULT_SURVEY
-from cxloop.domain.theme import Theme
-from cxloop.domain.tokens import new_token, token_hash
+from cxloop.domain.kernel.tokens import new_token, token_hash
+from cxloop.domain.surveys.definitions import DEFAULT_SURVEY
+from cxloop.domain.surveys.pages import SCRIPT_HASH
+from cxloop.domain.surveys.theme import Theme
 from functions.survey_page import handler as survey_page
 from tests.conftest import LocalAws
 from tests.integration.support import (

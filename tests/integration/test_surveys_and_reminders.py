@@ -11,9 +11,9 @@ from typing import Any
 
 from cxloop.adapters.config_store import survey_library
 from cxloop.adapters.messaging import SesEmailSender, SnsSmsSender
-from cxloop.domain.contacting import ContactState
-from cxloop.domain.dispatch import SendSettings
-from cxloop.domain.tokens import token_hash
+from cxloop.domain.contact.manners import ContactState
+from cxloop.domain.contact.send_survey import SendSettings
+from cxloop.domain.kernel.tokens import token_hash
 from functions.score_response import handler as score_response
 from functions.send_reminders import handler as send_reminders
 from functions.survey_page import handler as survey_page

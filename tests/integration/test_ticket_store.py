@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from cxloop.adapters.dynamo import DynamoTicketStore
-from cxloop.domain.access import Caller
-from cxloop.domain.desk import find_tickets
-from cxloop.domain.health import visible_tickets
-from cxloop.domain.ticket_list import TicketFilter
+from cxloop.domain.casework.desk import find_tickets
+from cxloop.domain.casework.ticket_list import TicketFilter
+from cxloop.domain.insights.health import visible_tickets
+from cxloop.domain.organisation.access import Caller
 from tests.conftest import LocalAws
 from tests.helpers import sample_ticket
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from cxloop.domain.errors import Conflict
-from cxloop.domain.events import Touchpoint
+from cxloop.domain.kernel.errors import Conflict
+from cxloop.domain.kernel.events import Touchpoint
 from tests.helpers import sample_ticket
 from tests.integration.support import NOW, Ports, action_request, as_caller, body_of, resolve, tickets_request
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from cxloop.domain.events import Touchpoint
+from cxloop.domain.kernel.events import Touchpoint
 from tests.conftest import LocalAws
 from tests.helpers import sample_ticket
 from tests.integration.support import (

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cxloop.domain.access import Caller, can_see, partition_for
-from cxloop.domain.errors import Forbidden, InvalidInput, Unauthorized
-from cxloop.domain.events import Touchpoint
-from cxloop.domain.models import Ticket
-from cxloop.domain.ticket_list import TicketFilter, decode_cursor, paginate
+from cxloop.domain.casework.models import Ticket
+from cxloop.domain.casework.ticket_list import TicketFilter, decode_cursor, paginate
+from cxloop.domain.kernel.errors import Forbidden, InvalidInput, Unauthorized
+from cxloop.domain.kernel.events import Touchpoint
+from cxloop.domain.organisation.access import Caller, can_see, partition_for
 from tests.helpers import sample_ticket
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

@@ -13,16 +13,16 @@ import pytest
 from pydantic import ValidationError
 
 from cxloop.datafile import load_organisation_file
-from cxloop.domain.access import Caller
-from cxloop.domain.assignment import assign
-from cxloop.domain.configuration import publish_document
-from cxloop.domain.deadlines import first_due
-from cxloop.domain.errors import Forbidden, InvalidInput, NotFound
-from cxloop.domain.events import Touchpoint
-from cxloop.domain.models import Pause, Ticket
-from cxloop.domain.organisation import Organisation
-from cxloop.domain.rulebook import AssignmentRules, ClassificationRules, Rulebook, TicketRules
-from cxloop.domain.watch import watch_ticket
+from cxloop.domain.casework.assignment import assign
+from cxloop.domain.casework.deadlines import first_due
+from cxloop.domain.casework.models import Pause, Ticket
+from cxloop.domain.casework.rulebook import AssignmentRules, ClassificationRules, Rulebook, TicketRules
+from cxloop.domain.casework.sla_watcher import watch_ticket
+from cxloop.domain.configuration.documents import publish_document
+from cxloop.domain.kernel.errors import Forbidden, InvalidInput, NotFound
+from cxloop.domain.kernel.events import Touchpoint
+from cxloop.domain.organisation.access import Caller
+from cxloop.domain.organisation.hierarchy import Organisation
 from tests.helpers import sample_ticket
 
 ORG_FILE = Path(__file__).resolve().parents[2] / "infra" / "local" / "data" / "organisation.yaml"

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from cxloop.domain.batch import (
+from cxloop.domain.intake.batch import (
     GIVE_UP_AFTER_FAILURES,
     MAX_BATCH_BODY_BYTES,
     MAX_BATCH_EVENTS,
@@ -19,10 +19,10 @@ from cxloop.domain.batch import (
     item_correlation_id,
     parse_batch,
 )
-from cxloop.domain.capture import Accepted, SignedRequest, accept_valid_event
-from cxloop.domain.errors import InvalidInput, PayloadTooLarge, Unauthorized, Unavailable
-from cxloop.domain.events import Interaction, InteractionEvent, interaction_id_for, parse_event
-from cxloop.domain.signature import sign
+from cxloop.domain.intake.capture_event import Accepted, SignedRequest, accept_valid_event
+from cxloop.domain.kernel.errors import InvalidInput, PayloadTooLarge, Unauthorized, Unavailable
+from cxloop.domain.kernel.events import Interaction, InteractionEvent, interaction_id_for, parse_event
+from cxloop.domain.kernel.signature import sign
 from tests.helpers import load_event
 
 SECRET = "unit-batch-secret"

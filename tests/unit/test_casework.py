@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from cxloop.domain.casework import ALLOWED_FROM, TicketAction, apply_action
-from cxloop.domain.errors import Forbidden, InvalidInput, InvalidTransition
-from cxloop.domain.models import TICKET_STATUSES, Ticket
+from cxloop.domain.casework.lifecycle import ALLOWED_FROM, TicketAction, apply_action
+from cxloop.domain.casework.models import TICKET_STATUSES, Ticket
+from cxloop.domain.kernel.errors import Forbidden, InvalidInput, InvalidTransition
 from tests.helpers import sample_ticket
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)

@@ -8,6 +8,7 @@ import json
 import pytest
 from pydantic import ValidationError
 
+from cxloop.adapters.channels import sms_sender, whatsapp_sender
 from cxloop.adapters.end_user_messaging import EumSmsSender
 from cxloop.adapters.messaging import SnsSmsSender
 from cxloop.adapters.whatsapp import WhatsAppSender
@@ -22,8 +23,8 @@ WHATSAPP = {
 
 def test_by_default_sms_goes_by_sns_and_whatsapp_is_not_offered() -> None:
     config = settings_from({})
-    assert isinstance(config.sms_sender(), SnsSmsSender)
-    assert config.whatsapp_sender() is None
+    assert isinstance(sms_sender(config), SnsSmsSender)
+    assert whatsapp_sender(config) is None
     assert config.send_settings().short_base_url is None
 
 
@@ -35,13 +36,13 @@ def test_eum_sends_from_the_configured_pool_and_configuration_set() -> None:
             "CXLOOP_SMS_CONFIGURATION_SET": "cx-sms",
         }
     )
-    sender = config.sms_sender()
+    sender = sms_sender(config)
     assert isinstance(sender, EumSmsSender)
     assert (sender.origination_identity, sender.configuration_set) == ("pool-abc", "cx-sms")
 
 
 def test_whatsapp_is_offered_with_its_number_and_a_valid_template() -> None:
-    sender = settings_from(WHATSAPP).whatsapp_sender()
+    sender = whatsapp_sender(settings_from(WHATSAPP))
     assert isinstance(sender, WhatsAppSender)
     assert sender.phone_number_id == defaults.WHATSAPP_PHONE_NUMBER_ID
     assert sender.template.language_code("pt") == "pt_BR"
@@ -71,4 +72,4 @@ def test_incomplete_channel_settings_fail_at_cold_start(env: dict[str, str]) -> 
 def test_a_template_whatsapp_would_not_accept_fails_at_cold_start() -> None:
     broken = {**WHATSAPP, "CXLOOP_WHATSAPP_TEMPLATE": json.dumps({"name": "Bad Name", "languages": {}})}
     with pytest.raises(ValidationError):
-        settings_from(broken).whatsapp_sender()
+        whatsapp_sender(settings_from(broken))

@@ -1,6 +1,6 @@
 """Every channel behind one registry: the carrier per channel, SMS fitted to one part with
 a short link, WhatsApp as its approved template's values, and the fallback to the next
-channel when one refuses (cxloop.domain.contacting)."""
+channel when one refuses (cxloop.domain.contact.manners)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ from typing import Any
 
 import pytest
 
-from cxloop.domain import tokens
-from cxloop.domain.contact_policy import ContactMemory, ContactPolicy
-from cxloop.domain.contacting import ContactState, dispatch
-from cxloop.domain.dispatch import Senders, SendSettings, send_survey, survey_url
-from cxloop.domain.errors import ChannelRefused, Unavailable
-from cxloop.domain.events import Channel, Interaction, InteractionEvent
-from cxloop.domain.messages import EmailMessage, invitation_sms
-from cxloop.domain.models import Invitation
-from cxloop.domain.sms_text import measure
+from cxloop.domain.contact.manners import ContactState, dispatch
+from cxloop.domain.contact.messages import EmailMessage, invitation_sms
+from cxloop.domain.contact.policy import ContactMemory, ContactPolicy
+from cxloop.domain.contact.send_survey import Senders, SendSettings, send_survey, survey_url
+from cxloop.domain.contact.sms_text import measure
+from cxloop.domain.kernel import tokens
+from cxloop.domain.kernel.errors import ChannelRefused, Unavailable
+from cxloop.domain.kernel.events import Channel, Interaction, InteractionEvent
+from cxloop.domain.surveys.models import Invitation
 from tests.helpers import load_event
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 from pydantic import ValidationError
 
-from cxloop.domain.comments import (
+from cxloop.domain.feedback.comments import (
     SentimentLexicon,
     Taxonomy,
     Topic,

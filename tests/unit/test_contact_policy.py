@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from cxloop.domain.contact_policy import (
+from cxloop.domain.contact.policy import (
     RECOMMENDED,
     ContactMemory,
     ContactPolicy,
@@ -18,7 +18,7 @@ from cxloop.domain.contact_policy import (
     decide,
     remember_sent,
 )
-from cxloop.domain.events import Channel, Customer
+from cxloop.domain.kernel.events import Channel, Customer
 
 # Tuesday 24 Nov 2026, 15:00 UTC = 10:00 in Quito (UTC-5), 16:00 in Madrid (UTC+1).
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)

@@ -1,15 +1,15 @@
-"""What score_response counts for a response (cxloop.domain.assessing): its driver answers,
+"""What score_response counts for a response (cxloop.domain.feedback.score_response): its driver answers,
 read from its survey, and the parent chain stored with its counts."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from cxloop.domain.assessing import driver_answers, parents_of, scopes_of
-from cxloop.domain.events import Customer, Touchpoint
-from cxloop.domain.metrics import ScaleAnswer
-from cxloop.domain.models import SurveyResponse
-from cxloop.domain.surveys import DEFAULT_SURVEY, SURVEYS, Question, SurveyDefinition
+from cxloop.domain.feedback.metrics import ScaleAnswer
+from cxloop.domain.feedback.score_response import driver_answers, parents_of, scopes_of
+from cxloop.domain.kernel.events import Customer, Touchpoint
+from cxloop.domain.surveys.definitions import DEFAULT_SURVEY, SURVEYS, Question, SurveyDefinition
+from cxloop.domain.surveys.models import SurveyResponse
 
 CUSTOMER = Customer(id="C-1", email="ana@example.com")
 TOUCHPOINT = Touchpoint(id="quito-norte/claims", branch="quito-norte", region="pichincha", country="EC")

@@ -15,7 +15,7 @@ from cxloop.datafile import (
     load_organisation_file,
     load_yaml,
 )
-from cxloop.domain.organisation import Organisation
+from cxloop.domain.organisation.hierarchy import Organisation
 
 DATA = Path(__file__).resolve().parents[2] / "infra" / "local" / "data"
 

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from cxloop.domain.digest import (
+from cxloop.domain.casework.models import Ticket
+from cxloop.domain.contact.messages import _COPY, _DIGEST_COPY, digest_copy_for
+from cxloop.domain.insights.daily_digest import (
     OVERDUE_LISTED,
     Digest,
     build_digests,
@@ -16,9 +18,7 @@ from cxloop.domain.digest import (
     digest_email,
     digest_for,
 )
-from cxloop.domain.messages import _COPY, _DIGEST_COPY, digest_copy_for
-from cxloop.domain.models import Ticket
-from cxloop.domain.organisation import Organisation
+from cxloop.domain.organisation.hierarchy import Organisation
 from tests.helpers import sample_ticket
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # 07:00 in Quito, 13:00 in Madrid

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cxloop.domain.dispatch import choose_channel, survey_url
-from cxloop.domain.events import Customer
+from cxloop.domain.contact.send_survey import choose_channel, survey_url
+from cxloop.domain.kernel.events import Customer
 
 EMAIL, PHONE = "ana@example.com", "+593991234567"
 

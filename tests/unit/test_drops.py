@@ -6,14 +6,14 @@ from __future__ import annotations
 import math
 from datetime import UTC, date, datetime, timedelta
 
-from cxloop.domain.drops import (
+from cxloop.domain.feedback.metrics import Counters
+from cxloop.domain.insights.metric_alerts import (
     check_drop,
     drop_alert,
     placement_of,
     watched,
     windows_before,
 )
-from cxloop.domain.metrics import Counters
 
 RUN = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 WINDOWS = windows_before(RUN.date())

@@ -1,4 +1,4 @@
-"""The scrubbing rules of cxloop.domain.erasure: what goes, what stays, and the erased customer."""
+"""The scrubbing rules of cxloop.domain.privacy.erasure: what goes, what stays, and the erased customer."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from cxloop.domain.contact_policy import ContactMemory, OpenGroup, SentRecord
-from cxloop.domain.contacting import ContactState, PendingSend
-from cxloop.domain.erasure import (
+from cxloop.domain.contact.manners import ContactState, PendingSend
+from cxloop.domain.contact.policy import ContactMemory, OpenGroup, SentRecord
+from cxloop.domain.kernel.errors import InvalidInput
+from cxloop.domain.kernel.events import Customer, Interaction, parse_event
+from cxloop.domain.privacy.erasure import (
     ErasureAudit,
     erase,
     erased_customer,
@@ -21,8 +23,6 @@ from cxloop.domain.erasure import (
     scrubbed_interaction,
     scrubbed_ticket,
 )
-from cxloop.domain.errors import InvalidInput
-from cxloop.domain.events import Customer, Interaction, parse_event
 from tests.helpers import event_bytes, sample_ticket
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from cxloop.domain.errors import InvalidInput
-from cxloop.domain.events import MAX_BODY_BYTES, interaction_id_for, parse_event
+from cxloop.domain.kernel.errors import InvalidInput
+from cxloop.domain.kernel.events import MAX_BODY_BYTES, interaction_id_for, parse_event
 from tests.helpers import event_bytes, load_event
 
 Mutation = Callable[[dict[str, Any]], object]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from cxloop.domain import formulas
-from cxloop.domain.formulas import FormulaError, check, evaluate
-from cxloop.domain.scoring import score_answers
-from cxloop.domain.surveys import DEFAULT_SURVEY, SurveyDefinition
+from cxloop.domain.kernel import formulas
+from cxloop.domain.kernel.formulas import FormulaError, check, evaluate
+from cxloop.domain.surveys.definitions import DEFAULT_SURVEY, SurveyDefinition
+from cxloop.domain.surveys.scoring import score_answers
 
 NUMERIC = {"nps", "csat", "ces", "callback"}
 

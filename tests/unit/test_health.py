@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 
-from cxloop.domain.access import Caller
-from cxloop.domain.errors import InvalidInput
-from cxloop.domain.events import Touchpoint
-from cxloop.domain.health import (
+from cxloop.domain.casework.models import FollowUp, Resolution, Ticket
+from cxloop.domain.casework.sla import CountrySla, SlaSettings
+from cxloop.domain.insights.health import (
     HealthReport,
     HealthRow,
     Period,
@@ -24,9 +23,10 @@ from cxloop.domain.health import (
     period_between,
     visible_tickets,
 )
-from cxloop.domain.models import FollowUp, Resolution, Ticket
-from cxloop.domain.scoring import score_answers
-from cxloop.domain.sla import CountrySla, SlaSettings
+from cxloop.domain.kernel.errors import InvalidInput
+from cxloop.domain.kernel.events import Touchpoint
+from cxloop.domain.organisation.access import Caller
+from cxloop.domain.surveys.scoring import score_answers
 from tests.helpers import sample_ticket
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # Friday noon

@@ -8,7 +8,7 @@ import pytest
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from cxloop.consumer import correlation_id_of
-from cxloop.domain.errors import FieldProblem
+from cxloop.domain.kernel.errors import FieldProblem
 from cxloop.http import correlation_id_from, error_response, header
 from tests.helpers import load_event
 

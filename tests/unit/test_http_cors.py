@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from cxloop.domain.errors import Forbidden
+from cxloop.domain.kernel.errors import Forbidden
 from cxloop.http import allowed_origins_from, make_resolver
 from tests.helpers import load_event
 

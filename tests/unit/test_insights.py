@@ -1,4 +1,4 @@
-"""cxloop.domain.insights: the metrics API's figures, each against a hand computation, and
+"""cxloop.domain.insights.scope_insights: the metrics API's figures, each against a hand computation, and
 who reads which scope and sees which personal data."""
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from typing import Any, cast
 
 import pytest
 
-from cxloop.domain import insights
-from cxloop.domain.access import Caller
-from cxloop.domain.errors import Forbidden, InvalidInput, NotFound
-from cxloop.domain.events import Touchpoint
-from cxloop.domain.health import Period
-from cxloop.domain.insights import (
+from cxloop.domain.casework.models import Ticket
+from cxloop.domain.casework.ports import TicketStore
+from cxloop.domain.feedback.metrics import Counters, DriverCounts, ScaleAnswer, TopicCounts, counters_for
+from cxloop.domain.insights import scope_insights
+from cxloop.domain.insights.health import Period
+from cxloop.domain.insights.scope_insights import (
     DriverEffect,
     access_chain,
     benchmark,
@@ -33,11 +33,11 @@ from cxloop.domain.insights import (
     trend,
     weaknesses,
 )
-from cxloop.domain.metrics import Counters, DriverCounts, ScaleAnswer, TopicCounts, counters_for
-from cxloop.domain.models import Ticket
-from cxloop.domain.organisation import Organisation
-from cxloop.domain.ports import TicketStore
-from cxloop.domain.scoring import score_answers
+from cxloop.domain.kernel.errors import Forbidden, InvalidInput, NotFound
+from cxloop.domain.kernel.events import Touchpoint
+from cxloop.domain.organisation.access import Caller
+from cxloop.domain.organisation.hierarchy import Organisation
+from cxloop.domain.surveys.scoring import score_answers
 from tests.helpers import sample_ticket
 
 NOVEMBER = Period(date(2026, 11, 1), date(2026, 11, 30))
@@ -145,7 +145,7 @@ def test_the_only_child_of_its_parent_has_nothing_to_be_compared_with() -> None:
         (date(2028, 2, 10), "month", ("2028-02", date(2028, 2, 1), date(2028, 2, 29))),
     ],
 )
-def test_buckets(day: date, interval: insights.Interval, expected: tuple[str, date, date]) -> None:
+def test_buckets(day: date, interval: scope_insights.Interval, expected: tuple[str, date, date]) -> None:
     assert bucket_of(day, interval) == expected
 
 
@@ -450,10 +450,10 @@ def test_a_scope_outside_the_callers_does_not_exist(who: Caller, scope: str, all
     chain = access_chain(scope, stored.get, ORGANISATION)
     home = home_scope(who, ORGANISATION)
     if allowed:
-        insights.check_visible(home, chain)
+        scope_insights.check_visible(home, chain)
     else:
         with pytest.raises(NotFound):
-            insights.check_visible(home, chain)
+            scope_insights.check_visible(home, chain)
 
 
 # --- the detractor list -------------------------------------------------------------------------
@@ -472,7 +472,7 @@ class ListedTickets:
         return list(self.tickets)
 
 
-def listed(who: Caller, scope: str, chain: list[str], store: ListedTickets) -> insights.DetractorList:
+def listed(who: Caller, scope: str, chain: list[str], store: ListedTickets) -> scope_insights.DetractorList:
     return detractor_list(who, scope, NOVEMBER, chain=chain, tickets=cast(TicketStore, store))
 
 
@@ -543,7 +543,7 @@ def test_a_touchpoint_reads_its_branch_and_keeps_its_own_tickets() -> None:
     ],
 )
 def test_personal_data_only_for_those_who_call_back(role: str, personal: bool) -> None:
-    assert insights.shows_personal_data(caller(role, "x")) is personal
+    assert scope_insights.shows_personal_data(caller(role, "x")) is personal
     item = detractor_json(quito("CX-1", 10), personal_data=personal)
     text = repr(item)
     for secret in ("Ana", "ana@example.com", "+593991234567", "Nunca me llamaron", "C-1042"):

@@ -11,10 +11,8 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-from cxloop.domain.capture import Accepted
-from cxloop.domain.errors import InvalidInput, Unavailable
-from cxloop.domain.events import InteractionEvent, interaction_id_for
-from cxloop.domain.intake import (
+from cxloop.domain.intake.capture_event import Accepted
+from cxloop.domain.intake.import_events import (
     COLUMNS,
     INCOMING_PREFIX,
     REPORTS_PREFIX,
@@ -31,6 +29,8 @@ from cxloop.domain.intake import (
     report_key_for,
     xlsx_rows,
 )
+from cxloop.domain.kernel.errors import InvalidInput, Unavailable
+from cxloop.domain.kernel.events import InteractionEvent, interaction_id_for
 from infra.pipeline import INTAKE_INCOMING, INTAKE_REPORTS
 
 HEADER = [

@@ -16,8 +16,8 @@ from cxloop.adapters.lake import (
     batches,
     lake_settings_from,
 )
-from cxloop.domain.events import parse_event
-from cxloop.domain.lake import (
+from cxloop.domain.casework.models import FollowUp, HistoryEntry, Resolution
+from cxloop.domain.insights.lake import (
     COLUMNS,
     PARTITION_KEY,
     Archived,
@@ -27,8 +27,9 @@ from cxloop.domain.lake import (
     archived,
     lake_time,
 )
-from cxloop.domain.models import FollowUp, HistoryEntry, Resolution, SurveyResponse
-from cxloop.domain.scoring import score_answers
+from cxloop.domain.kernel.events import parse_event
+from cxloop.domain.surveys.models import SurveyResponse
+from cxloop.domain.surveys.scoring import score_answers
 from tests.helpers import event_bytes, sample_ticket
 
 EVENT = parse_event(event_bytes("erp/claim_reported"))

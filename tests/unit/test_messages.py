@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cxloop.domain.messages import invitation_email, invitation_sms
+from cxloop.domain.contact.messages import invitation_email, invitation_sms
 
 URL = "https://cx.example/s/" + "A" * 43
 
@@ -113,7 +113,7 @@ def test_sms_is_one_short_segment_with_the_link(language: str, words: str) -> No
 
 @pytest.mark.parametrize("language", ["es", "en", "pt", "fr"])
 def test_every_invitation_sms_is_gsm7_and_fits_two_parts_with_a_real_link(language: str) -> None:
-    from cxloop.domain.sms_text import is_gsm7, segments
+    from cxloop.domain.contact.sms_text import is_gsm7, segments
 
     url = "https://cx.segurosandinos.example/s/" + "A" * 43
     text = invitation_sms(language=language, brand="Seguros Andinos", place="Quito Norte", url=url)

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from cxloop.domain.metrics import (
+from cxloop.domain.feedback.metrics import (
     SMALL_SAMPLE,
     Counters,
     DriverCounts,
@@ -18,7 +18,7 @@ from cxloop.domain.metrics import (
     nps,
     t95,
 )
-from cxloop.domain.scoring import score_answers
+from cxloop.domain.surveys.scoring import score_answers
 
 
 def test_the_design_example_n100_p50_d20() -> None:

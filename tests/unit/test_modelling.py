@@ -1,4 +1,4 @@
-"""cxloop's models build their validators on first use (cxloop.domain.modelling) and a
+"""cxloop's models build their validators on first use (cxloop.domain.kernel.modelling) and a
 handler imports what only some of its paths need when one of them runs; each in a
 fresh interpreter here: a test session has long since used them all."""
 
@@ -10,8 +10,9 @@ from tests.helpers import fresh_interpreter_json
 def test_importing_a_domain_module_builds_no_validator_it_does_not_use() -> None:
     found = fresh_interpreter_json(
         "import json\n"
-        "from cxloop.domain.modelling import DomainModel\n"
-        "import cxloop.domain.models\n"
+        "from cxloop.domain.kernel.modelling import DomainModel\n"
+        "import cxloop.domain.surveys.models\n"
+        "import cxloop.domain.casework.models\n"
         "def every(model):\n"
         "    for sub in model.__subclasses__():\n"
         "        yield sub\n"
@@ -30,7 +31,7 @@ def test_a_deferred_model_validates_and_refuses_on_first_use() -> None:
     found = fresh_interpreter_json(
         "import json\n"
         "from pydantic import ValidationError\n"
-        "from cxloop.domain.events import Customer\n"
+        "from cxloop.domain.kernel.events import Customer\n"
         "built_before = Customer.__pydantic_complete__\n"
         "ok = Customer.model_validate({'id': 'C-1', 'email': 'ana@example.com', 'locale': 'es-EC'})\n"
         "try:\n"
@@ -49,8 +50,8 @@ def test_many_threads_first_using_one_model_all_get_the_same_answers() -> None:
     found = fresh_interpreter_json(
         "import json\n"
         "from concurrent.futures import ThreadPoolExecutor\n"
-        "from cxloop.domain.models import Alert\n"
-        "from cxloop.domain.events import Touchpoint\n"
+        "from cxloop.domain.casework.models import Alert\n"
+        "from cxloop.domain.kernel.events import Touchpoint\n"
         "def one(n):\n"
         "    t = Touchpoint.model_validate({'id': f'T-{n}', 'branch': 'B-1'})\n"
         "    return t.id, Touchpoint.model_json_schema()['title']\n"
@@ -69,8 +70,9 @@ def test_the_reports_api_loads_the_metrics_report_only_when_asked_for_it() -> No
         "import json, sys\n"
         "import functions.reports_api.handler\n"
         "import cxloop.adapters.aggregate_scopes\n"
-        "heavy = ('cxloop.domain.report', 'cxloop.domain.insights', 'cxloop.domain.report_pdf')\n"
+        "heavy = ('cxloop.domain.insights.report', 'cxloop.domain.insights.scope_insights',"
+        " 'cxloop.domain.insights.report_pdf')\n"
         "loaded = [m for m in heavy if m in sys.modules]\n"
-        "print(json.dumps({'loaded': loaded, 'health': 'cxloop.domain.health' in sys.modules}))\n"
+        "print(json.dumps({'loaded': loaded, 'health': 'cxloop.domain.insights.health' in sys.modules}))\n"
     )
     assert found == {"loaded": [], "health": True}

@@ -6,18 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cxloop.domain import messages, notices, optout_pages, tokens
-from cxloop.domain.contact_policy import ContactMemory
-from cxloop.domain.contacting import ContactState
-from cxloop.domain.errors import Conflict
-from cxloop.domain.opting_out import (
-    OptOutLink,
-    look_up,
-    new_link,
-    opt_out,
-    via_of,
-)
-from cxloop.domain.sms_text import is_gsm7, segments
+from cxloop.domain.contact import messages, notices, unsubscribe_page
+from cxloop.domain.contact.manners import ContactState
+from cxloop.domain.contact.opt_out import OptOutLink, look_up, new_link, opt_out, via_of
+from cxloop.domain.contact.policy import ContactMemory
+from cxloop.domain.contact.sms_text import is_gsm7, segments
+from cxloop.domain.kernel import tokens
+from cxloop.domain.kernel.errors import Conflict
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 BASE = "https://cx.example"
@@ -126,17 +121,17 @@ def test_a_mail_providers_one_click_post_is_told_apart_from_the_button() -> None
 def test_the_question_page_is_in_the_customers_language_and_posts_back(
     language: str, question: str, button: str
 ) -> None:
-    page = optout_pages.ask_page(language=language)
+    page = unsubscribe_page.ask_page(language=language)
     assert f'<html lang="{language}"' in page
     assert question in page and button in page
     assert '<form method="post">' in page and "action=" not in page
 
 
 def test_unknown_languages_get_english_and_the_other_pages_are_friendly() -> None:
-    assert "Stop receiving surveys?" in optout_pages.ask_page(language="de")
-    assert "No le enviaremos más encuestas" in optout_pages.done_page(language="es")
-    assert "Link not found" in optout_pages.unknown_page(language="en")
-    assert "<form" not in optout_pages.done_page(language="fr")
+    assert "Stop receiving surveys?" in unsubscribe_page.ask_page(language="de")
+    assert "No le enviaremos más encuestas" in unsubscribe_page.done_page(language="es")
+    assert "Link not found" in unsubscribe_page.unknown_page(language="en")
+    assert "<form" not in unsubscribe_page.done_page(language="fr")
 
 
 def test_an_invitation_email_ends_with_the_link_and_names_it_for_list_unsubscribe() -> None:

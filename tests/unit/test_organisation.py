@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from cxloop.datafile import load_organisation_file
-from cxloop.domain.organisation import ROLES, Organisation, Person, scope_contains
+from cxloop.domain.organisation.hierarchy import ROLES, Organisation, Person, scope_contains
 
 DEMO = Path(__file__).resolve().parents[2] / "infra" / "local" / "data" / "organisation.yaml"
 KINDS = {"claims", "customer_service", "facilities", "contact_center", "roadside"}

@@ -10,8 +10,10 @@ from html import unescape
 
 import pytest
 
-from cxloop.domain.errors import FieldProblem, InvalidInput
-from cxloop.domain.pages import (
+from cxloop.domain.kernel.errors import FieldProblem, InvalidInput
+from cxloop.domain.kernel.tokens import new_token, token_hash
+from cxloop.domain.surveys.definitions import DEFAULT_SURVEY
+from cxloop.domain.surveys.pages import (
     CONTENT_SECURITY_POLICY,
     SCRIPT_HASH,
     dead_end_page,
@@ -19,9 +21,7 @@ from cxloop.domain.pages import (
     survey_page,
     thanks_page,
 )
-from cxloop.domain.surveys import DEFAULT_SURVEY
-from cxloop.domain.theme import DEFAULT_THEME, Theme, contrast_ratio, parse_theme
-from cxloop.domain.tokens import new_token, token_hash
+from cxloop.domain.surveys.theme import DEFAULT_THEME, Theme, contrast_ratio, parse_theme
 
 SCRIPT = '<script>alert("x")</script>'
 PIXEL = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n tiny").decode()

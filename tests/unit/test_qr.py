@@ -14,19 +14,19 @@ import pytest
 import segno
 
 from cxloop.datafile import load_document_file
-from cxloop.domain import qr
-from cxloop.domain.access import Caller
-from cxloop.domain.answering import survey_for
-from cxloop.domain.errors import Forbidden, InvalidInput, NotFound
-from cxloop.domain.events import Customer, Touchpoint, parse_event
-from cxloop.domain.informing import acknowledgement_for
-from cxloop.domain.insights import detractor_json
-from cxloop.domain.models import Invitation
-from cxloop.domain.organisation import Organisation
-from cxloop.domain.reminders import eligible
-from cxloop.domain.rulebook import Rulebook
-from cxloop.domain.scripts import call_script
-from cxloop.domain.surveys import DEFAULT_SURVEY, parse_answers, without_call_back
+from cxloop.domain.casework.call_scripts import call_script
+from cxloop.domain.casework.notify_customer import acknowledgement_for
+from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.contact.send_reminders import eligible
+from cxloop.domain.insights.scope_insights import detractor_json
+from cxloop.domain.kernel.errors import Forbidden, InvalidInput, NotFound
+from cxloop.domain.kernel.events import Customer, Touchpoint, parse_event
+from cxloop.domain.organisation.access import Caller
+from cxloop.domain.organisation.hierarchy import Organisation
+from cxloop.domain.surveys import qr_codes
+from cxloop.domain.surveys.definitions import DEFAULT_SURVEY, parse_answers, without_call_back
+from cxloop.domain.surveys.models import Invitation
+from cxloop.domain.surveys.survey_page import survey_for
 from tests.helpers import event_bytes, sample_ticket
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
@@ -44,15 +44,15 @@ AGENT = Caller(user="ec-qn-claims-1", role="agent", scope="team:quito-norte-clai
 
 class MemoryCodes:
     def __init__(self) -> None:
-        self.items: dict[str, qr.QrCode] = {}
+        self.items: dict[str, qr_codes.QrCode] = {}
 
-    def add(self, code: qr.QrCode) -> bool:
+    def add(self, code: qr_codes.QrCode) -> bool:
         if code.qr_id in self.items:
             return False
         self.items[code.qr_id] = code
         return True
 
-    def get(self, qr_id: str) -> qr.QrCode | None:
+    def get(self, qr_id: str) -> qr_codes.QrCode | None:
         return self.items.get(qr_id)
 
     def deactivate(self, qr_id: str, *, at: datetime, by: str) -> bool:
@@ -64,10 +64,10 @@ class MemoryCodes:
         )
         return True
 
-    def of_branch(self, branch: str) -> list[qr.QrCode]:
+    def of_branch(self, branch: str) -> list[qr_codes.QrCode]:
         return [c for c in self.items.values() if c.branch == branch]
 
-    def everything(self) -> list[qr.QrCode]:
+    def everything(self) -> list[qr_codes.QrCode]:
         return list(self.items.values())
 
 
@@ -84,19 +84,23 @@ class MemoryInvitations:
 
 def create(
     caller: Caller = MANAGER, touchpoint: Touchpoint = COUNTER, store: MemoryCodes | None = None
-) -> qr.QrCode:
-    request = qr.QrRequest(touchpoint=touchpoint, language="es")
-    return qr.create_code(request, caller=caller, organisation=ORG, now=NOW, store=store or MemoryCodes())
+) -> qr_codes.QrCode:
+    request = qr_codes.QrRequest(touchpoint=touchpoint, language="es")
+    return qr_codes.create_code(
+        request, caller=caller, organisation=ORG, now=NOW, store=store or MemoryCodes()
+    )
 
 
 # --- codes ---------------------------------------------------------------------------------
 
 
 def test_a_code_is_random_url_safe_and_its_id_is_derived_not_the_code() -> None:
-    first, second = qr.new_code(), qr.new_code()
-    assert first != second and qr.looks_like_code(first) and len(first) == 22
-    assert qr.qr_id_for(first) == qr.qr_id_for(first) != qr.qr_id_for(second)
-    assert first not in qr.qr_id_for(first) and re.fullmatch(r"QR-[A-Z2-7]{16}", qr.qr_id_for(first))
+    first, second = qr_codes.new_code(), qr_codes.new_code()
+    assert first != second and qr_codes.looks_like_code(first) and len(first) == 22
+    assert qr_codes.qr_id_for(first) == qr_codes.qr_id_for(first) != qr_codes.qr_id_for(second)
+    assert first not in qr_codes.qr_id_for(first) and re.fullmatch(
+        r"QR-[A-Z2-7]{16}", qr_codes.qr_id_for(first)
+    )
 
 
 def test_a_branch_managers_code_gets_its_region_and_country_from_the_organisation() -> None:
@@ -131,24 +135,24 @@ def test_listing_and_reading_stay_within_the_scope() -> None:
         Touchpoint(id="madrid-centro/counter", branch="madrid-centro"),
         store,
     )
-    assert [c.qr_id for c in qr.list_codes(MANAGER, branch=None, store=store)] == [quito.qr_id]
-    assert qr.list_codes(MANAGER, branch="madrid-centro", store=store) == []
+    assert [c.qr_id for c in qr_codes.list_codes(MANAGER, branch=None, store=store)] == [quito.qr_id]
+    assert qr_codes.list_codes(MANAGER, branch="madrid-centro", store=store) == []
     executive = Caller(user="exec", role="executive", scope="all")
-    assert {c.qr_id for c in qr.list_codes(executive, branch=None, store=store)} == {
+    assert {c.qr_id for c in qr_codes.list_codes(executive, branch=None, store=store)} == {
         quito.qr_id,
         madrid.qr_id,
     }
     with pytest.raises(NotFound):
-        qr.visible_code(madrid.qr_id, MANAGER, store)
+        qr_codes.visible_code(madrid.qr_id, MANAGER, store)
     with pytest.raises(Forbidden):
-        qr.list_codes(AGENT, branch=None, store=store)
+        qr_codes.list_codes(AGENT, branch=None, store=store)
 
 
 def test_deactivating_twice_keeps_the_first_who_and_when() -> None:
     store = MemoryCodes()
     code = create(store=store)
-    first = qr.deactivate(code.qr_id, caller=MANAGER, now=NOW, store=store)
-    again = qr.deactivate(code.qr_id, caller=COUNTRY, now=NOW + timedelta(hours=1), store=store)
+    first = qr_codes.deactivate(code.qr_id, caller=MANAGER, now=NOW, store=store)
+    again = qr_codes.deactivate(code.qr_id, caller=COUNTRY, now=NOW + timedelta(hours=1), store=store)
     assert not first.active and (again.deactivated_at, again.deactivated_by) == (NOW, "ec-qn-manager")
 
 
@@ -168,14 +172,14 @@ def test_deactivating_twice_keeps_the_first_who_and_when() -> None:
     ],
 )
 def test_the_language_is_the_phones_best_that_we_have(header: str | None, expected: str) -> None:
-    assert qr.choose_language(header, "es") == expected
+    assert qr_codes.choose_language(header, "es") == expected
 
 
 def test_a_scan_creates_an_anonymous_single_use_invitation_for_the_touchpoint() -> None:
     codes, invitations = MemoryCodes(), MemoryInvitations()
     code = create(store=codes)
-    first = qr.scan(code.code, accept_language="en-GB", now=NOW, codes=codes, invitations=invitations)
-    second = qr.scan(code.code, accept_language=None, now=NOW, codes=codes, invitations=invitations)
+    first = qr_codes.scan(code.code, accept_language="en-GB", now=NOW, codes=codes, invitations=invitations)
+    second = qr_codes.scan(code.code, accept_language=None, now=NOW, codes=codes, invitations=invitations)
     assert first.state == second.state == "open" and first.token != second.token
     invitation = first.invitation
     assert invitation is not None and first.token is not None
@@ -186,24 +190,24 @@ def test_a_scan_creates_an_anonymous_single_use_invitation_for_the_touchpoint() 
     assert invitation.customer.anonymous and invitation.customer.id.startswith("anon-")
     assert invitation.customer.language == "en" and second.language == "es"
     assert invitation.touchpoint == code.touchpoint and invitation.channel == "qr"
-    assert invitation.expires_at - NOW == qr.SCAN_TTL and invitation.attributes == {"qr_id": code.qr_id}
+    assert invitation.expires_at - NOW == qr_codes.SCAN_TTL and invitation.attributes == {"qr_id": code.qr_id}
 
 
 def test_unknown_and_deactivated_codes_create_nothing() -> None:
     codes, invitations = MemoryCodes(), MemoryInvitations()
     code = create(store=codes)
     assert (
-        qr.scan("x" * 22, accept_language="pt", now=NOW, codes=codes, invitations=invitations).state
+        qr_codes.scan("x" * 22, accept_language="pt", now=NOW, codes=codes, invitations=invitations).state
         == "unknown"
     )
     assert (
-        qr.scan("<script>", accept_language=None, now=NOW, codes=codes, invitations=invitations).state
+        qr_codes.scan("<script>", accept_language=None, now=NOW, codes=codes, invitations=invitations).state
         == "unknown"
     )
     codes.deactivate(code.qr_id, at=NOW, by="x")
-    gone = qr.scan(code.code, accept_language="fr", now=NOW, codes=codes, invitations=invitations)
+    gone = qr_codes.scan(code.code, accept_language="fr", now=NOW, codes=codes, invitations=invitations)
     assert (gone.state, gone.language, gone.token) == ("inactive", "fr", None) and invitations.items == {}
-    page = qr.dead_end_page("inactive", language="fr")
+    page = qr_codes.dead_end_page("inactive", language="fr")
     assert "Ce code n'est plus utilisé" in html.unescape(page) and 'lang="fr"' in page
 
 
@@ -211,7 +215,7 @@ def test_unknown_and_deactivated_codes_create_nothing() -> None:
 
 
 def test_an_anonymous_customer_has_no_contact_and_the_webhook_refuses_one() -> None:
-    assert qr.anonymous_customer("es").anonymous
+    assert qr_codes.anonymous_customer("es").anonymous
     with pytest.raises(ValueError, match="anonymous"):
         Customer(id="anon-1", email="a@example.com", anonymous=True)
     body = json.loads(event_bytes("erp/claim_reported"))
@@ -229,7 +233,7 @@ def test_the_survey_shown_to_an_anonymous_respondent_offers_no_call_back() -> No
     removed = {q.id for q in DEFAULT_SURVEY.questions} - {q.id for q in plain.questions}
     assert removed == {"callback", "callback_time"} and plain.version == DEFAULT_SURVEY.version
     codes, invitations = MemoryCodes(), MemoryInvitations()
-    scanned = qr.scan(
+    scanned = qr_codes.scan(
         create(store=codes).code, accept_language=None, now=NOW, codes=codes, invitations=invitations
     )
     assert scanned.invitation is not None
@@ -241,7 +245,7 @@ def test_the_survey_shown_to_an_anonymous_respondent_offers_no_call_back() -> No
 
 
 def test_an_anonymous_ticket_gets_no_acknowledgement_no_reminder_and_a_script_without_a_call() -> None:
-    anonymous = qr.anonymous_customer("es")
+    anonymous = qr_codes.anonymous_customer("es")
     ticket = sample_ticket(customer=anonymous, ticket_type="complaint")
     assert acknowledgement_for(ticket, Rulebook()) is None
     assert acknowledgement_for(sample_ticket(ticket_type="complaint"), Rulebook()) is not None
@@ -251,7 +255,7 @@ def test_an_anonymous_ticket_gets_no_acknowledgement_no_reminder_and_a_script_wi
     listed = detractor_json(ticket, personal_data=True)
     assert listed["anonymous"] is True and listed["customer"] == "anonymous"
     codes, invitations = MemoryCodes(), MemoryInvitations()
-    scanned = qr.scan(
+    scanned = qr_codes.scan(
         create(store=codes).code, accept_language=None, now=NOW, codes=codes, invitations=invitations
     )
     assert scanned.invitation is not None
@@ -272,7 +276,7 @@ def dark_modules(svg: str) -> tuple[int, set[tuple[int, int]]]:
     size = int(group.attrib["data-modules"])
     path = group.find("{http://www.w3.org/2000/svg}path")
     assert path is not None
-    module = 76.0 / (size + 2 * qr.QUIET_ZONE)
+    module = 76.0 / (size + 2 * qr_codes.QUIET_ZONE)
     dark: set[tuple[int, int]] = set()
     for left, top, width in re.findall(r"M([\d.]+) ([\d.]+)h([\d.]+)v", path.attrib["d"]):
         x, y, run = round(float(left) / module), round(float(top) / module), round(float(width) / module)
@@ -282,13 +286,13 @@ def dark_modules(svg: str) -> tuple[int, set[tuple[int, int]]]:
 
 def test_the_card_is_an_a6_svg_whose_code_is_the_urls_qr_code() -> None:
     code = create()
-    url = qr.public_url("https://cx.example/", code.code)
-    svg = qr.card_svg(code, url)
+    url = qr_codes.public_url("https://cx.example/", code.code)
+    svg = qr_codes.card_svg(code, url)
     root = ElementTree.fromstring(svg)
     assert (root.attrib["width"], root.attrib["height"]) == ("105mm", "148mm")
     texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
-    assert "Mostrador Quito Norte" in texts and url in texts and qr.copy_for("es")["cta"] in texts
-    expected = segno.make(url, error=qr.ERROR_CORRECTION, micro=False)
+    assert "Mostrador Quito Norte" in texts and url in texts and qr_codes.copy_for("es")["cta"] in texts
+    expected = segno.make(url, error=qr_codes.ERROR_CORRECTION, micro=False)
     assert expected.error in ("Q", "H")
     size, dark = dark_modules(svg)
     matrix = [list(map(bool, row)) for row in expected.matrix]
@@ -297,7 +301,7 @@ def test_the_card_is_an_a6_svg_whose_code_is_the_urls_qr_code() -> None:
 
 
 def test_the_png_is_a_png_of_about_the_size_asked() -> None:
-    image = qr.png_image("https://cx.example/q/" + "a" * 22, size_px=600)
+    image = qr_codes.png_image("https://cx.example/q/" + "a" * 22, size_px=600)
     assert image[:8] == b"\x89PNG\r\n\x1a\n"
     width = int.from_bytes(image[16:20], "big")
     assert 400 <= width <= 600

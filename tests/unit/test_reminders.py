@@ -8,15 +8,15 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from cxloop.domain import tokens
-from cxloop.domain.contact_policy import ContactMemory, ContactPolicy, SentRecord
-from cxloop.domain.contacting import ContactState
-from cxloop.domain.dispatch import SendSettings
-from cxloop.domain.errors import Conflict
-from cxloop.domain.events import Channel, Customer, Touchpoint
-from cxloop.domain.messages import EmailMessage, reminder_email, reminder_sms
-from cxloop.domain.models import Invitation
-from cxloop.domain.reminders import days_to_look, deliver_reminder, eligible, send_reminders
+from cxloop.domain.contact.manners import ContactState
+from cxloop.domain.contact.messages import EmailMessage, reminder_email, reminder_sms
+from cxloop.domain.contact.policy import ContactMemory, ContactPolicy, SentRecord
+from cxloop.domain.contact.send_reminders import days_to_look, deliver_reminder, eligible, send_reminders
+from cxloop.domain.contact.send_survey import SendSettings
+from cxloop.domain.kernel import tokens
+from cxloop.domain.kernel.errors import Conflict
+from cxloop.domain.kernel.events import Channel, Customer, Touchpoint
+from cxloop.domain.surveys.models import Invitation
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 POLICY = ContactPolicy(reminder_after_days=3)

@@ -10,10 +10,8 @@ from typing import Any
 
 import pytest
 
-from cxloop.domain.errors import InvalidInput
-from cxloop.domain.metrics import Counters, TopicCounts
-from cxloop.domain.organisation import Organisation
-from cxloop.domain.report import (
+from cxloop.domain.feedback.metrics import Counters, TopicCounts
+from cxloop.domain.insights.report import (
     NO_VALUE,
     REPORTS_PREFIX,
     ScopeReport,
@@ -26,6 +24,8 @@ from cxloop.domain.report import (
     report_key,
     starts_period,
 )
+from cxloop.domain.kernel.errors import InvalidInput
+from cxloop.domain.organisation.hierarchy import Organisation
 from infra.pipeline import REPORTS_PREFIX as PIPELINE_REPORTS_PREFIX
 
 ORGANISATION = Organisation.model_validate(
@@ -72,7 +72,7 @@ def counts(promoters: int, passives: int, detractors: int, **extra: Any) -> Coun
 
 
 def adjusted_wald(p: int, d: int, n: int) -> tuple[float, float]:
-    """DESIGN §6 written out again, independently of cxloop.domain.metrics."""
+    """DESIGN §6 written out again, independently of cxloop.domain.feedback.metrics."""
     n2 = n + 3
     pp, dd = (p + 0.75) / n2, (d + 0.75) / n2
     half = 1.96 * 100 * math.sqrt((pp + dd - (pp - dd) ** 2) / n2)

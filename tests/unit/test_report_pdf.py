@@ -14,10 +14,17 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from cxloop.domain.metrics import DriverCounts, TopicCounts
-from cxloop.domain.organisation import Organisation
-from cxloop.domain.report import NO_VALUE, ScopeReport, build_report, parse_period, render_html, report_email
-from cxloop.domain.report_pdf import LATIN1_STAND_INS, latin1, pdf_key, render_pdf
+from cxloop.domain.feedback.metrics import DriverCounts, TopicCounts
+from cxloop.domain.insights.report import (
+    NO_VALUE,
+    ScopeReport,
+    build_report,
+    parse_period,
+    render_html,
+    report_email,
+)
+from cxloop.domain.insights.report_pdf import LATIN1_STAND_INS, latin1, pdf_key, render_pdf
+from cxloop.domain.organisation.hierarchy import Organisation
 from tests.unit.test_report import ORGANISATION, adjusted_wald, counts
 
 NOVEMBER = parse_period("2026-11")
@@ -245,7 +252,11 @@ def test_the_email_lists_the_page_and_the_pdf() -> None:
 
 @pytest.mark.parametrize(
     "module",
-    ["cxloop.domain.report_pdf", "functions.reports_api.handler", "functions.publish_reports.handler"],
+    [
+        "cxloop.domain.insights.report_pdf",
+        "functions.reports_api.handler",
+        "functions.publish_reports.handler",
+    ],
 )
 def test_importing_the_report_code_does_not_load_fpdf_or_pillow(module: str) -> None:
     probe = f"import sys, {module}; print(sorted(m for m in ('fpdf', 'PIL') if m in sys.modules))"

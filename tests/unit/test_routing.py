@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from cxloop.domain.events import Customer, Touchpoint
-from cxloop.domain.models import SurveyResponse
-from cxloop.domain.routing import DEFAULT_RULES, DUE_HOURS, explain, matches, owner_for, route
+from cxloop.domain.feedback.routing import DEFAULT_RULES, DUE_HOURS, explain, matches, owner_for, route
+from cxloop.domain.kernel.events import Customer, Touchpoint
+from cxloop.domain.surveys.models import SurveyResponse
 
 CUSTOMER = Customer(id="C-1", email="ana@example.com", phone="+593991234567")
 TOUCHPOINT = Touchpoint(id="quito-norte/claims", branch="quito-norte", region="pichincha", country="EC")

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from cxloop.domain.lake import ResponseRow, TicketEventRow, lake_time
-from cxloop.domain.metrics import nps as nps_estimate
+from cxloop.domain.feedback.metrics import nps as nps_estimate
+from cxloop.domain.insights.lake import ResponseRow, TicketEventRow, lake_time
 from infra.local.analytics import Result, connect, run, saved_queries
 
 PLACES = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cxloop.domain.scoring import SCALES, nps_category, score_answers
+from cxloop.domain.surveys.scoring import SCALES, nps_category, score_answers
 
 
 @pytest.mark.parametrize(

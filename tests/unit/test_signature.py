@@ -7,8 +7,8 @@ import hmac
 
 import pytest
 
-from cxloop.domain.errors import Unauthorized
-from cxloop.domain.signature import TOLERANCE_S, sign, verify
+from cxloop.domain.kernel.errors import Unauthorized
+from cxloop.domain.kernel.signature import TOLERANCE_S, sign, verify
 from tests.helpers import event_bytes
 
 BODY = event_bytes("erp/claim_reported")

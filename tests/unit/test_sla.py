@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from cxloop.domain import sla as sla_module
-from cxloop.domain.sla import (
+from cxloop.domain.casework import sla as sla_module
+from cxloop.domain.casework.sla import (
     DEFAULT_SLA_SETTINGS,
     TICKET_TYPES,
     CountrySla,

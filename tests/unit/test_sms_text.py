@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from cxloop.domain import sms_text
-from cxloop.domain.messages import invitation_sms
-from cxloop.domain.sms_text import fit_sms, gsm_safe, is_gsm7, measure
+from cxloop.domain.contact import sms_text
+from cxloop.domain.contact.messages import invitation_sms
+from cxloop.domain.contact.sms_text import fit_sms, gsm_safe, is_gsm7, measure
 
 # "https://" 8 + "cx.example" 10 + "/s/" 3 + "abc" 3 = 24 characters, all GSM-7.
 SHORT_URL = "https://cx.example/s/abc"

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from cxloop.domain.errors import InvalidInput
-from cxloop.domain.suppression import SuppressionEvent, from_ses, from_sms_reply, from_sns
+from cxloop.domain.contact.record_suppression import SuppressionEvent, from_ses, from_sms_reply, from_sns
+from cxloop.domain.kernel.errors import InvalidInput
 from tests.helpers import load_event
 
 RECEIVED = datetime(2026, 11, 20, 10, 21, 45, 310000, tzinfo=UTC)  # the sample envelope's Timestamp

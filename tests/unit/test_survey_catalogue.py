@@ -9,11 +9,10 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from cxloop.domain.errors import InvalidInput
-from cxloop.domain.events import InteractionEvent
-from cxloop.domain.pages import survey_page
-from cxloop.domain.rulebook import DOCUMENTS, Rulebook, validate_document
-from cxloop.domain.surveys import (
+from cxloop.domain.casework.rulebook import DOCUMENTS, Rulebook, validate_document
+from cxloop.domain.kernel.errors import InvalidInput
+from cxloop.domain.kernel.events import InteractionEvent
+from cxloop.domain.surveys.definitions import (
     DEFAULT_SURVEY,
     FOLLOW_UP_SURVEY,
     SurveyCatalogue,
@@ -21,6 +20,7 @@ from cxloop.domain.surveys import (
     SurveyLibrary,
     parse_answers,
 )
+from cxloop.domain.surveys.pages import survey_page
 from tests.helpers import load_event
 
 GRID = {"es": "Califique nuestro servicio", "en": "Rate our service"}

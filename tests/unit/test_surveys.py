@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from cxloop.domain.errors import InvalidInput
-from cxloop.domain.scoring import score_answers
-from cxloop.domain.surveys import (
+from cxloop.domain.kernel.errors import InvalidInput
+from cxloop.domain.surveys.definitions import (
     DEFAULT_SURVEY,
     MAX_COMMENT_CHARS,
     Condition,
@@ -16,6 +15,7 @@ from cxloop.domain.surveys import (
     parse_answers,
     visible_questions,
 )
+from cxloop.domain.surveys.scoring import score_answers
 
 
 def parse(raw: dict[str, object]) -> dict[str, object]:

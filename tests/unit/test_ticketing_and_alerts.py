@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from cxloop.domain.alerting import alert_for
-from cxloop.domain.events import Customer, Touchpoint
-from cxloop.domain.scoring import score_answers
-from cxloop.domain.ticketing import ticket_id_for
+from cxloop.domain.casework.open_ticket import ticket_id_for
+from cxloop.domain.casework.push_alert import alert_for
+from cxloop.domain.kernel.events import Customer, Touchpoint
+from cxloop.domain.surveys.scoring import score_answers
 from tests.helpers import sample_ticket
 
 CUSTOMER = Customer(id="C-9", name="Rosa Quishpe", email="rosa@example.com", phone="+593987650001")
@@ -85,7 +85,7 @@ def test_an_alert_without_scores_says_so() -> None:
 
 
 def test_a_reopened_ticket_breaching_again_is_a_new_alert_not_a_repeat() -> None:
-    from cxloop.domain.alerting import alert_request
+    from cxloop.domain.casework.push_alert import alert_request
 
     first = alert_request(sample_ticket(), "sla_breach", level=1)
     again = alert_request(sample_ticket(), "sla_breach", level=1)

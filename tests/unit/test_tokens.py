@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from cxloop.domain.tokens import looks_like_token, new_short_token, new_token, token_hash
+from cxloop.domain.kernel.tokens import looks_like_token, new_short_token, new_token, token_hash
 
 URL_SAFE = set(string.ascii_letters + string.digits + "-_")
 

@@ -16,7 +16,7 @@ from aws_cdk import aws_kinesisfirehose as firehose
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from cxloop.domain.lake import COLUMNS, PARTITION_KEY
+from cxloop.domain.insights.lake import COLUMNS, PARTITION_KEY
 from infra.cdk.nag import acknowledge
 from infra.local.analytics import saved_queries
 from infra.pipeline import DeliveryStream, Pipeline

@@ -1,2 +1,2 @@
 """Adapters: every AWS call lives here (DESIGN rule 1). Each implements a port of
-cxloop.domain.ports and turns botocore errors into domain outcomes."""
+cxloop.domain.<context>.ports and turns botocore errors into domain outcomes."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from cxloop.adapters.aws import client, translated
 
 if TYPE_CHECKING:  # the report module is only this function's types, and heavy to import
-    from cxloop.domain.report import PresentScopes, ScopesBetween
+    from cxloop.domain.insights.report import PresentScopes, ScopesBetween
 
 
 def scopes_with_counts(table_name: str, dynamodb: Any | None = None) -> ScopesBetween:

@@ -17,7 +17,7 @@ from typing import Any
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from cxloop.domain.errors import Unavailable
+from cxloop.domain.kernel.errors import Unavailable
 
 _CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
 

@@ -1,7 +1,7 @@
 """Amazon Comprehend as the reader of comments' tone, for operators who choose it
 (CXLOOP_COMMENT_SENTIMENT=comprehend; CDK context `commentSentiment`).
 
-The lexicon (cxloop.domain.comments) stays the default: it runs without any cloud service,
+The lexicon (cxloop.domain.feedback.comments) stays the default: it runs without any cloud service,
 its accuracy is measured (tests/benchmarks/comment_accuracy.py), and topics always come from
 the analysts' taxonomy. Comprehend only replaces the tone, and only when it answers: a
 throttled or failed call, or a language it does not read, leaves the lexicon's tone, so a
@@ -51,7 +51,7 @@ def tone_of(answer: dict[str, Any]) -> Tone:
 
 
 class ComprehendSentiment:
-    """A SentimentReader (cxloop.domain.assessing) through comprehend:DetectSentiment."""
+    """A SentimentReader (cxloop.domain.feedback.score_response) through comprehend:DetectSentiment."""
 
     def __init__(self, comprehend: Any | None = None) -> None:
         self._client = comprehend

@@ -14,9 +14,9 @@ from typing import Any
 from cxloop.adapters.aws import translated
 from cxloop.adapters.dynamo import DynamoTable, conditional_write, number_value, string_value
 from cxloop.config import settings
-from cxloop.domain.errors import Conflict
-from cxloop.domain.rulebook import DOCUMENT_NAMES, Rulebook
-from cxloop.domain.surveys import SurveyCatalogue, SurveyLibrary
+from cxloop.domain.casework.rulebook import DOCUMENT_NAMES, Rulebook
+from cxloop.domain.kernel.errors import Conflict
+from cxloop.domain.surveys.definitions import SurveyCatalogue, SurveyLibrary
 from cxloop.observability import logger
 
 

@@ -8,10 +8,10 @@ from typing import Any
 
 from cxloop.adapters.aws import translated
 from cxloop.adapters.dynamo import DynamoTable, conditional_write, number_value, string_value
-from cxloop.domain.contact_policy import ContactMemory
-from cxloop.domain.contacting import ContactState
-from cxloop.domain.errors import Conflict
-from cxloop.domain.models import Ticket
+from cxloop.domain.casework.models import Ticket
+from cxloop.domain.contact.manners import ContactState
+from cxloop.domain.contact.policy import ContactMemory
+from cxloop.domain.kernel.errors import Conflict
 
 # The value every record with a pending send carries in the index's partition key.
 HAS_PENDING = "pending"

@@ -10,17 +10,18 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from cxloop.adapters.aws import client, error_code, translated
-from cxloop.domain.errors import Conflict
-from cxloop.domain.events import Interaction
-from cxloop.domain.models import OPEN_STATUSES, Invitation, SurveyResponse, Ticket
-from cxloop.domain.scoring import Score
+from cxloop.domain.casework.models import OPEN_STATUSES, Ticket
+from cxloop.domain.kernel.errors import Conflict
+from cxloop.domain.kernel.events import Interaction
+from cxloop.domain.surveys.models import Invitation, SurveyResponse
+from cxloop.domain.surveys.scoring import Score
 
 if TYPE_CHECKING:
     # Only the aggregate store uses the metric counters (and the erasure log its audit), and
     # each imports them where it does: every other function that stores something in
     # DynamoDB starts without loading them.
-    from cxloop.domain.erasure import ErasureAudit
-    from cxloop.domain.metrics import Counters
+    from cxloop.domain.feedback.metrics import Counters
+    from cxloop.domain.privacy.erasure import ErasureAudit
 
 INTERACTION_RETENTION = timedelta(days=400)
 # Keep answered/expired invitations a while so the link shows a friendly page.
@@ -349,7 +350,7 @@ class DynamoAggregateStore:
     """Counters per (scope, day), added exactly once per response in one transaction.
 
     One item per scope and day (`scope`, `period` = "day#YYYY-MM-DD") holds every count of
-    cxloop.domain.metrics.Counters.as_dict as a number attribute (`promoters`,
+    cxloop.domain.feedback.metrics.Counters.as_dict as a number attribute (`promoters`,
     `driver#cleanliness#sum`, `topic#waiting_time#n`...) and `parent`, the scope's parent in
     the chain of the response that last counted there. A marker item `applied#<response id>`
     written in the same transaction makes a redelivered response change nothing.
@@ -385,7 +386,7 @@ class DynamoAggregateStore:
     def _day_update(self, scope: str, day: date, counters: Counters, parent: str | None) -> dict[str, Any]:
         # Attribute names like driver#cleanliness#sum are not valid in an expression: each
         # count gets a placeholder. Zero counts of drivers and topics are not written.
-        from cxloop.domain.metrics import SCALAR_FIELDS  # noqa: PLC0415 - see the imports
+        from cxloop.domain.feedback.metrics import SCALAR_FIELDS  # noqa: PLC0415 - see the imports
 
         values = {name: value for name, value in counters.as_dict().items() if value or name in SCALAR_FIELDS}
         names = {f"#c{i}": name for i, name in enumerate(values)}
@@ -404,7 +405,7 @@ class DynamoAggregateStore:
         }
 
     def read(self, scope: str) -> Counters:
-        from cxloop.domain.metrics import Counters  # noqa: PLC0415 - see the imports
+        from cxloop.domain.feedback.metrics import Counters  # noqa: PLC0415 - see the imports
 
         total = Counters()
         for item in self._query(scope, "begins_with(period, :day)", {":day": string_value("day#")}):
@@ -455,7 +456,7 @@ class DynamoAggregateStore:
 
 
 def _counters_of(item: dict[str, Any]) -> Counters:
-    from cxloop.domain.metrics import Counters  # noqa: PLC0415 - see the imports
+    from cxloop.domain.feedback.metrics import Counters  # noqa: PLC0415 - see the imports
 
     return Counters.from_dict({name: int(value["N"]) for name, value in item.items() if "N" in value})
 
@@ -575,7 +576,7 @@ def _ticket_item(ticket: Ticket) -> dict[str, Any]:
     return item
 
 
-# --- the customer index erasure reads (cxloop.domain.erasure) --------------------------
+# --- the customer index erasure reads (cxloop.domain.privacy.erasure) --------------------------
 
 
 def _interaction_keys(interaction: Interaction) -> dict[str, Any]:
@@ -685,7 +686,7 @@ class DynamoErasureLog:
             )
 
     def of_customer(self, customer_id: str) -> list[ErasureAudit]:
-        from cxloop.domain.erasure import ErasureAudit  # noqa: PLC0415 - see the imports
+        from cxloop.domain.privacy.erasure import ErasureAudit  # noqa: PLC0415 - see the imports
 
         with translated(f"query {self.table.name}"):
             pages = self.table.db.get_paginator("query").paginate(

@@ -22,7 +22,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from cxloop.adapters.aws import client, error_code, translated
-from cxloop.domain.errors import ChannelRefused
+from cxloop.domain.kernel.errors import ChannelRefused
 
 OPTED_OUT = "DESTINATION_PHONE_NUMBER_OPTED_OUT"
 _SMS_REFUSALS = frozenset({"ConflictException", "ValidationException", "ServiceQuotaExceededException"})

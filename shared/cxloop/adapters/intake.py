@@ -19,8 +19,8 @@ from typing import IO, Any
 from pydantic import ConfigDict
 
 from cxloop.adapters.aws import client, translated
-from cxloop.domain.intake import REPORT_HEADER, ImportSummary, ReportLine
-from cxloop.domain.modelling import DomainModel
+from cxloop.domain.intake.import_events import REPORT_HEADER, ImportSummary, ReportLine
+from cxloop.domain.kernel.modelling import DomainModel
 
 SPOOL_IN_MEMORY_BYTES = 8 * 1024 * 1024
 _PREFIX, _SUFFIX = "BUCKET_", "_NAME"

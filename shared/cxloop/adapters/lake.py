@@ -19,9 +19,9 @@ from typing import Any
 from pydantic import ConfigDict
 
 from cxloop.adapters.aws import client, translated
-from cxloop.domain.errors import Unavailable
-from cxloop.domain.lake import Archived
-from cxloop.domain.modelling import DomainModel
+from cxloop.domain.insights.lake import Archived
+from cxloop.domain.kernel.errors import Unavailable
+from cxloop.domain.kernel.modelling import DomainModel
 
 # PutRecordBatch's own limits: 500 records and 4 MiB per call.
 MAX_RECORDS_PER_CALL = 500

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 from cxloop.adapters.aws import client, to_json, translated
 
 if TYPE_CHECKING:  # annotations only: a function sending to a queue need not load messages and models
-    from cxloop.domain.messages import EmailMessage
-    from cxloop.domain.models import Alert
+    from cxloop.domain.casework.models import Alert
+    from cxloop.domain.contact.messages import EmailMessage
 
 
 class SqsQueue:

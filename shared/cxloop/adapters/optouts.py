@@ -8,7 +8,7 @@ from typing import Any
 
 from cxloop.adapters.aws import translated
 from cxloop.adapters.dynamo import DynamoTable, epoch_seconds, number_value, string_value
-from cxloop.domain.opting_out import OptOutLink
+from cxloop.domain.contact.opt_out import OptOutLink
 
 
 class DynamoOptOutLinkStore:

@@ -1,5 +1,5 @@
 """The qr_codes table: one item per printed QR code, keyed by the id derived from its code
-(cxloop.domain.qr.qr_id_for), with the branch index staff listings read."""
+(cxloop.domain.surveys.qr_codes.qr_id_for), with the branch index staff listings read."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from cxloop.adapters.aws import translated
 from cxloop.adapters.dynamo import DynamoTable, conditional_write, string_value
-from cxloop.domain.qr import QrCode
+from cxloop.domain.surveys.qr_codes import QrCode
 
 
 class DynamoQrCodeStore:

@@ -13,7 +13,7 @@ update is conditioned on the set not holding it yet. A repeat is refused by the 
 and changes nothing: `count` counts notifications, not deliveries. The set grows by one
 per distinct report of one address, which stops once we stop writing to it (a handful).
 
-The list is kept through a customer's erasure (cxloop.domain.erasure): a keyed hash is not
+The list is kept through a customer's erasure (cxloop.domain.privacy.erasure): a keyed hash is not
 the address, and an erased customer's bounced address must stay suppressed.
 """
 
@@ -29,9 +29,9 @@ from typing import Any
 from cxloop.adapters.aws import translated
 from cxloop.adapters.dynamo import DynamoTable, conditional_write, string_value
 from cxloop.config import Settings
-from cxloop.domain.errors import Unavailable
-from cxloop.domain.events import Customer
-from cxloop.domain.suppression import Channel, SuppressionEvent
+from cxloop.domain.contact.record_suppression import Channel, SuppressionEvent
+from cxloop.domain.kernel.errors import Unavailable
+from cxloop.domain.kernel.events import Customer
 
 # The key never rotates on its own: a new key would orphan every entry (see SuppressionKey).
 KEY_CACHE_S = 3600
@@ -41,7 +41,7 @@ BATCH_ATTEMPTS = 3
 
 
 def normalised(channel: Channel, address: str) -> str:
-    """One spelling per address: email lower-cased whole (as cxloop.domain.suppression reads
+    """One spelling per address: email lower-cased whole (as cxloop.domain.contact.record_suppression reads
     bounces), a phone number as given in E.164 (both the ERP and End User Messaging use it)."""
     stripped = address.strip()
     return stripped.lower() if channel == "email" else stripped

@@ -18,8 +18,8 @@ from pydantic import ConfigDict, Field, model_validator
 
 from cxloop.adapters.aws import client, error_code, translated
 from cxloop.adapters.end_user_messaging import refusals_translated
-from cxloop.domain.errors import ChannelRefused
-from cxloop.domain.modelling import DomainModel
+from cxloop.domain.kernel.errors import ChannelRefused
+from cxloop.domain.kernel.modelling import DomainModel
 
 # Meta rejects what it cannot send (a template not approved in that language, a bad
 # parameter count): resending the same request will not help, another channel may.

@@ -1,0 +1,2 @@
+"""Cases: opening, classifying, routing and assigning tickets, SLA clocks, escalation, alerts, the
+staff desk."""

@@ -1,0 +1,1 @@
+"""Publishing the analysts' documents: validated, versioned, audited."""

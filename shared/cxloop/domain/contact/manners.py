@@ -1,0 +1,277 @@
+"""Contacting a customer with manners: every survey send_survey wants to send first gets
+the contact policy's decision, which is kept (with its reason code) in the customer's
+contact record; postponed and grouped sends wait there until release_contacts sends
+them when they are due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from pydantic import ConfigDict
+
+from cxloop.domain.contact.policy import (
+    ContactMemory,
+    ContactPolicy,
+    Decision,
+    MessageKind,
+    OpenGroup,
+    address_for,
+    after_refusals,
+    decide,
+    remember_sent,
+)
+from cxloop.domain.kernel.errors import ChannelRefused, Conflict
+from cxloop.domain.kernel.events import Channel, Customer, Interaction
+from cxloop.domain.kernel.modelling import DomainModel
+from cxloop.domain.kernel.queues import MessageQueue
+from cxloop.domain.surveys.definitions import CASE_RESOLVED
+
+KEPT_DECISIONS = 50
+SAVE_ATTEMPTS = 3
+
+
+class PendingSend(DomainModel):
+    model_config = ConfigDict(frozen=True)
+
+    interaction: Interaction
+    kind: MessageKind
+    due_at: datetime
+    reason: str
+
+
+class DecisionRecord(DomainModel):
+    """One decision as staff and analysts see it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    at: datetime
+    interaction_id: str
+    kind: MessageKind
+    action: str
+    reason: str
+    channel: Channel | None = None
+    due_at: datetime | None = None
+    detail: str = ""
+
+    @classmethod
+    def of(
+        cls, decision: Decision, interaction: Interaction, kind: MessageKind, now: datetime
+    ) -> DecisionRecord:
+        return cls(
+            at=now,
+            interaction_id=interaction.interaction_id,
+            kind=kind,
+            action=decision.action,
+            reason=decision.reason,
+            channel=decision.channel,
+            due_at=decision.at,
+            detail=decision.detail,
+        )
+
+
+class ContactState(DomainModel):
+    model_config = ConfigDict(frozen=True)
+
+    memory: ContactMemory
+    pending: tuple[PendingSend, ...] = ()
+    decisions: tuple[DecisionRecord, ...] = ()
+    version: int = 0
+
+    @property
+    def next_due(self) -> datetime | None:
+        return min((p.due_at for p in self.pending), default=None)
+
+
+class ContactStore(Protocol):
+    def load(self, customer_id: str) -> ContactState: ...
+
+    def save(self, customer_id: str, state: ContactState, *, expected_version: int) -> None:
+        """Store the next version; raises Conflict when another change landed first."""
+
+    def due(self, now: datetime) -> list[str]:
+        """Customers with a pending send due at `now` or before."""
+
+
+def kind_of(interaction: Interaction) -> MessageKind:
+    return "follow_up" if interaction.event.event_type == CASE_RESOLVED else "survey"
+
+
+@dataclass(frozen=True)
+class Dispatched:
+    decision: Decision
+    sent: Any | None
+
+
+def dispatch(
+    interaction: Interaction,
+    *,
+    now: datetime,
+    released: bool,
+    policy: ContactPolicy,
+    contacts: ContactStore,
+    open_complaints: Callable[[str], tuple[str, ...]],
+    send: Callable[[Interaction, Channel], Any],
+    offered: Iterable[Channel] = ("email", "sms"),
+    # The customer's addresses on the suppression list (bounced, complained, replied STOP).
+    suppressed: Callable[[Customer], frozenset[str]] = lambda _customer: frozenset(),
+) -> Dispatched:
+    """Decide, act, remember. A released send was already postponed or grouped once: only
+    the blocks (opt-out, cap, complaint) and quiet hours still apply to it."""
+    customer_id = interaction.event.customer.id
+    state = contacts.load(customer_id)
+    memory = state.memory.model_copy(update={"open_complaints": open_complaints(customer_id)})
+    listed = suppressed(interaction.event.customer)
+    memory = memory.model_copy(update={"suppressed": memory.suppressed | listed})
+    if released:
+        # Its wait is over: no new gap or group window, the rest of the manners unchanged.
+        memory = memory.model_copy(update={"group": None})
+        policy = policy.model_copy(update={"min_gap_hours": 0, "group_window_minutes": 0})
+    kind = kind_of(interaction)
+    offered = tuple(offered)
+    customer = interaction.event.customer
+    decision = decide(customer, kind=kind, now=now, memory=memory, policy=policy, offered=offered)
+    attempt = _send_or_fall_back(interaction, decision, memory, policy, offered=offered, send=send)
+    _remember(
+        contacts,
+        customer_id,
+        lambda state: _after(state, interaction, kind, attempt.decision, now, suppress=attempt.suppress),
+    )
+    return Dispatched(attempt.decision, attempt.sent)
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    decision: Decision
+    sent: Any | None
+    # Addresses whose channel said the customer opted out there.
+    suppress: frozenset[str] = frozenset()
+
+
+def _send_or_fall_back(
+    interaction: Interaction,
+    decision: Decision,
+    memory: ContactMemory,
+    policy: ContactPolicy,
+    *,
+    offered: tuple[Channel, ...],
+    send: Callable[[Interaction, Channel], Any],
+) -> _Attempt:
+    """Send on the decided channel; when it refuses (ChannelRefused), the next channel of the
+    policy's order, until one carries it or none is left. A refusal is settled here, never
+    retried (SQS would only hear the same no); Unavailable passes through so SQS retries."""
+    customer = interaction.event.customer
+    refused: list[tuple[Channel, str]] = []
+    suppress: set[str] = set()
+    while decision.action == "send" and decision.channel:
+        channel = decision.channel
+        try:
+            return _Attempt(decision, send(interaction, channel), frozenset(suppress))
+        except ChannelRefused as refusal:
+            refused.append((channel, refusal.reason))
+            address = address_for(customer, channel)
+            if refusal.opted_out and address:
+                suppress.add(address)
+        decision = after_refusals(
+            customer,
+            refused,
+            policy=policy,
+            suppressed=memory.suppressed | suppress,
+            offered=offered,
+        )
+    return _Attempt(decision, None, frozenset(suppress))
+
+
+def _remember(
+    contacts: ContactStore, customer_id: str, change: Callable[[ContactState], ContactState]
+) -> None:
+    """Keep the decision (and the send or the pending message). A message already sent must be
+    remembered even if the record changed meanwhile: read it again and retry."""
+    for attempt in range(SAVE_ATTEMPTS):
+        state = contacts.load(customer_id)
+        try:
+            contacts.save(customer_id, change(state), expected_version=state.version)
+            return
+        except Conflict:
+            if attempt == SAVE_ATTEMPTS - 1:
+                raise
+
+
+def _after(
+    state: ContactState,
+    interaction: Interaction,
+    kind: MessageKind,
+    decision: Decision,
+    now: datetime,
+    *,
+    suppress: frozenset[str] = frozenset(),
+) -> ContactState:
+    record = DecisionRecord.of(decision, interaction, kind, now)
+    memory, pending = state.memory, state.pending
+    if suppress:  # a channel said the customer opted out there: the next message skips it
+        memory = memory.model_copy(update={"suppressed": memory.suppressed | suppress})
+    if decision.action == "send" and decision.channel:
+        memory = remember_sent(memory, at=now, channel=decision.channel, kind=kind)
+    elif decision.action in ("postpone", "group") and decision.at is not None:
+        pending = (
+            *pending,
+            PendingSend(interaction=interaction, kind=kind, due_at=decision.at, reason=decision.reason),
+        )
+        memory = grouped(memory, interaction, decision, now)
+    decisions = (*state.decisions, record)[-KEPT_DECISIONS:]
+    return state.model_copy(update={"memory": memory, "pending": pending, "decisions": decisions})
+
+
+def grouped(
+    memory: ContactMemory, interaction: Interaction, decision: Decision, now: datetime
+) -> ContactMemory:
+    """The memory's group after a group decision (opened, or one more event in it)."""
+    if decision.reason == "group_opened" and decision.at is not None:
+        group = OpenGroup(
+            opened_at=now, release_at=decision.at, interaction_ids=(interaction.interaction_id,)
+        )
+        return memory.model_copy(update={"group": group})
+    if decision.reason == "grouped" and memory.group is not None:
+        ids = (*memory.group.interaction_ids, interaction.interaction_id)
+        return memory.model_copy(update={"group": memory.group.model_copy(update={"interaction_ids": ids})})
+    return memory
+
+
+def released_messages(state: ContactState, now: datetime) -> tuple[list[dict[str, Any]], ContactState]:
+    """The dispatch messages due now, and the state without them. A group becomes ONE survey
+    about the whole journey: the latest event's, naming how many events it covers."""
+    due = [p for p in state.pending if p.due_at <= now]
+    rest = tuple(p for p in state.pending if p.due_at > now)
+    messages = []
+    for release_at in sorted({p.due_at for p in due}):
+        batch = [p for p in due if p.due_at == release_at]
+        latest = max(batch, key=lambda p: (p.interaction.event.occurred_at, p.interaction.received_at))
+        message = latest.interaction.model_dump(mode="json")
+        message["release"] = release_at.isoformat()
+        message["journey"] = [p.interaction.interaction_id for p in batch]
+        messages.append(message)
+    memory = state.memory
+    if memory.group is not None and memory.group.release_at <= now:
+        memory = memory.model_copy(update={"group": None})
+    return messages, state.model_copy(update={"pending": rest, "memory": memory})
+
+
+def release_due(*, now: datetime, contacts: ContactStore, dispatch: MessageQueue) -> int:
+    """Queue every send due at `now` and take it off its record. A queueing that succeeds
+    before a failed save is queued again next run: send_survey's key (the interaction and
+    its release time) makes that repeat a no-op."""
+    released = 0
+    for customer_id in contacts.due(now):
+        state = contacts.load(customer_id)
+        messages, rest = released_messages(state, now)
+        for message in messages:
+            dispatch.send(message, correlation_id=str(message.get("correlation_id", "")))
+        try:
+            contacts.save(customer_id, rest, expected_version=state.version)
+        except Conflict:
+            continue  # someone changed it meanwhile; the next run finds it again
+        released += len(messages)
+    return released

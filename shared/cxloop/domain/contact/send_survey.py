@@ -1,0 +1,269 @@
+"""Step 2: choose the channel, create the single-use link, render and send the survey.
+
+Every channel sits behind one registry (`Senders`, `CARRIERS`): a message is rendered once
+into the forms the channels carry (an email, an SMS text, a WhatsApp template's values)
+and the chosen channel's carrier takes its form. A channel that will not carry the message
+raises ChannelRefused; cxloop.domain.contact.manners then tries the next one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from cxloop.domain.contact import messages, notices, opt_out
+from cxloop.domain.contact.ports import EmailSender, SmsSender, TemplateSender
+from cxloop.domain.kernel import tokens
+from cxloop.domain.kernel.errors import ChannelRefused
+from cxloop.domain.kernel.events import Channel, Customer, Interaction
+from cxloop.domain.surveys.definitions import DEFAULT_CATALOGUE, FOLLOW_UP_SURVEY, SurveyCatalogue
+from cxloop.domain.surveys.models import Invitation
+from cxloop.domain.surveys.ports import InvitationStore
+
+if TYPE_CHECKING:
+    from cxloop.domain.contact.messages import EmailMessage
+
+
+@dataclass(frozen=True)
+class SendSettings:
+    public_base_url: str
+    sender_address: str
+    link_ttl_days: int
+    brand: str = "cxloop"
+    # A shorter host the operator points at the same API (https://cx.example): links sent
+    # by SMS or WhatsApp use it, since every character counts against the SMS segment.
+    short_base_url: str | None = None
+
+    def base_url_for(self, channel: Channel) -> str:
+        if is_phone_channel(channel) and self.short_base_url:
+            return self.short_base_url
+        return self.public_base_url
+
+
+@dataclass(frozen=True)
+class Senders:
+    """Who carries each channel. Email and SMS always; WhatsApp only when configured."""
+
+    email: EmailSender
+    sms: SmsSender
+    whatsapp: TemplateSender | None = None
+
+    @property
+    def offered(self) -> tuple[Channel, ...]:
+        """The channels this deployment can send on (the contact policy picks among them)."""
+        return ("email", "sms", "whatsapp") if self.whatsapp is not None else ("email", "sms")
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to one customer, rendered lazily into each channel's form."""
+
+    customer: Customer
+    email: Callable[[], EmailMessage]
+    sms: Callable[[], str]
+    template_values: Mapping[str, str]
+
+
+Carrier = Callable[[Outgoing, Senders, "SendSettings"], str]
+
+
+@dataclass(frozen=True)
+class Sent:
+    invitation: Invitation
+    token: str
+    channel: Channel
+    provider_message_id: str
+
+
+def is_phone_channel(channel: Channel) -> bool:
+    return channel != "email"
+
+
+def choose_channel(customer: Customer) -> Channel:
+    """Email unless the customer prefers a phone channel or has no email.
+
+    Without a contact policy's choice (acknowledgements), a WhatsApp preference goes by SMS:
+    WhatsApp carries only the approved survey template, not free text.
+    """
+    wants_phone = customer.preferred_channel in ("sms", "whatsapp")
+    if customer.phone and (wants_phone or not customer.email):
+        return "sms"
+    return "email"
+
+
+def survey_url(base_url: str, token: str) -> str:
+    return f"{base_url.rstrip('/')}/s/{token}"
+
+
+def new_link_token(channel: Channel) -> str:
+    """A shorter token on phone channels (tokens module): same hash, same single use."""
+    return tokens.new_short_token() if is_phone_channel(channel) else tokens.new_token()
+
+
+def send_survey(
+    interaction: Interaction,
+    *,
+    now: datetime,
+    settings: SendSettings,
+    invitations: InvitationStore,
+    email: EmailSender,
+    sms: SmsSender,
+    whatsapp: TemplateSender | None = None,
+    channel: Channel | None = None,
+    optouts: opt_out.OptOutLinkStore | None = None,
+    catalogue: SurveyCatalogue = DEFAULT_CATALOGUE,
+    catalogue_version: int | None = None,
+) -> Sent:
+    """Store the invitation first, then send: a link never reaches a customer unrecorded.
+    `channel` is the contact policy's choice; without one, the customer's own. With
+    `optouts`, the message carries a fresh opt-out link (stored before sending, too).
+    The survey is the catalogue's choice for the event; the invitation keeps its version
+    and the catalogue's, so the link shows those questions whatever is published later.
+
+    SES has no idempotency token, so a crash after sending and before the step is
+    marked done resends on retry: we err towards a duplicate message over none.
+    Raises ChannelRefused when the channel will not carry it (the link never left).
+    """
+    event = interaction.event
+    channel = channel or choose_channel(event.customer)
+    token = new_link_token(channel)
+    survey = catalogue.choose(event).survey
+    invitation = Invitation(
+        invitation_id=str(uuid.uuid4()),
+        token_hash=tokens.token_hash(token),
+        interaction_id=interaction.interaction_id,
+        correlation_id=interaction.correlation_id,
+        survey_id=survey.id,
+        survey_version=survey.version,
+        catalogue_version=catalogue_version,
+        channel=channel,
+        event_type=event.event_type,
+        customer=event.customer,
+        touchpoint=event.touchpoint,
+        attributes=event.attributes,
+        created_at=now,
+        expires_at=now + timedelta(days=settings.link_ttl_days),
+    )
+    invitations.add(invitation)
+    base = settings.base_url_for(channel)
+    links = _Links(survey_url(base, token), _opt_out_link(event.customer, now, settings, optouts, base))
+    outgoing = _rendered(invitation, links, settings)
+    try:
+        message_id = deliver(outgoing, channel, Senders(email, sms, whatsapp), settings)
+    except ChannelRefused:
+        # The link never left: no reminder may follow a survey the customer never got.
+        invitations.settle_reminder(invitation.token_hash, at=now, outcome="refused")
+        raise
+    return Sent(invitation, token, channel, message_id)
+
+
+def deliver(outgoing: Outgoing, channel: Channel, senders: Senders, settings: SendSettings) -> str:
+    """Hand the message to the channel's carrier; the provider's message id."""
+    return CARRIERS[channel](outgoing, senders, settings)
+
+
+def opt_out_link(
+    customer: Customer, *, now: datetime, settings: SendSettings, optouts: opt_out.OptOutLinkStore | None
+) -> str | None:
+    """A fresh opt-out URL bound to this customer, or None when the caller keeps no links."""
+    return _opt_out_link(customer, now, settings, optouts, settings.public_base_url)
+
+
+def _opt_out_link(
+    customer: Customer,
+    now: datetime,
+    settings: SendSettings,
+    optouts: opt_out.OptOutLinkStore | None,
+    base_url: str,
+) -> str | None:
+    if optouts is None:
+        return None
+    return opt_out.new_link(
+        customer.id, language=customer.language, now=now, base_url=base_url, links=optouts
+    )
+
+
+@dataclass(frozen=True)
+class _Links:
+    survey: str
+    opt_out: str | None
+
+
+def _rendered(invitation: Invitation, links: _Links, settings: SendSettings) -> Outgoing:
+    """The invitation (or the follow-up about a resolved case) in every channel's form."""
+    customer, language = invitation.customer, invitation.customer.language
+    place = invitation.touchpoint.name or invitation.touchpoint.id
+    url = links.survey
+    values = {"place": place, "url": url, "brand": settings.brand, "name": _first_name(customer)}
+    if invitation.survey_id == FOLLOW_UP_SURVEY.id:
+        case = str(invitation.attributes.get("ticket_id", ""))
+        return Outgoing(
+            customer,
+            email=lambda: messages.with_opt_out(
+                notices.follow_up_email(language, customer.name, case, url),
+                language=language,
+                url=links.opt_out,
+            ),
+            sms=lambda: messages.sms_with_stop(
+                notices.follow_up_sms(language, settings.brand, case, url), links.opt_out
+            ),
+            template_values=values,
+        )
+    return Outgoing(
+        customer,
+        email=lambda: messages.with_opt_out(
+            messages.invitation_email(
+                language=language,
+                customer_name=customer.name,
+                place=place,
+                url=url,
+                days_valid=settings.link_ttl_days,
+            ),
+            language=language,
+            url=links.opt_out,
+        ),
+        sms=lambda: messages.sms_with_stop(
+            messages.fitted_invitation_sms(language=language, brand=settings.brand, place=place, url=url),
+            links.opt_out,
+        ),
+        template_values=values,
+    )
+
+
+def _first_name(customer: Customer) -> str:
+    return (customer.name or "").split(" ")[0]
+
+
+def _by_email(outgoing: Outgoing, senders: Senders, settings: SendSettings) -> str:
+    to = outgoing.customer.email
+    if not to:
+        raise ChannelRefused("email", "no_address")
+    return senders.email.send(sender=settings.sender_address, to=to, message=outgoing.email())
+
+
+def _by_sms(outgoing: Outgoing, senders: Senders, settings: SendSettings) -> str:
+    to = outgoing.customer.phone
+    if not to:
+        raise ChannelRefused("sms", "no_address")
+    return senders.sms.send(to=to, text=outgoing.sms())
+
+
+def _by_whatsapp(outgoing: Outgoing, senders: Senders, settings: SendSettings) -> str:
+    to = outgoing.customer.phone
+    if not to:
+        raise ChannelRefused("whatsapp", "no_address")
+    if senders.whatsapp is None:
+        raise ChannelRefused("whatsapp", "not_configured")
+    # Only the template's parameters leave; an empty one (no name on file) the template
+    # cannot do without is a refusal, so another channel carries the survey instead.
+    values = {name: value for name, value in outgoing.template_values.items() if value}
+    try:
+        return senders.whatsapp.send(to=to, language=outgoing.customer.language, values=values)
+    except ValueError as exc:
+        raise ChannelRefused("whatsapp", "template_values_missing") from exc
+
+
+CARRIERS: Mapping[Channel, Carrier] = {"email": _by_email, "sms": _by_sms, "whatsapp": _by_whatsapp}

@@ -1,0 +1,1 @@
+"""What an answer means: scores counted once in the live aggregates, comment insight, the ticket rules."""

@@ -1,0 +1,34 @@
+"""The live aggregates: each scope's daily counters, added to once per response."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from cxloop.domain.feedback.metrics import Counters
+
+
+class AggregateStore(Protocol):
+    def apply_once(
+        self,
+        response_id: str,
+        scopes: list[str],
+        day: date,
+        counters: Counters,
+        *,
+        parents: Mapping[str, str] | None = None,
+    ) -> bool:
+        """Add counters to every scope's day exactly once per response; False on repeat.
+        `parents` names each scope's parent (cxloop.domain.feedback.score_response.parents_of)."""
+
+    def read(self, scope: str) -> Counters:
+        """Every day of the scope, added up."""
+
+    def read_days(self, scope: str, start: date, end: date) -> dict[date, Counters]:
+        """The scope's counters of each day from start to end, both included; days
+        without a response are absent."""
+
+    def parent_of(self, scope: str) -> str | None:
+        """The parent stored with the scope's latest counts; None for `all` or no counts."""

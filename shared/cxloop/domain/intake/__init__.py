@@ -1,0 +1,1 @@
+"""Taking events in from the ERP: the signed webhook, its batch form and file imports."""

@@ -1,0 +1,1 @@
+"""Erasing a customer's personal data across every context, keeping the anonymous scores."""

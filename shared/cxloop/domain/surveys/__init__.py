@@ -1,0 +1,1 @@
+"""What a survey is and how it is answered: definitions, scoring, pages, survey links and QR codes."""

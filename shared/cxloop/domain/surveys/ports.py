@@ -1,0 +1,34 @@
+"""What surveys need from storage: invitations (by token hash) and responses, each recorded once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from cxloop.domain.surveys.models import Invitation, SurveyResponse
+    from cxloop.domain.surveys.scoring import Score
+
+
+class InvitationStore(Protocol):
+    def add(self, invitation: Invitation) -> None: ...
+
+    def get(self, token_hash: str) -> Invitation | None: ...
+
+    def settle_reminder(self, token_hash: str, *, at: datetime, outcome: str) -> bool:
+        """Settle the invitation's one reminder ("sent", or why not); True for the first caller."""
+        ...
+
+
+class ResponseStore(Protocol):
+    def record(self, response: SurveyResponse, token_hash: str) -> bool:
+        """Store the answers and close the invitation atomically; False if already answered."""
+
+    def get(self, response_id: str) -> SurveyResponse | None: ...
+
+    def enqueue_pending(self, response_id: str) -> bool:
+        """True while the recorded response was not yet handed to scoring."""
+
+    def mark_enqueued(self, response_id: str) -> None: ...
+
+    def save_score(self, response_id: str, score: Score) -> None: ...

@@ -1,0 +1,118 @@
+"""Step 3: show the survey behind a token and record the answers once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from cxloop.domain.kernel import tokens
+from cxloop.domain.kernel.queues import MessageQueue
+from cxloop.domain.surveys.definitions import (
+    DEFAULT_SURVEY,
+    SURVEYS,
+    SurveyDefinition,
+    SurveyLibrary,
+    parse_answers,
+    without_call_back,
+)
+from cxloop.domain.surveys.models import Invitation, SurveyResponse
+from cxloop.domain.surveys.ports import InvitationStore, ResponseStore
+
+LinkState = Literal["open", "answered", "expired", "unknown"]
+
+
+@dataclass(frozen=True)
+class Link:
+    state: LinkState
+    invitation: Invitation | None = None
+
+    @property
+    def language(self) -> str:
+        return self.invitation.customer.language if self.invitation else "es"
+
+
+def survey_for(invitation: Invitation, library: SurveyLibrary | None = None) -> SurveyDefinition:
+    """The survey the invitation was sent with: its id, version and catalogue version
+    (an unknown id, from an older release or a deleted catalogue, gets the default).
+    An anonymous respondent (a QR code scan) is never offered a call back."""
+    if library is None:
+        survey = SURVEYS.get(invitation.survey_id, DEFAULT_SURVEY)
+    else:
+        survey = library.find(invitation.survey_id, invitation.survey_version, invitation.catalogue_version)
+    return without_call_back(survey) if invitation.customer.anonymous else survey
+
+
+def look_up(token: str, *, now: datetime, invitations: InvitationStore) -> Link:
+    """Read-only: GET must never change state (mail scanners open links first)."""
+    if not tokens.looks_like_token(token):
+        return Link("unknown")
+    invitation = invitations.get(tokens.token_hash(token))
+    if invitation is None:
+        return Link("unknown")
+    if invitation.status == "answered":
+        return Link("answered", invitation)
+    if invitation.expires_at <= now:
+        return Link("expired", invitation)
+    return Link("open", invitation)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    link: Link
+    response: SurveyResponse | None
+    first_time: bool
+
+
+def record_answers(
+    token: str,
+    raw_answers: dict[str, object],
+    *,
+    now: datetime,
+    invitations: InvitationStore,
+    responses: ResponseStore,
+    scoring: MessageQueue,
+    library: SurveyLibrary | None = None,
+) -> Recorded:
+    """Validate and record once; a repeat POST records nothing and says so.
+
+    Answers are validated before anything is written, so a bad form leaves no trace.
+    A response stored but not yet queued (a crash in between) is queued again on the
+    customer's next POST, and scoring is idempotent on response_id.
+    """
+    link = look_up(token, now=now, invitations=invitations)
+    if link.state in ("unknown", "expired") or link.invitation is None:
+        return Recorded(link, None, first_time=False)
+    invitation = link.invitation
+    if link.state == "answered":
+        _requeue_if_pending(invitation.invitation_id, responses, scoring)
+        return Recorded(link, None, first_time=False)
+    answers = parse_answers(survey_for(invitation, library), raw_answers)
+    response = SurveyResponse(
+        response_id=invitation.invitation_id,
+        interaction_id=invitation.interaction_id,
+        correlation_id=invitation.correlation_id,
+        survey_id=invitation.survey_id,
+        survey_version=invitation.survey_version,
+        catalogue_version=invitation.catalogue_version,
+        event_type=invitation.event_type,
+        customer=invitation.customer,
+        touchpoint=invitation.touchpoint,
+        answers=answers,
+        submitted_at=now,
+        attributes=invitation.attributes,
+    )
+    if not responses.record(response, invitation.token_hash):
+        return Recorded(Link("answered", invitation), None, first_time=False)
+    scoring.send(response.model_dump(mode="json"), correlation_id=response.correlation_id)
+    responses.mark_enqueued(response.response_id)
+    return Recorded(Link("answered", invitation), response, first_time=True)
+
+
+def _requeue_if_pending(response_id: str, responses: ResponseStore, scoring: MessageQueue) -> None:
+    if not responses.enqueue_pending(response_id):
+        return
+    response = responses.get(response_id)
+    if response is not None:
+        scoring.send(response.model_dump(mode="json"), correlation_id=response.correlation_id)
+        responses.mark_enqueued(response_id)
