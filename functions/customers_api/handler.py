@@ -32,8 +32,8 @@ from cxloop.adapters.dynamo import (
 from cxloop.adapters.optouts import DynamoOptOutLinkStore
 from cxloop.adapters.suppressions import SuppressedChannel, suppression_list
 from cxloop.config import settings
-from cxloop.domain.casework.rulebook import Rulebook
 from cxloop.domain.configuration.documents import problems_of
+from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.contact.manners import ContactState, ContactStore
 from cxloop.domain.contact.policy import ContactPolicy
 from cxloop.domain.contact.simulation import simulate
@@ -258,7 +258,7 @@ def _app() -> APIGatewayRestResolver:
         interactions=interactions.received_between,
         interaction=interactions.get,
         suppressions=suppression_list(config).channels_of,
-        rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
+        rulebook=CachedRulebook(DynamoConfigStore(config.table("config")), reads=("contact_policy",)),
         erasure=TableErasure(
             interaction_store=interactions,
             invitation_store=DynamoInvitationStore(config.table("invitations")),

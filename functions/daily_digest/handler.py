@@ -24,7 +24,7 @@ from cxloop.adapters.dynamo import DynamoTicketStore
 from cxloop.adapters.messaging import SesEmailSender, SnsAlertPublisher
 from cxloop.config import settings
 from cxloop.domain.casework.ports import AlertPublisher, TicketStore
-from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.contact.ports import EmailSender
 from cxloop.domain.insights.daily_digest import Digest, build_digests, digest_alert, digest_email, managers
 from cxloop.domain.kernel.errors import Unavailable
@@ -106,7 +106,7 @@ def _deps() -> Deps:
         publisher=SnsAlertPublisher(config.topic_arn("alerts")),
         email=SesEmailSender(configuration_set=config.ses_configuration_set),
         sender_address=config.sender_address,
-        rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
+        rulebook=CachedRulebook(DynamoConfigStore(config.table("config")), reads=("organisation",)),
     )
 
 

@@ -28,7 +28,7 @@ from cxloop.adapters.dynamo import DynamoAggregateStore, conditional_write
 from cxloop.adapters.messaging import SnsAlertPublisher
 from cxloop.config import settings
 from cxloop.domain.casework.ports import AlertPublisher
-from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.feedback.ports import AggregateStore
 from cxloop.domain.insights.metric_alerts import (
     DropCheck,
@@ -162,7 +162,7 @@ def _deps() -> Deps:
         scopes_between=scopes_with_counts(aggregates),
         publisher=SnsAlertPublisher(config.topic_arn("alerts")),
         claims=DynamoAlertClaims(config.table("idempotency")),
-        rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
+        rulebook=CachedRulebook(DynamoConfigStore(config.table("config")), reads=("organisation",)),
     )
 
 

@@ -24,7 +24,7 @@ from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.dynamo import DynamoAggregateStore, DynamoTicketStore
 from cxloop.config import settings
 from cxloop.domain.casework.ports import TicketStore
-from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.feedback.ports import AggregateStore
 from cxloop.domain.insights import scope_insights
 from cxloop.domain.insights.health import period_between
@@ -94,7 +94,7 @@ def _app() -> APIGatewayRestResolver:
     deps = Deps(
         aggregates=DynamoAggregateStore(config.table("aggregates")),
         tickets=DynamoTicketStore(config.table("tickets")),
-        rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
+        rulebook=CachedRulebook(DynamoConfigStore(config.table("config")), reads=("organisation",)),
     )
     return create_app(deps)
 

@@ -15,9 +15,10 @@ from cxloop.adapters.messaging import SqsQueue
 from cxloop.config import settings
 from cxloop.consumer import IdempotentStep, consume
 from cxloop.domain.casework.assignment import NextTurn
+from cxloop.domain.casework.case_rules import CaseRouting
 from cxloop.domain.casework.open_ticket import open_ticket, record_follow_up
 from cxloop.domain.casework.ports import TicketStore
-from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.feedback.models import RoutingDecision
 from cxloop.domain.kernel.queues import MessageQueue
 from cxloop.domain.surveys.models import SurveyResponse
@@ -40,6 +41,7 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
         if message.get("follow_up"):
             return follow_up(response)
         decision = RoutingDecision.model_validate(message["decision"])
+        book = deps.rulebook()
         opened = open_ticket(
             response,
             decision,
@@ -47,7 +49,8 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
             tickets=deps.tickets,
             alerts=deps.alerts,
             notices=deps.notices,
-            book=deps.rulebook(),
+            routing=CaseRouting(book.classification, book.assignment, book.organisation),
+            sla=book.sla,
             next_turn=deps.next_turn,
         )
         if opened.is_new:
@@ -67,8 +70,14 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
         return {"ticket_id": opened.ticket.ticket_id}
 
     def follow_up(response: SurveyResponse) -> dict[str, Any]:
+        book = deps.rulebook()
         ticket = record_follow_up(
-            response, now=deps.clock(), tickets=deps.tickets, alerts=deps.alerts, book=deps.rulebook()
+            response,
+            now=deps.clock(),
+            tickets=deps.tickets,
+            alerts=deps.alerts,
+            sla=book.sla,
+            organisation=book.organisation,
         )
         outcome = ticket.follow_up.outcome if ticket and ticket.follow_up else None
         logger.info(
@@ -93,7 +102,7 @@ def _step() -> IdempotentStep:
         alerts=SqsQueue(config.queue_url("alerts")),
         notices=SqsQueue(config.queue_url("notices")),
         next_turn=config_store.next_turn,
-        rulebook=CachedRulebook(config_store),
+        rulebook=CachedRulebook(config_store, reads=("organisation", "sla", "classification", "assignment")),
     )
     return IdempotentStep(
         create_step(deps), table_name=config.table("idempotency"), key="response.response_id"

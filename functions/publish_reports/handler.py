@@ -39,7 +39,7 @@ from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.dynamo import DynamoAggregateStore
 from cxloop.adapters.messaging import SesEmailSender
 from cxloop.config import settings
-from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.contact.ports import EmailSender
 from cxloop.domain.feedback.ports import AggregateStore
 from cxloop.domain.insights.daily_digest import managers
@@ -263,7 +263,7 @@ def _deps() -> Deps:
         email=SesEmailSender(configuration_set=config.ses_configuration_set),
         sender_address=config.sender_address,
         period_kind=own.period_kind,
-        rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
+        rulebook=CachedRulebook(DynamoConfigStore(config.table("config")), reads=("organisation",)),
     )
 
 

@@ -22,7 +22,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.qr_codes import DynamoQrCodeStore
 from cxloop.config import settings
-from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.surveys import qr_codes
 from cxloop.domain.surveys.qr_codes import QrCode, QrCodeStore, QrRequest
 from cxloop.domain.surveys.theme import DEFAULT_THEME, Theme
@@ -117,7 +117,7 @@ def _app() -> APIGatewayRestResolver:
         Deps(
             codes=DynamoQrCodeStore(config.table("qr_codes")),
             public_base_url=str(config.public_base_url),
-            rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
+            rulebook=CachedRulebook(DynamoConfigStore(config.table("config")), reads=("organisation",)),
         )
     )
 

@@ -35,7 +35,7 @@ from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.dynamo import DynamoAggregateStore, DynamoTicketStore
 from cxloop.config import settings
 from cxloop.domain.casework.ports import TicketStore
-from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.feedback.ports import AggregateStore
 from cxloop.domain.insights import health
 from cxloop.domain.kernel.errors import Unavailable
@@ -176,7 +176,7 @@ def pdf_filename(report: periodic.ScopeReport, language: str) -> str:
 @built_once
 def _app() -> APIGatewayRestResolver:
     config = settings()
-    rulebook = CachedRulebook(DynamoConfigStore(config.table("config")))
+    rulebook = CachedRulebook(DynamoConfigStore(config.table("config")), reads=("sla", "organisation"))
     aggregates = config.table("aggregates")
     return create_app(
         Deps(

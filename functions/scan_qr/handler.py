@@ -22,7 +22,7 @@ from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.dynamo import DynamoInvitationStore
 from cxloop.adapters.qr_codes import DynamoQrCodeStore
 from cxloop.config import settings
-from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.contact.send_survey import survey_url
 from cxloop.domain.surveys import pages, qr_codes
 from cxloop.domain.surveys.ports import InvitationStore
@@ -92,7 +92,7 @@ def _app() -> APIGatewayRestResolver:
             codes=DynamoQrCodeStore(config.table("qr_codes")),
             invitations=DynamoInvitationStore(config.table("invitations")),
             public_base_url=str(config.public_base_url),
-            rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
+            rulebook=CachedRulebook(DynamoConfigStore(config.table("config")), reads=("surveys",)),
         )
     )
 

@@ -13,7 +13,7 @@ from cxloop.adapters.dynamo import DynamoAggregateStore, DynamoResponseStore
 from cxloop.adapters.messaging import SqsQueue
 from cxloop.config import settings
 from cxloop.consumer import IdempotentStep, consume
-from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.feedback.ports import AggregateStore
 from cxloop.domain.feedback.score_response import SentimentReader, assess
 from cxloop.domain.kernel.queues import MessageQueue
@@ -76,7 +76,7 @@ def sentiment_reader(choice: str) -> SentimentReader | None:
 def _step() -> IdempotentStep:
     config = settings()
     store = DynamoConfigStore(config.table("config"))
-    rulebook = CachedRulebook(store)
+    rulebook = CachedRulebook(store, reads=("ticket_rules", "surveys"))
     deps = Deps(
         responses=DynamoResponseStore(config.table("responses")),
         aggregates=DynamoAggregateStore(config.table("aggregates")),

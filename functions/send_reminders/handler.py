@@ -16,7 +16,7 @@ from cxloop.adapters.dynamo import DynamoInvitationStore
 from cxloop.adapters.messaging import SesEmailSender
 from cxloop.adapters.suppressions import suppression_list
 from cxloop.config import settings
-from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.contact.manners import ContactStore
 from cxloop.domain.contact.ports import EmailSender, SmsSender
 from cxloop.domain.contact.send_reminders import ReminderStore, deliver_reminder, send_reminders
@@ -85,7 +85,7 @@ def _deps() -> Deps:
         email=SesEmailSender(configuration_set=config.ses_configuration_set),
         sms=sms_sender(config),
         send_settings=config.send_settings(),
-        rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
+        rulebook=CachedRulebook(DynamoConfigStore(config.table("config")), reads=("contact_policy",)),
         suppressed=suppression_list(config),
     )
 

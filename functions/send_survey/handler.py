@@ -19,7 +19,7 @@ from cxloop.adapters.optouts import DynamoOptOutLinkStore
 from cxloop.adapters.suppressions import suppression_list
 from cxloop.config import settings
 from cxloop.consumer import IdempotentStep, consume
-from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.contact.manners import ContactStore, dispatch
 from cxloop.domain.contact.opt_out import OptOutLinkStore
 from cxloop.domain.contact.ports import EmailSender, SmsSender, TemplateSender
@@ -113,7 +113,9 @@ def _step() -> IdempotentStep:
         send_settings=config.send_settings(),
         contacts=DynamoContactStore(config.table("contacts")),
         open_complaints=DynamoOpenComplaints(config.table("tickets")),
-        rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
+        rulebook=CachedRulebook(
+            DynamoConfigStore(config.table("config")), reads=("contact_policy", "surveys")
+        ),
         optouts=DynamoOptOutLinkStore(config.table("optouts")),
         suppressed=suppression_list(config),
     )

@@ -14,8 +14,8 @@ from cxloop.adapters.dynamo import DynamoTicketStore
 from cxloop.adapters.messaging import SqsQueue
 from cxloop.config import settings
 from cxloop.domain.casework.ports import TicketStore
-from cxloop.domain.casework.rulebook import Rulebook
 from cxloop.domain.casework.sla_watcher import watch_all
+from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.kernel.queues import MessageQueue
 from cxloop.observability import MetricUnit, logger, metrics, tracer
 from cxloop.schedule import scheduled_time
@@ -29,8 +29,13 @@ class Deps:
 
 
 def run(event: dict[str, Any], deps: Deps) -> dict[str, Any]:
+    book = deps.rulebook()
     outcome = watch_all(
-        now=scheduled_time(event), tickets=deps.tickets, alerts=deps.alerts, book=deps.rulebook()
+        now=scheduled_time(event),
+        tickets=deps.tickets,
+        alerts=deps.alerts,
+        sla=book.sla,
+        organisation=book.organisation,
     )
     metrics.add_metric(name="SlaReminders", unit=MetricUnit.Count, value=outcome.reminded)
     metrics.add_metric(name="SlaEscalations", unit=MetricUnit.Count, value=outcome.escalated)
@@ -50,7 +55,7 @@ def _deps() -> Deps:
     return Deps(
         tickets=DynamoTicketStore(config.table("tickets")),
         alerts=SqsQueue(config.queue_url("alerts")),
-        rulebook=CachedRulebook(DynamoConfigStore(config.table("config"))),
+        rulebook=CachedRulebook(DynamoConfigStore(config.table("config")), reads=("sla", "organisation")),
     )
 
 

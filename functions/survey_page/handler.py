@@ -185,7 +185,7 @@ def _app() -> APIGatewayRestResolver:
             invitations=DynamoInvitationStore(config.table("invitations")),
             responses=DynamoResponseStore(config.table("responses"), config.table("invitations")),
             scoring=SqsQueue(config.queue_url("responses")),
-            library=survey_library(store, CachedRulebook(store)),
+            library=survey_library(store, CachedRulebook(store, reads=("surveys",))),
         )
     )
 

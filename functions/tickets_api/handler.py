@@ -29,9 +29,9 @@ from cxloop.domain.casework.call_scripts import call_script
 from cxloop.domain.casework.lifecycle import TicketAction
 from cxloop.domain.casework.models import Ticket, TicketStatus
 from cxloop.domain.casework.ports import TicketStore
-from cxloop.domain.casework.rulebook import Rulebook
 from cxloop.domain.casework.sla import TicketType
 from cxloop.domain.casework.ticket_list import SortOrder, TicketFilter
+from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.feedback.models import Priority
 from cxloop.domain.kernel.queues import MessageQueue
 from cxloop.http import caller_of, make_resolver
@@ -88,13 +88,15 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
         action: Annotated[TicketAction, Body(description="What to do, with its fields")],
     ) -> dict[str, Any]:
         caller = caller_of(app.current_event.raw_event)
+        book = deps.rulebook()
         ticket = desk.act(
             ticket_id,
             action,
             caller=caller,
             now=deps.clock(),
             tickets=deps.tickets,
-            book=deps.rulebook(),
+            sla=book.sla,
+            organisation=book.organisation,
             follow_ups=deps.follow_ups,
         )
         logger.info(
@@ -114,7 +116,7 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
 @built_once
 def _app() -> APIGatewayRestResolver:
     config = settings()
-    rulebook = CachedRulebook(DynamoConfigStore(config.table("config")))
+    rulebook = CachedRulebook(DynamoConfigStore(config.table("config")), reads=("sla", "organisation"))
     deps = Deps(
         tickets=DynamoTicketStore(config.table("tickets")),
         follow_ups=SqsQueue(config.queue_url("dispatch")),

@@ -52,7 +52,8 @@ from typing import Any, TypeVar
 import requests
 
 from cxloop.domain.feedback.metrics import Counters, Estimate, ces, counters_for, csat, nps
-from cxloop.domain.feedback.routing import DEFAULT_RULES, matches
+from cxloop.domain.feedback.routing import DEFAULT_RULES
+from cxloop.domain.kernel.conditions import matches
 from cxloop.domain.surveys.definitions import DEFAULT_SURVEY, parse_answers
 from cxloop.domain.surveys.scoring import score_answers
 from infra.local.auth import mint_token

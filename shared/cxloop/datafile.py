@@ -495,9 +495,9 @@ def _person_spot(row: _Row) -> _Spot:
 
 
 def load_document_file(name: str, path: Path) -> dict[str, Any]:
-    """One of the analysts' documents (cxloop.domain.casework.rulebook.DOCUMENTS) read from its file and
+    """One of the analysts' documents (cxloop.domain.configuration.rulebook.DOCUMENTS) read from its file and
     validated, as the JSON the config API stores; DataFileError names the line of every problem."""
-    from cxloop.domain.casework.rulebook import DOCUMENTS  # noqa: PLC0415 - rules import the organisation module
+    from cxloop.domain.configuration.rulebook import DOCUMENTS  # noqa: PLC0415 - rules import the organisation module
 
     if name not in DOCUMENTS:
         problem = f"unknown document {name!r}; expected one of {', '.join(DOCUMENTS)}"

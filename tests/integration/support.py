@@ -28,7 +28,7 @@ from cxloop.adapters.dynamo import (
 )
 from cxloop.adapters.messaging import SesEmailSender, SnsAlertPublisher, SnsSmsSender, SqsQueue
 from cxloop.consumer import IdempotentStep, consume
-from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.contact.send_survey import SendSettings
 from cxloop.domain.kernel import tokens
 from cxloop.domain.kernel.events import parse_event

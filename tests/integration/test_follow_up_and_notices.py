@@ -163,7 +163,12 @@ def test_a_happy_follow_up_records_the_recovery_and_leaves_the_ticket_resolved(p
     )
     for _ in range(2):  # a redelivery records it once
         record_follow_up(
-            response, now=NOW, tickets=store, alerts=ports.queue("alerts"), book=ports.rulebook()
+            response,
+            now=NOW,
+            tickets=store,
+            alerts=ports.queue("alerts"),
+            sla=ports.rulebook().sla,
+            organisation=ports.rulebook().organisation,
         )
     after = store.get(ticket["ticket_id"])
     assert after is not None and after.status == "resolved" and after.version == 2

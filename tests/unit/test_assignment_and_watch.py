@@ -14,11 +14,13 @@ from pydantic import ValidationError
 
 from cxloop.datafile import load_organisation_file
 from cxloop.domain.casework.assignment import assign
+from cxloop.domain.casework.case_rules import AssignmentRules, CaseRouting, ClassificationRules
 from cxloop.domain.casework.deadlines import first_due
 from cxloop.domain.casework.models import Pause, Ticket
-from cxloop.domain.casework.rulebook import AssignmentRules, ClassificationRules, Rulebook, TicketRules
+from cxloop.domain.casework.sla import DEFAULT_SLA_SETTINGS
 from cxloop.domain.casework.sla_watcher import watch_ticket
 from cxloop.domain.configuration.documents import publish_document
+from cxloop.domain.feedback.ticket_rules import TicketRules
 from cxloop.domain.kernel.errors import Forbidden, InvalidInput, NotFound
 from cxloop.domain.kernel.events import Touchpoint
 from cxloop.domain.organisation.access import Caller
@@ -34,8 +36,8 @@ def organisation() -> Organisation:
     return load_organisation_file(ORG_FILE)
 
 
-def book(**documents: Any) -> Rulebook:
-    return Rulebook(organisation=organisation(), **documents)
+def routing(**documents: Any) -> CaseRouting:
+    return CaseRouting(organisation=organisation(), **documents)
 
 
 def counter() -> Any:
@@ -64,7 +66,7 @@ def facts(**values: object) -> dict[str, object]:
     ],
 )
 def test_each_default_classification_rule(values: dict[str, object], ticket_type: str, rule: str) -> None:
-    assignment = assign(facts(**values), branch="quito-norte", book=book(), next_turn=counter())
+    assignment = assign(facts(**values), branch="quito-norte", rules=routing(), next_turn=counter())
     assert assignment.ticket_type == ticket_type
     assert assignment.classification.split(":")[0] == rule
 
@@ -80,7 +82,7 @@ def test_each_default_classification_rule(values: dict[str, object], ticket_type
     ],
 )
 def test_each_default_team_rule(values: dict[str, object], team: str, routed_by: str) -> None:
-    assignment = assign(facts(**values), branch="quito-norte", book=book(), next_turn=counter())
+    assignment = assign(facts(**values), branch="quito-norte", rules=routing(), next_turn=counter())
     assert (assignment.team, assignment.routed_by.split(":")[0]) == (team, routed_by)
     assert organisation().person(assignment.owner) is not None
 
@@ -89,7 +91,10 @@ def test_round_robin_takes_turns_within_the_team() -> None:
     next_turn = counter()
     owners = [
         assign(
-            facts(nps=1, event_type="claim.reported"), branch="quito-norte", book=book(), next_turn=next_turn
+            facts(nps=1, event_type="claim.reported"),
+            branch="quito-norte",
+            rules=routing(),
+            next_turn=next_turn,
         ).owner
         for _ in range(4)
     ]
@@ -116,19 +121,19 @@ def test_an_analysts_rule_on_a_driver_score_and_a_branch_sends_it_to_a_named_tea
     got = assign(
         facts(cleanliness=2, branch="madrid-centro"),
         branch="madrid-centro",
-        book=book(assignment=rules),
+        rules=routing(assignment=rules),
         next_turn=counter(),
     )
     assert got.team == "madrid-centro-facilities"
     assert got.routed_by == "madrid_dirty: cleanliness=2 < 4 and branch='madrid-centro' in ['madrid-centro']"
     elsewhere = assign(
-        facts(cleanliness=2), branch="quito-norte", book=book(assignment=rules), next_turn=counter()
+        facts(cleanliness=2), branch="quito-norte", rules=routing(assignment=rules), next_turn=counter()
     )
     assert elsewhere.team == "quito-norte-customer_service"
 
 
 def test_without_an_organisation_the_branch_owns_the_ticket() -> None:
-    got = assign(facts(nps=1), branch="quito-norte", book=Rulebook(), next_turn=counter())
+    got = assign(facts(nps=1), branch="quito-norte", rules=CaseRouting(), next_turn=counter())
     assert (got.team, got.owner) == (None, "team:quito-norte")
 
 
@@ -205,7 +210,9 @@ def quito_ticket(**changes: Any) -> Ticket:
 
 
 def test_a_fresh_ticket_is_left_alone() -> None:
-    watched = watch_ticket(quito_ticket(), now=OPENED + timedelta(hours=1), book=book())
+    watched = watch_ticket(
+        quito_ticket(), now=OPENED + timedelta(hours=1), sla=DEFAULT_SLA_SETTINGS, organisation=organisation()
+    )
     assert (watched.changed, watched.alerts) == (False, [])
 
 
@@ -213,18 +220,22 @@ def test_close_to_breach_reminds_the_owner_once() -> None:
     # A request has 24 business hours: Mon 09:00 + 8.5 + 9 = Wed 08:30 + 6.5 h -> due Wed 15:00 Quito.
     # Wed 11:30 Quito has 3.5 h left, under the 4 h reminder.
     now = datetime(2026, 11, 25, 16, 30, tzinfo=UTC)
-    watched = watch_ticket(quito_ticket(), now=now, book=book())
+    watched = watch_ticket(quito_ticket(), now=now, sla=DEFAULT_SLA_SETTINGS, organisation=organisation())
     assert [a["kind"] for a in watched.alerts] == ["sla_reminder"]
     assert watched.alerts[0]["recipients"] == ["ec-qn-claims-1"]
     assert watched.ticket.reminded_at == now and watched.ticket.history[-1].action == "remind"
     assert watched.ticket.due_at == datetime(2026, 11, 25, 20, 0, tzinfo=UTC)
-    again = watch_ticket(watched.ticket, now=now + timedelta(minutes=5), book=book())
+    again = watch_ticket(
+        watched.ticket, now=now + timedelta(minutes=5), sla=DEFAULT_SLA_SETTINGS, organisation=organisation()
+    )
     assert again.alerts == []
 
 
 def test_each_breach_level_escalates_one_level_up_the_chain() -> None:
     due = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)
-    first = watch_ticket(quito_ticket(), now=due + timedelta(minutes=1), book=book())
+    first = watch_ticket(
+        quito_ticket(), now=due + timedelta(minutes=1), sla=DEFAULT_SLA_SETTINGS, organisation=organisation()
+    )
     assert [(a["kind"], a["level"], a["audience"], a["recipients"]) for a in first.alerts] == [
         ("sla_breach", 1, "branch_manager", ["ec-qn-manager"])
     ]
@@ -232,15 +243,30 @@ def test_each_breach_level_escalates_one_level_up_the_chain() -> None:
     assert first.ticket.history[-1].changes["escalation_level"] == (0, 1)
     # Level 2 at 48 business hours: Mon 8.5 + Tue 9 + Wed 9 + Thu 9 + Fri 9 = 44.5, then 3.5 on
     # Monday 30 Nov -> 12:00 Quito (17:00 UTC). Friday evening is still level 1.
-    friday = watch_ticket(first.ticket, now=datetime(2026, 11, 27, 23, 0, tzinfo=UTC), book=book())
+    friday = watch_ticket(
+        first.ticket,
+        now=datetime(2026, 11, 27, 23, 0, tzinfo=UTC),
+        sla=DEFAULT_SLA_SETTINGS,
+        organisation=organisation(),
+    )
     assert friday.alerts == []
-    second = watch_ticket(first.ticket, now=datetime(2026, 11, 30, 17, 1, tzinfo=UTC), book=book())
+    second = watch_ticket(
+        first.ticket,
+        now=datetime(2026, 11, 30, 17, 1, tzinfo=UTC),
+        sla=DEFAULT_SLA_SETTINGS,
+        organisation=organisation(),
+    )
     assert [(a["level"], a["audience"]) for a in second.alerts] == [(2, "country_manager")]
     assert second.alerts[0]["recipients"] == ["ec-country-manager"]
 
 
 def test_a_watcher_that_was_down_sends_every_missed_level() -> None:
-    late = watch_ticket(quito_ticket(), now=datetime(2026, 12, 15, 12, 0, tzinfo=UTC), book=book())
+    late = watch_ticket(
+        quito_ticket(),
+        now=datetime(2026, 12, 15, 12, 0, tzinfo=UTC),
+        sla=DEFAULT_SLA_SETTINGS,
+        organisation=organisation(),
+    )
     assert [(a["level"], a["audience"]) for a in late.alerts] == [
         (1, "branch_manager"),
         (2, "country_manager"),
@@ -251,7 +277,12 @@ def test_a_watcher_that_was_down_sends_every_missed_level() -> None:
 
 def test_the_clock_waits_while_the_ticket_waits_on_the_customer() -> None:
     waiting = quito_ticket(status="waiting_customer", pauses=(Pause(start=OPENED + timedelta(hours=1)),))
-    watched = watch_ticket(waiting, now=datetime(2026, 12, 15, 12, 0, tzinfo=UTC), book=book())
+    watched = watch_ticket(
+        waiting,
+        now=datetime(2026, 12, 15, 12, 0, tzinfo=UTC),
+        sla=DEFAULT_SLA_SETTINGS,
+        organisation=organisation(),
+    )
     assert watched.alerts == [] and not watched.changed
 
 
@@ -259,10 +290,15 @@ def test_a_weekend_and_a_holiday_push_the_due_time() -> None:
     # Friday 30 Oct 2026 16:30 Quito; Mon 2 and Tue 3 Nov are holidays in Ecuador.
     friday = datetime(2026, 10, 30, 21, 30, tzinfo=UTC)
     ticket = quito_ticket(opened_at=friday)
-    not_yet = watch_ticket(ticket, now=datetime(2026, 11, 3, 22, 0, tzinfo=UTC), book=book())
+    not_yet = watch_ticket(
+        ticket,
+        now=datetime(2026, 11, 3, 22, 0, tzinfo=UTC),
+        sla=DEFAULT_SLA_SETTINGS,
+        organisation=organisation(),
+    )
     assert not_yet.alerts == []
     # Fri 1 h + Wed 9 + Thu 9 = 19, then 5 more on Fri 6 Nov: 13:30 Quito, 18:30 UTC.
-    assert first_due(ticket, book().sla) == datetime(2026, 11, 6, 18, 30, tzinfo=UTC)
+    assert first_due(ticket, DEFAULT_SLA_SETTINGS) == datetime(2026, 11, 6, 18, 30, tzinfo=UTC)
 
 
 # --- publishing documents ----------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import segno
 from cxloop.datafile import load_document_file
 from cxloop.domain.casework.call_scripts import call_script
 from cxloop.domain.casework.notify_customer import acknowledgement_for
-from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.casework.sla import DEFAULT_SLA_SETTINGS
 from cxloop.domain.contact.send_reminders import eligible
 from cxloop.domain.insights.scope_insights import detractor_json
 from cxloop.domain.kernel.errors import Forbidden, InvalidInput, NotFound
@@ -247,8 +247,8 @@ def test_the_survey_shown_to_an_anonymous_respondent_offers_no_call_back() -> No
 def test_an_anonymous_ticket_gets_no_acknowledgement_no_reminder_and_a_script_without_a_call() -> None:
     anonymous = qr_codes.anonymous_customer("es")
     ticket = sample_ticket(customer=anonymous, ticket_type="complaint")
-    assert acknowledgement_for(ticket, Rulebook()) is None
-    assert acknowledgement_for(sample_ticket(ticket_type="complaint"), Rulebook()) is not None
+    assert acknowledgement_for(ticket, DEFAULT_SLA_SETTINGS) is None
+    assert acknowledgement_for(sample_ticket(ticket_type="complaint"), DEFAULT_SLA_SETTINGS) is not None
     script = call_script(ticket)
     lines = script["lines"]
     assert script.get("anonymous") is True and isinstance(lines, list) and "no hay a quién llamar" in lines[0]

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from cxloop.domain.feedback.routing import DEFAULT_RULES, DUE_HOURS, explain, matches, owner_for, route
+from cxloop.domain.feedback.routing import DEFAULT_RULES, DUE_HOURS, owner_for, route
+from cxloop.domain.kernel.conditions import explain, matches
 from cxloop.domain.kernel.events import Customer, Touchpoint
 from cxloop.domain.surveys.models import SurveyResponse
 

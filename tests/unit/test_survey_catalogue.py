@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from cxloop.domain.casework.rulebook import DOCUMENTS, Rulebook, validate_document
+from cxloop.domain.configuration.rulebook import DOCUMENTS, Rulebook, validate_document
 from cxloop.domain.kernel.errors import InvalidInput
 from cxloop.domain.kernel.events import InteractionEvent
 from cxloop.domain.surveys.definitions import (

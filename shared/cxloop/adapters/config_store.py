@@ -14,7 +14,7 @@ from typing import Any
 from cxloop.adapters.aws import translated
 from cxloop.adapters.dynamo import DynamoTable, conditional_write, number_value, string_value
 from cxloop.config import settings
-from cxloop.domain.casework.rulebook import DOCUMENT_NAMES, Rulebook
+from cxloop.domain.configuration.rulebook import DOCUMENT_NAMES, Rulebook
 from cxloop.domain.kernel.errors import Conflict
 from cxloop.domain.surveys.definitions import SurveyCatalogue, SurveyLibrary
 from cxloop.observability import logger
@@ -152,16 +152,19 @@ def _document(name: str, item: dict[str, Any]) -> StoredDocument:
 
 
 class CachedRulebook:
-    """The current Rulebook, read again at most every `ttl_s` seconds: a published change
-    reaches every warm function within a minute, without a read per request."""
+    """The current versions of the documents a function reads (`reads`: its slice of the
+    rulebook; the others keep their defaults), read again at most every `ttl_s` seconds: a
+    published change reaches every warm function within a minute, without a read per request."""
 
     def __init__(
         self,
         store: DynamoConfigStore,
         ttl_s: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        reads: tuple[str, ...] = DOCUMENT_NAMES,
     ):
         self.store = store
+        self.reads = reads
         # 60 s on AWS; the local runtime shortens it so a demo sees a published change at once.
         self.ttl_s = settings().rulebook_ttl_s if ttl_s is None else ttl_s
         self.clock = clock
@@ -177,7 +180,7 @@ class CachedRulebook:
             return self._book
 
     def _read(self) -> Rulebook:
-        found = {name: self.store.current(name) for name in DOCUMENT_NAMES}
+        found = {name: self.store.current(name) for name in self.reads}
         documents = {name: (doc.version, doc.document) for name, doc in found.items() if doc}
         try:
             return Rulebook.from_documents(documents)

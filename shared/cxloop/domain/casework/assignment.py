@@ -1,7 +1,7 @@
 """Which kind of case a bad answer is, which team works it and which person owns it.
 
 Classification (request / complaint / claim) and team routing are rule sets held as
-data (cxloop.domain.casework.rulebook): first match wins, a default catches the rest, and the
+data (cxloop.domain.casework.case_rules): first match wins, a default catches the rest, and the
 ticket records which rule fired and why. Within the team, people take turns
 (round-robin on an atomic counter, so two tickets opened at once go to two people).
 """
@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from cxloop.domain.casework.rulebook import (
+from cxloop.domain.casework.case_rules import (
     AssignmentRule,
     AssignmentRules,
+    CaseRouting,
     ClassificationRule,
-    Rulebook,
-    first_match,
+    ClassificationRules,
 )
 from cxloop.domain.casework.sla import TicketType
+from cxloop.domain.kernel.conditions import first_match
 from cxloop.domain.organisation.hierarchy import Organisation
 
 # Turns a team's counter and answers the new value (1, 2, 3, ...).
@@ -34,27 +35,28 @@ class Assignment:
     owner: str
 
 
-def classify(facts: Mapping[str, object], *, book: Rulebook) -> tuple[TicketType, str]:
-    found = first_match(book.classification.rules, facts)
+def classify(facts: Mapping[str, object], *, classification: ClassificationRules) -> tuple[TicketType, str]:
+    found = first_match(classification.rules, facts)
     if found is None:
-        return book.classification.default, "default"
+        return classification.default, "default"
     rule, verdict = found
     assert isinstance(rule, ClassificationRule)
     return rule.type, f"{verdict.rule}: {verdict.reason}"
 
 
-def route_to_team(facts: Mapping[str, object], *, branch: str, book: Rulebook) -> tuple[str | None, str]:
+def route_to_team(
+    facts: Mapping[str, object], *, branch: str, rules: AssignmentRules, organisation: Organisation | None
+) -> tuple[str | None, str]:
     """The team id (None when the organisation has none to offer) and why."""
-    rules: AssignmentRules = book.assignment
     found = first_match(rules.rules, facts)
     if found is None:
-        return _team_of_kind(book.organisation, branch, rules.default_team_kind), "default"
+        return _team_of_kind(organisation, branch, rules.default_team_kind), "default"
     rule, verdict = found
     assert isinstance(rule, AssignmentRule)
     why = f"{verdict.rule}: {verdict.reason}"
     if rule.team is not None:
         return rule.team, why
-    return _team_of_kind(book.organisation, branch, rule.team_kind or rules.default_team_kind), why
+    return _team_of_kind(organisation, branch, rule.team_kind or rules.default_team_kind), why
 
 
 def _team_of_kind(organisation: Organisation | None, branch: str, kind: str) -> str | None:
@@ -64,18 +66,25 @@ def _team_of_kind(organisation: Organisation | None, branch: str, kind: str) -> 
     return team.id if team else None
 
 
-def owner_in_turn(team: str | None, *, branch: str, book: Rulebook, next_turn: NextTurn) -> str:
+def owner_in_turn(
+    team: str | None, *, branch: str, organisation: Organisation | None, next_turn: NextTurn
+) -> str:
     """The next person of the team, or the team itself when it has nobody (a manager assigns)."""
     if team is None:
         return f"team:{branch}"
-    members = book.organisation.members(team) if book.organisation else ()
+    members = organisation.members(team) if organisation else ()
     if not members:
         return f"team:{team}"
     return members[(next_turn(team) - 1) % len(members)].id
 
 
-def assign(facts: Mapping[str, object], *, branch: str, book: Rulebook, next_turn: NextTurn) -> Assignment:
-    ticket_type, classification = classify(facts, book=book)
-    team, routed_by = route_to_team({**facts, "type": ticket_type}, branch=branch, book=book)
-    owner = owner_in_turn(team, branch=branch, book=book, next_turn=next_turn)
+def assign(
+    facts: Mapping[str, object], *, branch: str, rules: CaseRouting, next_turn: NextTurn
+) -> Assignment:
+    """The case's type, its team and the person who owns it, with the rules that decided."""
+    ticket_type, classification = classify(facts, classification=rules.classification)
+    team, routed_by = route_to_team(
+        {**facts, "type": ticket_type}, branch=branch, rules=rules.assignment, organisation=rules.organisation
+    )
+    owner = owner_in_turn(team, branch=branch, organisation=rules.organisation, next_turn=next_turn)
     return Assignment(ticket_type, classification, team, routed_by, owner)

@@ -10,7 +10,7 @@ from cxloop.domain.casework.deadlines import with_current_due
 from cxloop.domain.casework.lifecycle import apply_action
 from cxloop.domain.casework.models import OPEN_STATUSES, Ticket
 from cxloop.domain.casework.ports import TicketStore
-from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.casework.sla import SlaSettings
 from cxloop.domain.casework.ticket_list import Page, SortOrder, TicketFilter, paginate
 from cxloop.domain.kernel.errors import NotFound
 from cxloop.domain.kernel.events import Interaction, InteractionEvent
@@ -74,7 +74,8 @@ def act(
     caller: Caller,
     now: datetime,
     tickets: TicketStore,
-    book: Rulebook,
+    sla: SlaSettings,
+    organisation: Organisation | None,
     follow_ups: MessageQueue,
 ) -> Ticket:
     """Apply one action and store it, conditioned on the version read; a resolution sends
@@ -86,9 +87,9 @@ def act(
         by=caller.user,
         role=caller.role,
         now=now,
-        is_assignable=lambda person: may_own(book.organisation, person, ticket),
+        is_assignable=lambda person: may_own(organisation, person, ticket),
     )
-    saved = tickets.save(with_current_due(changed, book.sla), expected_version=ticket.version)
+    saved = tickets.save(with_current_due(changed, sla), expected_version=ticket.version)
     # An anonymous answer's case (a QR code) has nobody to ask "was it solved?".
     if saved.status == "resolved" and ticket.status != "resolved" and not saved.customer.anonymous:
         follow_ups.send(follow_up_interaction(saved, now=now), correlation_id=saved.correlation_id)

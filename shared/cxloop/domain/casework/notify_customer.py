@@ -15,8 +15,8 @@ from cxloop.domain.contact.ports import EmailSender, SmsSender
 from cxloop.domain.kernel.events import Channel, Customer
 from cxloop.domain.kernel.modelling import DomainModel
 
-if TYPE_CHECKING:  # annotations only: notify_customer sends notices without loading the rulebook
-    from cxloop.domain.casework.rulebook import Rulebook
+if TYPE_CHECKING:  # annotations only: notify_customer sends notices without loading the SLA rules
+    from cxloop.domain.casework.sla import SlaSettings
     from cxloop.domain.contact.opt_out import OptOutLinkStore
     from cxloop.domain.contact.send_survey import SendSettings
 
@@ -37,12 +37,12 @@ class Notice(DomainModel):
     timezone: str
 
 
-def acknowledgement_for(ticket: Ticket, book: Rulebook) -> Notice | None:
+def acknowledgement_for(ticket: Ticket, sla: SlaSettings) -> Notice | None:
     """A notice for a complaint or claim with a due time; None for requests, and for an
     anonymous answer (a QR code at a counter): there is nobody to tell."""
     if ticket.ticket_type not in ACKNOWLEDGED_TYPES or ticket.due_at is None or ticket.customer.anonymous:
         return None
-    zone = customer_zone(ticket.customer) or book.sla.for_country(ticket.country).timezone
+    zone = customer_zone(ticket.customer) or sla.for_country(ticket.country).timezone
     return Notice(
         notice_id=f"{ticket.ticket_id}:acknowledgement",
         kind="acknowledgement",

@@ -10,17 +10,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cxloop.domain.casework.assignment import NextTurn, assign
+from cxloop.domain.casework.case_rules import CaseRouting
 from cxloop.domain.casework.deadlines import with_current_due
 from cxloop.domain.casework.lifecycle import ALLOWED_FROM, Reopen, apply_action, record
 from cxloop.domain.casework.models import AlertKind, FollowUp, FollowUpOutcome, HistoryEntry, Ticket
 from cxloop.domain.casework.notify_customer import acknowledgement_for, notice_message
 from cxloop.domain.casework.ports import TicketStore
 from cxloop.domain.casework.push_alert import alert_request
-from cxloop.domain.casework.rulebook import Rulebook
+from cxloop.domain.casework.sla import SlaSettings
 from cxloop.domain.casework.sla_watcher import escalation_levels
 from cxloop.domain.feedback.models import RoutingDecision
 from cxloop.domain.feedback.routing import facts_of
 from cxloop.domain.kernel.queues import MessageQueue
+from cxloop.domain.organisation.hierarchy import Organisation
 from cxloop.domain.surveys.models import SurveyResponse
 
 SYSTEM = "cxloop"
@@ -50,19 +52,20 @@ def open_ticket(
     tickets: TicketStore,
     alerts: MessageQueue,
     notices: MessageQueue,
-    book: Rulebook,
+    routing: CaseRouting,
+    sla: SlaSettings,
     next_turn: NextTurn,
 ) -> Opened:
     """Open once. The alert and the customer's acknowledgement are queued on every delivery:
     their consumers are idempotent on the keys set here, so a crash between the write and the
     sends loses neither."""
-    ticket = new_ticket(response, decision, now=now, book=book, next_turn=next_turn)
+    ticket = new_ticket(response, decision, now=now, routing=routing, sla=sla, next_turn=next_turn)
     is_new = tickets.add(ticket)
     if not is_new:
         ticket = tickets.get(ticket.ticket_id) or ticket
     kind: AlertKind = "detractor" if ticket.score.nps_category == "detractor" else "new_ticket"
     alerts.send(alert_request(ticket, kind), correlation_id=ticket.correlation_id)
-    notice = acknowledgement_for(ticket, book)
+    notice = acknowledgement_for(ticket, sla)
     if notice is not None:
         notices.send(notice_message(notice), correlation_id=ticket.correlation_id)
     return Opened(ticket, is_new)
@@ -79,7 +82,13 @@ def follow_up_outcome(answers: Mapping[str, object]) -> FollowUpOutcome:
 
 
 def record_follow_up(
-    response: SurveyResponse, *, now: datetime, tickets: TicketStore, alerts: MessageQueue, book: Rulebook
+    response: SurveyResponse,
+    *,
+    now: datetime,
+    tickets: TicketStore,
+    alerts: MessageQueue,
+    sla: SlaSettings,
+    organisation: Organisation | None,
 ) -> Ticket | None:
     """Keep the customer's "was it solved?" on the ticket; an unhappy answer reopens it and
     alerts the owner's manager. None when the ticket is gone (erased)."""
@@ -89,10 +98,10 @@ def record_follow_up(
     outcome = follow_up_outcome(response.answers)
     if ticket.follow_up is None or ticket.follow_up.answered_at != response.submitted_at:
         ticket = tickets.save(
-            _with_follow_up(ticket, response, outcome, now, book), expected_version=ticket.version
+            _with_follow_up(ticket, response, outcome, now, sla), expected_version=ticket.version
         )
     if outcome == "unhappy":
-        audience, people = escalation_levels(ticket, book)[0]
+        audience, people = escalation_levels(ticket, organisation)[0]
         alerts.send(
             alert_request(ticket, "follow_up_unhappy", audience=audience, recipients=people),
             correlation_id=ticket.correlation_id,
@@ -101,7 +110,7 @@ def record_follow_up(
 
 
 def _with_follow_up(
-    ticket: Ticket, response: SurveyResponse, outcome: FollowUpOutcome, now: datetime, book: Rulebook
+    ticket: Ticket, response: SurveyResponse, outcome: FollowUpOutcome, now: datetime, sla: SlaSettings
 ) -> Ticket:
     solved = response.answers.get("solved")
     csat = response.answers.get("csat")
@@ -123,7 +132,7 @@ def _with_follow_up(
         now=now,
         note=outcome,
     )
-    return with_current_due(changed, book.sla)
+    return with_current_due(changed, sla)
 
 
 def new_ticket(
@@ -131,13 +140,14 @@ def new_ticket(
     decision: RoutingDecision,
     *,
     now: datetime,
-    book: Rulebook,
+    routing: CaseRouting,
+    sla: SlaSettings,
     next_turn: NextTurn,
 ) -> Ticket:
     assert response.score is not None, "score_response scores before it asks for a ticket"
     touchpoint = response.touchpoint
     branch = touchpoint.branch or touchpoint.id
-    assignment = assign(facts_of(response), branch=branch, book=book, next_turn=next_turn)
+    assignment = assign(facts_of(response), branch=branch, rules=routing, next_turn=next_turn)
     comment = response.answers.get("comment")
     opened = HistoryEntry(
         at=now,
@@ -173,10 +183,10 @@ def new_ticket(
         answered_at=response.submitted_at,
         opened_at=now,
         due_at=None,
-        sla_hours=book.sla.for_country(touchpoint.country).hours[assignment.ticket_type],
+        sla_hours=sla.for_country(touchpoint.country).hours[assignment.ticket_type],
         history=(opened,),
     )
-    return with_current_due(ticket, book.sla)
+    return with_current_due(ticket, sla)
 
 
 def _text_or_none(value: object) -> str | None:

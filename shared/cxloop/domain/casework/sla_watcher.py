@@ -17,10 +17,10 @@ from cxloop.domain.casework.lifecycle import record
 from cxloop.domain.casework.models import Ticket
 from cxloop.domain.casework.ports import TicketStore
 from cxloop.domain.casework.push_alert import alert_request
-from cxloop.domain.casework.rulebook import Rulebook
-from cxloop.domain.casework.sla import SlaClock
+from cxloop.domain.casework.sla import SlaClock, SlaSettings
 from cxloop.domain.kernel.errors import Conflict
 from cxloop.domain.kernel.queues import MessageQueue
+from cxloop.domain.organisation.hierarchy import Organisation
 
 WATCHER = "sla_watcher"
 # Who hears of a breach at each level when no organisation names people.
@@ -37,11 +37,13 @@ class Watched:
         return bool(self.alerts)
 
 
-def watch_ticket(ticket: Ticket, *, now: datetime, book: Rulebook) -> Watched:
+def watch_ticket(
+    ticket: Ticket, *, now: datetime, sla: SlaSettings, organisation: Organisation | None
+) -> Watched:
     """What the watcher does to one open ticket at `now`: nothing, a reminder, or escalations."""
-    clock = clock_of(ticket, book.sla, now=now)
+    clock = clock_of(ticket, sla, now=now)
     if clock.breach_level > ticket.escalation_level:
-        return _escalate(ticket, clock, now=now, book=book)
+        return _escalate(ticket, clock, now=now, organisation=organisation)
     if clock.remind and ticket.reminded_at is None:
         reminded = record(
             ticket,
@@ -56,9 +58,11 @@ def watch_ticket(ticket: Ticket, *, now: datetime, book: Rulebook) -> Watched:
     return Watched(ticket, [])
 
 
-def _escalate(ticket: Ticket, clock: SlaClock, *, now: datetime, book: Rulebook) -> Watched:
+def _escalate(
+    ticket: Ticket, clock: SlaClock, *, now: datetime, organisation: Organisation | None
+) -> Watched:
     """One alert per breach level not yet escalated (a watcher that was down catches up)."""
-    chain = escalation_levels(ticket, book)
+    chain = escalation_levels(ticket, organisation)
     alerts = []
     for level in range(ticket.escalation_level + 1, clock.breach_level + 1):
         audience, people = chain[min(level, len(chain)) - 1]
@@ -77,10 +81,10 @@ def _escalate(ticket: Ticket, clock: SlaClock, *, now: datetime, book: Rulebook)
     return Watched(escalated, alerts)
 
 
-def escalation_levels(ticket: Ticket, book: Rulebook) -> list[tuple[str, list[str]]]:
-    if book.organisation is None:
+def escalation_levels(ticket: Ticket, organisation: Organisation | None) -> list[tuple[str, list[str]]]:
+    if organisation is None:
         return [(audience, []) for audience in DEFAULT_CHAIN]
-    chain = book.organisation.escalation_chain(branch=ticket.branch)
+    chain = organisation.escalation_chain(branch=ticket.branch)
     return [(audience, [person.id for person in people]) for audience, people in chain]
 
 
@@ -92,13 +96,20 @@ class WatchRun:
     conflicts: int
 
 
-def watch_all(*, now: datetime, tickets: TicketStore, alerts: MessageQueue, book: Rulebook) -> WatchRun:
+def watch_all(
+    *,
+    now: datetime,
+    tickets: TicketStore,
+    alerts: MessageQueue,
+    sla: SlaSettings,
+    organisation: Organisation | None,
+) -> WatchRun:
     """Every open ticket once. Alerts go out before the ticket is saved: if the save loses to
     someone's change, the next run finds the ticket again and the dedupe key keeps the alert single."""
     reminded = escalated = conflicts = 0
     found = tickets.open_tickets()
     for ticket in found:
-        watched = watch_ticket(ticket, now=now, book=book)
+        watched = watch_ticket(ticket, now=now, sla=sla, organisation=organisation)
         if not watched.changed:
             continue
         for alert in watched.alerts:

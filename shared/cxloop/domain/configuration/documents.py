@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from cxloop.domain.casework.rulebook import DOCUMENT_NAMES, known_document, validate_document
+from cxloop.domain.configuration.rulebook import DOCUMENT_NAMES, known_document, validate_document
 from cxloop.domain.kernel.errors import FieldProblem, Forbidden, InvalidInput, NotFound
 from cxloop.domain.organisation.access import Caller
 

@@ -10,24 +10,12 @@ branch team; open_ticket assigns the person (cxloop.domain.casework.assignment).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from cxloop.domain.feedback.models import Priority, RoutingDecision
-from cxloop.domain.kernel.comparisons import COMPARISONS
+from cxloop.domain.kernel.conditions import explain, matches
 from cxloop.domain.surveys.models import SurveyResponse
-
-_OPS: dict[str, Callable[[Any, Any], bool]] = {
-    **COMPARISONS,
-    "in": lambda value, options: value in options,
-    "not_in": lambda value, options: value not in options,
-    # For list-valued facts such as topics: one of the listed values is present.
-    "contains": lambda values, wanted: (
-        bool(set(values) & set(wanted)) if isinstance(wanted, list) else wanted in values
-    ),
-    "starts_with": lambda value, prefix: isinstance(value, str) and value.startswith(prefix),
-}
-OPERATORS = tuple(_OPS)
 
 DEFAULT_RULES: tuple[dict[str, Any], ...] = (
     {
@@ -90,32 +78,6 @@ def facts_of(response: SurveyResponse, **extra: object) -> dict[str, object]:
         **{f"attributes.{name}": value for name, value in response.attributes.items()},
     }
     return facts | extra
-
-
-def matches(condition: Mapping[str, Any], answers: Mapping[str, object]) -> bool:
-    if "all" in condition:
-        return all(matches(part, answers) for part in condition["all"])
-    if "any" in condition:
-        return any(matches(part, answers) for part in condition["any"])
-    value = answers.get(condition["field"])
-    if value is None:
-        return False
-    try:
-        return bool(_OPS[condition["op"]](value, condition["value"]))
-    except TypeError:
-        return False
-
-
-def explain(condition: Mapping[str, Any], answers: Mapping[str, object]) -> str:
-    """The leaves that held, in words, so the ticket says why it exists."""
-    for combinator, joiner in (("all", " and "), ("any", " or ")):
-        if combinator in condition:
-            return joiner.join(
-                explain(part, answers) for part in condition[combinator] if matches(part, answers)
-            )
-    return (
-        f"{condition['field']}={answers.get(condition['field'])!r} {condition['op']} {condition['value']!r}"
-    )
 
 
 def owner_for(response: SurveyResponse) -> str:
