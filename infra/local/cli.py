@@ -18,7 +18,6 @@ cxloop backfill customer-keys (--stack NAME [--region R] | --url URL)   add the 
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 import threading
@@ -26,14 +25,7 @@ from pathlib import Path
 
 from infra.local import defaults
 from infra.local.auth import DEFAULT_TTL_S, ROLES, mint_token
-
-
-def webhook_secret() -> str:
-    return os.environ.get("CXLOOP_WEBHOOK_SECRET") or defaults.WEBHOOK_SECRET
-
-
-def staff_secret() -> str:
-    return os.environ.get("CXLOOP_STAFF_TOKEN_SECRET") or defaults.STAFF_TOKEN_SECRET
+from infra.local.defaults import staff_secret, webhook_secret
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -84,9 +76,13 @@ def token(args: argparse.Namespace) -> int:
 def send_event(args: argparse.Namespace) -> int:
     from infra.local.erp import post_event  # noqa: PLC0415
 
-    status, answer = post_event(args.url, Path(args.file).read_bytes(), webhook_secret())
-    print(status, answer)
-    return 0 if status < 300 else 1
+    answer = post_event(args.url, Path(args.file).read_bytes(), webhook_secret())
+    try:
+        shown: object = answer.json()
+    except ValueError:
+        shown = answer.text
+    print(answer.status_code, shown)
+    return 0 if answer.status_code < 300 else 1
 
 
 def openapi(args: argparse.Namespace) -> int:
@@ -116,7 +112,7 @@ def config(args: argparse.Namespace) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
-    from infra.local.demo import run_demo  # noqa: PLC0415
+    from infra.local.demo.runner import run_demo  # noqa: PLC0415
 
     return run_demo(events=args.events, seed=args.seed)
 

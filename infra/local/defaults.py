@@ -4,6 +4,8 @@ They are public on purpose: the local runtime never holds real data. On AWS the
 webhook secret lives in Secrets Manager and staff tokens come from Cognito.
 """
 
+import os
+
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
 WEBHOOK_SECRET = "cxloop-local-webhook-secret"  # noqa: S105 - public development default
@@ -34,3 +36,13 @@ SMS_POOL_ID = "pool-00000000000000000000000000000001"
 # The fake refuses these from the start (more can be added: POST /_local/channels/refusals).
 SMS_OPTED_OUT = ("+593990000098",)
 WHATSAPP_REFUSED = ("+593990000099",)
+
+
+def webhook_secret() -> str:
+    """The secret ERP events are signed with: CXLOOP_WEBHOOK_SECRET, else the default."""
+    return os.environ.get("CXLOOP_WEBHOOK_SECRET") or WEBHOOK_SECRET
+
+
+def staff_secret() -> str:
+    """The secret local staff tokens are signed with: CXLOOP_STAFF_TOKEN_SECRET, else the default."""
+    return os.environ.get("CXLOOP_STAFF_TOKEN_SECRET") or STAFF_TOKEN_SECRET

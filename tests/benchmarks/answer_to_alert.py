@@ -35,17 +35,14 @@ from typing import Any
 import requests
 
 from infra.local.auth import mint_token
-from infra.local.cli import staff_secret, webhook_secret
-from infra.local.demo import (
-    Http,
-    RuntimeFailed,
-    contact_of,
-    fetch_tickets,
-    make_events,
-    percentile,
-    post_event,
-    running_runtime,
-)
+from infra.local.defaults import staff_secret, webhook_secret
+from infra.local.demo.events import make_events
+from infra.local.demo.http import Http
+from infra.local.demo.insurer import contact_of
+from infra.local.demo.summary import percentile
+from infra.local.demo.tickets import fetch_tickets
+from infra.local.erp import event_body, post_event
+from infra.local.served import RuntimeFailed, running_served
 
 TARGET_P95_MS = 1000
 POLL_S = 0.010
@@ -101,8 +98,11 @@ def detractor_form(rng: random.Random) -> dict[str, str]:
 
 
 def send_events(http: Http, events: list[dict[str, Any]], workers: int) -> None:
+    def post(event: dict[str, Any]) -> int:
+        return post_event(http.base_url, event_body(event), webhook_secret(), http.session).status_code
+
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        statuses = list(pool.map(lambda e: post_event(http, e, webhook_secret()).status_code, events))
+        statuses = list(pool.map(post, events))
     refused = [s for s in statuses if s != 202]
     if refused:
         raise SystemExit(f"answer_to_alert: {len(refused)} events were not accepted: {set(refused)}")
@@ -236,7 +236,7 @@ def main() -> int:
     print(f"== answer-to-alert: {len(rounds)} rounds of {args.answers} detractor answers ==", flush=True)
     Path(LOG_FILE).unlink(missing_ok=True)
     try:
-        with running_runtime(LOG_FILE) as runtime:
+        with running_served(Path(LOG_FILE)) as runtime:
             http = Http(runtime.base_url)
             watcher = AlertWatcher(http)
             watcher.start()

@@ -1,7 +1,7 @@
 """The dashboard on the demo's data: the insurer `make demo` plays (its events and its customers'
 answers, from the demo's own generator and seed) fed into a runtime of its own, then each level's
 view in headless Chromium. Every figure shown is checked against the submitted forms counted here
-directly (infra.local.demo_metrics), not against the pipeline's scoring code."""
+directly (infra.local.demo.metrics), not against the pipeline's scoring code."""
 
 from __future__ import annotations
 
@@ -14,8 +14,12 @@ from playwright.sync_api import Page, expect
 
 from cxloop.domain.feedback.metrics import Estimate, ces, csat, nps
 from infra.local.defaults import WEBHOOK_SECRET
-from infra.local.demo import BRANCHES, COUNTRY_NAMES, Http, Plan, make_events, plan_answers, post_event
-from infra.local.demo_metrics import Direct
+from infra.local.demo.answers import Plan, plan_answers
+from infra.local.demo.events import make_events
+from infra.local.demo.http import Http
+from infra.local.demo.insurer import BRANCHES, COUNTRY_NAMES
+from infra.local.demo.metrics import Direct
+from infra.local.erp import event_body, post_event
 from tests.browser.conftest import Visit
 from tests.browser.test_dashboard import ORG_FILE, assert_clean, assert_shows, cli, token_of
 from tests.e2e.conftest import Client, Served, start_runtime, wait_for
@@ -63,7 +67,10 @@ def demo_day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoDay]:
         rng = random.Random(SEED)
         events = make_events(EVENTS, rng)
         http = Http(client.base_url)
-        assert all(post_event(http, event, WEBHOOK_SECRET).status_code == 202 for event in events)
+        assert all(
+            post_event(http.base_url, event_body(event), WEBHOOK_SECRET, http.session).status_code == 202
+            for event in events
+        )
         outbox = wait_for(lambda: sent if len(sent := client.outbox()) >= EVENTS else None, timeout_s=60)
         plans, _ = plan_answers(outbox, events, rng)
         for plan in plans:

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import selectors
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,53 +15,14 @@ from infra.local.analytics import lake_location
 from infra.local.auth import mint_token
 from infra.local.defaults import FAKE_KEY, REGION, STAFF_TOKEN_SECRET, WEBHOOK_SECRET
 from infra.local.erp import signed_headers
+from infra.local.served import Served, start_served
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-@dataclass
-class Served:
-    process: subprocess.Popen[str]
-    base_url: str
-    log_file: Path
-
-    def stop(self) -> tuple[int, str]:
-        self.process.send_signal(signal.SIGINT)
-        # Generous: a loaded CI machine can be slow, and a clean stop is what we check.
-        try:
-            out, _ = self.process.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()  # never leave a runtime behind
-            out, _ = self.process.communicate()
-        return self.process.returncode, out
-
-
 def start_runtime(tmp: Path) -> Served:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_", "QUEUE_", "TOPIC_"))}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local.cli", "serve", "--port", "0", "--log-file", str(tmp / "fn.log")],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    first = first_line(process, timeout_s=120)
-    if "ready at" not in first:
-        process.kill()
-        raise RuntimeError(f"cxloop serve did not start: {first}{process.stdout.read()}")
-    return Served(process, first.rsplit(" ", 1)[-1].strip(), tmp / "fn.log")
-
-
-def first_line(process: subprocess.Popen[str], timeout_s: float) -> str:
-    """The first line the process prints, or "" if it prints none in time."""
-    assert process.stdout is not None
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        if not selector.select(timeout=timeout_s):
-            return ""
-    return process.stdout.readline()
+    """`cxloop serve` run from the repository, its function logs in `tmp`."""
+    return start_served(tmp / "fn.log", cwd=REPO, timeout_s=120)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from infra.local.analytics import lake_location
-from infra.local.demo_contacts import publish_bounce, wait_until_suppressed
+from infra.local.demo.contacts.bounces import publish_bounce, wait_until_suppressed
 from tests.e2e.conftest import Client, wait_for
 from tests.helpers import load_event
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra.local.demo_metrics import Direct, check_metrics, disagreements
+from infra.local.demo.metrics import Direct, check_metrics, disagreements
 
 FORMS = [
     {"nps": "10", "csat": "5", "ces": "7"},
