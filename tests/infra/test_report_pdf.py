@@ -31,7 +31,7 @@ def test_the_layer_carries_fpdf2_and_pillow_built_for_lambda(synthesized: Synthe
     version = RUNTIME.name.removeprefix("python").replace(".", "")
     for layer in layers:
         assert (layer / "fpdf" / "__init__.py").is_file()
-        assert (layer / "cxloop" / "domain" / "report_pdf.py").is_file()
+        assert (layer / "cxloop" / "domain" / "insights" / "report_pdf.py").is_file()
         # Pillow's compiled core, for the runtime's CPython on arm64 (never this machine's build).
         assert list((layer / "PIL").glob(f"_imaging.cpython-{version}-aarch64-linux-gnu.so"))
         assert list(layer.glob("pillow-12.2.0.dist-info"))
