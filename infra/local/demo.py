@@ -53,7 +53,8 @@ import requests
 
 from cxloop.domain.feedback.metrics import Counters, Estimate, ces, counters_for, csat, nps
 from cxloop.domain.feedback.routing import DEFAULT_RULES, matches
-from cxloop.domain.surveys.definitions import DEFAULT_SURVEY, parse_answers
+from cxloop.domain.surveys.answers import parse_answers
+from cxloop.domain.surveys.definitions import DEFAULT_SURVEY
 from cxloop.domain.surveys.scoring import score_answers
 from infra.local.auth import mint_token
 from infra.local.cli import staff_secret, webhook_secret

@@ -24,7 +24,8 @@ from cxloop.domain.kernel.events import Customer, Touchpoint, parse_event
 from cxloop.domain.organisation.access import Caller
 from cxloop.domain.organisation.hierarchy import Organisation
 from cxloop.domain.surveys import qr_codes
-from cxloop.domain.surveys.definitions import DEFAULT_SURVEY, parse_answers, without_call_back
+from cxloop.domain.surveys.answers import parse_answers
+from cxloop.domain.surveys.definitions import DEFAULT_SURVEY, without_call_back
 from cxloop.domain.surveys.models import Invitation
 from cxloop.domain.surveys.survey_page import survey_for
 from tests.helpers import event_bytes, sample_ticket

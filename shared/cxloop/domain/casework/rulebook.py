@@ -20,7 +20,7 @@ from cxloop.domain.feedback.models import Priority
 from cxloop.domain.feedback.routing import DEFAULT_RULES, OPERATORS, explain, matches
 from cxloop.domain.kernel.modelling import DomainModel
 from cxloop.domain.organisation.hierarchy import Organisation
-from cxloop.domain.surveys.definitions import DEFAULT_CATALOGUE, SurveyCatalogue
+from cxloop.domain.surveys.survey_catalogue import DEFAULT_CATALOGUE, SurveyCatalogue
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 

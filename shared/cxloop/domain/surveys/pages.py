@@ -19,15 +19,8 @@ from html import escape
 
 from cxloop.domain.kernel.errors import FieldProblem
 from cxloop.domain.kernel.package_files import package_json, package_text
-from cxloop.domain.surveys.definitions import (
-    LANGUAGES,
-    MAX_COMMENT_CHARS,
-    REQUIRED,
-    Question,
-    SurveyDefinition,
-    as_boolean,
-    grid_key,
-)
+from cxloop.domain.surveys.answers import MAX_COMMENT_CHARS, REQUIRED, as_boolean
+from cxloop.domain.surveys.definitions import LANGUAGES, Question, SurveyDefinition, grid_key
 from cxloop.domain.surveys.scoring import score_answers
 from cxloop.domain.surveys.theme import DEFAULT_THEME, Theme
 

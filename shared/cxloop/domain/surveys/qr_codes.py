@@ -36,9 +36,9 @@ from cxloop.domain.kernel.modelling import DomainModel
 from cxloop.domain.kernel.package_files import package_json, package_text
 from cxloop.domain.organisation.access import Caller
 from cxloop.domain.organisation.hierarchy import Organisation, scope_contains
-from cxloop.domain.surveys.definitions import DEFAULT_CATALOGUE, SurveyCatalogue
 from cxloop.domain.surveys.models import Invitation
 from cxloop.domain.surveys.ports import InvitationStore
+from cxloop.domain.surveys.survey_catalogue import DEFAULT_CATALOGUE, SurveyCatalogue
 from cxloop.domain.surveys.theme import DEFAULT_THEME, Theme
 
 # 16 random bytes: 128 bits, url-safe base64 (22 characters), short enough for a small QR.
