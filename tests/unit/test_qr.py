@@ -18,7 +18,7 @@ from cxloop.domain.casework.call_scripts import call_script
 from cxloop.domain.casework.notify_customer import acknowledgement_for
 from cxloop.domain.casework.rulebook import Rulebook
 from cxloop.domain.contact.send_reminders import eligible
-from cxloop.domain.insights.scope_insights import detractor_json
+from cxloop.domain.insights.detractor_list import detractor_json
 from cxloop.domain.kernel.errors import Forbidden, InvalidInput, NotFound
 from cxloop.domain.kernel.events import Customer, Touchpoint, parse_event
 from cxloop.domain.organisation.access import Caller

@@ -29,15 +29,12 @@ from typing import Any, Literal
 from cxloop.domain.feedback.metrics import Counters
 from cxloop.domain.feedback.ports import AggregateStore
 from cxloop.domain.insights.health import Period
+from cxloop.domain.insights.scope_access import access_chain, check_visible, home_scope, parse_scope
 from cxloop.domain.insights.scope_insights import (
     DriverEffect,
     Scores,
     TopicShare,
     TrendPoint,
-    access_chain,
-    check_visible,
-    home_scope,
-    parse_scope,
     ranked_drivers,
     top_topics,
     total_of,
