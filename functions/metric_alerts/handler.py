@@ -39,7 +39,7 @@ from cxloop.domain.insights.metric_alerts import (
     windows_before,
 )
 from cxloop.domain.insights.report import PresentScopes, ScopesBetween
-from cxloop.domain.insights.scope_insights import access_chain
+from cxloop.domain.insights.scope_access import access_chain
 from cxloop.domain.kernel.errors import Unavailable
 from cxloop.domain.organisation.hierarchy import Organisation
 from cxloop.observability import MetricUnit, logger, metrics, tracer

@@ -51,13 +51,13 @@ from cxloop.domain.insights.report import (
     ScopesBetween,
     parse_period,
     previous_period,
-    render_html,
-    report_email,
     report_for,
     report_key,
     report_language,
     starts_period,
 )
+from cxloop.domain.insights.report_email import report_email
+from cxloop.domain.insights.report_html import render_html
 from cxloop.domain.insights.report_pdf import PDF_CONTENT_TYPE, pdf_key, render_pdf
 from cxloop.domain.kernel.errors import Unavailable
 from cxloop.domain.kernel.modelling import DomainModel

@@ -141,7 +141,9 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
 
             document = report_pdf.render_pdf(found, language, generated=deps.clock())
             return pdf_response(document, pdf_filename(found, language))
-        return Response(200, "text/html; charset=utf-8", periodic.render_html(found, language))
+        from cxloop.domain.insights import report_html  # noqa: PLC0415 - see the imports
+
+        return Response(200, "text/html; charset=utf-8", report_html.render_html(found, language))
 
     return app
 

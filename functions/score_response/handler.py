@@ -17,9 +17,9 @@ from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.feedback.ports import AggregateStore
 from cxloop.domain.feedback.score_response import SentimentReader, assess
 from cxloop.domain.kernel.queues import MessageQueue
-from cxloop.domain.surveys.definitions import SurveyLibrary, built_in_library
 from cxloop.domain.surveys.models import SurveyResponse
 from cxloop.domain.surveys.ports import ResponseStore
+from cxloop.domain.surveys.survey_catalogue import SurveyLibrary, built_in_library
 from cxloop.observability import MetricUnit, logger, metrics, tracer
 
 

@@ -20,8 +20,8 @@ from cxloop.config import settings
 from cxloop.domain.kernel.errors import CxloopError, FieldProblem, InvalidInput, Unavailable
 from cxloop.domain.kernel.queues import MessageQueue
 from cxloop.domain.surveys import pages
-from cxloop.domain.surveys.definitions import SurveyLibrary, built_in_library
 from cxloop.domain.surveys.ports import InvitationStore, ResponseStore
+from cxloop.domain.surveys.survey_catalogue import SurveyLibrary, built_in_library
 from cxloop.domain.surveys.survey_page import Link, Recorded, look_up, record_answers, survey_for
 from cxloop.domain.surveys.theme import DEFAULT_THEME, Theme
 from cxloop.http import error_response, header, make_resolver

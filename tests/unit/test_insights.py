@@ -12,21 +12,19 @@ import pytest
 from cxloop.domain.casework.models import Ticket
 from cxloop.domain.casework.ports import TicketStore
 from cxloop.domain.feedback.metrics import Counters, DriverCounts, ScaleAnswer, TopicCounts, counters_for
-from cxloop.domain.insights import scope_insights
+from cxloop.domain.insights import detractor_list as detractors
+from cxloop.domain.insights import scope_access, scope_insights
+from cxloop.domain.insights.detractor_list import detractor_json, detractor_list
 from cxloop.domain.insights.health import Period
+from cxloop.domain.insights.scope_access import access_chain, home_scope, parse_scope
 from cxloop.domain.insights.scope_insights import (
     DriverEffect,
-    access_chain,
     benchmark,
     bucket_of,
     ces_difference,
     csat_difference,
-    detractor_json,
-    detractor_list,
-    home_scope,
     insights_of,
     nps_difference,
-    parse_scope,
     ranked_drivers,
     strengths,
     top_topics,
@@ -450,10 +448,10 @@ def test_a_scope_outside_the_callers_does_not_exist(who: Caller, scope: str, all
     chain = access_chain(scope, stored.get, ORGANISATION)
     home = home_scope(who, ORGANISATION)
     if allowed:
-        scope_insights.check_visible(home, chain)
+        scope_access.check_visible(home, chain)
     else:
         with pytest.raises(NotFound):
-            scope_insights.check_visible(home, chain)
+            scope_access.check_visible(home, chain)
 
 
 # --- the detractor list -------------------------------------------------------------------------
@@ -472,7 +470,7 @@ class ListedTickets:
         return list(self.tickets)
 
 
-def listed(who: Caller, scope: str, chain: list[str], store: ListedTickets) -> scope_insights.DetractorList:
+def listed(who: Caller, scope: str, chain: list[str], store: ListedTickets) -> detractors.DetractorList:
     return detractor_list(who, scope, NOVEMBER, chain=chain, tickets=cast(TicketStore, store))
 
 
@@ -543,7 +541,7 @@ def test_a_touchpoint_reads_its_branch_and_keeps_its_own_tickets() -> None:
     ],
 )
 def test_personal_data_only_for_those_who_call_back(role: str, personal: bool) -> None:
-    assert scope_insights.shows_personal_data(caller(role, "x")) is personal
+    assert detractors.shows_personal_data(caller(role, "x")) is personal
     item = detractor_json(quito("CX-1", 10), personal_data=personal)
     text = repr(item)
     for secret in ("Ana", "ana@example.com", "+593991234567", "Nunca me llamaron", "C-1042"):

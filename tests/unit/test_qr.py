@@ -18,13 +18,14 @@ from cxloop.domain.casework.call_scripts import call_script
 from cxloop.domain.casework.notify_customer import acknowledgement_for
 from cxloop.domain.casework.sla import DEFAULT_SLA_SETTINGS
 from cxloop.domain.contact.send_reminders import eligible
-from cxloop.domain.insights.scope_insights import detractor_json
+from cxloop.domain.insights.detractor_list import detractor_json
 from cxloop.domain.kernel.errors import Forbidden, InvalidInput, NotFound
 from cxloop.domain.kernel.events import Customer, Touchpoint, parse_event
 from cxloop.domain.organisation.access import Caller
 from cxloop.domain.organisation.hierarchy import Organisation
 from cxloop.domain.surveys import qr_codes
-from cxloop.domain.surveys.definitions import DEFAULT_SURVEY, parse_answers, without_call_back
+from cxloop.domain.surveys.answers import parse_answers
+from cxloop.domain.surveys.definitions import DEFAULT_SURVEY, without_call_back
 from cxloop.domain.surveys.models import Invitation
 from cxloop.domain.surveys.survey_page import survey_for
 from tests.helpers import event_bytes, sample_ticket

@@ -12,18 +12,18 @@ import pytest
 
 from cxloop.domain.feedback.metrics import Counters, TopicCounts
 from cxloop.domain.insights.report import (
-    NO_VALUE,
     REPORTS_PREFIX,
     ScopeReport,
     build_report,
     children_of,
     parse_period,
     previous_period,
-    render_html,
-    report_email,
     report_key,
     starts_period,
 )
+from cxloop.domain.insights.report_content import NO_VALUE
+from cxloop.domain.insights.report_email import report_email
+from cxloop.domain.insights.report_html import render_html
 from cxloop.domain.kernel.errors import InvalidInput
 from cxloop.domain.organisation.hierarchy import Organisation
 from infra.pipeline import REPORTS_PREFIX as PIPELINE_REPORTS_PREFIX

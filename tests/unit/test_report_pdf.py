@@ -15,14 +15,10 @@ import pytest
 from pypdf import PdfReader
 
 from cxloop.domain.feedback.metrics import DriverCounts, TopicCounts
-from cxloop.domain.insights.report import (
-    NO_VALUE,
-    ScopeReport,
-    build_report,
-    parse_period,
-    render_html,
-    report_email,
-)
+from cxloop.domain.insights.report import ScopeReport, build_report, parse_period
+from cxloop.domain.insights.report_content import NO_VALUE
+from cxloop.domain.insights.report_email import report_email
+from cxloop.domain.insights.report_html import render_html
 from cxloop.domain.insights.report_pdf import LATIN1_STAND_INS, latin1, pdf_key, render_pdf
 from cxloop.domain.organisation.hierarchy import Organisation
 from tests.unit.test_report import ORGANISATION, adjusted_wald, counts

@@ -12,15 +12,10 @@ from pydantic import ValidationError
 from cxloop.domain.configuration.rulebook import DOCUMENTS, Rulebook, validate_document
 from cxloop.domain.kernel.errors import InvalidInput
 from cxloop.domain.kernel.events import InteractionEvent
-from cxloop.domain.surveys.definitions import (
-    DEFAULT_SURVEY,
-    FOLLOW_UP_SURVEY,
-    SurveyCatalogue,
-    SurveyDefinition,
-    SurveyLibrary,
-    parse_answers,
-)
+from cxloop.domain.surveys.answers import parse_answers
+from cxloop.domain.surveys.definitions import DEFAULT_SURVEY, FOLLOW_UP_SURVEY, SurveyDefinition
 from cxloop.domain.surveys.pages import survey_page
+from cxloop.domain.surveys.survey_catalogue import SurveyCatalogue, SurveyLibrary
 from tests.helpers import load_event
 
 GRID = {"es": "Califique nuestro servicio", "en": "Rate our service"}

@@ -6,13 +6,12 @@ import pytest
 from pydantic import ValidationError
 
 from cxloop.domain.kernel.errors import InvalidInput
+from cxloop.domain.surveys.answers import MAX_COMMENT_CHARS, parse_answers
 from cxloop.domain.surveys.definitions import (
     DEFAULT_SURVEY,
-    MAX_COMMENT_CHARS,
     Condition,
     Question,
     SurveyDefinition,
-    parse_answers,
     visible_questions,
 )
 from cxloop.domain.surveys.scoring import score_answers

@@ -9,7 +9,8 @@ from typing import Any
 
 from cxloop.domain.feedback.routing import DEFAULT_RULES
 from cxloop.domain.kernel.conditions import matches
-from cxloop.domain.surveys.definitions import DEFAULT_SURVEY, parse_answers
+from cxloop.domain.surveys.answers import parse_answers
+from cxloop.domain.surveys.definitions import DEFAULT_SURVEY
 from infra.local.demo.insurer import BRANCHES, TOUCHPOINTS, VISIT, Touchpoint, contact_of
 
 ANSWER_RATE = 0.75

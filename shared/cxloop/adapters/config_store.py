@@ -16,7 +16,7 @@ from cxloop.adapters.dynamo import DynamoTable, conditional_write, number_value,
 from cxloop.config import settings
 from cxloop.domain.configuration.rulebook import DOCUMENT_NAMES, Rulebook
 from cxloop.domain.kernel.errors import Conflict
-from cxloop.domain.surveys.definitions import SurveyCatalogue, SurveyLibrary
+from cxloop.domain.surveys.survey_catalogue import SurveyCatalogue, SurveyLibrary
 from cxloop.observability import logger
 
 

@@ -24,7 +24,7 @@ from cxloop.domain.casework.sla import DEFAULT_SLA_SETTINGS, SlaSettings
 from cxloop.domain.contact.policy import ContactPolicy
 from cxloop.domain.feedback.ticket_rules import DEFAULT_TICKET_RULES, TicketRules
 from cxloop.domain.organisation.hierarchy import Organisation
-from cxloop.domain.surveys.definitions import DEFAULT_CATALOGUE, SurveyCatalogue
+from cxloop.domain.surveys.survey_catalogue import DEFAULT_CATALOGUE, SurveyCatalogue
 
 DEFAULT_CONTACT_POLICY = ContactPolicy()
 

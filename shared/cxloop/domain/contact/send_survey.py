@@ -19,9 +19,10 @@ from cxloop.domain.contact.ports import EmailSender, SmsSender, TemplateSender
 from cxloop.domain.kernel import tokens
 from cxloop.domain.kernel.errors import ChannelRefused
 from cxloop.domain.kernel.events import Channel, Customer, Interaction
-from cxloop.domain.surveys.definitions import DEFAULT_CATALOGUE, FOLLOW_UP_SURVEY, SurveyCatalogue
+from cxloop.domain.surveys.definitions import FOLLOW_UP_SURVEY
 from cxloop.domain.surveys.models import Invitation
 from cxloop.domain.surveys.ports import InvitationStore
+from cxloop.domain.surveys.survey_catalogue import DEFAULT_CATALOGUE, SurveyCatalogue
 
 if TYPE_CHECKING:
     from cxloop.domain.contact.messages import EmailMessage

@@ -115,7 +115,7 @@ class Placement:
 
 def placement_of(chain: list[str]) -> Placement:
     """From the scope's chain (itself, then its parents:
-    cxloop.domain.insights.scope_insights.access_chain)."""
+    cxloop.domain.insights.scope_access.access_chain)."""
     found = {kind: value for kind, _, value in (s.partition(":") for s in chain) if value}
     return Placement(
         country=found.get("country", EVERYWHERE),

@@ -1,4 +1,4 @@
-"""The periodic report as a PDF: the same content as cxloop.domain.insights.report's HTML page, on A4
+"""The periodic report as a PDF: the same content as cxloop.domain.insights.report_html's page, on A4
 portrait, for managers who print it or file it.
 
 The same header, the three metric cards (NPS, CSAT, CES with n, 95 % interval and the flag under
@@ -23,12 +23,16 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from cxloop.domain.feedback.metrics import Estimate
 from cxloop.domain.insights.report import (
-    NO_VALUE,
     ChildScores,
     Language,
     ReportPeriod,
-    Scale,
     ScopeReport,
+    report_key,
+    report_language,
+)
+from cxloop.domain.insights.report_content import (
+    NO_VALUE,
+    Scale,
     answered_runs,
     children_table,
     children_title,
@@ -37,14 +41,13 @@ from cxloop.domain.insights.report import (
     drivers_table,
     number,
     percent,
-    report_key,
-    report_language,
     short_scope,
     topics_table,
     trend_range,
     trend_table,
 )
 from cxloop.domain.insights.scope_insights import DriverEffect, Scores, TopicShare, TrendPoint
+from cxloop.domain.kernel.package_files import package_json
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -105,10 +108,14 @@ def pdf_key(scope: str, period: ReportPeriod, language: str) -> str:
 
 # --- words only the PDF needs ----------------------------------------------------------------------
 
-_PDF_COPY: dict[Language, dict[str, str]] = {
-    "en": {"generated": "Generated {at} UTC", "page": "Page {page} of {pages}"},
-    "es": {"generated": "Generado el {at} UTC", "page": "Página {page} de {pages}"},
-}
+_ASSETS = ("cxloop.domain.insights", "assets")
+
+
+def _pdf_copy(lang: Language) -> dict[str, str]:
+    """The PDF's own words (assets/report_pdf_copy.json, package data); the rest is the page's."""
+    copy: dict[Language, dict[str, str]] = package_json(*_ASSETS, "report_pdf_copy.json")
+    return copy[lang]
+
 
 # --- the page's geometry (millimetres) and colours -----------------------------------------------
 
@@ -158,7 +165,7 @@ def render_pdf(report: ScopeReport, language: str, *, generated: datetime | None
     _topics_section(pdf, report.topics, lang, copy)
     _drivers_section(pdf, report.drivers, lang, copy)
     _paragraph(pdf, copy["footer"], size=8, colour=_MUTED, before=6)
-    _page_numbers(pdf, _PDF_COPY[lang]["page"])
+    _page_numbers(pdf, _pdf_copy(lang)["page"])
     return bytes(pdf.output())
 
 
@@ -234,7 +241,7 @@ def _header(
     _paragraph(pdf, f"{period.label} \u00b7 {dates} \u00b7 {responses}", colour=_MUTED, before=1)
     if generated is not None:
         at = generated.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
-        _paragraph(pdf, _PDF_COPY[lang]["generated"].format(at=at), size=8, colour=_MUTED)
+        _paragraph(pdf, _pdf_copy(lang)["generated"].format(at=at), size=8, colour=_MUTED)
     if not report.scores.counts.responses:
         _paragraph(pdf, copy["nothing"], colour=_WARN, before=1)
     pdf.set_y(pdf.get_y() + _GAP)

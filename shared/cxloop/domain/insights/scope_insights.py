@@ -42,12 +42,11 @@ the share of its mentions in a negative comment.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from cxloop.domain.casework.models import Ticket
 from cxloop.domain.casework.ports import TicketStore
 from cxloop.domain.feedback.metrics import (
     Z95,
@@ -63,10 +62,11 @@ from cxloop.domain.feedback.metrics import (
     wilson,
 )
 from cxloop.domain.feedback.ports import AggregateStore
+from cxloop.domain.insights.detractor_list import detractor_list
 from cxloop.domain.insights.health import Period
-from cxloop.domain.kernel.errors import FieldProblem, Forbidden, InvalidInput, NotFound
-from cxloop.domain.organisation.access import Caller, can_see, partition_for
-from cxloop.domain.organisation.hierarchy import Organisation, scope_contains
+from cxloop.domain.insights.scope_access import access_chain, check_visible, home_scope, parse_scope
+from cxloop.domain.organisation.access import Caller
+from cxloop.domain.organisation.hierarchy import Organisation
 
 Interval = Literal["day", "week", "month"]
 INTERVALS: tuple[Interval, ...] = ("day", "week", "month")
@@ -474,188 +474,6 @@ def _estimate_json(estimate: Estimate) -> dict[str, Any]:
         "n": estimate.n,
         "small_sample": estimate.small_sample,
     }
-
-
-# --- who reads which scope -----------------------------------------------------------------------
-#
-# Metrics are counts, with no customer in them, so each role reads a whole part of the company:
-# an executive everything; a country manager their country and everything in it; a branch
-# manager their branch and its touchpoints; an agent or teleoperator their team's branch (the
-# front line sees how its branch does, as in commercial CX tools; their detractor list is their
-# own tickets only). A scope outside the caller's answers 404, as a ticket does: nobody learns
-# which scopes exist. The benchmark against the parent is shown to whoever reads the scope:
-# the parent's scores are counts too.
-
-SCOPE_KINDS = ("touchpoint", "branch", "region", "country")
-MAX_SCOPE_ID = 128
-ParentOf = Callable[[str], str | None]
-
-
-def parse_scope(text: str) -> str:
-    """`all` or `<kind>:<id>`; InvalidInput naming the `scope` parameter otherwise."""
-    text = text.strip()
-    if text == "all":
-        return text
-    kind, colon, value = text.partition(":")
-    value = value.strip()
-    if kind not in SCOPE_KINDS or not colon or not value or len(value) > MAX_SCOPE_ID:
-        problem = f"must be all or one of {', '.join(k + ':<id>' for k in SCOPE_KINDS)}"
-        raise InvalidInput("the scope is invalid", [FieldProblem("scope", problem)])
-    return f"{kind}:{value}"
-
-
-def home_scope(caller: Caller, organisation: Organisation | None) -> str:
-    """The caller's own scope: the default one, and the widest they may read."""
-    if caller.sees_everything:
-        return "all"
-    if caller.sees_only_own:
-        kind, _, team = caller.scope.partition(":")
-        place = organisation.place_of_team(team) if organisation and kind == "team" else None
-        if place is None:
-            raise Forbidden("metrics are by branch: the organisation does not place your team")
-        return f"branch:{place.branch.id}"
-    kind, _, value = caller.scope.partition(":")
-    if caller.scope == "all" or (kind in ("branch", "region", "country") and value):
-        return caller.scope
-    # A manager's token without a usable scope reads nothing rather than everything.
-    raise Forbidden("your token carries no scope to read metrics in")
-
-
-def organisation_parent(scope: str, organisation: Organisation | None) -> str | None:
-    """The parent the organisation knows for a branch or region; a country's is `all`."""
-    kind, _, value = scope.partition(":")
-    if kind == "country":
-        return "all"
-    if organisation is None:
-        return None
-    if kind == "branch":
-        place = organisation.place_of_branch(value)
-        return f"region:{place.region.id}" if place else None
-    if kind == "region":
-        code = next((c.code for c in organisation.countries for r in c.regions if r.id == value), None)
-        return f"country:{code}" if code else None
-    return None
-
-
-def access_chain(scope: str, stored_parent: ParentOf, organisation: Organisation | None) -> list[str]:
-    """The scope and the scopes above it, nearest first. The organisation decides where it
-    knows the scope (access follows the analysts' data, not what an event claimed); the chain
-    stored with the counts fills in the rest (touchpoints, places not in the organisation)."""
-    chain = [scope]
-    while chain[-1] != "all" and len(chain) <= len(SCOPE_KINDS):
-        parent = organisation_parent(chain[-1], organisation) or stored_parent(chain[-1])
-        if parent is None or parent in chain:
-            break
-        chain.append(parent)
-    return chain
-
-
-def check_visible(home: str, chain: list[str]) -> None:
-    """NotFound unless the caller's home scope is the scope (chain[0]) or above it."""
-    if home != "all" and home not in chain:
-        raise NotFound(f"no metrics for {chain[0]}")
-
-
-# --- the detractor list --------------------------------------------------------------------------
-#
-# The most recent detractor tickets answered in the period in the scope, at most 50, newest
-# first (a detractor for whom no ticket rule fired is counted but not listed). Personal data
-# (the customer's id, name, email and phone, and the comment) goes only to those who call the
-# customer back: agents and teleoperators, who list only their own tickets, and branch
-# managers, who supervise that work in their branch. Country managers and executives get the
-# ticket id, the place, the scores and the topics: enough to see patterns and open the ticket
-# through their branch, without a customer list the size of a country.
-
-MAX_DETRACTORS = 50
-PERSONAL_DATA_ROLES = frozenset({"agent", "teleoperator", "branch_manager"})
-
-
-def shows_personal_data(caller: Caller) -> bool:
-    return caller.role in PERSONAL_DATA_ROLES
-
-
-def in_scope(ticket: Ticket, scope: str) -> bool:
-    kind, _, value = scope.partition(":")
-    if kind == "touchpoint":
-        return ticket.touchpoint.id == value
-    return scope_contains(scope, country=ticket.country, region=ticket.region, branch=ticket.branch)
-
-
-def _partition(caller: Caller, scope: str, chain: list[str]) -> tuple[str, str] | None:
-    """The narrowest stored ticket partition holding the caller's tickets in the scope."""
-    if caller.sees_only_own:
-        return ("owner", caller.user)
-    kind, _, value = scope.partition(":")
-    if kind in ("branch", "region", "country"):
-        return (kind, value)
-    branch = next((s for s in chain if s.startswith("branch:")), None)
-    if kind == "touchpoint" and branch:
-        return ("branch", branch.partition(":")[2])
-    return partition_for(caller)
-
-
-@dataclass(frozen=True)
-class DetractorList:
-    tickets: list[Ticket]
-    personal_data: bool
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "personal_data": self.personal_data,
-            "items": [detractor_json(t, personal_data=self.personal_data) for t in self.tickets],
-        }
-
-
-def detractor_json(ticket: Ticket, *, personal_data: bool) -> dict[str, Any]:
-    score = ticket.score
-    item: dict[str, Any] = {
-        "ticket_id": ticket.ticket_id,
-        "status": ticket.status,
-        "priority": ticket.priority,
-        "answered_at": ticket.answered_at.isoformat(),
-        "touchpoint": ticket.touchpoint.id,
-        "branch": ticket.branch,
-        "region": ticket.region,
-        "country": ticket.country,
-        "owner": ticket.owner,
-        "nps": score.nps,
-        "csat": score.csat,
-        "ces": score.ces,
-        "sentiment": score.sentiment,
-        "topics": list(score.topics),
-        "customer": None,
-        "comment": None,
-        # A QR code's respondent: counted like anyone, but nobody to call back.
-        "anonymous": ticket.customer.anonymous,
-    }
-    if personal_data and ticket.customer.anonymous:
-        item["customer"] = "anonymous"
-        item["comment"] = ticket.comment
-    elif personal_data:
-        customer = ticket.customer
-        item["customer"] = {
-            "id": customer.id,
-            "name": customer.name,
-            "email": customer.email,
-            "phone": customer.phone,
-        }
-        item["comment"] = ticket.comment
-    return item
-
-
-def detractor_list(
-    caller: Caller, scope: str, period: Period, *, chain: list[str], tickets: TicketStore
-) -> DetractorList:
-    found = [
-        t
-        for t in tickets.find(partition=_partition(caller, scope, chain))
-        if t.score.nps_category == "detractor"
-        and period.contains(t.answered_at)
-        and in_scope(t, scope)
-        and can_see(caller, t)
-    ]
-    found.sort(key=lambda t: (t.answered_at, t.ticket_id), reverse=True)
-    return DetractorList(found[:MAX_DETRACTORS], personal_data=shows_personal_data(caller))
 
 
 # --- the metrics API's answer --------------------------------------------------------------------

@@ -1,33 +1,26 @@
-"""Survey definitions, display logic and answer validation (DESIGN §3.2).
+"""Survey definitions and their display logic; the built-in surveys.
 
 The default survey asks nps (0-10), csat (1-5), ces (1-7), then follow-ups that depend
 on the score: a non-promoter is asked what went wrong (comment), a detractor is offered
 a call back (callback, callback_time) and a promoter is asked what they liked (praise).
 Definitions are data: a question's `show_if` is a condition on an earlier answer, and
 the page's script and this validator read the same condition, so a form posted without
-JavaScript (every question shown) and one posted with it are judged alike.
+JavaScript (every question shown) and one posted with it are judged alike (the validator
+is cxloop.domain.surveys.answers).
 
-Beyond the built-in surveys, analysts publish a catalogue (config document `surveys`):
-definitions, each with its own version, and rules that choose one per touchpoint and
-event type. An invitation keeps the survey id, version and catalogue version it was sent
-with, so a link sent before a change still shows (and scores) the questions it promised.
+Beyond the built-in surveys, analysts publish a catalogue of definitions
+(cxloop.domain.surveys.survey_catalogue).
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from fnmatch import fnmatchcase
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
 from pydantic import ConfigDict, StringConstraints, model_validator
 
 from cxloop.domain.kernel import formulas
 from cxloop.domain.kernel.comparisons import COMPARISONS
-from cxloop.domain.kernel.errors import ValidationReport
-from cxloop.domain.kernel.events import InteractionEvent
 from cxloop.domain.kernel.modelling import DomainModel
 
 # "multiple": several options may be chosen, the answer is the list of their values.
@@ -39,10 +32,6 @@ QuestionId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")
 Localized = dict[str, str]
 
 LANGUAGES = ("es", "en", "pt", "fr")
-MAX_COMMENT_CHARS = 2000
-REQUIRED = "an answer is required"
-_TRUE = {"true", "yes", "on", "1", "si", "sí", "sim", "oui"}
-_FALSE = {"false", "no", "off", "0", "não", "nao", "non"}
 
 
 def localized(mapping: Mapping[str, str], language: str) -> str:
@@ -477,247 +466,3 @@ CASE_RESOLVED = "case.resolved"
 
 def survey_for_event(event_type: str) -> SurveyDefinition:
     return FOLLOW_UP_SURVEY if event_type == CASE_RESOLVED else DEFAULT_SURVEY
-
-
-class SelectionRule(DomainModel):
-    """Which survey an event gets. Every criterion given must hold; none given matches all.
-
-    `touchpoint` is an id or a pattern (`madrid-*`), `event_type` a prefix (`claim.`), and
-    `branch` / `country` the touchpoint's. The first rule that matches wins.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    name: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    survey: str
-    touchpoint: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
-    event_type: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
-    branch: str | None = None
-    country: str | None = None
-
-    def matches(self, event: InteractionEvent) -> bool:
-        place = event.touchpoint
-        return (
-            (self.touchpoint is None or fnmatchcase(place.id, self.touchpoint))
-            and (self.event_type is None or event.event_type.startswith(self.event_type))
-            and (self.branch is None or place.branch == self.branch)
-            and (self.country is None or place.country == self.country)
-        )
-
-
-class SurveyCatalogue(DomainModel):
-    """The config document `surveys`: the analysts' survey definitions and how one is chosen.
-
-    A definition may be listed in several versions (keeping the older ones lets links sent
-    with them resolve without reading the history); rules choose the newest version of an
-    id. The built-in ids (default, follow_up) are reserved: the follow-up survey belongs to
-    case work, and `default` is what every release of cxloop knows.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    surveys: tuple[SurveyDefinition, ...] = ()
-    rules: tuple[SelectionRule, ...] = ()
-    # The survey of an event no rule matches.
-    default: str = DEFAULT_SURVEY.id
-
-    @model_validator(mode="after")
-    def _consistent(self) -> SurveyCatalogue:
-        keys = [(survey.id, survey.version) for survey in self.surveys]
-        repeated = sorted({f"{i} v{v}" for i, v in keys if keys.count((i, v)) > 1})
-        if repeated:
-            raise ValueError(f"surveys: each id and version must be unique; repeated: {', '.join(repeated)}")
-        reserved = sorted({i for i, _ in keys if i in SURVEYS})
-        if reserved:
-            raise ValueError(f"surveys: {', '.join(reserved)} is a built-in survey id; choose another id")
-        names = [rule.name for rule in self.rules]
-        if len(set(names)) != len(names):
-            raise ValueError("rules: rule names must be unique")
-        known = {i for i, _ in keys} | {DEFAULT_SURVEY.id}
-        for position, rule in enumerate(self.rules):
-            if rule.survey not in known:
-                raise ValueError(f"rules.{position}.survey: no survey {rule.survey!r} in this catalogue")
-        if self.default not in known:
-            raise ValueError(f"default: no survey {self.default!r} in this catalogue")
-        return self
-
-    def latest(self, survey_id: str) -> SurveyDefinition:
-        versions = [survey for survey in self.surveys if survey.id == survey_id]
-        return max(versions, key=lambda survey: survey.version) if versions else DEFAULT_SURVEY
-
-    def find(self, survey_id: str, version: int | None) -> SurveyDefinition | None:
-        """That exact definition; the built-ins answer for their own ids."""
-        if survey_id in SURVEYS:
-            return SURVEYS[survey_id]
-        return next((s for s in self.surveys if s.id == survey_id and s.version == version), None)
-
-    def choose(self, event: InteractionEvent) -> Chosen:
-        """The survey this event gets, and the rule that chose it (None: the default)."""
-        if event.event_type == CASE_RESOLVED:
-            return Chosen(FOLLOW_UP_SURVEY, None)
-        rule = next((rule for rule in self.rules if rule.matches(event)), None)
-        return Chosen(self.latest(rule.survey if rule else self.default), rule.name if rule else None)
-
-
-@dataclass(frozen=True)
-class Chosen:
-    survey: SurveyDefinition
-    rule: str | None
-
-
-DEFAULT_CATALOGUE = SurveyCatalogue()
-
-
-class SurveyLibrary:
-    """Finds the definition an invitation was sent with, cheaply.
-
-    The invitation names the survey id, its version and the catalogue version it came
-    from. The current catalogue (already cached by the rulebook) answers almost always;
-    a link sent before a newer catalogue was published needs that older catalogue once,
-    read by its version (`older`, one get) and then kept here: a published version never
-    changes, so the cache needs no expiry, only a bound.
-    """
-
-    def __init__(
-        self,
-        current: Callable[[], tuple[int | None, SurveyCatalogue]],
-        older: Callable[[int], SurveyCatalogue | None],
-        kept: int = 16,
-    ) -> None:
-        self.current = current
-        self.older = older
-        self.kept = kept
-        self._lock = threading.Lock()
-        self._cache: OrderedDict[int, SurveyCatalogue | None] = OrderedDict()
-
-    def find(self, survey_id: str, version: int | None, catalogue_version: int | None) -> SurveyDefinition:
-        """That definition; an unknown one (say, a catalogue since deleted) gets the default."""
-        if survey_id in SURVEYS:
-            return SURVEYS[survey_id]
-        current_version, catalogue = self.current()
-        found = catalogue.find(survey_id, version)
-        if found is None and catalogue_version is not None and catalogue_version != current_version:
-            past = self._older(catalogue_version)
-            found = past.find(survey_id, version) if past else None
-        return found or DEFAULT_SURVEY
-
-    def _older(self, catalogue_version: int) -> SurveyCatalogue | None:
-        with self._lock:
-            if catalogue_version in self._cache:
-                self._cache.move_to_end(catalogue_version)
-                return self._cache[catalogue_version]
-        catalogue = self.older(catalogue_version)
-        with self._lock:
-            self._cache[catalogue_version] = catalogue
-            while len(self._cache) > self.kept:
-                self._cache.popitem(last=False)
-        return catalogue
-
-
-def built_in_library() -> SurveyLibrary:
-    """Only the built-in surveys: for callers (and tests) without a catalogue."""
-    return SurveyLibrary(lambda: (None, DEFAULT_CATALOGUE), lambda _: None)
-
-
-def parse_answers(survey: SurveyDefinition, raw: Mapping[str, object]) -> dict[str, object]:
-    """Validate answers from a form or JSON; raise InvalidInput naming each bad field.
-
-    Unknown question ids are refused rather than stored, so typos surface to integrators.
-    Questions are judged in order against the answers kept so far: an answer to a question
-    the customer would not be shown is dropped unread, and only shown questions are required.
-    """
-    report = ValidationReport()
-    answers: dict[str, object] = {}
-    for key in raw:
-        if survey.question(key) is None:
-            report.add(f"answers.{key}", "unknown question")
-    for question in survey.questions:
-        if not question.shown(answers):
-            continue
-        value = raw.get(question.id)
-        if value in (None, "", []):
-            if question.required:
-                report.add(f"answers.{question.id}", REQUIRED)
-            continue
-        parsed = _parse_one(question, value, report)
-        if parsed is not None:
-            answers[question.id] = parsed
-    report.raise_if_any("the answers are invalid")
-    return answers
-
-
-def _parse_one(question: Question, value: object, report: ValidationReport) -> object | None:
-    field = f"answers.{question.id}"
-    if question.kind == "scale":
-        return _parse_scale(question, value, report, field)
-    if question.kind == "boolean":
-        return _parse_boolean(value, report, field)
-    if question.kind in ("choice", "multiple"):
-        parse = _parse_choice if question.kind == "choice" else _parse_multiple
-        return parse(question, value, report, field)
-    if not isinstance(value, str):
-        report.add(field, "must be text")
-        return None
-    text = value.strip()
-    if len(text) > MAX_COMMENT_CHARS:
-        report.add(field, f"must be at most {MAX_COMMENT_CHARS} characters")
-        return None
-    return text or None
-
-
-def _parse_scale(question: Question, value: object, report: ValidationReport, field: str) -> int | None:
-    number: int | None = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        number = int(value.strip())
-    if number is None:
-        report.add(field, "must be a whole number")
-        return None
-    if not question.min <= number <= question.max:
-        report.add(field, f"must be between {question.min} and {question.max}")
-        return None
-    return number
-
-
-def _parse_boolean(value: object, report: ValidationReport, field: str) -> bool | None:
-    answer = as_boolean(value)
-    if answer is None:
-        report.add(field, "must be yes or no")
-    return answer
-
-
-def _parse_choice(question: Question, value: object, report: ValidationReport, field: str) -> str | None:
-    allowed = [option.value for option in question.options]
-    chosen = value.strip() if isinstance(value, str) else None
-    if chosen not in allowed:
-        report.add(field, f"must be one of {', '.join(allowed)}")
-        return None
-    return chosen
-
-
-def _parse_multiple(
-    question: Question, value: object, report: ValidationReport, field: str
-) -> list[str] | None:
-    """A list of option values (JSON), or one value (a form with one box ticked); kept in
-    the options' order, each once."""
-    given = [value] if isinstance(value, str) else value
-    allowed = [option.value for option in question.options]
-    if not isinstance(given, list) or not all(isinstance(item, str) for item in given):
-        report.add(field, "must be a list of options")
-        return None
-    chosen = {item.strip() for item in given}
-    unknown = sorted(chosen - set(allowed))
-    if unknown:
-        report.add(field, f"must be some of {', '.join(allowed)}")
-        return None
-    return [value for value in allowed if value in chosen] or None
-
-
-def as_boolean(value: object) -> bool | None:
-    """A yes/no answer from JSON (true) or a form ("yes", "sí", "oui"); None when it is neither."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return value.strip().lower() in _TRUE
-    return None

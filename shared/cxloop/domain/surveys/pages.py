@@ -18,369 +18,20 @@ from collections.abc import Mapping
 from html import escape
 
 from cxloop.domain.kernel.errors import FieldProblem
-from cxloop.domain.surveys.definitions import (
-    LANGUAGES,
-    MAX_COMMENT_CHARS,
-    REQUIRED,
-    Question,
-    SurveyDefinition,
-    as_boolean,
-    grid_key,
-)
+from cxloop.domain.kernel.package_files import package_json, package_text
+from cxloop.domain.surveys.answers import MAX_COMMENT_CHARS, REQUIRED, as_boolean
+from cxloop.domain.surveys.definitions import LANGUAGES, Question, SurveyDefinition, grid_key
 from cxloop.domain.surveys.scoring import score_answers
 from cxloop.domain.surveys.theme import DEFAULT_THEME, Theme
 
-_COPY: dict[str, dict[str, str]] = {
-    "es": {
-        "title": "Encuesta de satisfacción",
-        "intro": "Le tomará alrededor de un minuto.",
-        "draft_note": "Guardamos sus respuestas en este dispositivo hasta que las envíe.",
-        "submit": "Enviar respuestas",
-        "optional": "(opcional)",
-        "yes": "Sí",
-        "no": "No",
-        "errors": "Revise las respuestas marcadas.",
-        "error_prefix": "Error:",
-        "problem_required": "Responda esta pregunta.",
-        "problem_scale": "Elija un número del {min} al {max}.",
-        "problem_boolean": "Elija Sí o No.",
-        "problem_choice": "Elija una de las opciones.",
-        "problem_multiple": "Elija una o más de las opciones.",
-        "problem_text": "Escriba como máximo {max} caracteres.",
-        "problem_unknown": "Una de las respuestas no corresponde a esta encuesta.",
-        "thanks_title": "¡Gracias!",
-        "thanks": "Recibimos sus respuestas. Su opinión nos ayuda a mejorar.",
-        "thanks_promoter_title": "¡Muchas gracias!",
-        "thanks_promoter": "Nos alegra mucho que su experiencia haya sido tan buena. "
-        "Se lo contaremos al equipo.",
-        "review": "¿Compartiría su experiencia en una reseña pública? Ayuda a otras personas a conocernos.",
-        "review_link": "Escribir una reseña",
-        "thanks_callback": "Un miembro de nuestro equipo lo contactará pronto.",
-        "call_morning": "Intentaremos llamarlo por la mañana.",
-        "call_afternoon": "Intentaremos llamarlo por la tarde.",
-        "call_evening": "Intentaremos llamarlo por la noche.",
-        "thanks_comment": "Su comentario llegó a nuestro equipo, que lo revisará.",
-        "answered_title": "Encuesta ya respondida",
-        "answered": "Ya recibimos sus respuestas para esta encuesta. ¡Gracias!",
-        "expired_title": "Enlace vencido",
-        "expired": "Este enlace de encuesta ya no está disponible. Gracias por su interés.",
-        "unknown_title": "Encuesta no encontrada",
-        "unknown": "No encontramos esta encuesta. Revise que el enlace esté completo.",
-        "unavailable_title": "Intente de nuevo",
-        "unavailable": "No pudimos completar el envío. Vuelva a enviar sus respuestas en un momento.",
-    },
-    "en": {
-        "title": "Customer survey",
-        "intro": "It takes about a minute.",
-        "draft_note": "Your answers are kept on this device until you send them.",
-        "submit": "Send answers",
-        "optional": "(optional)",
-        "yes": "Yes",
-        "no": "No",
-        "errors": "Please check the highlighted answers.",
-        "error_prefix": "Error:",
-        "problem_required": "Please answer this question.",
-        "problem_scale": "Choose a number from {min} to {max}.",
-        "problem_boolean": "Choose Yes or No.",
-        "problem_choice": "Choose one of the options.",
-        "problem_multiple": "Choose one or more of the options.",
-        "problem_text": "Write at most {max} characters.",
-        "problem_unknown": "One of the answers does not belong to this survey.",
-        "thanks_title": "Thank you!",
-        "thanks": "We received your answers. Your feedback helps us improve.",
-        "thanks_promoter_title": "Thank you so much!",
-        "thanks_promoter": "We are delighted your experience was so good, "
-        "and we will pass your words on to the team.",
-        "review": "Would you share your experience in a public review? It helps other people find us.",
-        "review_link": "Write a review",
-        "thanks_callback": "A member of our team will contact you soon.",
-        "call_morning": "We will try to call you in the morning.",
-        "call_afternoon": "We will try to call you in the afternoon.",
-        "call_evening": "We will try to call you in the evening.",
-        "thanks_comment": "Your comment has reached our team, and they will read it.",
-        "answered_title": "Survey already answered",
-        "answered": "We already have your answers for this survey. Thank you!",
-        "expired_title": "Link expired",
-        "expired": "This survey link is no longer available. Thank you for your interest.",
-        "unknown_title": "Survey not found",
-        "unknown": "We could not find this survey. Please check that the link is complete.",
-        "unavailable_title": "Please try again",
-        "unavailable": "We could not finish saving your answers. Please send them again in a moment.",
-    },
-    "pt": {
-        "title": "Pesquisa de satisfação",
-        "intro": "Leva cerca de um minuto.",
-        "draft_note": "Suas respostas ficam guardadas neste dispositivo até você enviá-las.",
-        "submit": "Enviar respostas",
-        "optional": "(opcional)",
-        "yes": "Sim",
-        "no": "Não",
-        "errors": "Verifique as respostas destacadas.",
-        "error_prefix": "Erro:",
-        "problem_required": "Responda a esta pergunta.",
-        "problem_scale": "Escolha um número de {min} a {max}.",
-        "problem_boolean": "Escolha Sim ou Não.",
-        "problem_choice": "Escolha uma das opções.",
-        "problem_multiple": "Escolha uma ou mais opções.",
-        "problem_text": "Escreva no máximo {max} caracteres.",
-        "problem_unknown": "Uma das respostas não pertence a esta pesquisa.",
-        "thanks_title": "Obrigado!",
-        "thanks": "Recebemos suas respostas. Sua opinião nos ajuda a melhorar.",
-        "thanks_promoter_title": "Muito obrigado!",
-        "thanks_promoter": "Ficamos muito felizes que sua experiência tenha sido tão boa. "
-        "Vamos contar à equipe.",
-        "review": "Você compartilharia sua experiência em uma avaliação pública? "
-        "Isso ajuda outras pessoas a nos conhecer.",
-        "review_link": "Escrever uma avaliação",
-        "thanks_callback": "Um membro da nossa equipe entrará em contato com você em breve.",
-        "call_morning": "Vamos tentar ligar para você de manhã.",
-        "call_afternoon": "Vamos tentar ligar para você à tarde.",
-        "call_evening": "Vamos tentar ligar para você à noite.",
-        "thanks_comment": "Seu comentário chegou à nossa equipe, que vai lê-lo.",
-        "answered_title": "Pesquisa já respondida",
-        "answered": "Já recebemos suas respostas para esta pesquisa. Obrigado!",
-        "expired_title": "Link expirado",
-        "expired": "Este link de pesquisa não está mais disponível. Obrigado pelo interesse.",
-        "unknown_title": "Pesquisa não encontrada",
-        "unknown": "Não encontramos esta pesquisa. Verifique se o link está completo.",
-        "unavailable_title": "Tente novamente",
-        "unavailable": "Não conseguimos concluir o envio. Envie suas respostas novamente em instantes.",
-    },
-    "fr": {
-        "title": "Questionnaire de satisfaction",
-        "intro": "Cela prend environ une minute.",
-        "draft_note": "Vos réponses sont conservées sur cet appareil jusqu'à leur envoi.",
-        "submit": "Envoyer mes réponses",
-        "optional": "(facultatif)",
-        "yes": "Oui",
-        "no": "Non",
-        "errors": "Veuillez vérifier les réponses signalées.",
-        "error_prefix": "Erreur\u00a0:",
-        "problem_required": "Veuillez répondre à cette question.",
-        "problem_scale": "Choisissez un nombre de {min} à {max}.",
-        "problem_boolean": "Choisissez Oui ou Non.",
-        "problem_choice": "Choisissez l'une des options.",
-        "problem_multiple": "Choisissez une ou plusieurs options.",
-        "problem_text": "Écrivez au maximum {max} caractères.",
-        "problem_unknown": "Une des réponses ne fait pas partie de ce questionnaire.",
-        "thanks_title": "Merci\u00a0!",
-        "thanks": "Nous avons bien reçu vos réponses. Votre avis nous aide à nous améliorer.",
-        "thanks_promoter_title": "Merci infiniment\u00a0!",
-        "thanks_promoter": "Nous sommes ravis que votre expérience ait été aussi bonne "
-        "et le dirons à l'équipe.",
-        "review": "Accepteriez-vous de partager votre expérience dans un avis public\u00a0? "
-        "Cela aide d'autres personnes à nous découvrir.",
-        "review_link": "Écrire un avis",
-        "thanks_callback": "Un membre de notre équipe vous contactera bientôt.",
-        "call_morning": "Nous essaierons de vous appeler le matin.",
-        "call_afternoon": "Nous essaierons de vous appeler l'après-midi.",
-        "call_evening": "Nous essaierons de vous appeler en soirée.",
-        "thanks_comment": "Votre commentaire est bien parvenu à notre équipe, qui le lira.",
-        "answered_title": "Questionnaire déjà rempli",
-        "answered": "Nous avons déjà reçu vos réponses à ce questionnaire. Merci\u00a0!",
-        "expired_title": "Lien expiré",
-        "expired": "Ce lien n'est plus disponible. Merci de votre intérêt.",
-        "unknown_title": "Questionnaire introuvable",
-        "unknown": "Nous ne trouvons pas ce questionnaire. Vérifiez que le lien est complet.",
-        "unavailable_title": "Veuillez réessayer",
-        "unavailable": "Nous n'avons pas pu enregistrer vos réponses. Veuillez les renvoyer dans un instant.",
-    },
-}
-
-# Mobile-first: one column, 44px targets; wider screens only widen the scale rows.
+# The words in es/en/pt/fr, the style sheet and the script live in assets/ beside this module
+# (survey_copy.json, survey.css, survey.js): package data, read once per process.
+# The style is mobile-first: one column, 44px targets; wider screens only widen the scale rows.
 # Colours on white or on --bg all reach WCAG AA; the theme's pair is contrast-checked.
-_STYLE = """
-*,*::before,*::after{box-sizing:border-box}
-html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
-body{margin:0;background:#f3f4f6;color:#1a1a1a;overflow-wrap:anywhere;
-font:1rem/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
-.brand{background:#fff;border-bottom:4px solid var(--primary);padding:.75rem 0}
-.brand-inner{max-width:40rem;margin:0 auto;padding:0 1rem;display:flex;align-items:center;min-height:2.5rem}
-.brand img{display:block;max-height:2.5rem;max-width:min(12rem,60vw);height:auto}
-.brand-name{color:var(--primary);font-weight:700;font-size:1.125rem}
-main{max-width:40rem;margin:0 auto;padding:1rem 1rem 2.5rem}
-.kicker{margin:.25rem 0 0;color:#4b4b4b;font-size:.9375rem}
-h1{font-size:1.5rem;line-height:1.25;margin:.125rem 0 .25rem}
-.intro{margin:0 0 1rem;color:#4b4b4b}
-.q{border:0;background:#fff;border-radius:.75rem;margin:0 0 1rem;padding:1rem;min-width:0;
-box-shadow:0 1px 2px rgba(0,0,0,.12)}
-.q.invalid{box-shadow:inset 4px 0 0 #b3261e,0 1px 2px rgba(0,0,0,.12)}
-legend,.qlabel{display:block;float:left;width:100%;padding:0;margin:0 0 .75rem;font-weight:600;
-font-size:1.0625rem;line-height:1.4}
-legend+*,.qlabel+*{clear:both}
-.mark{font-weight:400;color:#4b4b4b;font-size:.9375rem}
-.hint{margin:0 0 .5rem;color:#1a1a1a}
-.if-note{margin:0 0 .75rem;color:#4b4b4b;font-size:.9375rem}
-.js .if-note{display:none}
-.options{display:grid;gap:.5rem;clear:both}
-.scale{gap:.375rem;grid-template-columns:repeat(var(--cols),1fr)}
-.pair{grid-template-columns:1fr 1fr}
-.opt{position:relative;display:block;min-width:0}
-.opt input{position:absolute;inset:0;width:100%;height:100%;margin:0;opacity:0;cursor:pointer}
-.opt span{display:flex;align-items:center;justify-content:center;min-height:2.75rem;padding:.5rem;
-border:1px solid #6b6b6b;border-radius:.5rem;background:#fff;text-align:center;line-height:1.2}
-.list .opt span{justify-content:flex-start;padding:.5rem 1rem}
-.checks .opt input:checked+span::before{content:"\\2713\\00a0"}
-.grid .row{border:0;margin:0 0 1rem;padding:0;min-width:0}
-.grid .row:last-child{margin-bottom:0}
-.grid .row legend{font-weight:400;margin-bottom:.5rem}
-.opt input:hover+span{border-color:#1a1a1a;background:#f3f4f6}
-.opt input:checked+span{background:var(--primary);border-color:var(--primary);color:#fff;font-weight:700}
-.opt input:focus-visible+span{outline:3px solid var(--accent);outline-offset:2px}
-.ends{display:flex;justify-content:space-between;gap:1rem;margin-top:.5rem;font-size:.875rem;color:#4b4b4b}
-.ends span:last-child{text-align:right}
-textarea{display:block;width:100%;min-height:7rem;padding:.75rem;border:1px solid #6b6b6b;border-radius:.5rem;
-font:inherit;color:inherit;background:#fff;resize:vertical}
-textarea:focus-visible,a:focus-visible,button:focus-visible,.summary:focus{outline:3px solid var(--accent);
-outline-offset:2px}
-button,.button{display:flex;align-items:center;justify-content:center;width:100%;min-height:3rem;
-padding:.75rem 1.5rem;border:0;border-radius:.5rem;background:var(--primary);color:#fff;font:inherit;
-font-weight:700;text-decoration:none;cursor:pointer}
-.draft-note{display:none;margin:0 0 .75rem;color:#4b4b4b;font-size:.875rem}
-.js .draft-note{display:block}
-.error{margin:0 0 .75rem;color:#b3261e;font-weight:600}
-.panel{margin:.5rem 0 1rem;padding:1.25rem 1rem;background:#fff;border-radius:.75rem;
-box-shadow:0 1px 2px rgba(0,0,0,.12)}
-.panel p:last-child{margin-bottom:0}
-.summary{margin:0 0 1rem;padding:1rem;border:3px solid #b3261e;border-radius:.75rem;background:#fff}
-.summary h2{margin:0 0 .5rem;font-size:1.125rem}
-.summary ul{margin:0;padding-left:1.25rem}
-.summary li{margin:.25rem 0}
-.summary a{color:#b3261e;font-weight:600}
-a{color:var(--primary)}
-.sr{position:absolute!important;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);
-white-space:nowrap;border:0}
-[hidden]{display:none!important}
-@media (min-width:36rem){
-main{padding-top:1.5rem}
-h1{font-size:1.75rem}
-.q,.panel{padding:1.25rem 1.5rem}
-.scale{grid-template-columns:repeat(var(--n),1fr)}
-button,.button{display:inline-flex;width:auto;padding:.75rem 2rem}
-}
-"""
-
-# The whole behaviour layer: display logic and a browser-side draft. ES5, no network use.
-_SCRIPT = """(function () {
-  "use strict";
-  var form = document.getElementById("survey");
-  if (!form) return;
-  document.documentElement.className += " js";
-  var DAY = 864e5, KEEP_DAYS = 30, PREFIX = "cxloop:draft:";
-  var draft = form.getAttribute("data-draft");
-  var store = draft ? storage() : null;
-  var key = PREFIX + draft;
-
-  function storage() {
-    try {
-      var s = window.localStorage;
-      s.setItem(PREFIX + "probe", "1");
-      s.removeItem(PREFIX + "probe");
-      return s;
-    } catch (e) {
-      return null;
-    }
-  }
-  function each(list, fn) { Array.prototype.forEach.call(list, fn); }
-  function valueOf(name) {
-    var field = form.elements.namedItem(name);
-    return field ? field.value : "";
-  }
-  function holds(rule, raw) {
-    if (raw === "") return false;
-    var want = rule.value, got = raw;
-    if (typeof want === "boolean") {
-      if (raw !== "yes" && raw !== "no") return false;
-      got = raw === "yes";
-    } else if (typeof want === "number") {
-      got = Number(raw);
-      if (isNaN(got)) return false;
-    }
-    switch (rule.op) {
-      case "<": return got < want;
-      case "<=": return got <= want;
-      case ">": return got > want;
-      case ">=": return got >= want;
-      case "==": return got === want;
-      case "!=": return got !== want;
-    }
-    return false;
-  }
-  function update() {
-    var shown = {};
-    each(form.querySelectorAll("[data-q]"), function (question) {
-      var rule = question.getAttribute("data-show-if");
-      var visible = true;
-      if (rule) {
-        rule = JSON.parse(rule);
-        visible = shown[rule.field] === true && holds(rule, valueOf(rule.field));
-      }
-      shown[question.getAttribute("data-q")] = visible;
-      question.hidden = !visible;
-      each(question.querySelectorAll("input,textarea"), function (control) {
-        control.disabled = !visible;
-      });
-    });
-  }
-  function answers() {
-    var found = {};
-    each(form.querySelectorAll("input,textarea"), function (control) {
-      if (control.type === "checkbox") {
-        if (control.checked) (found[control.name] = found[control.name] || []).push(control.value);
-      } else if (control.type === "radio" ? control.checked : control.value) {
-        found[control.name] = control.value;
-      }
-    });
-    return found;
-  }
-  function restoreBoxes(name, values) {
-    var boxes = form.querySelectorAll('input[type="checkbox"]');
-    var ticked = false;
-    each(boxes, function (box) { if (box.name === name && box.checked) ticked = true; });
-    if (ticked) return;
-    each(boxes, function (box) {
-      if (box.name === name && values.indexOf(box.value) !== -1) box.checked = true;
-    });
-  }
-  function save() {
-    if (!store) return;
-    try {
-      store.setItem(key, JSON.stringify({ at: Date.now(), answers: answers() }));
-    } catch (e) {}
-  }
-  function forgetOld() {
-    for (var i = store.length - 1; i >= 0; i--) {
-      var name = store.key(i);
-      if (!name || name.indexOf(PREFIX) !== 0) continue;
-      var saved = null;
-      try { saved = JSON.parse(store.getItem(name)); } catch (e) {}
-      if (!saved || !(Date.now() - saved.at < KEEP_DAYS * DAY)) store.removeItem(name);
-    }
-  }
-  function restore() {
-    if (!store) return;
-    forgetOld();
-    var saved = null;
-    try { saved = JSON.parse(store.getItem(key)); } catch (e) {}
-    var kept = saved && saved.answers;
-    if (!kept || typeof kept !== "object") return;
-    Object.keys(kept).forEach(function (name) {
-      if (Array.isArray(kept[name])) return restoreBoxes(name, kept[name]);
-      var field = form.elements.namedItem(name);
-      if (field && field.value === "" && typeof kept[name] === "string") field.value = kept[name];
-    });
-  }
-  restore();
-  update();
-  form.addEventListener("change", function () { update(); save(); });
-  form.addEventListener("input", save);
-  form.addEventListener("submit", function () {
-    if (store) store.removeItem(key);
-  });
-  var summary = document.getElementById("error-summary");
-  if (summary) summary.focus();
-})();
-"""
+# The script is the whole behaviour layer: display logic and a browser-side draft. ES5, no
+# network use. Its hash is computed here, from the file, so the policy always names it.
+_ASSETS = ("cxloop.domain.surveys", "assets")
+_SCRIPT = package_text(*_ASSETS, "survey.js")
 
 SCRIPT_HASH = "sha256-" + base64.b64encode(hashlib.sha256(_SCRIPT.encode("utf-8")).digest()).decode("ascii")
 
@@ -393,12 +44,17 @@ CONTENT_SECURITY_POLICY = (
 
 
 def copy_for(language: str) -> dict[str, str]:
-    return _COPY[supported(language)]
+    return _copy()[supported(language)]
 
 
 def supported(language: str) -> str:
     """The language the page is written in: lang="" must name it, not the one asked for."""
-    return language if language in _COPY and language in LANGUAGES else "en"
+    return language if language in _copy() and language in LANGUAGES else "en"
+
+
+def _copy() -> dict[str, dict[str, str]]:
+    copy: dict[str, dict[str, str]] = package_json(*_ASSETS, "survey_copy.json")
+    return copy
 
 
 def draft_key(token: str) -> str:
@@ -497,11 +153,12 @@ def _what_happens_next(answers: Mapping[str, object], copy: Mapping[str, str]) -
 
 def _document(language: str, title: str, body: str, theme: Theme, *, script: bool = False) -> str:
     colours = f":root{{--primary:{theme.primary_color};--accent:{theme.accent_color}}}"
+    style = package_text(*_ASSETS, "survey.css")
     return (
         f'<!doctype html><html lang="{escape(language)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="robots" content="noindex"><meta name="color-scheme" content="light">'
-        f"<title>{escape(title)}</title><style>{colours}{_STYLE}</style></head>"
+        f"<title>{escape(title)}</title><style>{colours}{style}</style></head>"
         f'<body>{_brand(theme)}<main id="main">{body}</main>'
         f"{f'<script>{_SCRIPT}</script>' if script else ''}</body></html>"
     )

@@ -24,6 +24,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html import escape
+from string import Template
 from typing import Annotated, Literal, Protocol
 
 from pydantic import ConfigDict, Field, StringConstraints
@@ -32,11 +33,12 @@ from cxloop.domain.kernel import tokens
 from cxloop.domain.kernel.errors import FieldProblem, Forbidden, InvalidInput, NotFound
 from cxloop.domain.kernel.events import Customer, InteractionEvent, Touchpoint
 from cxloop.domain.kernel.modelling import DomainModel
+from cxloop.domain.kernel.package_files import package_json, package_text
 from cxloop.domain.organisation.access import Caller
 from cxloop.domain.organisation.hierarchy import Organisation, scope_contains
-from cxloop.domain.surveys.definitions import DEFAULT_CATALOGUE, SurveyCatalogue
 from cxloop.domain.surveys.models import Invitation
 from cxloop.domain.surveys.ports import InvitationStore
+from cxloop.domain.surveys.survey_catalogue import DEFAULT_CATALOGUE, SurveyCatalogue
 from cxloop.domain.surveys.theme import DEFAULT_THEME, Theme
 
 # 16 random bytes: 128 bits, url-safe base64 (22 characters), short enough for a small QR.
@@ -325,56 +327,23 @@ def anonymous_invitation(
 
 # --- what people see: the printable card and the scan's dead ends ------------------------------
 
-_COPY: dict[str, dict[str, str]] = {
-    "es": {
-        "cta": "¿Cómo lo atendimos? Escanee y cuéntenos.",
-        "small": "Un minuto, anónimo: no le pedimos sus datos.",
-        "inactive_title": "Este código ya no está en uso",
-        "inactive": "Gracias por querer darnos su opinión. Este código fue retirado; pida uno vigente.",
-        "unknown_title": "Código no encontrado",
-        "unknown": "No reconocemos este código. Revise que la dirección esté completa.",
-    },
-    "en": {
-        "cta": "How did we do? Scan and tell us.",
-        "small": "One minute, anonymous: we ask for no personal details.",
-        "inactive_title": "This code is no longer in use",
-        "inactive": "Thank you for wanting to tell us. This code was retired; please ask for a current one.",
-        "unknown_title": "Code not found",
-        "unknown": "We do not recognise this code. Please check the address is complete.",
-    },
-    "pt": {
-        "cta": "Como foi o atendimento? Leia o código e conte-nos.",
-        "small": "Um minuto, anónimo: não pedimos os seus dados.",
-        "inactive_title": "Este código já não está em uso",
-        "inactive": "Obrigado por querer dar a sua opinião. Este código foi retirado; peça um atual.",
-        "unknown_title": "Código não encontrado",
-        "unknown": "Não reconhecemos este código. Verifique se o endereço está completo.",
-    },
-    "fr": {
-        "cta": "Comment s'est passée votre visite ? Scannez et dites-le-nous.",
-        "small": "Une minute, anonyme : aucune donnée personnelle demandée.",
-        "inactive_title": "Ce code n'est plus utilisé",
-        "inactive": "Merci de vouloir nous répondre. Ce code a été retiré ; demandez-en un à jour.",
-        "unknown_title": "Code introuvable",
-        "unknown": "Nous ne reconnaissons pas ce code. Vérifiez que l'adresse est complète.",
-    },
-}
+# The words in es/en/pt/fr and the dead end's style sheet live in assets/ beside this module
+# (qr_copy.json, qr_dead_end.css): package data, read once per process.
+_ASSETS = ("cxloop.domain.surveys", "assets")
 
 
 def copy_for(language: str) -> dict[str, str]:
-    return _COPY.get(language, _COPY["en"])
+    copy: dict[str, dict[str, str]] = package_json(*_ASSETS, "qr_copy.json")
+    return copy.get(language, copy["en"])
 
 
 def dead_end_page(state: ScanState, *, language: str, theme: Theme = DEFAULT_THEME) -> str:
     """The page for a code we do not know (404) or one taken out of use (410)."""
     copy = copy_for(language)
     title, text = copy[f"{state}_title"], copy[state]
-    style = (
-        "body{margin:0;font-family:system-ui,sans-serif;background:#f6f7f9;color:#1f2328}"
-        f"header{{background:{theme.primary_color};color:#fff;padding:1rem 1.25rem;font-weight:600}}"
-        "main{max-width:34rem;margin:2rem auto;padding:0 1.25rem}"
-        "section{background:#fff;border-radius:.75rem;padding:1.5rem;box-shadow:0 1px 3px #0002}"
-    )
+    # The style sheet is written one rule a line; the page carries it on one.
+    sheet = package_text(*_ASSETS, "qr_dead_end.css").replace("\n", "")
+    style = Template(sheet).substitute(primary=theme.primary_color)
     return (
         f'<!doctype html><html lang="{escape(language)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -8,16 +8,11 @@ from typing import Literal
 
 from cxloop.domain.kernel import tokens
 from cxloop.domain.kernel.queues import MessageQueue
-from cxloop.domain.surveys.definitions import (
-    DEFAULT_SURVEY,
-    SURVEYS,
-    SurveyDefinition,
-    SurveyLibrary,
-    parse_answers,
-    without_call_back,
-)
+from cxloop.domain.surveys.answers import parse_answers
+from cxloop.domain.surveys.definitions import DEFAULT_SURVEY, SURVEYS, SurveyDefinition, without_call_back
 from cxloop.domain.surveys.models import Invitation, SurveyResponse
 from cxloop.domain.surveys.ports import InvitationStore, ResponseStore
+from cxloop.domain.surveys.survey_catalogue import SurveyLibrary
 
 LinkState = Literal["open", "answered", "expired", "unknown"]
 
