@@ -1,4 +1,5 @@
-"""The one place tests load sample payloads from events/ (DESIGN rule 10)."""
+"""The one place tests load sample payloads from events/, so every test reads the same real-shaped
+payloads."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""qr_codes_api: the staff API over printed QR codes (issue 5 point 3).
+"""qr_codes_api: the staff API over printed QR codes.
 
 POST   /v1/qr-codes                  create one for a touchpoint (branch managers: their branch)
 GET    /v1/qr-codes                  list the scope's codes (?branch=...)

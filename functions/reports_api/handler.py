@@ -44,7 +44,7 @@ from cxloop.observability import logger, metrics, tracer
 
 if TYPE_CHECKING:
     # The metrics report's modules (the report, its insights, its PDF) load with its first
-    # request: the health report, the other route, never needs them (cold start, issue 2).
+    # request: the health report, the other route, never needs them (cold start).
     from cxloop.domain.insights import report as periodic
 
 

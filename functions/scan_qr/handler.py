@@ -1,4 +1,4 @@
-"""scan_qr: GET /q/{code}, a printed QR code scanned at a counter (issue 5 point 3).
+"""scan_qr: GET /q/{code}, a printed QR code scanned at a counter.
 
 Each scan creates an anonymous invitation for the code's touchpoint with a fresh single-use
 token and answers 303 to /s/{token}, where survey_page takes over. Unlike /s/{token}, this

@@ -1,4 +1,5 @@
-"""survey_page: GET /s/{token} renders (never changes state); POST records once (contract §3.2)."""
+"""survey_page: GET /s/{token} renders (never changes state); POST records once (docs/ARCHITECTURE.md, The
+public contract)."""
 
 from __future__ import annotations
 

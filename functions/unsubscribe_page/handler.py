@@ -69,7 +69,7 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
             return html(404, unsubscribe_page.unknown_page(theme=deps.theme))
         if not done.already:
             metrics.add_metric(name="OptedOut", unit=MetricUnit.Count, value=1)
-        # The customer id is the ERP's pseudonymous key, not personal data (DESIGN §4.3).
+        # The customer id is the ERP's pseudonymous key, not personal data.
         logger.info("opted out", extra={"via": via, "already": done.already})
         return html(200, unsubscribe_page.done_page(language=done.link.language, theme=deps.theme))
 

@@ -1,5 +1,5 @@
 """SQS consumers: partial batch responses, per-record correlation ids, and
-Powertools idempotency on the business key the producer set (DESIGN rules 5, 6)."""
+Powertools idempotency on the business key the producer set (docs/ARCHITECTURE.md, Rules every step keeps)."""
 
 from __future__ import annotations
 

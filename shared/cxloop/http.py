@@ -1,5 +1,5 @@
 """The REST resolver every API function uses, with domain errors mapped to HTTP in
-one place (DESIGN rule 8) and the contract's error body:
+one place (docs/ARCHITECTURE.md, Rules every step keeps) and the contract's error body:
 {"error": {"code", "message", "details": [{"field", "problem"}]}}."""
 
 from __future__ import annotations

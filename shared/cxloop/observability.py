@@ -1,4 +1,4 @@
-"""The one Logger, Tracer and Metrics of the process (DESIGN rule 3).
+"""The one Logger, Tracer and Metrics of the process (docs/ARCHITECTURE.md, Rules every step keeps).
 
 Every function logs through `logger`, with the correlation id that follows the
 customer from event to alert set by the handler. Personal data (email, phone,

@@ -77,10 +77,11 @@ if {services!r}:
         client(service)
 _t3 = time.perf_counter()
 """
-# The library floors: what the Powertools utilities DESIGN asks every function of a kind to
-# use cost with nothing of cxloop, started the way cxloop.startup starts a handler (collector
-# off until built). A function cannot start faster than the floor of its kind, so these rows
-# say how much of a function's ratio is its libraries and how much is cxloop.
+# The library floors: what the Powertools utilities every function of a kind must use
+# (docs/ARCHITECTURE.md, Rules every step keeps) cost with nothing of cxloop, started the way
+# cxloop.startup starts a handler (collector off until built). A function cannot start faster
+# than the floor of its kind, so these rows say how much of a function's ratio is its libraries
+# and how much is cxloop.
 FLOOR_COMMON = """\
 import gc
 gc.disable()

@@ -1,5 +1,5 @@
 """POST /v1/events/batch against moto: good, bad and repeated items each get their result, and a
-dependency failure on one item loses nothing (issue 5 point 8)."""
+dependency failure on one item loses nothing."""
 
 from __future__ import annotations
 

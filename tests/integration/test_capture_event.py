@@ -1,4 +1,5 @@
-"""capture_event (POST /v1/events, contract §3.1) against moto: through `create_app` with
+"""capture_event (POST /v1/events, docs/ARCHITECTURE.md, The public contract) against moto: through
+`create_app` with
 real adapters on explicit clients, and through the Lambda `handler` with the API
 Gateway sample event."""
 

@@ -1,6 +1,6 @@
 """One customer through every real Lambda handler, event to alert, with SQS's
 redeliveries; the Powertools logs of every step carry one correlation id and no
-personal data (DESIGN rule 3)."""
+personal data (docs/ARCHITECTURE.md, Rules every step keeps)."""
 
 from __future__ import annotations
 

@@ -54,7 +54,8 @@ def test_a_fall_whose_interval_lies_below_zero_is_a_drop() -> None:
     assert check.verdict == "drop"
     assert check.baseline.nps.value == 40 and check.recent.nps.value == -20
     assert check.difference.value == -60
-    # The interval, computed here from DESIGN §6's adjusted Wald variances added up.
+    # The interval, computed here from docs/ARCHITECTURE.md's (Metric definitions) adjusted Wald variances
+    # added up.
     variances = []
     for p, d, n in ((10, 20, 50), (100, 20, 200)):
         pp, dd = (p + 0.75) / (n + 3), (d + 0.75) / (n + 3)

@@ -1,4 +1,5 @@
-"""Parsing the ERP event (contract §3.1): every problem named by its dotted field."""
+"""Parsing the ERP event (docs/ARCHITECTURE.md, The public contract): every problem named by its dotted
+field."""
 
 from __future__ import annotations
 

@@ -65,7 +65,7 @@ def test_many_threads_first_using_one_model_all_get_the_same_answers() -> None:
 
 def test_the_reports_api_loads_the_metrics_report_only_when_asked_for_it() -> None:
     """Its health route never needs the periodic report, its insights or its PDF, which
-    would otherwise cost every cold start of the function (issue 2's target)."""
+    would otherwise cost every cold start of the function."""
     found = fresh_interpreter_json(
         "import json, sys\n"
         "import functions.reports_api.handler\n"

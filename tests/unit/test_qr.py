@@ -1,4 +1,4 @@
-"""QR codes at counters (issue 5 point 3): codes, scopes, scans, languages, the anonymous
+"""QR codes at counters: codes, scopes, scans, languages, the anonymous
 respondent's rules and the survey they are shown."""
 
 from __future__ import annotations

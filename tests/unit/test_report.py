@@ -72,7 +72,8 @@ def counts(promoters: int, passives: int, detractors: int, **extra: Any) -> Coun
 
 
 def adjusted_wald(p: int, d: int, n: int) -> tuple[float, float]:
-    """DESIGN §6 written out again, independently of cxloop.domain.feedback.metrics."""
+    """The metric definitions of docs/ARCHITECTURE.md written out again, independently of
+    cxloop.domain.feedback.metrics."""
     n2 = n + 3
     pp, dd = (p + 0.75) / n2, (d + 0.75) / n2
     half = 1.96 * 100 * math.sqrt((pp + dd - (pp - dd) ** 2) / n2)

@@ -1,4 +1,5 @@
-"""Webhook signatures (contract §3.1): v1 HMAC, rotation, the 300 s window, tampering."""
+"""Webhook signatures (docs/ARCHITECTURE.md, The public contract): v1 HMAC, rotation, the 300 s window,
+tampering."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Answer validation (contract §3.2): form strings and JSON, each problem named `answers.<id>`."""
+"""Answer validation (docs/ARCHITECTURE.md, The public contract): form strings and JSON, each problem named
+`answers.<id>`."""
 
 from __future__ import annotations
 

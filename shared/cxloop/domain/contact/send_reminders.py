@@ -1,4 +1,4 @@
-"""One reminder when a survey is still unanswered N days after it was sent (issue 5 point 7).
+"""One reminder when a survey is still unanswered N days after it was sent.
 
 `contact_policy.reminder_after_days` is N (None: no reminders). send_reminders runs on a
 schedule and, for each open invitation sent N days ago (or up to CATCH_UP_DAYS more, so a

@@ -2,7 +2,7 @@
 
 Pure domain: the counters come from cxloop.domain.feedback.ports.AggregateStore and the detractor
 tickets from TicketStore; nothing here talks to AWS. Every figure is computed from counts added
-up over days (DESIGN §6: never by averaging NPS values).
+up over days (docs/ARCHITECTURE.md, Metric definitions: never by averaging NPS values).
 
 Headline scores. NPS with the adjusted Wald interval, CSAT with Wilson, CES (mean on 1-7) with
 the Student t interval from the sum of squares; each flagged under 30 answers.

@@ -1,6 +1,7 @@
-"""Bulk intake, the webhook's batch form: POST /v1/events/batch (issue 5 point 8).
+"""Bulk intake, the webhook's batch form: POST /v1/events/batch.
 
-One HMAC signature covers the whole raw body, as for a single event (contract §3.1). Then every
+One HMAC signature covers the whole raw body, as for a single event (docs/ARCHITECTURE.md, The public
+contract). Then every
 item is validated and accepted on its own with exactly the single event's semantics: the same
 parse_event rules and error details, idempotent on (source, event_id), a repeat answering the
 interaction id it was first accepted under. One item's failure never costs another item:

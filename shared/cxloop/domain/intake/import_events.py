@@ -1,4 +1,4 @@
-"""File imports (issue 5 point 8): a CSV or XLSX extract, one event per row.
+"""File imports: a CSV or XLSX extract, one event per row.
 
 The header names the columns (any order, case-insensitive; documented in the README):
 
@@ -8,7 +8,8 @@ The header names the columns (any order, case-insensitive; documented in the REA
     attr.<name> (one column per attribute, e.g. attr.policy)
 
 event_id, event_type, occurred_at, customer_id and touchpoint_id are required columns; an
-empty cell is an absent field. Each row becomes the webhook's event (contract §3.1) and is
+empty cell is an absent field. Each row becomes the webhook's event (docs/ARCHITECTURE.md, The public
+contract) and is
 validated by the same parse_event rules; a problem names the column, not the JSON path.
 Rows are read as a stream (a file is never held in memory whole) and at most MAX_ROWS of
 them are read: the report says where a longer file was cut.

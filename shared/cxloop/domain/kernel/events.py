@@ -1,4 +1,4 @@
-"""The ERP interaction event: the public webhook contract (DESIGN §3.1)."""
+"""The ERP interaction event: the public webhook contract (docs/ARCHITECTURE.md, The public contract)."""
 
 from __future__ import annotations
 

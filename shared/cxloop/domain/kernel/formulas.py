@@ -1,4 +1,4 @@
-"""Custom weighted indexes: small arithmetic formulas over a survey's answers (issue 5 point 1).
+"""Custom weighted indexes: small arithmetic formulas over a survey's answers.
 
 `0.5 * nps + 10 * csat / 5`, `max(csat, ces) - 1`, `if(nps >= 9, 100, 0)`: numbers, answer
 ids, + - * / and parentheses, min(), max() and if(condition, then, else) with one comparison

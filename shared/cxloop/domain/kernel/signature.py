@@ -1,4 +1,5 @@
-"""Webhook signatures: v1 = hex HMAC-SHA256 of "{timestamp}.{raw body}" (DESIGN §3.1)."""
+"""Webhook signatures: v1 = hex HMAC-SHA256 of "{timestamp}.{raw body}" (docs/ARCHITECTURE.md, The public
+contract)."""
 
 from __future__ import annotations
 

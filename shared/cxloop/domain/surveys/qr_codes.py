@@ -1,4 +1,4 @@
-"""QR codes at counters and on receipts (issue 5 point 3): anonymous answers that belong to a touchpoint.
+"""QR codes at counters and on receipts: anonymous answers that belong to a touchpoint.
 
 Staff print a code per touchpoint; whoever scans it gets a fresh single-use survey link for
 that touchpoint, as an anonymous respondent (Customer.anonymous): the answers count in every
