@@ -26,7 +26,7 @@ request. What a snapshot shares between the environments restored from it, and w
   module's one generator is in the snapshot though, so after a restore it is seeded again:
   botocore draws its retry jitter from it, and identical jitter would retry in lockstep.
 - No connection is open: botocore connects on a client's first request, and the build makes
-  none (tests/unit/test_startup.py refuses sockets while it runs).
+  none (tests/unit/handler_support/test_startup.py refuses sockets while it runs).
 - No credentials are frozen: a SnapStart function gets its role's credentials from the container
   credentials provider (AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN)
   rather than the AWS_ACCESS_KEY_ID variables (AWS Lambda guide, "Using SnapStart with AWS

@@ -6,7 +6,7 @@ precision/recall/F1; then the speed in comments a second over 10,000 comments.
 
 Run with `.venv/bin/python tests/benchmarks/comment_accuracy.py`; add `--errors dev` to list the dev
 comments the analyser gets wrong (tune only on those). Exits 0 whatever the figures: benchmarks
-report, tests/unit/test_comments.py asserts the floors.
+report, tests/unit/feedback/test_comments.py asserts the floors.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from cxloop.datafile import load_organisation_file
 from cxloop.domain.organisation.hierarchy import ROLES, Organisation, Person, scope_contains
 
-DEMO = Path(__file__).resolve().parents[2] / "infra" / "local" / "data" / "organisation.yaml"
+DEMO = Path(__file__).resolve().parents[3] / "infra" / "local" / "data" / "organisation.yaml"
 KINDS = {"claims", "customer_service", "facilities", "contact_center", "roadside"}
 
 

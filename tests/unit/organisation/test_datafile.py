@@ -17,7 +17,7 @@ from cxloop.datafile import (
 )
 from cxloop.domain.organisation.hierarchy import Organisation
 
-DATA = Path(__file__).resolve().parents[2] / "infra" / "local" / "data"
+DATA = Path(__file__).resolve().parents[3] / "infra" / "local" / "data"
 
 # A valid company; the comments number the lines the tests below expect problems on.
 YAML = """\

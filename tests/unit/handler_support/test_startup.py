@@ -13,7 +13,7 @@ import pytest
 from infra.pipeline import PIPELINE
 from tests.helpers import fresh_interpreter_json
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 # Import a handler, report the collector's state, build its dependencies, report again.
 PROBE = """
 import gc, json

@@ -21,7 +21,7 @@ from cxloop.domain.insights.report_email import report_email
 from cxloop.domain.insights.report_html import render_html
 from cxloop.domain.insights.report_pdf import LATIN1_STAND_INS, latin1, pdf_key, render_pdf
 from cxloop.domain.organisation.hierarchy import Organisation
-from tests.unit.test_report import ORGANISATION, adjusted_wald, counts
+from tests.unit.insights.test_report import ORGANISATION, adjusted_wald, counts
 
 NOVEMBER = parse_period("2026-11")
 GENERATED = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)

@@ -33,7 +33,7 @@ from tests.helpers import event_bytes, sample_ticket
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 ORG = Organisation.model_validate(
     load_document_file(
-        "organisation", Path(__file__).resolve().parents[2] / "infra/local/data/organisation.yaml"
+        "organisation", Path(__file__).resolve().parents[3] / "infra/local/data/organisation.yaml"
     )
 )
 COUNTER = Touchpoint(id="quito-norte/counter", name="Mostrador Quito Norte", branch="quito-norte")

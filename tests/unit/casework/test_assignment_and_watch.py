@@ -27,7 +27,7 @@ from cxloop.domain.organisation.access import Caller
 from cxloop.domain.organisation.hierarchy import Organisation
 from tests.helpers import sample_ticket
 
-ORG_FILE = Path(__file__).resolve().parents[2] / "infra" / "local" / "data" / "organisation.yaml"
+ORG_FILE = Path(__file__).resolve().parents[3] / "infra" / "local" / "data" / "organisation.yaml"
 MADRID = Touchpoint(id="madrid-centro/counter", branch="madrid-centro", region="madrid", country="ES")
 
 
