@@ -41,11 +41,10 @@ class Target:
 
 
 def stores(target: Target) -> dict[str, Backfillable]:
-    from cxloop.adapters.dynamo import (  # noqa: PLC0415 - pydantic models load only when the command runs
-        DynamoInteractionStore,
-        DynamoInvitationStore,
-        DynamoResponseStore,
-    )
+    # Imported here: the pydantic models load only when the command runs.
+    from cxloop.adapters.interactions import DynamoInteractionStore  # noqa: PLC0415
+    from cxloop.adapters.invitations import DynamoInvitationStore  # noqa: PLC0415
+    from cxloop.adapters.responses import DynamoResponseStore  # noqa: PLC0415
 
     # By keyword: the response store's second positional parameter is the invitations table.
     kinds: dict[str, Callable[..., Backfillable]] = {

@@ -14,7 +14,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 
-from cxloop.adapters.dynamo import DynamoInteractionStore
+from cxloop.adapters.interactions import DynamoInteractionStore
 from cxloop.adapters.messaging import SqsQueue
 from cxloop.adapters.secrets import webhook_secrets
 from cxloop.config import settings

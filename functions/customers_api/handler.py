@@ -22,15 +22,13 @@ from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.contacts import DynamoContactStore
-from cxloop.adapters.dynamo import (
-    DynamoErasureLog,
-    DynamoInteractionStore,
-    DynamoInvitationStore,
-    DynamoResponseStore,
-    DynamoTicketStore,
-)
+from cxloop.adapters.erasures import DynamoErasureLog
+from cxloop.adapters.interactions import DynamoInteractionStore
+from cxloop.adapters.invitations import DynamoInvitationStore
 from cxloop.adapters.optouts import DynamoOptOutLinkStore
+from cxloop.adapters.responses import DynamoResponseStore
 from cxloop.adapters.suppressions import SuppressedChannel, suppression_list
+from cxloop.adapters.tickets import DynamoTicketStore
 from cxloop.config import settings
 from cxloop.domain.configuration.documents import problems_of
 from cxloop.domain.configuration.rulebook import Rulebook

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
-from cxloop.adapters.dynamo import DynamoTicketStore
 from cxloop.adapters.messaging import SesEmailSender, SnsAlertPublisher
+from cxloop.adapters.tickets import DynamoTicketStore
 from cxloop.config import settings
 from cxloop.domain.casework.ports import AlertPublisher, TicketStore
 from cxloop.domain.configuration.rulebook import Rulebook

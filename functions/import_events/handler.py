@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 from typing import IO, Any
 from urllib.parse import unquote_plus
 
-from cxloop.adapters.dynamo import DynamoInteractionStore
 from cxloop.adapters.intake import ReportFile, S3Intake, intake_settings_from
+from cxloop.adapters.interactions import DynamoInteractionStore
 from cxloop.adapters.messaging import SqsQueue
 from cxloop.config import settings
 from cxloop.consumer import IdempotentStep

@@ -22,9 +22,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from cxloop.adapters.aggregate_scopes import scopes_with_counts
-from cxloop.adapters.aws import client, translated
+from cxloop.adapters.aggregates import DynamoAggregateStore
+from cxloop.adapters.alert_claims import DynamoAlertClaims
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
-from cxloop.adapters.dynamo import DynamoAggregateStore, conditional_write
 from cxloop.adapters.messaging import SnsAlertPublisher
 from cxloop.config import settings
 from cxloop.domain.casework.ports import AlertPublisher
@@ -121,36 +121,6 @@ def _alert(check: DropCheck, chain: list[str], now: datetime, deps: Deps, tally:
         return
     tally.published += 1
     logger.info("metric drop alerted", extra=where | {"difference": check.difference.value})
-
-
-# --- adapters ------------------------------------------------------------------------------------
-# Kept beside the handler: the reports functions scan the aggregates the same way
-# (functions/publish_reports, functions/reports_api); DynamoAggregateStore is their natural home.
-
-
-class DynamoAlertClaims:
-    """Claims in the idempotency table: `id` = the alert id, `expiration` its TTL."""
-
-    def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
-        self.table_name = table_name
-        self._client = dynamodb
-
-    @property
-    def db(self) -> Any:
-        return self._client or client("dynamodb")
-
-    def claim(self, alert_id: str, *, until: datetime) -> bool:
-        item = {"id": {"S": alert_id}, "expiration": {"N": str(int(until.timestamp()))}}
-        return conditional_write(
-            "claim alert",
-            lambda: self.db.put_item(
-                TableName=self.table_name, Item=item, ConditionExpression="attribute_not_exists(id)"
-            ),
-        )
-
-    def release(self, alert_id: str) -> None:
-        with translated("release alert claim"):
-            self.db.delete_item(TableName=self.table_name, Key={"id": {"S": alert_id}})
 
 
 @built_once

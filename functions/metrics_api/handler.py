@@ -20,8 +20,9 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from cxloop.adapters.aggregates import DynamoAggregateStore
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
-from cxloop.adapters.dynamo import DynamoAggregateStore, DynamoTicketStore
+from cxloop.adapters.tickets import DynamoTicketStore
 from cxloop.config import settings
 from cxloop.domain.casework.ports import TicketStore
 from cxloop.domain.configuration.rulebook import Rulebook

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
-from cxloop.adapters.dynamo import DynamoTicketStore
 from cxloop.adapters.messaging import SqsQueue
+from cxloop.adapters.tickets import DynamoTicketStore
 from cxloop.config import settings
 from cxloop.consumer import IdempotentStep, consume
 from cxloop.domain.casework.assignment import NextTurn

@@ -28,16 +28,15 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import Any, Protocol
 
 from pydantic import ConfigDict
 
 from cxloop.adapters.aggregate_scopes import scopes_with_counts
-from cxloop.adapters.aws import translated
+from cxloop.adapters.aggregates import DynamoAggregateStore
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
-from cxloop.adapters.dynamo import DynamoAggregateStore
 from cxloop.adapters.messaging import SesEmailSender
+from cxloop.adapters.reports import S3ReportStore
 from cxloop.config import settings
 from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.contact.ports import EmailSender
@@ -182,54 +181,6 @@ def _store(report: ScopeReport, key: str, language: str, state: _Run, deps: Deps
     deps.reports.put(pdf_key(report.scope, state.period, language), document, PDF_CONTENT_TYPE)
     deps.reports.put(key, render_html(report, language).encode("utf-8"), HTML_CONTENT_TYPE)
     state.stored.add(key)
-
-
-# --- adapters ------------------------------------------------------------------------------------
-
-
-class S3ReportStore:
-    """Reports (pages and PDFs) in the reports bucket, read through presigned GET links."""
-
-    def __init__(self, bucket: str, s3: Any | None = None) -> None:
-        self.bucket = bucket
-        self._client = s3
-
-    @property
-    def s3(self) -> Any:
-        if self._client is None:
-            self._client = _signing_s3_client()
-        return self._client
-
-    def put(self, key: str, body: bytes, content_type: str) -> None:
-        with translated("s3 put report"):
-            self.s3.put_object(
-                Bucket=self.bucket,
-                Key=key,
-                Body=body,
-                ContentType=content_type,
-                # A report is a snapshot of its period: browsers may keep it, proxies may not.
-                CacheControl="private, max-age=86400",
-            )
-
-    def link(self, key: str, *, valid_for: timedelta) -> str:
-        # Signing happens locally (no call to S3); the URL grants what this role may read.
-        return str(
-            self.s3.generate_presigned_url(
-                "get_object",
-                Params={"Bucket": self.bucket, "Key": key},
-                ExpiresIn=int(valid_for.total_seconds()),
-            )
-        )
-
-
-@cache
-def _signing_s3_client() -> Any:
-    """An S3 client that presigns with SigV4 (X-Amz-Expires, up to 7 days): the shared client's
-    default may sign older-style URLs, which S3 refuses in the newer regions."""
-    import boto3  # noqa: PLC0415 - only this function presigns; see cxloop.adapters.aws
-    from botocore.config import Config  # noqa: PLC0415
-
-    return boto3.session.Session().client("s3", config=Config(signature_version="s3v4"))
 
 
 class ReportSettings(DomainModel):

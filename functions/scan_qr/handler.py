@@ -19,7 +19,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
-from cxloop.adapters.dynamo import DynamoInvitationStore
+from cxloop.adapters.invitations import DynamoInvitationStore
 from cxloop.adapters.qr_codes import DynamoQrCodeStore
 from cxloop.config import settings
 from cxloop.domain.configuration.rulebook import Rulebook

@@ -8,9 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cxloop.adapters.aggregates import DynamoAggregateStore
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore, survey_library
-from cxloop.adapters.dynamo import DynamoAggregateStore, DynamoResponseStore
 from cxloop.adapters.messaging import SqsQueue
+from cxloop.adapters.responses import DynamoResponseStore
 from cxloop.config import settings
 from cxloop.consumer import IdempotentStep, consume
 from cxloop.domain.configuration.rulebook import Rulebook

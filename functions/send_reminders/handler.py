@@ -12,7 +12,7 @@ from typing import Any
 from cxloop.adapters.channels import sms_sender
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.contacts import DynamoContactStore
-from cxloop.adapters.dynamo import DynamoInvitationStore
+from cxloop.adapters.invitations import DynamoInvitationStore
 from cxloop.adapters.messaging import SesEmailSender
 from cxloop.adapters.suppressions import suppression_list
 from cxloop.config import settings

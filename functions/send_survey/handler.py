@@ -13,7 +13,7 @@ from typing import Any
 from cxloop.adapters.channels import sms_sender, whatsapp_sender
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.contacts import DynamoContactStore, DynamoOpenComplaints
-from cxloop.adapters.dynamo import DynamoInvitationStore
+from cxloop.adapters.invitations import DynamoInvitationStore
 from cxloop.adapters.messaging import SesEmailSender
 from cxloop.adapters.optouts import DynamoOptOutLinkStore
 from cxloop.adapters.suppressions import suppression_list

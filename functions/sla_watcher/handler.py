@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
-from cxloop.adapters.dynamo import DynamoTicketStore
 from cxloop.adapters.messaging import SqsQueue
+from cxloop.adapters.tickets import DynamoTicketStore
 from cxloop.config import settings
 from cxloop.domain.casework.ports import TicketStore
 from cxloop.domain.casework.sla_watcher import watch_all

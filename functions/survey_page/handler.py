@@ -15,8 +15,9 @@ from urllib.parse import parse_qs
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore, survey_library
-from cxloop.adapters.dynamo import DynamoInvitationStore, DynamoResponseStore
+from cxloop.adapters.invitations import DynamoInvitationStore
 from cxloop.adapters.messaging import SqsQueue
+from cxloop.adapters.responses import DynamoResponseStore
 from cxloop.config import settings
 from cxloop.domain.kernel.errors import CxloopError, FieldProblem, InvalidInput, Unavailable
 from cxloop.domain.kernel.queues import MessageQueue

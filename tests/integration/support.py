@@ -17,16 +17,14 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from moto.backends import get_backend
 
+from cxloop.adapters.aggregates import DynamoAggregateStore
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.contacts import DynamoContactStore, DynamoOpenComplaints
-from cxloop.adapters.dynamo import (
-    DynamoAggregateStore,
-    DynamoInteractionStore,
-    DynamoInvitationStore,
-    DynamoResponseStore,
-    DynamoTicketStore,
-)
+from cxloop.adapters.interactions import DynamoInteractionStore
+from cxloop.adapters.invitations import DynamoInvitationStore
 from cxloop.adapters.messaging import SesEmailSender, SnsAlertPublisher, SnsSmsSender, SqsQueue
+from cxloop.adapters.responses import DynamoResponseStore
+from cxloop.adapters.tickets import DynamoTicketStore
 from cxloop.consumer import IdempotentStep, consume
 from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.contact.send_survey import SendSettings

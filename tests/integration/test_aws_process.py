@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-from cxloop.adapters.dynamo import DynamoAggregateStore
+from cxloop.adapters.aggregates import DynamoAggregateStore
 from cxloop.domain.feedback.metrics import Counters
 from infra.local.aws_process import Dispatcher
 from infra.local.cli import parser

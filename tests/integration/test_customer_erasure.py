@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from cxloop.adapters.dynamo import DynamoErasureLog
+from cxloop.adapters.erasures import DynamoErasureLog
 from cxloop.datafile import load_document_file
 from cxloop.domain.kernel.events import Customer, Interaction, parse_event
 from cxloop.domain.surveys.models import SurveyResponse

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from cxloop.adapters.dynamo import DynamoTicketStore
+from cxloop.adapters.tickets import DynamoTicketStore
 from cxloop.domain.casework.desk import find_tickets
 from cxloop.domain.casework.ticket_list import TicketFilter
 from cxloop.domain.insights.health import visible_tickets
