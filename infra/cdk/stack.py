@@ -22,6 +22,7 @@ from infra.cdk.constructs.staff import SignInEndpoints, StaffDirectory
 from infra.cdk.constructs.storage import Storage
 from infra.cdk.constructs.suppressions import Suppressions
 from infra.cdk.context import DeployContext
+from infra.ops.queues import queue_output_name
 from infra.pipeline import EMAIL_EVENTS_TOPIC, PIPELINE, SMS_REPLIES_TOPIC, Pipeline
 
 
@@ -44,6 +45,11 @@ class CxloopStack(Stack):
             # InteractionsTableName, ...: what operators' commands (cxloop backfill) look up.
             CfnOutput(self, table_output_name(name), value=table.table_name)
         messaging = Messaging(self, "Messaging", pipeline=pipeline, sender_address=context.sender_address)
+        for name, queue in messaging.queues.items():
+            # DispatchQueueUrl, DispatchDeadLetterQueueUrl, ...: what `cxloop ops --stack` reads.
+            CfnOutput(self, queue_output_name(name), value=queue.queue_url)
+            dead_letters = messaging.dead_letter_queues[name]
+            CfnOutput(self, queue_output_name(name, dead_letter=True), value=dead_letters.queue_url)
         alerts = Alerts(self, "Alerts", pipeline=pipeline, queues=messaging.queues)
         # A pipeline without the bounce and reply topics (a test's smallest one) has no list to feed.
         suppressions = (

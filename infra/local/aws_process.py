@@ -16,13 +16,17 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from moto.backends import get_backend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
-from infra.local.defaults import REGION
+from infra.local.defaults import ACCOUNT_ID, REGION
 from infra.local.recorder import Recorder
 
 RECORDED_PATH = "/_cxloop/recorded"
+# Each queue's oldest message, for `cxloop ops status` (infra/ops/targets.py): SQS's own
+# attributes do not say it, and AWS reads it from CloudWatch, which moto does not feed.
+QUEUES_PATH = "/_cxloop/queues"
 # The X-Amz-Target prefixes of DynamoDB's and DynamoDB Streams' JSON APIs.
 DYNAMODB_TARGETS = ("DynamoDB_", "DynamoDBStreams_")
 
@@ -67,14 +71,30 @@ def with_recorder(moto: WsgiApp, recorder: Recorder) -> WsgiApp:
     """moto's WSGI app, plus one path answering what the recorder saw."""
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") != RECORDED_PATH:
+        path = environ.get("PATH_INFO")
+        if path == RECORDED_PATH:
+            outbox, alerts = recorder.snapshot()
+            found: object = {"outbox": outbox, "alerts": alerts}
+        elif path == QUEUES_PATH:
+            found = oldest_messages()
+        else:
             return moto(environ, start_response)
-        outbox, alerts = recorder.snapshot()
-        body = json.dumps({"outbox": outbox, "alerts": alerts}, ensure_ascii=False).encode()
+        body = json.dumps(found, ensure_ascii=False).encode()
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
 
     return app
+
+
+def oldest_messages() -> dict[str, int | None]:
+    """Each queue's oldest message (waiting or in flight), as its sent time in epoch ms."""
+    queues = get_backend("sqs")[ACCOUNT_ID][REGION].queues
+    return {name: _oldest(queue._messages) for name, queue in list(queues.items())}
+
+
+def _oldest(messages: list[Any]) -> int | None:
+    sent: list[int] = [m.sent_timestamp for m in list(messages) if m.sent_timestamp is not None]
+    return min(sent, default=None)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,6 +26,7 @@ from pathlib import Path
 from infra.local import defaults
 from infra.local.auth import DEFAULT_TTL_S, ROLES, mint_token
 from infra.local.defaults import staff_secret, webhook_secret
+from infra.ops.command import add_ops
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -212,6 +213,7 @@ def add_backfill(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     where.add_argument("--url", default=f"http://{defaults.DEFAULT_HOST}:{defaults.DEFAULT_PORT}")
     keys.add_argument("--region", default=None, help="with --stack; default: your AWS configuration's")
     keys.set_defaults(func=backfill)
+    add_ops(commands)
 
 
 def parser() -> argparse.ArgumentParser:

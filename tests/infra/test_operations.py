@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 
 from infra.backfill import table_output_name
+from infra.ops.queues import queue_output_name
 from infra.pipeline import PIPELINE
 from tests.infra.conftest import Synthesized
 
@@ -85,3 +86,14 @@ def test_each_table_is_an_output_the_backfill_command_reads(synthesized: Synthes
         table_id = output["Value"]["Ref"]
         key_schema = tables[table_id]["Properties"]["KeySchema"]
         assert {"AttributeName": spec.partition_key, "KeyType": "HASH"} in key_schema
+
+
+def test_each_queue_and_its_dead_letter_queue_are_outputs_cxloop_ops_reads(synthesized: Synthesized) -> None:
+    outputs = synthesized.template["Outputs"]
+    queues = synthesized.resources("AWS::SQS::Queue")
+    for spec in PIPELINE.queues:
+        queue_ref = outputs[queue_output_name(spec.name)]["Value"]["Ref"]
+        dead_letter_ref = outputs[queue_output_name(spec.name, dead_letter=True)]["Value"]["Ref"]
+        redrive = queues[queue_ref]["Properties"]["RedrivePolicy"]
+        assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": [dead_letter_ref, "Arn"]}
+        assert redrive["maxReceiveCount"] == spec.max_receive_count
