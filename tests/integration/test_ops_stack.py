@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -64,14 +64,14 @@ def test_status_reads_the_queues_the_stack_outputs_name(stack: Callable[[str], A
     stack("sqs").send_message(QueueUrl=alerts.url, MessageBody="{}")
     for _ in range(2):
         stack("sqs").send_message(QueueUrl=alerts.dead_letter_url, MessageBody='{"kind": "detractor"}')
-    # What AWS publishes each minute for every queue.
+    # What AWS publishes each minute for every queue; the latest datapoint is a minute old.
     stack("cloudwatch").put_metric_data(
         Namespace="AWS/SQS",
         MetricData=[
             {
                 "MetricName": "ApproximateAgeOfOldestMessage",
                 "Dimensions": [{"Name": "QueueName", "Value": alerts.url.rsplit("/", 1)[-1]}],
-                "Timestamp": datetime.now(UTC),
+                "Timestamp": datetime.now(UTC) - timedelta(minutes=1),
                 "Value": 754.0,
                 "Unit": "Seconds",
             }
