@@ -8,11 +8,14 @@ process they share one GIL and a burst of answers queues up behind moto.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import io
 import json
 import logging
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -21,12 +24,15 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import make_server
 
 from infra.local.defaults import ACCOUNT_ID, REGION
+from infra.local.faults import with_faults
 from infra.local.recorder import Recorder
 
 RECORDED_PATH = "/_cxloop/recorded"
 # Each queue's oldest message, for `cxloop ops status` (infra/ops/targets.py): SQS's own
 # attributes do not say it, and AWS reads it from CloudWatch, which moto does not feed.
 QUEUES_PATH = "/_cxloop/queues"
+TRANSACT_TARGET = "DynamoDB_20120810.TransactWriteItems"
+TOKEN_LIFETIME_S = 600
 # The X-Amz-Target prefixes of DynamoDB's and DynamoDB Streams' JSON APIs.
 DYNAMODB_TARGETS = ("DynamoDB_", "DynamoDBStreams_")
 
@@ -67,6 +73,61 @@ def one_dynamodb_request_at_a_time(app: WsgiApp) -> WsgiApp:
     return serialized
 
 
+def transaction_tokens(app: WsgiApp) -> WsgiApp:
+    """DynamoDB answers a TransactWriteItems repeated with the same ClientRequestToken within
+    ten minutes as the first call's success, and refuses the token with other items; moto
+    ignores the token, so the stand-in keeps them. The adapters rely on it when the SDK
+    retries a transaction whose answer was lost (cxloop.adapters.dynamo.transact)."""
+    seen: dict[str, tuple[float, str, bytes]] = {}
+    lock = threading.Lock()
+
+    def remembered(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("HTTP_X_AMZ_TARGET") != TRANSACT_TARGET:
+            return app(environ, start_response)
+        raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(raw)
+        request = json.loads(raw or b"{}")
+        token = request.pop("ClientRequestToken", None)
+        if not token:
+            return app(environ, start_response)
+        items = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
+        with lock:
+            now = time.monotonic()
+            for old in [t for t, (at, _, _) in seen.items() if now - at > TOKEN_LIFETIME_S]:
+                del seen[old]
+            known = seen.get(token)
+        if known is not None:
+            return _repeat(known, items, start_response)
+        answered: list[tuple[str, list[tuple[str, str]]]] = []
+        body = b"".join(app(environ, lambda status, headers, *_: answered.append((status, headers))))
+        status, headers = answered[0]
+        if status.startswith("200"):
+            with lock:
+                seen[token] = (time.monotonic(), items, body)
+        start_response(status, headers)
+        return [body]
+
+    return remembered
+
+
+def _repeat(known: tuple[float, str, bytes], items: str, start_response: Callable[..., Any]) -> list[bytes]:
+    _, first_items, body = known
+    if first_items != items:
+        body = json.dumps(
+            {
+                "__type": "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException",
+                "message": "the ClientRequestToken was used with other items",
+            }
+        ).encode()
+        status = "400 Bad Request"
+    else:
+        status = "200 OK"
+    start_response(
+        status, [("Content-Type", "application/x-amz-json-1.0"), ("Content-Length", str(len(body)))]
+    )
+    return [body]
+
+
 def with_recorder(moto: WsgiApp, recorder: Recorder) -> WsgiApp:
     """moto's WSGI app, plus one path answering what the recorder saw."""
 
@@ -105,7 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     # and nobody reads it: warnings and errors still show.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     recorder = Recorder(REGION)
-    app = with_recorder(one_dynamodb_request_at_a_time(Dispatcher()), recorder)
+    app = with_faults(
+        with_recorder(transaction_tokens(one_dynamodb_request_at_a_time(Dispatcher())), recorder)
+    )
     server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
     recorder.start()
     # The parent stops us with SIGTERM; shut down from another thread, as serve_forever requires.

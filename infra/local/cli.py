@@ -41,6 +41,8 @@ def serve(args: argparse.Namespace) -> int:
             log_file=Path(args.log_file) if args.log_file else None,
             log_level=args.log_level,
             pollers_per_queue=args.pollers_per_queue,
+            fault_share=args.faults,
+            faults_above_retries=args.faults_above_retries,
         )
     )
     # Ctrl-C and SIGTERM only ask to stop; the main thread then shuts down in order,
@@ -177,6 +179,16 @@ def _at_least_one(text: str) -> int:
     return int(text)
 
 
+def _share(text: str) -> float:
+    try:
+        share = float(text)
+    except ValueError:
+        share = -1
+    if not 0 <= share <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share between 0 and 1")
+    return share
+
+
 def _date(text: str) -> str:
     from infra.local.analytics import check_date  # noqa: PLC0415
 
@@ -199,6 +211,17 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         type=_at_least_one,
         default=defaults.POLLERS_PER_QUEUE,
         help=f"batches each queue's function works on at once (default {defaults.POLLERS_PER_QUEUE})",
+    )
+    run.add_argument(
+        "--faults",
+        type=_share,
+        default=0.0,
+        help="the share of AWS requests the local stand-in throttles, fails or drops (0 to 1; default 0)",
+    )
+    run.add_argument(
+        "--faults-above-retries",
+        action="store_true",
+        help="one attempt per AWS call in the functions, so every fault reaches the code",
     )
     run.set_defaults(func=serve)
 

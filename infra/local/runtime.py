@@ -21,6 +21,7 @@ from infra.local import defaults
 from infra.local.analytics import with_lake_endpoint
 from infra.local.bucket_pollers import BucketPoller
 from infra.local.fake_channels import SMS_PATH, SOCIAL_PATH, FakeChannels
+from infra.local.faults import set_faults
 from infra.local.gateway import Gateway
 from infra.local.pollers import QueuePoller
 from infra.local.recorder import RemoteRecorder
@@ -46,6 +47,10 @@ class Options:
     # (five to start with): one at a time, a burst of answers waited behind each batch of ten.
     pollers_per_queue: int = defaults.POLLERS_PER_QUEUE
     extra_env: dict[str, str] = field(default_factory=dict)
+    # The share of AWS requests the stand-in faults (infra/local/faults.py), once provisioned.
+    fault_share: float = 0.0
+    # One attempt per AWS call in the functions, so every fault reaches the code.
+    faults_above_retries: bool = False
 
 
 def _pass_on(output: IO[str]) -> None:
@@ -111,6 +116,8 @@ class LocalRuntime:
             endpoint, defaults.REGION, sender=self.options.sender, pipeline=self.pipeline
         )
         os.environ.update(self._function_env(endpoint, resource_env))
+        if self.options.fault_share:
+            set_faults(endpoint, self.options.fault_share)
         recorder = RemoteRecorder(endpoint)
         self.scheduler = Scheduler(self.pipeline, region=defaults.REGION)
         gateway = Gateway(
@@ -156,6 +163,8 @@ class LocalRuntime:
             **resource_env,
             **self.options.extra_env,
         }
+        if self.options.faults_above_retries:
+            env |= {"AWS_MAX_ATTEMPTS": "1", "AWS_RETRY_MODE": "standard"}
         if self.options.log_file:
             self.options.log_file.parent.mkdir(parents=True, exist_ok=True)
             env["CXLOOP_LOG_FILE"] = str(self.options.log_file)

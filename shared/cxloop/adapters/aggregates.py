@@ -7,7 +7,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from cxloop.adapters.aws import translated
-from cxloop.adapters.dynamo import DynamoTable, conditional_write, number_value, string_value
+from cxloop.adapters.dynamo import DynamoTable, conditional_write, number_value, string_value, transact
 
 if TYPE_CHECKING:
     # The metric counters load on first use: reports_api holds this store for routes its health
@@ -48,9 +48,7 @@ class DynamoAggregateStore:
         updates = [
             {"Update": self._day_update(scope, day, counters, (parents or {}).get(scope))} for scope in scopes
         ]
-        return conditional_write(
-            "apply aggregates", lambda: self.table.db.transact_write_items(TransactItems=[marker, *updates])
-        )
+        return conditional_write("apply aggregates", lambda: transact(self.table.db, [marker, *updates]))
 
     def _day_update(self, scope: str, day: date, counters: Counters, parent: str | None) -> dict[str, Any]:
         # Attribute names like driver#cleanliness#sum are not valid in an expression: each

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from cxloop.adapters.aws import translated
-from cxloop.adapters.dynamo import DynamoTable, conditional_write, number_value, string_value
+from cxloop.adapters.dynamo import DynamoTable, conditional_write, number_value, string_value, transact
 from cxloop.config import settings
 from cxloop.domain.configuration.rulebook import DOCUMENT_NAMES, Rulebook
 from cxloop.domain.kernel.errors import Conflict
@@ -90,9 +90,7 @@ class DynamoConfigStore:
                 "Item": {**item, "name": string_value(_version_key(name, version))},
             }
         }
-        written = conditional_write(
-            f"publish {name}", lambda: self.table.db.transact_write_items(TransactItems=[current, copy])
-        )
+        written = conditional_write(f"publish {name}", lambda: transact(self.table.db, [current, copy]))
         if not written:
             raise Conflict(
                 f"{name} changed meanwhile (expected version {expected_version}); read it and retry"

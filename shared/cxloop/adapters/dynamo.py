@@ -5,6 +5,7 @@ their condition refuses them (the step already happened). Each store has a modul
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -48,6 +49,14 @@ def conditional_write(operation: str, write: Callable[[], object]) -> bool:
                 return False
             raise
     return True
+
+
+def transact(db: Any, items: list[dict[str, Any]]) -> object:
+    """One transaction, with a request token of its own. The SDK retries a write whose answer
+    was lost (a dropped connection) with the same token, and DynamoDB answers that retry as the
+    first attempt's success instead of failing its conditions against the write's own effect:
+    without it, a customer's first answer could come back "already answered"."""
+    return db.transact_write_items(TransactItems=items, ClientRequestToken=uuid.uuid4().hex)
 
 
 class DynamoTable:

@@ -10,7 +10,7 @@ from typing import Any
 
 from cxloop.adapters.aws import translated
 from cxloop.adapters.customer_index import add_customer_keys, erase_documents
-from cxloop.adapters.dynamo import DynamoTable, conditional_write, string_value
+from cxloop.adapters.dynamo import DynamoTable, conditional_write, string_value, transact
 from cxloop.domain.surveys.models import SurveyResponse
 from cxloop.domain.surveys.scoring import Score
 
@@ -52,7 +52,7 @@ class DynamoResponseStore:
         }
         return conditional_write(
             "record response",
-            lambda: self.table.db.transact_write_items(TransactItems=[close_invitation, store_answers]),
+            lambda: transact(self.table.db, [close_invitation, store_answers]),
         )
 
     def get(self, response_id: str) -> SurveyResponse | None:
