@@ -4,10 +4,13 @@ infra/pipeline.py says it touches, and the env vars `env_name_for` names."""
 from __future__ import annotations
 
 import json
+import tomllib
 
 import pytest
 
+from infra.cdk.constructs.functions import LAYER_PACKAGES
 from infra.pipeline import PIPELINE, Function, env_name_for
+from tests.helpers import REPO
 from tests.infra.conftest import Synthesized
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
@@ -70,6 +73,21 @@ def test_the_shared_code_layer_holds_the_cxloop_package_under_python(synthesized
     assert (package / "config.py").is_file()
     assert (package / "domain").is_dir()
     assert not list(package.rglob("__pycache__"))
+
+
+def test_the_shared_code_layer_carries_the_holiday_calendars(synthesized: Synthesized) -> None:
+    # SLA clocks skip each country's public holidays (cxloop/domain/casework/calendars.py): the
+    # library at its pyproject pin, its python-dateutil, and the translations that name holidays.
+    dependencies = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    pin = next(package for package in dependencies if package.startswith("holidays=="))
+    assert pin in LAYER_PACKAGES
+    layers = [p for p in synthesized.directory.glob("asset.*/python") if (p / "cxloop").is_dir()]
+    assert layers, "the shared-code layer asset"
+    for layer in layers:
+        assert list(layer.glob(f"holidays-{pin.removeprefix('holidays==')}.dist-info"))
+        assert (layer / "holidays" / "countries" / "colombia.py").is_file()
+        assert (layer / "holidays" / "locale" / "es" / "LC_MESSAGES" / "EC.mo").is_file()
+        assert (layer / "dateutil" / "__init__.py").is_file()
 
 
 @FUNCTIONS

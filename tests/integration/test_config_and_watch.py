@@ -72,6 +72,12 @@ def test_publishing_keeps_every_version_and_who_published_it(ports: Ports) -> No
             "document.countries.0.timezone",
         ),
         ("sla", {"default": {"opens": "18:00", "closes": "09:00"}}, "document.default"),
+        ("sla", {"countries": {"ES": {"subdivision": "XX"}}}, "document.countries.ES.subdivision"),
+        (
+            "sla",
+            {"countries": {"EC": {"working_holidays": ["2027-08-10"]}}},
+            "document.countries.EC.working_holidays",
+        ),
         (
             "assignment",
             {"rules": [{"name": "x", "team": "t", "when": {"field": "nps", "op": "~", "value": 1}}]},

@@ -67,9 +67,16 @@ POWERTOOLS_LAYER_ARN = (
 # pip fetches wheels for Lambda's platform (manylinux2014_aarch64, the runtime's CPython) without
 # Docker: openpyxl, segno and fpdf2 are pure Python; Pillow, which fpdf2 requires (and with it
 # fonttools), has binary wheels for that platform, so it ships too. The report's PDF needs it.
+# holidays (the SLA calendars, with its translations and python-dateutil) is pure Python too.
 # Pinned as in pyproject.toml (a test keeps the two equal); Pillow at the version fpdf2's pin
 # resolves to for Lambda's platform.
-LAYER_PACKAGES = ("openpyxl==3.1.5", "segno==1.6.6", "fpdf2==2.8.9", "pillow==12.2.0")
+LAYER_PACKAGES = (
+    "openpyxl==3.1.5",
+    "segno==1.6.6",
+    "fpdf2==2.8.9",
+    "pillow==12.2.0",
+    "holidays==0.108",
+)
 
 # What every trigger invokes when SnapStart is on (the construct id is ours, see invocation_target).
 LIVE_ALIAS = "live"

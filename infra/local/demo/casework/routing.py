@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from cxloop.domain.casework.sla import DEFAULT_SLA_SETTINGS
+from cxloop.domain.casework.sla import DEFAULT_SLA_SETTINGS, CountrySla
 from cxloop.domain.organisation.hierarchy import Organisation
 from infra.local.demo.casework.desk import ANALYST_RULE, Desk
 from infra.local.demo.console import counted
@@ -42,6 +42,7 @@ def show_routing(desk: Desk, tickets: list[dict[str, Any]]) -> None:
     print("  examples:")
     for ticket in examples(tickets):
         print_example(ticket)
+    print(f"  holidays    {holiday_line(tickets, today=datetime.now(UTC).date())}")
 
 
 def turns(organisation: Organisation, tickets: list[dict[str, Any]], top: int = 3) -> list[str]:
@@ -94,3 +95,46 @@ def local_time(moment: str | datetime | None, country: str | None) -> str:
     instant = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
     zone = ZoneInfo(DEFAULT_SLA_SETTINGS.for_country(country).timezone)
     return instant.astimezone(zone).isoformat(timespec="minutes")
+
+
+def holiday_line(tickets: list[dict[str, Any]], *, today: date) -> str:
+    """A holiday one ticket's SLA clock skipped; or, when no due date crosses one (it depends on
+    the day the demo runs), the next holiday each country's clock will skip."""
+    for ticket in tickets:
+        skipped = skipped_day_off(ticket)
+        if skipped is not None:
+            day, name = skipped
+            due = local_time(ticket["due_at"], ticket["country"])
+            where = f"{ticket['ticket_id']} ({ticket['country']})"
+            return f"{where} is due {due}: its clock skipped {name}, {day:%a %d %b %Y}"
+    upcoming = "; ".join(
+        f"{country} {name}, {day:%a %d %b %Y}"
+        for country, sla in sorted(DEFAULT_SLA_SETTINGS.countries.items())
+        for day, name in [next_day_off(sla, today)]
+    )
+    return f"no due date crosses a holiday this time; the clocks will next skip {upcoming}"
+
+
+def skipped_day_off(ticket: dict[str, Any]) -> tuple[date, str] | None:
+    """The first working weekday off between the ticket's opening and its due time, locally."""
+    if not ticket.get("due_at"):
+        return None
+    sla = DEFAULT_SLA_SETTINGS.for_country(ticket["country"])
+    zone_name = ticket["customer"].get("timezone")
+    zone = ZoneInfo(zone_name if zone_name and zone_name != "UTC" else sla.timezone)
+    first = datetime.fromisoformat(ticket["opened_at"]).astimezone(zone).date()
+    last = datetime.fromisoformat(ticket["due_at"]).astimezone(zone).date()
+    for year in range(first.year, last.year + 1):
+        for day, name in sla.days_off(year).items():
+            if first <= day <= last and day.weekday() in sla.working_days:
+                return day, name
+    return None
+
+
+def next_day_off(sla: CountrySla, after: date) -> tuple[date, str]:
+    """The next weekday off in the calendar: there is one within a year in every country."""
+    for year in (after.year, after.year + 1):
+        for day, name in sla.days_off(year).items():
+            if day > after and day.weekday() in sla.working_days:
+                return day, name
+    return after + timedelta(days=366), "none within a year"

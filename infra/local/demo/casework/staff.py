@@ -125,7 +125,7 @@ def callback_time(ticket: dict[str, Any], chosen: str, now: datetime) -> datetim
 
 def next_working_day(sla: CountrySla, after: date) -> date:
     day = after + timedelta(days=1)
-    while day.weekday() not in sla.working_days or day in sla.holidays:
+    while day.weekday() not in sla.working_days or sla.is_day_off(day):
         day += timedelta(days=1)
     return day
 

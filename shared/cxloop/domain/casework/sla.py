@@ -1,7 +1,8 @@
 """Service levels for cases: business-hours clocks that pause while we wait on the customer.
 
 Each ticket type (petición / queja / reclamo) has its own SLA per country, counted only in
-working hours of working, non-holiday days, in the customer's time zone. The SLA watcher
+working hours of working days that are not days off (the country's public holidays, from
+calendars.py, and the company's own), in the customer's time zone. The SLA watcher
 calls `sla_clock` every few minutes for every open ticket, so the arithmetic walks whole
 days (a 72-hour SLA touches about two weeks of calendar), never minutes.
 
@@ -12,14 +13,24 @@ is an hour shorter or longer, exactly as the people working it experience it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from cxloop.domain.casework.calendars import calendar_days_off, calendar_problems
 from cxloop.domain.kernel.modelling import DomainModel
 from cxloop.domain.kernel.zones import ZoneName, zone_named
 
@@ -43,8 +54,18 @@ _FOREVER = datetime.max.replace(tzinfo=UTC)
 PositiveHours = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
+SubdivisionCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+
+
 class CountrySla(DomainModel):
-    """One country's working calendar and SLA lengths; analysts override it with data."""
+    """One country's working calendar and SLA lengths; analysts override it with data.
+
+    Its days off are the country's public holidays from the holidays library (calendars.py),
+    with its `subdivision`'s when the section names one, plus `extra_days_off` (the company's
+    own), minus `working_holidays` (holidays the company works). The country is the key the
+    section sits under in SlaSettings; a section made on its own (as tests do) belongs to no
+    country and has only its extra days off.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -52,9 +73,16 @@ class CountrySla(DomainModel):
     working_days: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday=0 .. Sunday=6
     opens: time = time(9, 0)
     closes: time = time(18, 0)
-    holidays: frozenset[date] = frozenset()
+    subdivision: SubdivisionCode | None = None  # ISO 3166-2 code without the country: "MD" in ES
+    # Documents written before the library kept their `holidays` list: the same days off.
+    extra_days_off: frozenset[date] = Field(
+        default=frozenset(), validation_alias=AliasChoices("extra_days_off", "holidays")
+    )
+    working_holidays: frozenset[date] = frozenset()
     hours: dict[TicketType, PositiveHours] = Field(default_factory=lambda: dict(DEFAULT_HOURS))
     remind_before_hours: float = Field(default=4, ge=0, allow_inf_nan=False)
+
+    _country: str | None = PrivateAttr(default=None)
 
     @field_validator("working_days")
     @classmethod
@@ -87,12 +115,65 @@ class CountrySla(DomainModel):
             raise ValueError(f"opens ({self.opens}) must be before closes ({self.closes})")
         return self
 
+    @model_validator(mode="after")
+    def _a_day_is_off_or_worked(self) -> CountrySla:
+        both = sorted(self.extra_days_off & self.working_holidays)
+        if both:
+            listed = ", ".join(day.isoformat() for day in both)
+            raise ValueError(
+                f"extra_days_off and working_holidays both list {listed}: a day is either off or worked"
+            )
+        return self
+
+    @property
+    def country(self) -> str | None:
+        """The country whose public holidays this calendar skips (None: none of them)."""
+        return self._country
+
+    def in_country(self, country: str) -> CountrySla:
+        """This section as the calendar of `country`: the same hours, that country's holidays."""
+        located = self.model_copy()
+        located._country = country
+        return located
+
+    def days_off(self, year: int) -> Mapping[date, str]:
+        """The year's days off besides the weekly rest (working_days), each named, in date order."""
+        return calendar_days_off(
+            self._country, self.subdivision, self.extra_days_off, self.working_holidays, year
+        )
+
+    def is_day_off(self, day: date) -> bool:
+        return day in self.days_off(day.year)
+
+    def day_off_test(self) -> Callable[[date], bool]:
+        """`is_day_off` for a walk over many days: the calendar is read once per year, then each
+        day is a dictionary lookup (reading the private country is slow in pydantic)."""
+        key = (self._country, self.subdivision, self.extra_days_off, self.working_holidays)
+        years: dict[int, Mapping[date, str]] = {}
+
+        def is_off(day: date) -> bool:
+            found = years.get(day.year)
+            if found is None:
+                found = years[day.year] = calendar_days_off(*key, day.year)
+            return day in found
+
+        return is_off
+
 
 class SlaSettings(DomainModel):
+    """The `sla` document: a default section, and one section per country that needs its own.
+
+    A country without a section gets the default's hours with its own public holidays.
+    """
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     default: CountrySla = CountrySla()
     countries: dict[str, CountrySla] = Field(default_factory=dict)  # ISO codes: "EC", "ES"
+
+    # The default section placed in each country asked for, so the watcher's thousands of
+    # lookups a run reuse one calendar per country (rebuilt if `default` is ever swapped).
+    _defaults_in: dict[str, tuple[CountrySla, CountrySla]] = PrivateAttr(default_factory=dict)
 
     @field_validator("countries")
     @classmethod
@@ -101,12 +182,26 @@ class SlaSettings(DomainModel):
         bad = sorted(code for code in normalised if len(code) != 2 or not code.isalpha())
         if bad:
             raise ValueError(f"country keys are ISO 3166 alpha-2 codes, got {bad}")
-        return normalised
+        return {code: sla.in_country(code) for code, sla in normalised.items()}
+
+    @model_validator(mode="after")
+    def _calendars_the_library_knows(self) -> SlaSettings:
+        problems = calendar_problems(self.default, self.countries)
+        if problems:
+            raise ValidationError.from_exception_data(type(self).__name__, problems)
+        return self
 
     def for_country(self, country: str | None) -> CountrySla:
         if country is None:
             return self.default
-        return self.countries.get(country.strip().upper(), self.default)
+        code = country.strip().upper()
+        own = self.countries.get(code)
+        if own is not None:
+            return own
+        cached = self._defaults_in.get(code)
+        if cached is None or cached[0] is not self.default:
+            cached = self._defaults_in[code] = (self.default, self.default.in_country(code))
+        return cached[1]
 
 
 # --- the arithmetic ----------------------------------------------------------------------
@@ -249,10 +344,11 @@ def _business_time(
     if end <= start:
         return total
     zone = _resolve_zone(sla, timezone)
+    is_off = sla.day_off_test()
     # A day's window lies inside that local date, so only the dates of start..end matter.
     day, last = start.astimezone(zone).date(), end.astimezone(zone).date()
     while day <= last:
-        window = _window(sla, zone, day)
+        window = _window(sla, zone, day, is_off)
         if window is not None:
             for lo, hi in _unpaused(max(window[0], start), min(window[1], end), spans):
                 total += hi - lo
@@ -260,9 +356,9 @@ def _business_time(
     return total
 
 
-def _window(sla: CountrySla, zone: ZoneInfo, day: date) -> _Span | None:
-    """The day's working hours in UTC, or None for a weekend or holiday."""
-    if day.weekday() not in sla.working_days or day in sla.holidays:
+def _window(sla: CountrySla, zone: ZoneInfo, day: date, is_off: Callable[[date], bool]) -> _Span | None:
+    """The day's working hours in UTC, or None for a weekend or a day off."""
+    if day.weekday() not in sla.working_days or is_off(day):
         return None
     # Wall time in the local zone, then UTC: on a DST day 09:00 keeps meaning 09:00 there.
     opens = datetime.combine(day, sla.opens, tzinfo=zone).astimezone(UTC)
@@ -273,14 +369,15 @@ def _window(sla: CountrySla, zone: ZoneInfo, day: date) -> _Span | None:
 def _windows_from(sla: CountrySla, zone: ZoneInfo, start: datetime) -> Iterator[_Span]:
     """Working windows that end after `start`, in order; gives up after MAX_SEARCH_DAYS."""
     first = start.astimezone(zone).date()
+    is_off = sla.day_off_test()
     for offset in range(MAX_SEARCH_DAYS):
-        window = _window(sla, zone, first + timedelta(days=offset))
+        window = _window(sla, zone, first + timedelta(days=offset), is_off)
         if window is not None and window[1] > start:
             yield window
     raise ValueError(
         f"the SLA clock found no unpaused working time in the {MAX_SEARCH_DAYS} days after "
-        f"{start.isoformat()}: check working_days and holidays (is every day a holiday?) "
-        "and the pauses"
+        f"{start.isoformat()}: check working_days and the days off (is every working day one of "
+        "the holidays or extra_days_off?) and the pauses"
     )
 
 
@@ -323,100 +420,16 @@ def _paused_at(now: datetime, pauses: Sequence[Pause]) -> bool:
     )
 
 
-# --- default calendars ---------------------------------------------------------------------
+# --- the default calendars ----------------------------------------------------------------
 #
-# National holidays as the days people actually rest, i.e. after the legal moves. Checked in
-# November 2026 against:
-#  - Ecuador: Ley Orgánica Reformatoria a la LOSEP y al Código del Trabajo (20-12-2016), as
-#    applied by the Viceministerio de Turismo's official 2025-2030 calendar (published 1-9-2025).
-#    Tuesday -> previous Monday, Wednesday/Thursday -> Friday, Saturday -> previous Friday,
-#    Sunday -> next Monday; 2 and 3 November together fall on Monday+Tuesday or Thursday+Friday;
-#    1 January, 25 December and Carnival Tuesday only move off a weekend. The moved-from day
-#    is an ordinary working day, so it is not listed.
-#  - Spain: the Dirección General de Trabajo's resolution of the fiestas laborales for 2026
-#    (BOE, 28-10-2025) for 2026; for 2027 (resolution not found when this was written) the
-#    statutory national dates. Holidays common to the WHOLE country only: Jueves Santo, the
-#    Monday after a Sunday holiday (2-11-2026, 7-12-2026, 16-8-2027) and regional days are each
-#    region's choice, so they are left to data.
-# These are defaults for code and tests; analysts override them per country with data (the
-# SlaSettings they load), including local holidays (Quito, Guayaquil, Madrid...) and any day a
-# decree adds later.
-
-EC_HOLIDAYS_2026: frozenset[date] = frozenset(
-    {
-        date(2026, 1, 1),  # Año Nuevo (Thu)
-        date(2026, 1, 2),  # extra rest day added by Decreto Ejecutivo 249 (Fri)
-        date(2026, 2, 16),  # Carnaval (Mon)
-        date(2026, 2, 17),  # Carnaval (Tue)
-        date(2026, 4, 3),  # Viernes Santo
-        date(2026, 5, 1),  # Día del Trabajo (Fri)
-        date(2026, 5, 25),  # Batalla de Pichincha, Sun 24 -> Mon 25
-        date(2026, 8, 10),  # Primer Grito de Independencia (Mon)
-        date(2026, 10, 9),  # Independencia de Guayaquil (Fri)
-        date(2026, 11, 2),  # Día de los Difuntos (Mon)
-        date(2026, 11, 3),  # Independencia de Cuenca (Tue)
-        date(2026, 12, 25),  # Navidad (Fri)
-    }
-)
-EC_HOLIDAYS_2027: frozenset[date] = frozenset(
-    {
-        date(2027, 1, 1),  # Año Nuevo (Fri)
-        date(2027, 2, 8),  # Carnaval (Mon; Easter is 28 March 2027)
-        date(2027, 2, 9),  # Carnaval (Tue)
-        date(2027, 3, 26),  # Viernes Santo
-        date(2027, 4, 30),  # Día del Trabajo, Sat 1 May -> Fri 30 Apr
-        date(2027, 5, 24),  # Batalla de Pichincha (Mon)
-        date(2027, 8, 9),  # Primer Grito de Independencia, Tue 10 -> Mon 9
-        date(2027, 10, 8),  # Independencia de Guayaquil, Sat 9 -> Fri 8
-        date(2027, 11, 1),  # Difuntos + Cuenca, Tue 2 + Wed 3 -> Mon 1 + Tue 2
-        date(2027, 11, 2),
-        date(2027, 12, 24),  # Navidad, Sat 25 -> Fri 24
-        date(2027, 12, 31),  # Año Nuevo 2028, Sat 1 Jan -> Fri 31 Dec
-    }
-)
-ES_HOLIDAYS_2026: frozenset[date] = frozenset(
-    {
-        date(2026, 1, 1),  # Año Nuevo (Thu)
-        date(2026, 1, 6),  # Epifanía del Señor (Tue)
-        date(2026, 4, 3),  # Viernes Santo
-        date(2026, 5, 1),  # Fiesta del Trabajo (Fri)
-        date(2026, 8, 15),  # Asunción de la Virgen (Sat)
-        date(2026, 10, 12),  # Fiesta Nacional de España (Mon)
-        date(2026, 11, 1),  # Todos los Santos (Sun; Monday 2 is regional)
-        date(2026, 12, 6),  # Día de la Constitución (Sun; Monday 7 is regional)
-        date(2026, 12, 8),  # Inmaculada Concepción (Tue)
-        date(2026, 12, 25),  # Natividad del Señor (Fri)
-    }
-)
-ES_HOLIDAYS_2027: frozenset[date] = frozenset(
-    {
-        date(2027, 1, 1),  # Año Nuevo (Fri)
-        date(2027, 1, 6),  # Epifanía del Señor (Wed)
-        date(2027, 3, 26),  # Viernes Santo
-        date(2027, 5, 1),  # Fiesta del Trabajo (Sat)
-        date(2027, 8, 15),  # Asunción de la Virgen (Sun; Monday 16 is regional)
-        date(2027, 10, 12),  # Fiesta Nacional de España (Tue)
-        date(2027, 11, 1),  # Todos los Santos (Mon)
-        date(2027, 12, 6),  # Día de la Constitución (Mon)
-        date(2027, 12, 8),  # Inmaculada Concepción (Wed)
-        date(2027, 12, 25),  # Natividad del Señor (Sat)
-    }
-)
+# Working hours only: each country's days off come from the holidays library (calendars.py),
+# for every year. A country without a section here has the default section's hours and its own
+# public holidays all the same.
 
 DEFAULT_SLA_SETTINGS = SlaSettings(
     default=CountrySla(),
     countries={
-        "EC": CountrySla(
-            timezone="America/Guayaquil",
-            opens=time(8, 30),
-            closes=time(17, 30),
-            holidays=EC_HOLIDAYS_2026 | EC_HOLIDAYS_2027,
-        ),
-        "ES": CountrySla(
-            timezone="Europe/Madrid",
-            opens=time(9, 0),
-            closes=time(18, 0),
-            holidays=ES_HOLIDAYS_2026 | ES_HOLIDAYS_2027,
-        ),
+        "EC": CountrySla(timezone="America/Guayaquil", opens=time(8, 30), closes=time(17, 30)),
+        "ES": CountrySla(timezone="Europe/Madrid", opens=time(9, 0), closes=time(18, 0)),
     },
 )
