@@ -7,6 +7,8 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from cxloop.domain.contact.policy import RECOMMENDED
 from functions.customers_api import handler as customers_api
 from tests.helpers import load_event
@@ -51,6 +53,8 @@ def surveyed(ports: Ports, count: int) -> None:
         ports.consumer("send_survey", ports.send_step(clock=lambda at=at: at))(as_sqs(message))
 
 
+# Surveyed at once: a company that published a permissive policy (tests/integration/conftest.py).
+@pytest.mark.usefixtures("permissive_contact_policy")
 def test_the_contact_record_lists_every_decision_newest_first_without_addresses(ports: Ports) -> None:
     surveyed(ports, 2)
     answer = resolve(
@@ -79,8 +83,10 @@ def test_the_contact_record_lists_every_decision_newest_first_without_addresses(
     assert agent["statusCode"] == 403
 
 
+# Surveyed at once: a company that published a permissive policy (tests/integration/conftest.py).
+@pytest.mark.usefixtures("permissive_contact_policy")
 def test_a_proposed_policy_is_replayed_over_the_period(ports: Ports) -> None:
-    surveyed(ports, 3)  # sent at once: no policy is published
+    surveyed(ports, 3)  # sent at once: the published policy is permissive
     proposed = RECOMMENDED.model_copy(update={"quiet_start": None, "quiet_end": None}).model_dump(mode="json")
     body = {"policy": proposed, "from": "2026-11-23", "to": "2026-11-23"}
     answer = resolve(
@@ -121,3 +127,4 @@ def test_a_proposed_policy_is_replayed_over_the_period(ports: Ports) -> None:
         )["statusCode"]
         == 400
     )
+
