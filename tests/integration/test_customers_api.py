@@ -110,6 +110,7 @@ def test_a_proposed_policy_is_replayed_over_the_period(ports: Ports) -> None:
         "customers_api",
     )
     assert body_of(current)["by_reason"] == {"send": 3}
+    assert (body_of(current)["policy_version"], outcome["policy_version"]) == (1, None)
     bad = {"policy": {"cap_messages": 0}, "from": "2026-11-23", "to": "2026-11-23"}
     refused = resolve(
         app(ports),
@@ -128,3 +129,28 @@ def test_a_proposed_policy_is_replayed_over_the_period(ports: Ports) -> None:
         == 400
     )
 
+
+def test_with_nothing_published_the_record_and_the_simulation_name_the_default(ports: Ports) -> None:
+    surveyed(ports, 3)  # 04:30, 05:30 and 06:30 in Quito: quiet hours
+    record = body_of(
+        resolve(
+            app(ports),
+            staff_request("GET", "/v1/customers/C-1042/contact", "/v1/customers/{customer_id}/contact"),
+            "customers_api",
+        )
+    )
+    assert [(d["reason"], d["policy_version"], d["due_at"]) for d in record["decisions"]] == [
+        ("postponed_quiet_hours", "default", "2026-11-23T13:00:00Z")  # 08:00 in Quito
+    ] * 3
+    body = {"from": "2026-11-23", "to": "2026-11-23"}
+    answer = resolve(
+        app(ports),
+        staff_request("POST", "/v1/contact-policy/simulate", "/v1/contact-policy/simulate", body),
+        "customers_api",
+    )
+    assert answer["statusCode"] == 200, answer
+    outcome = body_of(answer)
+    assert outcome["policy_version"] == "default"
+    # Replayed, the first survey counts as sent at 08:00: the day's gap holds the next two.
+    assert outcome["by_reason"] == {"postponed_quiet_hours": 1, "postponed_min_gap": 2}
+    assert {d["policy_version"] for d in outcome["sample"]} == {"default"}
