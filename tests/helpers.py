@@ -19,6 +19,19 @@ from cxloop.domain.surveys.scoring import score_answers
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 REPO = EVENTS.parent
 
+# The contact_policy document of a company that chose no quiet hours, no gap and a cap of 100
+# surveys per 30 days. Tests about something other than the contact policy publish it, as an
+# analyst would (the config API or store), so their surveys go out at once whatever the hour
+# they run and however many events they send one customer: until a policy is published the
+# default applies (21:00-08:00 quiet hours in the customer's zone, a day's gap, 4 in 30 days).
+PERMISSIVE_CONTACT_POLICY: dict[str, Any] = {
+    "quiet_start": None,
+    "quiet_end": None,
+    "min_gap_hours": 0,
+    "cap_messages": 100,
+    "cap_days": 30,
+}
+
 
 def load_event(name: str) -> dict[str, Any]:
     """events/<name>.json as a fresh dict, e.g. load_event("erp/claim_reported")."""

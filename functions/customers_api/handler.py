@@ -33,7 +33,7 @@ from cxloop.config import settings
 from cxloop.domain.configuration.documents import problems_of
 from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.contact.manners import ContactState, ContactStore
-from cxloop.domain.contact.policy import ContactPolicy
+from cxloop.domain.contact.policy import ContactPolicy, PolicyVersion
 from cxloop.domain.contact.simulation import simulate
 from cxloop.domain.kernel.errors import Forbidden, InvalidInput, NotFound, Unavailable
 from cxloop.domain.kernel.events import Customer, Interaction
@@ -62,7 +62,8 @@ class SimulationRequest(DomainModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     policy: dict[str, Any] | None = Field(
-        default=None, description="A proposed policy; none = the current one"
+        default=None,
+        description="A proposed policy; none = the one in force (the published one, or the default)",
     )
     start: date = Field(alias="from")
     end: date = Field(alias="to")
@@ -198,11 +199,13 @@ def suppressed_channels_of(deps: Deps) -> Callable[[ContactState], tuple[Suppres
     return channels
 
 
-def proposed_policy(request: SimulationRequest, current: ContactPolicy) -> ContactPolicy:
+def proposed_policy(request: SimulationRequest, book: Rulebook) -> tuple[ContactPolicy, PolicyVersion | None]:
+    """The policy to replay and its version: the one in force (published, or `default`) when
+    none is proposed; a proposed one has no version."""
     if request.policy is None:
-        return current
+        return book.contact_policy, book.contact_policy_version
     try:
-        return ContactPolicy.model_validate(request.policy)
+        return ContactPolicy.model_validate(request.policy), None
     except ValidationError as exc:
         raise InvalidInput("the proposed policy is invalid", problems_of(exc, prefix="policy")) from exc
 
@@ -218,10 +221,10 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
     @app.post("/v1/contact-policy/simulate", summary="Replay a past period's events under a policy")
     def simulated(request: Annotated[SimulationRequest, Body()]) -> dict[str, Any]:
         caller = reader_of(app.current_event.raw_event)
-        policy = proposed_policy(request, deps.rulebook().contact_policy)
+        policy, version = proposed_policy(request, deps.rulebook())
         start = datetime.combine(request.start, time(0), tzinfo=UTC)
         end = datetime.combine(request.end, time(0), tzinfo=UTC) + timedelta(days=1)
-        outcome = simulate(deps.interactions(start, end), policy)
+        outcome = simulate(deps.interactions(start, end), policy, policy_version=version)
         logger.info("policy simulated", extra={"caller": caller.user, "events": outcome.events})
         return {"from": request.start.isoformat(), "to": request.end.isoformat(), **outcome.as_json()}
 

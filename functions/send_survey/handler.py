@@ -77,6 +77,7 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
             now=now,
             released=bool(message.get("release")),
             policy=book.contact_policy,
+            policy_version=book.contact_policy_version,
             contacts=deps.contacts,
             open_complaints=deps.open_complaints,
             send=deliver,
@@ -94,6 +95,7 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
                 "action": decision.action,
                 "reason": decision.reason,
                 "channel": decision.channel,
+                "policy_version": book.contact_policy_version,
                 "invitation_id": outcome.sent.invitation.invitation_id if outcome.sent else None,
             },
         )

@@ -36,6 +36,8 @@ import requests
 
 from infra.local.auth import mint_token
 from infra.local.defaults import staff_secret, webhook_secret
+from infra.local.demo.contacts.default import DAY_POLICY
+from infra.local.demo.contacts.stage import publish_contact_policy
 from infra.local.demo.events import make_events
 from infra.local.demo.http import Http
 from infra.local.demo.insurer import contact_of
@@ -238,12 +240,16 @@ def main() -> int:
     try:
         with running_served(Path(LOG_FILE)) as runtime:
             http = Http(runtime.base_url)
+            # Before the first event, as the demo does: surveys at once whatever the hour (the
+            # default manners would hold the night's customers until 08:00 their time).
+            executive = mint_token(staff_secret(), role="executive", user="bench")
+            publish_contact_policy(http, executive, DAY_POLICY, "bench: surveys at once").raise_for_status()
             watcher = AlertWatcher(http)
             watcher.start()
             for rnd in rounds:
                 run_round(http, rnd, watcher, args)
             watcher.stop()
-            tickets = fetch_tickets(http, mint_token(staff_secret(), role="executive", user="bench"))
+            tickets = fetch_tickets(http, executive)
     except RuntimeFailed as exc:
         print(f"answer_to_alert: {exc}", file=sys.stderr)
         return 2

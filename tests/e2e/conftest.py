@@ -16,13 +16,37 @@ from infra.local.auth import mint_token
 from infra.local.defaults import FAKE_KEY, REGION, STAFF_TOKEN_SECRET, WEBHOOK_SECRET
 from infra.local.erp import signed_headers
 from infra.local.served import Served, start_served
+from tests.helpers import PERMISSIVE_CONTACT_POLICY
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def start_runtime(tmp: Path) -> Served:
-    """`cxloop serve` run from the repository, its function logs in `tmp`."""
-    return start_served(tmp / "fn.log", cwd=REPO, timeout_s=120)
+def start_runtime(tmp: Path, contact_policy: dict[str, Any] | None = PERMISSIVE_CONTACT_POLICY) -> Served:
+    """`cxloop serve` run from the repository, its function logs in `tmp`, for a company whose
+    analyst published `contact_policy` before any event: by default the permissive one, so
+    surveys go out at once whatever the hour the tests run (tests.helpers says why); None
+    leaves the default manners (quiet hours in the customer's zone)."""
+    served = start_served(tmp / "fn.log", cwd=REPO, timeout_s=120)
+    if contact_policy is not None:
+        try:
+            publish_contact_policy(served.base_url, contact_policy)
+        except BaseException:
+            served.stop()
+            raise
+    return served
+
+
+def publish_contact_policy(base_url: str, document: dict[str, Any]) -> int:
+    """PUT /v1/config/contact_policy as an executive, the way an analyst publishes it; its version."""
+    token = mint_token(STAFF_TOKEN_SECRET, role="executive", user="e2e-analyst")
+    answer = requests.put(
+        f"{base_url}/v1/config/contact_policy",
+        json={"document": document, "note": "the tests' company: surveys at once"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    return int(answer.json()["version"])
 
 
 @pytest.fixture(scope="session")

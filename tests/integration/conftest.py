@@ -24,6 +24,15 @@ def ports(aws: LocalAws) -> Ports:
     return Ports(aws)
 
 
+@pytest.fixture
+def permissive_contact_policy(ports: Ports) -> int:
+    """A company that published a contact policy with no quiet hours, no gap and a wide cap
+    (tests.helpers.PERMISSIVE_CONTACT_POLICY), for modules about something else whose
+    surveys must go out at once: under the default, NOW (04:30 in Quito) is quiet hours and
+    a second survey within a day waits. Its version."""
+    return ports.publish_contact_policy()
+
+
 def _cold_start() -> None:
     """Handlers build settings, clients and ports once per process; a test is a new process."""
     settings.cache_clear()

@@ -26,12 +26,14 @@ from cxloop.adapters.messaging import SesEmailSender, SnsAlertPublisher, SnsSmsS
 from cxloop.adapters.responses import DynamoResponseStore
 from cxloop.adapters.tickets import DynamoTicketStore
 from cxloop.consumer import IdempotentStep, consume
+from cxloop.domain.configuration.documents import publish_document
 from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.contact.send_survey import SendSettings
 from cxloop.domain.kernel import tokens
 from cxloop.domain.kernel.events import parse_event
 from cxloop.domain.kernel.queues import MessageQueue
 from cxloop.domain.kernel.signature import sign
+from cxloop.domain.organisation.access import Caller
 from cxloop.domain.surveys.models import Invitation
 from functions.capture_event import handler as capture_event
 from functions.open_ticket import handler as open_ticket
@@ -44,7 +46,7 @@ from infra.local.context import LocalLambdaContext
 from infra.local.defaults import ACCOUNT_ID, REGION, SENDER_ADDRESS
 from infra.pipeline import PIPELINE
 from tests.conftest import LocalAws
-from tests.helpers import event_bytes, load_event
+from tests.helpers import PERMISSIVE_CONTACT_POLICY, event_bytes, load_event
 
 SECRET = "integration-secret-current"
 PREVIOUS_SECRET = "integration-secret-previous"
@@ -319,6 +321,21 @@ class Ports:
 
     def rulebook(self) -> Rulebook:
         return CachedRulebook(self.config(), ttl_s=0)()
+
+    def publish_contact_policy(self, document: dict[str, Any] = PERMISSIVE_CONTACT_POLICY) -> int:
+        """Publish a contact_policy as an analyst does through the config API (validated, the
+        next version); its version. By default the permissive one (tests.helpers says why)."""
+        analyst = Caller(user="analyst", role="executive", scope="all")
+        stored = publish_document(
+            "contact_policy",
+            document,
+            caller=analyst,
+            expected_version=None,
+            note="the tests' company: surveys at once",
+            now=NOW,
+            store=self.config(),
+        )
+        return int(stored["version"])
 
     def ticket_step(self, *, clock: Callable[[], datetime] = lambda: NOW) -> Any:
         deps = open_ticket.Deps(

@@ -31,6 +31,10 @@ from tests.integration.support import (
     text_messages,
 )
 
+# Not about the contact policy: the company published a permissive one (no quiet hours, no
+# gap), so surveys go out at once whatever the hour (tests/integration/conftest.py).
+pytestmark = pytest.mark.usefixtures("permissive_contact_policy")
+
 PHONE = "+593991234567"
 POOL = "pool-0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 CUSTOMER = "C-1042"

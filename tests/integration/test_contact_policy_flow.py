@@ -16,6 +16,7 @@ from tests.integration.support import NOW, Ports, as_sqs, claim, emails, invoke,
 
 # NOW is 09:30 UTC: 04:30 in Quito, inside the recommended 21:00-08:00 quiet hours.
 MORNING_IN_QUITO = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)
+THREE_IN_QUITO = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
 def publish_policy(ports: Ports, **changes: Any) -> None:
@@ -53,6 +54,7 @@ def test_a_night_survey_waits_for_the_morning_and_is_sent_once(ports: Ports) -> 
         MORNING_IN_QUITO,
     )
     assert [p.due_at for p in record.pending] == [MORNING_IN_QUITO]
+    assert decision.policy_version == 1  # the published one, not the default
 
     assert release(ports, MORNING_IN_QUITO - timedelta(minutes=1)) == 0
     assert release(ports, MORNING_IN_QUITO) == 1
@@ -100,10 +102,35 @@ def test_a_gap_postpones_a_second_survey_and_an_open_complaint_blocks_one(ports:
     assert len(emails()) == 1
 
 
-def test_without_a_published_policy_surveys_go_out_at_once(ports: Ports) -> None:
-    send(ports, dispatched(ports), NOW)
+def test_without_a_published_policy_a_survey_at_three_in_the_morning_waits_for_eight(ports: Ports) -> None:
+    send(ports, dispatched(ports, at=THREE_IN_QUITO), THREE_IN_QUITO)
+    assert emails() == []
+    record = ports.contacts().load("C-1042")
+    (decision,) = record.decisions
+    assert (decision.action, decision.reason, decision.due_at, decision.policy_version) == (
+        "postpone",
+        "postponed_quiet_hours",
+        MORNING_IN_QUITO,
+        "default",
+    )
+    assert release(ports, MORNING_IN_QUITO) == 1
+    send(ports, one(ports.aws.drain("dispatch")), MORNING_IN_QUITO)
     one(emails())
-    assert [d.reason for d in ports.contacts().load("C-1042").decisions] == ["send"]
+    after = ports.contacts().load("C-1042").decisions
+    assert [(d.reason, d.policy_version) for d in after] == [
+        ("postponed_quiet_hours", "default"),
+        ("send", "default"),
+    ]
+
+
+def test_a_published_policy_replaces_the_default_whole(ports: Ports) -> None:
+    # It names only a cap: no quiet hours and no gap, not the default's.
+    assert ports.publish_contact_policy({"cap_messages": 10}) == 1
+    send(ports, dispatched(ports, "claim-1", THREE_IN_QUITO), THREE_IN_QUITO)
+    send(ports, dispatched(ports, "claim-2", THREE_IN_QUITO + timedelta(minutes=5)), THREE_IN_QUITO)
+    assert len(emails()) == 2
+    decisions = ports.contacts().load("C-1042").decisions
+    assert [(d.reason, d.policy_version) for d in decisions] == [("send", 1), ("send", 1)]
 
 
 def test_the_real_release_handler(lambda_env: LocalAws, ports: Ports) -> None:

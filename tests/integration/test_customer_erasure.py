@@ -10,6 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from cxloop.adapters.erasures import DynamoErasureLog
 from cxloop.datafile import load_document_file
 from cxloop.domain.kernel.events import Customer, Interaction, parse_event
@@ -37,6 +39,10 @@ from tests.integration.support import (
     tickets_request,
     token_in,
 )
+
+# Not about the contact policy: the company published a permissive one (no quiet hours, no
+# gap), so surveys go out at once whatever the hour (tests/integration/conftest.py).
+pytestmark = pytest.mark.usefixtures("permissive_contact_policy")
 
 ORG_FILE = Path(__file__).resolve().parents[2] / "infra" / "local" / "data" / "organisation.yaml"
 COMMENT = "El perito Jorge Salinas nunca vino a mi casa"

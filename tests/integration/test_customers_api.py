@@ -7,6 +7,8 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from cxloop.domain.contact.policy import RECOMMENDED
 from functions.customers_api import handler as customers_api
 from tests.helpers import load_event
@@ -51,6 +53,8 @@ def surveyed(ports: Ports, count: int) -> None:
         ports.consumer("send_survey", ports.send_step(clock=lambda at=at: at))(as_sqs(message))
 
 
+# Surveyed at once: a company that published a permissive policy (tests/integration/conftest.py).
+@pytest.mark.usefixtures("permissive_contact_policy")
 def test_the_contact_record_lists_every_decision_newest_first_without_addresses(ports: Ports) -> None:
     surveyed(ports, 2)
     answer = resolve(
@@ -79,8 +83,10 @@ def test_the_contact_record_lists_every_decision_newest_first_without_addresses(
     assert agent["statusCode"] == 403
 
 
+# Surveyed at once: a company that published a permissive policy (tests/integration/conftest.py).
+@pytest.mark.usefixtures("permissive_contact_policy")
 def test_a_proposed_policy_is_replayed_over_the_period(ports: Ports) -> None:
-    surveyed(ports, 3)  # sent at once: no policy is published
+    surveyed(ports, 3)  # sent at once: the published policy is permissive
     proposed = RECOMMENDED.model_copy(update={"quiet_start": None, "quiet_end": None}).model_dump(mode="json")
     body = {"policy": proposed, "from": "2026-11-23", "to": "2026-11-23"}
     answer = resolve(
@@ -104,6 +110,7 @@ def test_a_proposed_policy_is_replayed_over_the_period(ports: Ports) -> None:
         "customers_api",
     )
     assert body_of(current)["by_reason"] == {"send": 3}
+    assert (body_of(current)["policy_version"], outcome["policy_version"]) == (1, None)
     bad = {"policy": {"cap_messages": 0}, "from": "2026-11-23", "to": "2026-11-23"}
     refused = resolve(
         app(ports),
@@ -121,3 +128,29 @@ def test_a_proposed_policy_is_replayed_over_the_period(ports: Ports) -> None:
         )["statusCode"]
         == 400
     )
+
+
+def test_with_nothing_published_the_record_and_the_simulation_name_the_default(ports: Ports) -> None:
+    surveyed(ports, 3)  # 04:30, 05:30 and 06:30 in Quito: quiet hours
+    record = body_of(
+        resolve(
+            app(ports),
+            staff_request("GET", "/v1/customers/C-1042/contact", "/v1/customers/{customer_id}/contact"),
+            "customers_api",
+        )
+    )
+    assert [(d["reason"], d["policy_version"], d["due_at"]) for d in record["decisions"]] == [
+        ("postponed_quiet_hours", "default", "2026-11-23T13:00:00Z")  # 08:00 in Quito
+    ] * 3
+    body = {"from": "2026-11-23", "to": "2026-11-23"}
+    answer = resolve(
+        app(ports),
+        staff_request("POST", "/v1/contact-policy/simulate", "/v1/contact-policy/simulate", body),
+        "customers_api",
+    )
+    assert answer["statusCode"] == 200, answer
+    outcome = body_of(answer)
+    assert outcome["policy_version"] == "default"
+    # Replayed, the first survey counts as sent at 08:00: the day's gap holds the next two.
+    assert outcome["by_reason"] == {"postponed_quiet_hours": 1, "postponed_min_gap": 2}
+    assert {d["policy_version"] for d in outcome["sample"]} == {"default"}

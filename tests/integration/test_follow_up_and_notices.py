@@ -10,6 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from cxloop.datafile import load_document_file
 from cxloop.domain.contact.send_survey import SendSettings
 from functions.notify_customer import handler as notify_customer
@@ -33,6 +35,10 @@ from tests.integration.support import (
     survey_request,
     token_in,
 )
+
+# Not about the contact policy: the company published a permissive one (no quiet hours, no
+# gap), so surveys go out at once whatever the hour (tests/integration/conftest.py).
+pytestmark = pytest.mark.usefixtures("permissive_contact_policy")
 
 ORG_FILE = Path(__file__).resolve().parents[2] / "infra" / "local" / "data" / "organisation.yaml"
 SETTINGS = SendSettings(BASE_URL, SENDER_ADDRESS, link_ttl_days=14)

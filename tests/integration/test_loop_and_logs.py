@@ -8,6 +8,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from tests.conftest import LocalAws
 from tests.integration.support import (
     as_sqs,
@@ -24,6 +26,10 @@ from tests.integration.support import (
     tickets_request,
     token_in,
 )
+
+# Not about the contact policy: the company published a permissive one (no quiet hours, no
+# gap), so surveys go out at once whatever the hour (tests/integration/conftest.py).
+pytestmark = pytest.mark.usefixtures("permissive_contact_policy")
 
 CORRELATION_ID = "erp-claims-2026-11-23-0001"
 STEPS = {

@@ -31,6 +31,10 @@ from tests.integration.support import (
     survey_request,
 )
 
+# Not about the contact policy: the company published a permissive one (no quiet hours, no
+# gap), so surveys go out at once whatever the hour (tests/integration/conftest.py).
+pytestmark = pytest.mark.usefixtures("permissive_contact_policy")
+
 STAMP = int(NOW.timestamp())
 
 

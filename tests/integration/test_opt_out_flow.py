@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from cxloop.domain.kernel.tokens import new_token, token_hash
 from tests.conftest import LocalAws
 from tests.helpers import event_bytes
@@ -22,6 +24,10 @@ from tests.integration.support import (
     signed_post,
     text_messages,
 )
+
+# Not about the contact policy: the company published a permissive one (no quiet hours, no
+# gap), so surveys go out at once whatever the hour (tests/integration/conftest.py).
+pytestmark = pytest.mark.usefixtures("permissive_contact_policy")
 
 
 def survey_sent(aws: LocalAws, event_id: str = "claim-1") -> None:

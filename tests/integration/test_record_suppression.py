@@ -33,6 +33,10 @@ from tests.integration.support import (
 )
 from tests.integration.test_customers_api import staff_request
 
+# Not about the contact policy: the company published a permissive one (no quiet hours, no
+# gap), so surveys go out at once whatever the hour (tests/integration/conftest.py).
+pytestmark = pytest.mark.usefixtures("permissive_contact_policy")
+
 KEY = SUPPRESSION_KEY.encode()
 ANA_EMAIL = "ana@example.com"
 ANA_PHONE = "+593991234567"

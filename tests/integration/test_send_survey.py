@@ -7,6 +7,8 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from cxloop.domain.kernel.events import interaction_id_for
 from cxloop.domain.kernel.tokens import token_hash
 from infra.local.defaults import SENDER_ADDRESS
@@ -28,6 +30,10 @@ from tests.integration.support import (
     text_messages,
     token_in,
 )
+
+# Not about the contact policy: the company published a permissive one (no quiet hours, no
+# gap), so surveys go out at once whatever the hour (tests/integration/conftest.py).
+pytestmark = pytest.mark.usefixtures("permissive_contact_policy")
 
 
 def dispatched(ports: Ports, body: bytes) -> dict[str, Any]:

@@ -9,6 +9,8 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+
 from cxloop.adapters.config_store import survey_library
 from cxloop.adapters.messaging import SesEmailSender, SnsSmsSender
 from cxloop.domain.contact.manners import ContactState
@@ -43,6 +45,10 @@ from tests.integration.test_record_suppression import (
     published,
     record_all,
 )
+
+# Not about the contact policy: the company published a permissive one (no quiet hours, no
+# gap), so surveys go out at once whatever the hour (tests/integration/conftest.py).
+pytestmark = pytest.mark.usefixtures("permissive_contact_policy")
 
 
 def claims_survey(version: int, question: str) -> dict[str, Any]:

@@ -1,7 +1,11 @@
 """`cxloop demo`: an insurer's day through the whole loop, over real HTTP.
 
 1. Starts `cxloop serve --port 0` in a subprocess (so the runtime gets the second
-   core) and reads its base URL from the first line it prints; an analyst publishes the
+   core) and reads its base URL from the first line it prints. Before the first event,
+   the default contact manners hold a survey for DEF-1, for whom it is 03:00 (postponed
+   to 08:00 their time, policy version `default`), then the insurer publishes its own
+   contact policy (surveys at once), so every customer of the day is surveyed whatever
+   hour the demo runs (infra/local/demo/contacts/default.py). An analyst publishes the
    organisation and the assignment rules through the config API.
 2. Plays the ERP of Seguros Andinos, an insurer with branches in Ecuador and Spain:
    signed `POST /v1/events` for claims reported, branch visits, contact-center calls

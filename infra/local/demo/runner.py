@@ -15,6 +15,7 @@ from infra.local.defaults import staff_secret
 from infra.local.demo.answers import opens_ticket, plan_answers
 from infra.local.demo.casework.desk import Desk, publish_configuration
 from infra.local.demo.casework.steps import work_the_cases
+from infra.local.demo.contacts.default import show_default_manners
 from infra.local.demo.contacts.policy import show_contact_policy
 from infra.local.demo.events import make_events, send_events, show_contract
 from infra.local.demo.http import Http
@@ -58,11 +59,15 @@ def play_safely(runtime: Served, events: int, seed: int, tally: Tally) -> int:
 
 def play(http: Http, count: int, rng: random.Random, tally: Tally) -> int:
     desk = Desk.open(http, lambda title: phase(tally, title), rng)
+    # Before the first event: the default manners hold one night survey, then the insurer's
+    # own policy (surveys at once) is in force, whatever hour the demo runs.
+    contact_book = show_default_manners(desk)
+    surveys_before = len(http.json("/_local/outbox"))
     publish_configuration(desk)
     events = make_events(count, rng)
     send_events(http, events, tally)
     show_contract(http, events, tally)
-    wait_for_outbox(http, tally.statuses[202], tally)
+    wait_for_outbox(http, surveys_before + tally.statuses[202], tally)
     plans, idle = plan_answers(tally.outbox, events, rng)
     answer_surveys(http, plans, idle, tally)
     tally.expected_tickets = sum(opens_ticket(a.plan.form) for a in tally.recorded)
@@ -75,7 +80,7 @@ def play(http: Http, count: int, rng: random.Random, tally: Tally) -> int:
     tally.casebook = desk.book
     print_summary(tally)
     # After the summary: the policy it publishes must not touch the day's surveys.
-    tally.contacts = show_contact_policy(desk)
+    tally.contacts = show_contact_policy(desk, contact_book)
     tally.qr_problems = show_qr_code(http, tally)
     return verdict(tally)
 

@@ -229,6 +229,7 @@ def run(outbox: Outbox, chosen: Interaction, contacts: Contacts, *, whatsapp: bo
         now=NOW,
         released=False,
         policy=POLICY,
+        policy_version=1,
         contacts=contacts,
         open_complaints=lambda _: (),
         send=send,

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from cxloop.domain.configuration.rulebook import DEFAULT_CONTACT_POLICY, Rulebook
 from cxloop.domain.contact.policy import (
     RECOMMENDED,
     ContactMemory,
@@ -274,7 +275,7 @@ def test_a_bad_policy_is_refused(changes: dict[str, Any]) -> None:
         ContactPolicy.model_validate(changes)
 
 
-def test_the_default_policy_keeps_only_what_no_brand_may_skip() -> None:
+def test_a_document_that_leaves_every_field_out_keeps_only_what_no_brand_may_skip() -> None:
     default = ContactPolicy()
     night = datetime(2026, 11, 25, 4, 30, tzinfo=UTC)  # 23:30 in Quito
     busy = memory(sent=tuple(sent(h) for h in (1, 2, 3, 4, 5)))
@@ -285,3 +286,40 @@ def test_the_default_policy_keeps_only_what_no_brand_may_skip() -> None:
     )
     complaint = memory(open_complaints=("CX-1",))
     assert decide(customer(), kind="survey", now=night, memory=complaint, policy=default).action == "block"
+
+
+# 08:00 UTC on Monday 23 Nov 2026 is 03:00 in Quito (UTC-5); 08:00 there is 13:00 UTC.
+THREE_IN_QUITO = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+EIGHT_IN_QUITO = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)
+
+
+def test_until_a_policy_is_published_the_recommended_one_applies_and_is_named_default() -> None:
+    book = Rulebook()
+    assert book.contact_policy == DEFAULT_CONTACT_POLICY == RECOMMENDED
+    assert book.contact_policy_version == "default"
+    night = decide(customer(), kind="survey", now=THREE_IN_QUITO, memory=memory(), policy=book.contact_policy)
+    assert (night.action, night.reason, night.at) == ("postpone", "postponed_quiet_hours", EIGHT_IN_QUITO)
+    yesterday = memory(
+        sent=(SentRecord(at=EIGHT_IN_QUITO - timedelta(hours=20), channel="email", kind="survey"),)
+    )
+    gap = decide(customer(), kind="survey", now=EIGHT_IN_QUITO, memory=yesterday, policy=book.contact_policy)
+    assert (gap.reason, gap.at) == ("postponed_min_gap", EIGHT_IN_QUITO + timedelta(hours=4))
+    month = tuple(
+        SentRecord(at=NOW - timedelta(days=d), channel="email", kind="survey") for d in (2, 9, 16, 23)
+    )
+    capped = decide(customer(), kind="survey", now=NOW, memory=memory(sent=month), policy=book.contact_policy)
+    assert capped.reason == "blocked_frequency_cap"
+
+
+def test_a_published_policy_replaces_the_default_whole() -> None:
+    # It names a cap and nothing else: no quiet hours, no gap (its own field defaults), never
+    # the default's 21:00-08:00 or its day's gap.
+    book = Rulebook.from_documents({"contact_policy": (3, {"cap_messages": 10})})
+    assert book.contact_policy == ContactPolicy(cap_messages=10)
+    assert book.contact_policy_version == 3
+    night = decide(customer(), kind="survey", now=THREE_IN_QUITO, memory=memory(), policy=book.contact_policy)
+    assert (night.action, night.reason) == ("send", "send")
+    busy = memory(sent=tuple(sent(h) for h in range(1, 10)))
+    assert (
+        decide(customer(), kind="survey", now=NOW, memory=busy, policy=book.contact_policy).action == "send"
+    )

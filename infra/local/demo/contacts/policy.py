@@ -1,5 +1,6 @@
 """The contact-policy chapter in order: publish, bounce, visit, release, opt out, complain,
-reach the cap, then the channels, the table of decisions and a simulation."""
+reach the cap, then the channels, the table of decisions and a simulation. (Its prologue,
+the default manners before anything is published, runs before the day: `default`.)"""
 
 from __future__ import annotations
 
@@ -33,9 +34,10 @@ from infra.local.demo.contacts.stage import (
 )
 
 
-def show_contact_policy(desk: Desk) -> ContactBook:
+def show_contact_policy(desk: Desk, book: ContactBook | None = None) -> ContactBook:
+    """The chapter, going on in `book` (the prologue's, infra.local.demo.contacts.default)."""
     desk.say("the contact policy decides every survey (PUT /v1/config/contact_policy, POL-1..POL-8)")
-    book = ContactBook()
+    book = book or ContactBook()
     stage = Stage(desk, customers(datetime.now(UTC)), book)
     if not publish_policy(stage):
         return book

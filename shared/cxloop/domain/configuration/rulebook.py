@@ -21,12 +21,14 @@ from cxloop.domain.casework.case_rules import (
     ClassificationRules,
 )
 from cxloop.domain.casework.sla import DEFAULT_SLA_SETTINGS, SlaSettings
-from cxloop.domain.contact.policy import ContactPolicy
+from cxloop.domain.contact.policy import DEFAULT_VERSION, RECOMMENDED, ContactPolicy, PolicyVersion
 from cxloop.domain.feedback.ticket_rules import DEFAULT_TICKET_RULES, TicketRules
 from cxloop.domain.organisation.hierarchy import Organisation
 from cxloop.domain.surveys.survey_catalogue import DEFAULT_CATALOGUE, SurveyCatalogue
 
-DEFAULT_CONTACT_POLICY = ContactPolicy()
+# Until a contact_policy is published, the recommended manners apply (quiet hours, a day's
+# gap, a monthly cap); a published document replaces them whole (ContactPolicy says why).
+DEFAULT_CONTACT_POLICY = RECOMMENDED
 
 # Every document the config API accepts, by name, with the model that validates it.
 DOCUMENTS: dict[str, type[BaseModel]] = {
@@ -57,6 +59,11 @@ class Rulebook:
         parsed = {name: DOCUMENTS[name].model_validate(doc) for name, (_, doc) in documents.items()}
         versions = {name: version for name, (version, _) in documents.items()}
         return cls(**parsed, versions=versions)  # type: ignore[arg-type]
+
+    @property
+    def contact_policy_version(self) -> PolicyVersion:
+        """The published contact_policy's version, or `default` while DEFAULT_CONTACT_POLICY applies."""
+        return self.versions.get("contact_policy", DEFAULT_VERSION)
 
 
 def validate_document(name: str, document: object) -> BaseModel:

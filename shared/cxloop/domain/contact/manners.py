@@ -1,7 +1,8 @@
 """Contacting a customer with manners: every survey send_survey wants to send first gets
 the contact policy's decision, which is kept (with its reason code) in the customer's
 contact record; postponed and grouped sends wait there until release_contacts sends
-them when they are due.
+them when they are due. Each decision names the policy version that made it (`default`
+until an analyst publishes one).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from cxloop.domain.contact.policy import (
     Decision,
     MessageKind,
     OpenGroup,
+    PolicyVersion,
     address_for,
     after_refusals,
     decide,
@@ -56,10 +58,19 @@ class DecisionRecord(DomainModel):
     channel: Channel | None = None
     due_at: datetime | None = None
     detail: str = ""
+    # The contact_policy version that decided, or `default`. None: not a policy's decision
+    # (an opt-out), a proposed policy's in a simulation, or a record kept before versions were.
+    policy_version: PolicyVersion | None = None
 
     @classmethod
     def of(
-        cls, decision: Decision, interaction: Interaction, kind: MessageKind, now: datetime
+        cls,
+        decision: Decision,
+        interaction: Interaction,
+        kind: MessageKind,
+        now: datetime,
+        *,
+        policy_version: PolicyVersion | None,
     ) -> DecisionRecord:
         return cls(
             at=now,
@@ -70,6 +81,7 @@ class DecisionRecord(DomainModel):
             channel=decision.channel,
             due_at=decision.at,
             detail=decision.detail,
+            policy_version=policy_version,
         )
 
 
@@ -112,6 +124,7 @@ def dispatch(
     now: datetime,
     released: bool,
     policy: ContactPolicy,
+    policy_version: PolicyVersion,
     contacts: ContactStore,
     open_complaints: Callable[[str], tuple[str, ...]],
     send: Callable[[Interaction, Channel], Any],
@@ -119,8 +132,9 @@ def dispatch(
     # The customer's addresses on the suppression list (bounced, complained, replied STOP).
     suppressed: Callable[[Customer], frozenset[str]] = lambda _customer: frozenset(),
 ) -> Dispatched:
-    """Decide, act, remember. A released send was already postponed or grouped once: only
-    the blocks (opt-out, cap, complaint) and quiet hours still apply to it."""
+    """Decide, act, remember (the decision names `policy_version`). A released send was
+    already postponed or grouped once: only the blocks (opt-out, cap, complaint) and quiet
+    hours still apply to it."""
     customer_id = interaction.event.customer.id
     state = contacts.load(customer_id)
     memory = state.memory.model_copy(update={"open_complaints": open_complaints(customer_id)})
@@ -135,10 +149,11 @@ def dispatch(
     customer = interaction.event.customer
     decision = decide(customer, kind=kind, now=now, memory=memory, policy=policy, offered=offered)
     attempt = _send_or_fall_back(interaction, decision, memory, policy, offered=offered, send=send)
+    record = DecisionRecord.of(attempt.decision, interaction, kind, now, policy_version=policy_version)
     _remember(
         contacts,
         customer_id,
-        lambda state: _after(state, interaction, kind, attempt.decision, now, suppress=attempt.suppress),
+        lambda state: _after(state, interaction, record, attempt.decision, suppress=attempt.suppress),
     )
     return Dispatched(attempt.decision, attempt.sent)
 
@@ -203,13 +218,12 @@ def _remember(
 def _after(
     state: ContactState,
     interaction: Interaction,
-    kind: MessageKind,
+    record: DecisionRecord,
     decision: Decision,
-    now: datetime,
     *,
     suppress: frozenset[str] = frozenset(),
 ) -> ContactState:
-    record = DecisionRecord.of(decision, interaction, kind, now)
+    kind, now = record.kind, record.at
     memory, pending = state.memory, state.pending
     if suppress:  # a channel said the customer opted out there: the next message skips it
         memory = memory.model_copy(update={"suppressed": memory.suppressed | suppress})

@@ -10,6 +10,10 @@ channels). Decisions are pure: the memory and the policy come in, nothing is rea
 Service messages about a customer's own case (acknowledgements) are not marketing: they
 skip the cap, the gap, grouping and quiet hours, but never reach an opted-out channel
 address that bounced or complained.
+
+Which policy applies: until an analyst publishes a `contact_policy` document, RECOMMENDED
+below (quiet hours, a day's gap, a monthly cap), named by the version `default` in every
+decision; once one is published, that document alone, named by its version number.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Literal
+from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import ConfigDict, Field, model_validator
@@ -48,9 +52,12 @@ CHANNELS: tuple[Channel, ...] = ("email", "sms", "whatsapp")
 class ContactPolicy(DomainModel):
     """The manners, as data analysts change at run time (config document `contact_policy`).
 
-    The defaults only keep what no brand may skip (opt-outs, suppressed addresses, no survey
-    while a complaint is open): the ERP calls the webhook when it means to. RECOMMENDED
-    below is what we suggest publishing (quiet hours, a day's gap, a monthly cap).
+    A published document is the whole policy: it replaces the default (RECOMMENDED) whole,
+    it is never merged with it field by field. So the field defaults here are what a
+    document means when it leaves a field out, and they are permissive: only what no brand
+    may skip (opt-outs, suppressed addresses, no survey while a complaint is open), with no
+    quiet hours, no gap and a cap of 100 per 30 days. A document that wants quiet hours says
+    so; one that omits them has none. Start from RECOMMENDED and change what you mean to.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -82,9 +89,25 @@ class ContactPolicy(DomainModel):
         return self
 
 
+# What applies until a contact_policy document is published, and what we suggest publishing:
+# no survey between 21:00 and 08:00 in the customer's own zone, a day between two messages,
+# at most 4 in 30 days. Every field is spelled out: the field defaults above are not the default.
 RECOMMENDED = ContactPolicy(
-    quiet_start=time(21, 0), quiet_end=time(8, 0), min_gap_hours=24, cap_messages=4, cap_days=30
+    quiet_start=time(21, 0),
+    quiet_end=time(8, 0),
+    min_gap_hours=24,
+    cap_messages=4,
+    cap_days=30,
+    group_window_minutes=0,
+    block_on_open_complaint=True,
+    channels=("email", "sms", "whatsapp"),
+    reminder_after_days=None,
 )
+
+# Which policy decided: a published contact_policy document's version number, or `default`
+# (RECOMMENDED, nothing published yet).
+PolicyVersion = int | Literal["default"]
+DEFAULT_VERSION: Final = "default"
 
 
 class SentRecord(DomainModel):

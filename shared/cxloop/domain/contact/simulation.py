@@ -4,6 +4,9 @@ Events are replayed in the order they arrived, each customer's memory starting e
 growing as the policy would have made it grow (a postponed survey counts as sent when it
 was due; a group sends once, at its release). Open complaints are not replayed: the
 simulation shows the policy's own manners, not the tickets of the period.
+
+The policy replayed is a proposed one (no version: `policy_version` None) or the one in
+force, named as send_survey names it: its published version, or `default` until one is.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from cxloop.domain.contact.policy import (
     ContactPolicy,
     Decision,
     MessageKind,
+    PolicyVersion,
     decide,
     remember_sent,
 )
@@ -29,6 +33,7 @@ SAMPLE_SIZE = 50
 
 @dataclass
 class Simulation:
+    policy_version: PolicyVersion | None = None
     events: int = 0
     customers: int = 0
     by_reason: Counter[str] = field(default_factory=Counter)
@@ -37,6 +42,7 @@ class Simulation:
 
     def as_json(self) -> dict[str, Any]:
         return {
+            "policy_version": self.policy_version,
             "events": self.events,
             "customers": self.customers,
             "by_action": dict(self.by_action),
@@ -45,8 +51,10 @@ class Simulation:
         }
 
 
-def simulate(interactions: Iterable[Interaction], policy: ContactPolicy) -> Simulation:
-    result = Simulation()
+def simulate(
+    interactions: Iterable[Interaction], policy: ContactPolicy, *, policy_version: PolicyVersion | None
+) -> Simulation:
+    result = Simulation(policy_version=policy_version)
     memories: dict[str, ContactMemory] = {}
     for interaction in sorted(interactions, key=lambda i: i.received_at):
         customer = interaction.event.customer
@@ -59,7 +67,8 @@ def simulate(interactions: Iterable[Interaction], policy: ContactPolicy) -> Simu
         result.by_reason[decision.reason] += 1
         result.by_action[decision.action] += 1
         if len(result.sample) < SAMPLE_SIZE:
-            result.sample.append(DecisionRecord.of(decision, interaction, kind, now))
+            record = DecisionRecord.of(decision, interaction, kind, now, policy_version=policy_version)
+            result.sample.append(record)
     result.customers = len(memories)
     return result
 
