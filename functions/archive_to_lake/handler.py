@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from cxloop.adapters.lake import DeliveryFailed, FirehoseLake, lake_settings_from
 from cxloop.domain.insights.lake import Archived, archived
 from cxloop.domain.kernel.errors import Unavailable
-from cxloop.observability import MetricUnit, logger, metrics, tracer
+from cxloop.observability import MetricUnit, logger, metrics
 
 Put = Callable[[list[Archived]], None]
 
@@ -87,6 +87,5 @@ def _deps() -> FirehoseLake:
 
 
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return archive(event, context, _deps().put)

@@ -25,7 +25,7 @@ from cxloop.domain.kernel.errors import FieldProblem, PayloadTooLarge
 from cxloop.domain.kernel.events import MAX_BODY_BYTES, InteractionEvent
 from cxloop.domain.kernel.queues import MessageQueue
 from cxloop.http import correlation_id_from, header, make_resolver
-from cxloop.observability import MetricUnit, logger, metrics, set_correlation_id, tracer
+from cxloop.observability import MetricUnit, logger, metrics, set_correlation_id
 
 
 @dataclass(frozen=True)
@@ -153,6 +153,5 @@ def _app() -> APIGatewayRestResolver:
 
 
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return _app().resolve(event, context)

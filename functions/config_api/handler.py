@@ -24,7 +24,7 @@ from cxloop.domain.configuration import documents
 from cxloop.domain.configuration.documents import ConfigStore
 from cxloop.domain.kernel.modelling import DomainModel
 from cxloop.http import caller_of, make_resolver
-from cxloop.observability import logger, metrics, tracer
+from cxloop.observability import logger, metrics
 
 Name = Annotated[
     str, Path(max_length=64, description="organisation, sla, ticket_rules, classification or assignment")
@@ -85,6 +85,5 @@ def _app() -> APIGatewayRestResolver:
 
 
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return _app().resolve(event, context)

@@ -51,7 +51,7 @@ from cxloop.domain.privacy.erasure import (
     scrubbed_ticket,
 )
 from cxloop.http import caller_of, make_resolver
-from cxloop.observability import logger, metrics, tracer
+from cxloop.observability import logger, metrics
 
 READERS = frozenset({"branch_manager", "country_manager", "executive"})
 ERASERS = frozenset({"executive"})
@@ -274,6 +274,5 @@ def _app() -> APIGatewayRestResolver:
 
 
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return _app().resolve(event, context)

@@ -28,7 +28,7 @@ from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.contact.ports import EmailSender
 from cxloop.domain.insights.daily_digest import Digest, build_digests, digest_alert, digest_email, managers
 from cxloop.domain.kernel.errors import Unavailable
-from cxloop.observability import MetricUnit, logger, metrics, tracer
+from cxloop.observability import MetricUnit, logger, metrics
 from cxloop.schedule import scheduled_time
 
 
@@ -111,6 +111,5 @@ def _deps() -> Deps:
 
 
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return run(event, _deps())

@@ -43,7 +43,7 @@ from cxloop.domain.intake.ports import InteractionStore
 from cxloop.domain.kernel.errors import Unavailable
 from cxloop.domain.kernel.events import InteractionEvent
 from cxloop.domain.kernel.queues import MessageQueue
-from cxloop.observability import MetricUnit, logger, metrics, set_correlation_id, tracer
+from cxloop.observability import MetricUnit, logger, metrics, set_correlation_id
 
 # As long as incoming/ keeps the files (the bucket's lifecycle): a notification repeated
 # within that time is recognised.
@@ -196,6 +196,5 @@ def _deps() -> IdempotentStep:
 
 
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return handle(event, context, _deps())

@@ -42,7 +42,7 @@ from cxloop.domain.insights.report import PresentScopes, ScopesBetween
 from cxloop.domain.insights.scope_access import access_chain
 from cxloop.domain.kernel.errors import Unavailable
 from cxloop.domain.organisation.hierarchy import Organisation
-from cxloop.observability import MetricUnit, logger, metrics, tracer
+from cxloop.observability import MetricUnit, logger, metrics
 from cxloop.schedule import scheduled_time
 
 # A claim outlives the day it is for; the table's TTL removes it afterwards.
@@ -137,6 +137,5 @@ def _deps() -> Deps:
 
 
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return run(event, _deps())

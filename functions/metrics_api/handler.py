@@ -30,7 +30,7 @@ from cxloop.domain.feedback.ports import AggregateStore
 from cxloop.domain.insights import scope_insights
 from cxloop.domain.insights.health import period_between
 from cxloop.http import caller_of, make_resolver
-from cxloop.observability import logger, metrics, tracer
+from cxloop.observability import logger, metrics
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,5 @@ def _app() -> APIGatewayRestResolver:
 
 
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return _app().resolve(event, context)

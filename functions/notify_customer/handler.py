@@ -20,7 +20,7 @@ from cxloop.domain.contact.opt_out import OptOutLinkStore
 from cxloop.domain.contact.ports import EmailSender, SmsSender
 from cxloop.domain.contact.send_survey import SendSettings
 from cxloop.domain.kernel.errors import ChannelRefused
-from cxloop.observability import MetricUnit, logger, metrics, tracer
+from cxloop.observability import MetricUnit, logger, metrics
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,6 @@ def _step() -> IdempotentStep:
 
 
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     step = _step()
     return consume(event, context, lambda message: step(message, context))

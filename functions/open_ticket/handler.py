@@ -22,7 +22,7 @@ from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.feedback.models import RoutingDecision
 from cxloop.domain.kernel.queues import MessageQueue
 from cxloop.domain.surveys.models import SurveyResponse
-from cxloop.observability import MetricUnit, logger, metrics, tracer
+from cxloop.observability import MetricUnit, logger, metrics
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,6 @@ def _step() -> IdempotentStep:
 
 
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     step = _step()
     return consume(event, context, lambda message: step(message, context))

@@ -61,7 +61,7 @@ from cxloop.domain.insights.report_pdf import PDF_CONTENT_TYPE, pdf_key, render_
 from cxloop.domain.kernel.errors import Unavailable
 from cxloop.domain.kernel.modelling import DomainModel
 from cxloop.domain.organisation.hierarchy import Organisation, Person
-from cxloop.observability import MetricUnit, logger, metrics, tracer
+from cxloop.observability import MetricUnit, logger, metrics
 from cxloop.schedule import scheduled_time
 
 # S3's longest presigned URL (SigV4).
@@ -219,6 +219,5 @@ def _deps() -> Deps:
 
 
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return run(event, _deps())

@@ -15,7 +15,7 @@ from cxloop.consumer import IdempotentStep, consume
 from cxloop.domain.casework.models import Ticket
 from cxloop.domain.casework.ports import AlertPublisher
 from cxloop.domain.casework.push_alert import alert_for
-from cxloop.observability import MetricUnit, logger, metrics, tracer
+from cxloop.observability import MetricUnit, logger, metrics
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,6 @@ def _step() -> IdempotentStep:
 
 
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     step = _step()
     return consume(event, context, lambda message: step(message, context))

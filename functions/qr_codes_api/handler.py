@@ -27,7 +27,7 @@ from cxloop.domain.surveys import qr_codes
 from cxloop.domain.surveys.qr_codes import QrCode, QrCodeStore, QrRequest
 from cxloop.domain.surveys.theme import DEFAULT_THEME, Theme
 from cxloop.http import caller_of, make_resolver
-from cxloop.observability import MetricUnit, logger, metrics, tracer
+from cxloop.observability import MetricUnit, logger, metrics
 
 QrId = Annotated[str, Path(max_length=32, description="The code's id (QR-...), as created")]
 
@@ -123,6 +123,5 @@ def _app() -> APIGatewayRestResolver:
 
 
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return _app().resolve(event, context)

@@ -27,7 +27,7 @@ from cxloop.config import settings
 from cxloop.consumer import consume_bodies
 from cxloop.domain.contact.record_suppression import SuppressionEvent, from_sns, json_object
 from cxloop.domain.kernel.errors import InvalidInput
-from cxloop.observability import MetricUnit, logger, metrics, tracer
+from cxloop.observability import MetricUnit, logger, metrics
 
 
 class SuppressionList(Protocol):
@@ -83,7 +83,6 @@ def _step() -> Callable[[str], dict[str, Any]]:
 
 
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Partial batch responses like every consumer, on the raw body (a body that is not JSON
     is the step's to drop, not a failure to retry)."""

@@ -13,7 +13,7 @@ from cxloop.adapters.messaging import SqsQueue
 from cxloop.config import settings
 from cxloop.domain.contact.manners import ContactStore, release_due
 from cxloop.domain.kernel.queues import MessageQueue
-from cxloop.observability import MetricUnit, logger, metrics, tracer
+from cxloop.observability import MetricUnit, logger, metrics
 from cxloop.schedule import scheduled_time
 
 
@@ -39,6 +39,5 @@ def _deps() -> Deps:
 
 
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return run(event, _deps())

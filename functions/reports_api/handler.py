@@ -41,7 +41,7 @@ from cxloop.domain.feedback.ports import AggregateStore
 from cxloop.domain.insights import health
 from cxloop.domain.kernel.errors import Unavailable
 from cxloop.http import caller_of, make_resolver
-from cxloop.observability import logger, metrics, tracer
+from cxloop.observability import logger, metrics
 
 if TYPE_CHECKING:
     # The metrics report's modules (the report, its insights, its PDF) load with its first
@@ -192,6 +192,5 @@ def _app() -> APIGatewayRestResolver:
 
 
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return _app().resolve(event, context)

@@ -29,7 +29,7 @@ from cxloop.domain.surveys.ports import InvitationStore
 from cxloop.domain.surveys.qr_codes import QrCodeStore
 from cxloop.domain.surveys.theme import DEFAULT_THEME, Theme
 from cxloop.http import header, make_resolver
-from cxloop.observability import MetricUnit, logger, metrics, set_correlation_id, tracer
+from cxloop.observability import MetricUnit, logger, metrics, set_correlation_id
 
 _STATUS = {"unknown": 404, "inactive": 410}
 _HEADERS = {
@@ -98,6 +98,5 @@ def _app() -> APIGatewayRestResolver:
 
 
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return _app().resolve(event, context)

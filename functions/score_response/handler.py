@@ -21,7 +21,7 @@ from cxloop.domain.kernel.queues import MessageQueue
 from cxloop.domain.surveys.models import SurveyResponse
 from cxloop.domain.surveys.ports import ResponseStore
 from cxloop.domain.surveys.survey_catalogue import SurveyLibrary, built_in_library
-from cxloop.observability import MetricUnit, logger, metrics, tracer
+from cxloop.observability import MetricUnit, logger, metrics
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,6 @@ def _step() -> IdempotentStep:
 
 
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     step = _step()
     return consume(event, context, lambda message: step(message, context))

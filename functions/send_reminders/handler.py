@@ -24,7 +24,7 @@ from cxloop.domain.contact.send_survey import SendSettings
 from cxloop.domain.kernel.errors import ChannelRefused
 from cxloop.domain.kernel.events import Channel, Customer
 from cxloop.domain.surveys.models import Invitation
-from cxloop.observability import MetricUnit, logger, metrics, tracer
+from cxloop.observability import MetricUnit, logger, metrics
 from cxloop.schedule import scheduled_time
 
 
@@ -91,6 +91,5 @@ def _deps() -> Deps:
 
 
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return run(event, _deps())

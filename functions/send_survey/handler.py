@@ -26,7 +26,7 @@ from cxloop.domain.contact.ports import EmailSender, SmsSender, TemplateSender
 from cxloop.domain.contact.send_survey import Senders, SendSettings, send_survey
 from cxloop.domain.kernel.events import Channel, Customer, Interaction
 from cxloop.domain.surveys.ports import InvitationStore
-from cxloop.observability import MetricUnit, logger, metrics, tracer
+from cxloop.observability import MetricUnit, logger, metrics
 
 # A released send carries its release time, so it is a new step, not a repeat of the first.
 IDEMPOTENCY_KEY = "[interaction_id, release]"
@@ -125,7 +125,6 @@ def _step() -> IdempotentStep:
 
 
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     step = _step()
     return consume(event, context, lambda message: step(message, context))

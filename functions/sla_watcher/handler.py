@@ -17,7 +17,7 @@ from cxloop.domain.casework.ports import TicketStore
 from cxloop.domain.casework.sla_watcher import watch_all
 from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.kernel.queues import MessageQueue
-from cxloop.observability import MetricUnit, logger, metrics, tracer
+from cxloop.observability import MetricUnit, logger, metrics
 from cxloop.schedule import scheduled_time
 
 
@@ -60,6 +60,5 @@ def _deps() -> Deps:
 
 
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return run(event, _deps())

@@ -27,7 +27,7 @@ from cxloop.domain.surveys.survey_catalogue import SurveyLibrary, built_in_libra
 from cxloop.domain.surveys.survey_page import Link, Recorded, look_up, record_answers, survey_for
 from cxloop.domain.surveys.theme import DEFAULT_THEME, Theme
 from cxloop.http import error_response, header, make_resolver
-from cxloop.observability import MetricUnit, logger, metrics, set_correlation_id, tracer
+from cxloop.observability import MetricUnit, logger, metrics, set_correlation_id
 
 MAX_FORM_BYTES = 64 * 1024
 _STATUS_OF_STATE = {"open": 200, "answered": 409, "expired": 410, "unknown": 404, "unavailable": 503}
@@ -193,6 +193,5 @@ def _app() -> APIGatewayRestResolver:
 
 
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return _app().resolve(event, context)

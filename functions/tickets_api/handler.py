@@ -35,7 +35,7 @@ from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.feedback.models import Priority
 from cxloop.domain.kernel.queues import MessageQueue
 from cxloop.http import caller_of, make_resolver
-from cxloop.observability import logger, metrics, tracer
+from cxloop.observability import logger, metrics
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,5 @@ def _app() -> APIGatewayRestResolver:
 
 
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return _app().resolve(event, context)

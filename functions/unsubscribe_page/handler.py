@@ -22,7 +22,7 @@ from cxloop.domain.kernel.errors import Unavailable
 from cxloop.domain.surveys import pages
 from cxloop.domain.surveys.theme import DEFAULT_THEME, Theme
 from cxloop.http import make_resolver
-from cxloop.observability import MetricUnit, logger, metrics, tracer
+from cxloop.observability import MetricUnit, logger, metrics
 
 # The token is in the URL: never leak it through Referer, caches or frames.
 _PAGE_HEADERS = {
@@ -93,6 +93,5 @@ def _app() -> APIGatewayRestResolver:
 
 
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return _app().resolve(event, context)

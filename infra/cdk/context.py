@@ -14,6 +14,11 @@ from constructs import Node
 # carries Powertools 3.31.1; pick the layer that matches pyproject's pin with
 #   aws ssm get-parameter --name /aws/service/powertools/python/arm64/python3.14/<semver>
 DEFAULT_POWERTOOLS_LAYER_VERSION = "36"
+# The ADOT Python layer as <release>:<layer version>, the end of its ARN: release 1.29.0 is
+# published as version 1 of aws-otel-python-arm64-ver-1-29-0 in every region that has it
+# (the ARNs aws-cdk-lib 2.275's region facts list). Newer releases: README "OpenTelemetry".
+DEFAULT_OPEN_TELEMETRY_LAYER_VERSION = "1-29-0:1"
+_ADOT_LAYER_VERSION = re.compile(r"^\d+(-\d+){2,3}:\d+$")
 DEFAULTS = {
     "stage": "dev",
     "senderAddress": "surveys@example.com",
@@ -23,6 +28,9 @@ DEFAULTS = {
     "commentSentiment": "lexicon",
     # Lambda SnapStart for every function (README "SnapStart (optional)"): billed, so opt-in.
     "snapStart": "false",
+    # OpenTelemetry through the ADOT Lambda layer (README "OpenTelemetry (optional)"): opt-in.
+    "openTelemetry": "false",
+    "openTelemetryLayerVersion": DEFAULT_OPEN_TELEMETRY_LAYER_VERSION,
 }
 COMMENT_SENTIMENT_READERS = ("lexicon", "comprehend")
 # API Gateway stage names: letters, digits, hyphens and underscores, up to 128.
@@ -124,6 +132,9 @@ class DeployContext:
     comment_sentiment: str = "lexicon"
     # Functions start from a snapshot of their published version; triggers invoke the `live` alias.
     snap_start: bool = False
+    # Each function runs under the ADOT layer's wrapper, which sends OpenTelemetry spans to X-Ray.
+    open_telemetry: bool = False
+    open_telemetry_layer_version: str = DEFAULT_OPEN_TELEMETRY_LAYER_VERSION
 
     def __post_init__(self) -> None:
         problems = [message for failed, message in self._checks() if failed]
@@ -147,6 +158,11 @@ class DeployContext:
                 self.comment_sentiment not in COMMENT_SENTIMENT_READERS,
                 f"commentSentiment {self.comment_sentiment!r}: lexicon or comprehend",
             ),
+            (
+                not _ADOT_LAYER_VERSION.match(self.open_telemetry_layer_version),
+                f"openTelemetryLayerVersion {self.open_telemetry_layer_version!r}: "
+                "<release>:<layer version> as in the layer's ARN, such as 1-29-0:1",
+            ),
         ]
 
     @classmethod
@@ -163,6 +179,8 @@ class DeployContext:
             channels=ChannelContext.from_node(node),
             comment_sentiment=value("commentSentiment"),
             snap_start=_switch(node, "snapStart"),
+            open_telemetry=_switch(node, "openTelemetry"),
+            open_telemetry_layer_version=value("openTelemetryLayerVersion"),
         )
 
 

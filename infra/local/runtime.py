@@ -156,8 +156,7 @@ class LocalRuntime:
             "CXLOOP_WEBHOOK_SECRET": self.options.webhook_secret,
             "POWERTOOLS_SERVICE_NAME": "cxloop",
             "POWERTOOLS_LOG_LEVEL": self.options.log_level,
-            # No X-Ray daemon and no CloudWatch here: keep both quiet locally.
-            "POWERTOOLS_TRACE_DISABLED": "true",
+            # No CloudWatch here: metrics stay quiet locally (nothing traces in-process).
             "POWERTOOLS_METRICS_DISABLED": "true",
             **self._channel_env(),
             **resource_env,

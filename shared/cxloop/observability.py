@@ -1,15 +1,21 @@
-"""The one Logger, Tracer and Metrics of the process (docs/ARCHITECTURE.md, Rules every step keeps).
+"""The one Logger and Metrics of the process (docs/ARCHITECTURE.md, Rules every step keeps).
 
 Every function logs through `logger`, with the correlation id that follows the
 customer from event to alert set by the handler. Personal data (email, phone,
 name, comment text) is never passed to the logger: log ids, not people.
+
+No tracer: Lambda's and API Gateway's active X-Ray tracing draws the loop from outside
+the code (SQS passes the trace header from step to step), and OpenTelemetry, when a
+deployment wants spans inside a function, comes with the ADOT layer and its wrapper
+script (the `openTelemetry` deploy setting, infra/cdk/context.py), not from an import
+here: every cold start would pay for an SDK most deployments never read.
 """
 
 from __future__ import annotations
 
 import logging
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from cxloop.config import settings
@@ -25,9 +31,6 @@ def _log_handler() -> logging.Handler | None:
 
 
 logger = Logger(service=SERVICE, logger_handler=_log_handler())
-# Patch only botocore: the functions call nothing else worth a subsegment, and
-# patching every library X-Ray knows imports requests, sqlite3... at cold start.
-tracer = Tracer(service=SERVICE, patch_modules=("botocore",))
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
 
@@ -42,4 +45,4 @@ def set_correlation_id(correlation_id: str | None) -> None:
         logger.thread_safe_append_keys(correlation_id=correlation_id)
 
 
-__all__ = ["MetricUnit", "logger", "metrics", "set_correlation_id", "tracer"]
+__all__ = ["MetricUnit", "logger", "metrics", "set_correlation_id"]

@@ -2,20 +2,26 @@
 
 For every function in `infra.pipeline.PIPELINE`, a fresh `python -c` process imports
 `functions.<name>.handler` and builds what the first invocation builds (`_app()`,
-`_step()`, `_deps()` for the scheduled functions, or `_body()` for api_docs), timed
-inside the child with `time.perf_counter` from the first line of the script. The baseline is measured the
-same way in the same run: `import boto3; boto3.client("dynamodb")`. The target is a
-median within 1.5x the baseline. A last column shows, apart, what the first request
-then adds by creating the boto3 clients that cxloop.adapters.aws creates lazily.
+`_step()`, `_deps()` for the scheduled functions, or `_body()` for api_docs), then creates
+the boto3 clients its first request needs (cxloop.adapters.aws creates them lazily, but the
+first request waits for them all the same, so they count as part of the start), timed
+inside the child with `time.perf_counter` from the first line of the script. The baseline
+is measured the same way in the same run: `import boto3; boto3.client("dynamodb")`.
 Two "floor" rows start only the libraries a function of each kind must use (Powertools
-Logger, Tracer, Metrics and pydantic, plus BatchProcessor and Idempotency for a queue
-consumer, or the validating REST resolver for an API function), with nothing of cxloop:
-no function can start faster than its kind's floor.
+Logger, Metrics and pydantic, plus BatchProcessor and Idempotency for a queue consumer, or
+the validating REST resolver for an API function), with nothing of cxloop: no function can
+start faster than its kind's floor.
+
+Each function is judged by its kind (its trigger in infra/pipeline.py): an API function,
+a scheduled function and a stream consumer within 1.35x the baseline; a queue consumer
+within 0.15x above the consumer floor of the same run, since the floor itself is over
+1.35x. import_events (a file in the intake bucket) is judged with the queue consumers: its
+step is idempotent on Powertools' Idempotency as theirs are.
 
 The child sees what Lambda would give it: the resource names the pipeline grants the
-function (`env_name_for`), fake credentials, LAMBDA_TASK_ROOT (which makes the X-Ray
-SDK pick its Lambda sampler, as on AWS) and tracing enabled. An audit hook refuses
-any socket connection or name lookup, so building the clients cannot reach AWS.
+function (`env_name_for`), fake credentials and LAMBDA_TASK_ROOT (cxloop.startup's cold
+start handling). An audit hook refuses any socket connection or name lookup, so building
+the clients cannot reach AWS.
 
 Run with `make bench` or `.venv/bin/python tests/benchmarks/cold_start.py [--runs 7]`;
 `--compare-gc` adds each function measured with the cyclic GC on during its start-up (what
@@ -38,7 +44,9 @@ from infra.pipeline import PIPELINE, Function, env_name_for
 
 REPO = Path(__file__).resolve().parents[2]
 
-TARGET_RATIO = 1.5
+# The verdicts: a ratio to the baseline for most kinds, a margin over its floor for a consumer.
+TARGET_RATIO = 1.35
+CONSUMER_MARGIN = 0.15
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 MARK = "COLD_START_MS"
@@ -67,8 +75,8 @@ init = next((getattr(module, n) for n in ("_app", "_step", "_deps", "_body") if 
 if init is not None:
     init()
 """
-# Not part of the cold start as defined above, but paid by the first request all the
-# same: the boto3 clients cxloop.adapters.aws creates lazily, on first use.
+# The boto3 clients cxloop.adapters.aws creates lazily, on first use: the first request
+# waits for them, so the start counts them.
 CLIENTS = """\
 _t2 = time.perf_counter()
 if {services!r}:
@@ -85,10 +93,9 @@ _t3 = time.perf_counter()
 FLOOR_COMMON = """\
 import gc
 gc.disable()
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from pydantic import BaseModel
 logger = Logger(service="floor")
-tracer = Tracer(service="floor", patch_modules=("botocore",))
 metrics = Metrics(namespace="floor", service="floor")
 class Message(BaseModel):
     id: str
@@ -122,8 +129,9 @@ FLOORS = {
     "floor: Powertools REST API, no cxloop": (FLOOR_API, ["dynamodb"]),
 }
 FLOOR = "floor: "
+CONSUMER_FLOOR = "floor: Powertools consumer, no cxloop"
 REPORT = f"""\
-print("{MARK}", (_t1 - _t0) * 1000, (_t2 - _t1) * 1000, (_t2 - _t0) * 1000, (_t3 - _t2) * 1000)
+print("{MARK}", (_t1 - _t0) * 1000, (_t2 - _t1) * 1000, (_t3 - _t2) * 1000, (_t3 - _t0) * 1000)
 """
 
 
@@ -132,16 +140,14 @@ class Target:
     name: str
     code: str
     env: dict[str, str]
-    # The same child without the +clients step: what -X importtime attributes to the cold start.
-    cold_code: str = ""
 
 
 @dataclass
 class Sample:
     import_ms: float
     build_ms: float
-    total_ms: float
     clients_ms: float
+    total_ms: float
 
 
 def base_env() -> dict[str, str]:
@@ -172,7 +178,6 @@ def function_env(function: Function) -> dict[str, str]:
         "SENDER_ADDRESS": "surveys@example.com",
         "POWERTOOLS_SERVICE_NAME": "cxloop",
         "POWERTOOLS_METRICS_NAMESPACE": "cxloop",
-        "POWERTOOLS_TRACE_DISABLED": "false",
     }
     for table in function.tables:
         env[env_name_for("table", table)] = f"cxloop-bench-{table}"
@@ -208,23 +213,23 @@ def targets(*, compare_gc: bool = False) -> list[Target]:
     common = base_env()
     no_clients = CLIENTS.format(services=[])
     found = [Target("baseline: boto3 + dynamodb client", PRELUDE + BASELINE + no_clients + REPORT, common)]
-    floor_env = common | {"POWERTOOLS_TRACE_DISABLED": "false", "AWS_LAMBDA_FUNCTION_NAME": "bench-floor"}
+    floor_env = common | {"AWS_LAMBDA_FUNCTION_NAME": "bench-floor"}
     for name, (code, services) in FLOORS.items():
         found.append(Target(name, PRELUDE + code + CLIENTS.format(services=services) + REPORT, floor_env))
     for function in PIPELINE.functions:
         clients = CLIENTS.format(services=services_of(function))
         init = PRELUDE + FUNCTION.format(module=function.handler_module)
         env = common | function_env(function)
-        found.append(Target(function.name, init + clients + REPORT, env, init + no_clients + REPORT))
+        found.append(Target(function.name, init + clients + REPORT, env))
         if compare_gc:
             gc_on = env | {"CXLOOP_STARTUP_GC": "on"}
             found.append(Target(f"{function.name} {GC_ON}", init + clients + REPORT, gc_on))
     return found
 
 
-def run_once(target: Target, *extra: str, code: str | None = None) -> subprocess.CompletedProcess[str]:
+def run_once(target: Target, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, *extra, "-c", code or target.code],
+        [sys.executable, *extra, "-c", target.code],
         cwd=REPO,
         env=target.env,
         capture_output=True,
@@ -261,39 +266,66 @@ def benchmark(found: list[Target], runs: int) -> dict[str, list[Sample] | str]:
     return results
 
 
+def kind_of(function: Function) -> str:
+    """How a function is judged: by what starts it."""
+    if function.routes:
+        return "api"
+    if function.queue_triggers or function.object_triggers:
+        return "consumer"
+    return "stream" if function.stream_triggers else "scheduled"
+
+
+def verdict(kind: str, ratio: float, consumer_floor: float) -> tuple[bool, str]:
+    """Within its kind's target, and the target as printed."""
+    if kind == "consumer":
+        limit = consumer_floor + CONSUMER_MARGIN
+        return round(ratio, 2) <= round(limit, 2), f"<= floor+{CONSUMER_MARGIN} = {limit:.2f}x"
+    return round(ratio, 2) <= TARGET_RATIO, f"<= {TARGET_RATIO}x"
+
+
+def median_total(samples: list[Sample]) -> float:
+    return statistics.median(s.total_ms for s in samples)
+
+
 def print_table(results: dict[str, list[Sample] | str]) -> list[str]:
-    """The table; answers the names of the functions over target."""
+    """The table; answers the names of the functions over their kind's target."""
     baseline_name = next(iter(results))
     baseline = results[baseline_name]
     assert isinstance(baseline, list), f"the baseline failed: {baseline}"
-    base_ms = statistics.median(s.total_ms for s in baseline)
-    header = f"{'function':<36}{'import':>7}{'build':>7}{'min':>7}{'median':>7}{'ratio':>7}  {'':<5}"
-    header += f"{'+clients':>9}"
+    base_ms = median_total(baseline)
+    floor = results[CONSUMER_FLOOR]
+    assert isinstance(floor, list), f"the consumer floor failed: {floor}"
+    consumer_floor = median_total(floor) / base_ms
+    kinds = {function.name: kind_of(function) for function in PIPELINE.functions}
+    header = f"{'function':<38}{'kind':<10}{'import':>7}{'build':>7}{'clients':>8}{'min':>7}{'median':>7}"
+    header += f"{'ratio':>7}  verdict"
     print(header)
-    print("-" * len(header))
+    print("-" * (len(header) + 24))
     over = []
     for name, samples in results.items():
+        kind = kinds.get(name.removesuffix(f" {GC_ON}"), "")
         if isinstance(samples, str):
-            print(f"{name:<36}FAILED: {samples}")
+            print(f"{name:<38}{kind:<10}FAILED: {samples}")
             over.append(name)
             continue
-        median = statistics.median(s.total_ms for s in samples)
-        ratio = median / base_ms
-        # The GC-on and floor rows are comparisons, not the product: no verdict.
-        compared = name == baseline_name or name.endswith(GC_ON) or name.startswith(FLOOR)
-        verdict = "" if compared else ("ok" if round(ratio, 2) <= TARGET_RATIO else "OVER")
-        if verdict == "OVER":
+        ratio = median_total(samples) / base_ms
+        # The GC-on, floor and baseline rows are comparisons, not the product: no verdict.
+        judged = name in kinds
+        within, target = verdict(kind, ratio, consumer_floor)
+        if judged and not within:
             over.append(name)
+        shown = (f"{'ok' if within else 'OVER'} ({target})") if judged else ""
         print(
-            f"{name:<36}{statistics.median(s.import_ms for s in samples):>7.0f}"
+            f"{name:<38}{kind:<10}{statistics.median(s.import_ms for s in samples):>7.0f}"
             f"{statistics.median(s.build_ms for s in samples):>7.0f}"
-            f"{min(s.total_ms for s in samples):>7.0f}{median:>7.0f}{ratio:>6.2f}x  {verdict:<5}"
-            f"{statistics.median(s.clients_ms for s in samples):>9.0f}"
+            f"{statistics.median(s.clients_ms for s in samples):>8.0f}"
+            f"{min(s.total_ms for s in samples):>7.0f}{median_total(samples):>7.0f}{ratio:>6.2f}x  {shown}"
         )
     print(
-        f"ms. import: the handler module; build: _app()/_step()/_deps(); min/median: both together,\n"
-        f"the cold start; ratio: median/baseline median, target <= {TARGET_RATIO}x. +clients: the boto3\n"
-        "clients the first request then creates lazily (one boto3 Session each), not in the cold start."
+        "ms. import: the handler module; build: _app()/_step()/_deps(); clients: the boto3 clients\n"
+        "its first request creates; min/median: all three, the start; ratio: median/baseline median.\n"
+        f"Targets by kind: api, scheduled and stream <= {TARGET_RATIO}x; consumer <= the consumer floor\n"
+        f"(here {consumer_floor:.2f}x) + {CONSUMER_MARGIN}x."
     )
     return over
 
@@ -314,7 +346,7 @@ def import_tree(target: Target, runs: int = 3) -> list[Imported]:
     trees = []
     for _ in range(runs):
         rows = []
-        for line in run_once(target, "-X", "importtime", code=target.cold_code or None).stderr.splitlines():
+        for line in run_once(target, "-X", "importtime").stderr.splitlines():
             found = IMPORT_LINE.match(line)
             if found:
                 own, cumulative, indent, name = found.groups()
@@ -373,14 +405,14 @@ def main() -> int:
     print(f"== cold start: {functions} functions vs baseline, {args.runs} runs each (+1 warm-up) ==")
     results = benchmark(found, args.runs)
     over = print_table(results)
-    timed = {n: statistics.median(s.total_ms for s in r) for n, r in results.items() if isinstance(r, list)}
+    timed = {n: median_total(r) for n, r in results.items() if isinstance(r, list)}
     slowest = max((n for n in timed if n in {f.name for f in PIPELINE.functions}), key=timed.__getitem__)
     by_name = {t.name: t for t in found}
     import_offenders(by_name[slowest], found[0], PIPELINE.function(slowest).handler_module)
     if over:
-        print(f"\nOVER TARGET ({TARGET_RATIO}x baseline): {', '.join(over)}")
+        print(f"\nOVER THEIR KIND'S TARGET: {', '.join(over)}")
     else:
-        print(f"\nall functions within {TARGET_RATIO}x the baseline")
+        print("\nevery function within its kind's target")
     return 0
 
 

@@ -57,11 +57,18 @@ NOT_SHIPPED = ["**/__pycache__", "**/*.pyc"]
 # Stream records live 24 h; a record this old is given up (to the DLQ) rather than block its shard.
 STREAM_MAX_RECORD_AGE = Duration.hours(12)
 DEAD_LETTER_RETENTION = Duration.days(14)
-# The public Powertools for AWS Lambda (Python) v3 layer: Powertools, pydantic v2, aws-xray-sdk.
+# The public Powertools for AWS Lambda (Python) v3 layer: Powertools and pydantic v2. It carries the
+# X-Ray SDK too, which no function imports (cxloop.observability).
 POWERTOOLS_LAYER_ARN = (
     "arn:${AWS::Partition}:lambda:${AWS::Region}:017000801446:layer:"
     "AWSLambdaPowertoolsPythonV3-python314-arm64:${Version}"
 )
+# The AWS Distro for OpenTelemetry's Python layer for arm64 (`openTelemetry` context), published
+# by AWS in each commercial region; ${Version} is `openTelemetryLayerVersion` (release:layer).
+ADOT_PYTHON_LAYER_ARN = (
+    "arn:aws:lambda:${AWS::Region}:901920570463:layer:aws-otel-python-arm64-ver-${Version}"
+)
+ADOT_EXEC_WRAPPER = "/opt/otel-instrument"
 
 # Runtime dependencies the Powertools layer does not carry, shipped in the shared-code layer.
 # pip fetches wheels for Lambda's platform (manylinux2014_aarch64, the runtime's CPython) without
@@ -167,6 +174,8 @@ class Functions(Construct):
         self.webhook_secret = webhook_secret
         self.trace_writing = self._trace_writing_policy()
         self.layers = [self._shared_code_layer(), self._powertools_layer(context.powertools_layer_version)]
+        if context.open_telemetry:
+            self.layers.append(self._open_telemetry_layer(context.open_telemetry_layer_version))
         self.functions = {spec.name: self._function(spec) for spec in pipeline.functions}
 
     def set_environment(self, name: str, value: str) -> None:
@@ -212,6 +221,14 @@ class Functions(Construct):
         arn = Fn.sub(POWERTOOLS_LAYER_ARN, {"Version": version})
         return lambda_.LayerVersion.from_layer_version_arn(self, "Powertools", arn)
 
+    def _open_telemetry_layer(self, version: str) -> lambda_.ILayerVersion:
+        """The ADOT Python layer in the stack's region: OpenTelemetry's SDK with its botocore and
+        Lambda instrumentation, and a collector extension that sends the spans to X-Ray with the
+        TraceWriting policy's actions. Not aws-cdk-lib's adotInstrumentation, which would also
+        grant those actions on "*" in every function's own policy."""
+        arn = Fn.sub(ADOT_PYTHON_LAYER_ARN, {"Version": version})
+        return lambda_.LayerVersion.from_layer_version_arn(self, "OpenTelemetry", arn)
+
     def _function(self, spec: Function) -> lambda_.Function:
         log_group = logs.LogGroup(self, f"{spec.name}Logs", retention=LOG_RETENTION)
         role = iam.Role(
@@ -255,6 +272,9 @@ class Functions(Construct):
             "CXLOOP_STAGE": self.context.stage,
             "SENDER_ADDRESS": self.context.sender_address,
         }
+        if self.context.open_telemetry:
+            # The layer's script starts the handler under OpenTelemetry's auto-instrumentation.
+            env["AWS_LAMBDA_EXEC_WRAPPER"] = ADOT_EXEC_WRAPPER
         for name in spec.tables:
             env[env_name_for("table", name)] = self.storage.tables[name].table_name
         for name in spec.sends_to:

@@ -9,15 +9,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cxloop.adapters.aws import translated
 from cxloop.adapters.dynamo import DynamoTable, conditional_write, number_value, string_value, transact
 from cxloop.config import settings
 from cxloop.domain.configuration.rulebook import DOCUMENT_NAMES, Rulebook
 from cxloop.domain.kernel.errors import Conflict
-from cxloop.domain.surveys.survey_catalogue import SurveyCatalogue, SurveyLibrary
 from cxloop.observability import logger
+
+if TYPE_CHECKING:  # only the survey functions read the catalogue (survey_library)
+    from cxloop.domain.surveys.survey_catalogue import SurveyLibrary
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,10 @@ class CachedRulebook:
 def survey_library(store: DynamoConfigStore, rulebook: Callable[[], Rulebook]) -> SurveyLibrary:
     """Survey definitions by id, version and catalogue version: the current catalogue from
     the cached rulebook, an older one read once by its version (it never changes)."""
+    from cxloop.domain.surveys.survey_catalogue import (  # noqa: PLC0415 - the survey functions' alone
+        SurveyCatalogue,
+        SurveyLibrary,
+    )
 
     def current() -> tuple[int | None, SurveyCatalogue]:
         book = rulebook()

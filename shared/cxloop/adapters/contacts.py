@@ -8,7 +8,6 @@ from typing import Any
 
 from cxloop.adapters.aws import translated
 from cxloop.adapters.dynamo import DynamoTable, conditional_write, number_value, string_value
-from cxloop.domain.casework.models import Ticket
 from cxloop.domain.contact.manners import ContactState
 from cxloop.domain.contact.policy import ContactMemory
 from cxloop.domain.kernel.errors import Conflict
@@ -74,6 +73,9 @@ class DynamoOpenComplaints:
         self.table = DynamoTable(table_name, dynamodb)
 
     def __call__(self, customer_id: str) -> tuple[str, ...]:
+        # Here, not at the top: only send_survey reads cases, the other contact functions never load casework.
+        from cxloop.domain.casework.models import Ticket  # noqa: PLC0415
+
         with translated(f"query {self.table.name}"):
             pages = self.table.db.get_paginator("query").paginate(
                 TableName=self.table.name,

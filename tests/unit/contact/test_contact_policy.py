@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from cxloop.domain.configuration.rulebook import DEFAULT_CONTACT_POLICY, Rulebook
+from cxloop.domain.configuration.rulebook import Rulebook, default_document
 from cxloop.domain.contact.policy import (
     RECOMMENDED,
     ContactMemory,
@@ -295,7 +295,7 @@ EIGHT_IN_QUITO = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)
 
 def test_until_a_policy_is_published_the_recommended_one_applies_and_is_named_default() -> None:
     book = Rulebook()
-    assert book.contact_policy == DEFAULT_CONTACT_POLICY == RECOMMENDED
+    assert book.contact_policy == default_document("contact_policy") == RECOMMENDED
     assert book.contact_policy_version == "default"
     night = decide(customer(), kind="survey", now=THREE_IN_QUITO, memory=memory(), policy=book.contact_policy)
     assert (night.action, night.reason, night.at) == ("postpone", "postponed_quiet_hours", EIGHT_IN_QUITO)

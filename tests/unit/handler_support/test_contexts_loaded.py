@@ -1,0 +1,90 @@
+"""A function imports only the contexts it runs (docs/ARCHITECTURE.md, Functions and the modules
+they run): each handler is imported in a fresh interpreter, as a cold start imports it, and the
+cxloop.domain contexts then in sys.modules must be exactly those its step runs. Nor does any
+function load the X-Ray SDK (cxloop.observability: tracing is Lambda's and the ADOT layer's)."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra.pipeline import PIPELINE, Function
+from tests.helpers import fresh_interpreter_json
+
+PROBE = """
+import json, sys
+__import__({module!r}, fromlist=["handler"])
+domain = [name.split(".", 3)[2:] for name in sys.modules if name.startswith("cxloop.domain.")]
+print(json.dumps({{
+    "contexts": sorted({{parts[0] for parts in domain}}),
+    "modules": sorted(".".join(parts) for parts in domain if len(parts) == 2),
+    "xray": sorted(name for name in ("aws_xray_sdk", "wrapt") if name in sys.modules),
+}}))
+"""
+
+# Each step's contexts: the one it lives in and those below it that its models and rules are
+# made of. `configuration` where the step reads the analysts' documents (CachedRulebook); each
+# document's model then loads with the first read, not at import. Notes say why a lower context
+# is there when the table in docs/ARCHITECTURE.md does not name it.
+INTAKE = frozenset({"intake", "kernel"})
+INSIGHTS = frozenset(
+    {"casework", "configuration", "feedback", "insights", "kernel", "organisation", "surveys"}
+)
+EXPECTED: dict[str, frozenset[str] | set[str]] = {
+    "capture_event": INTAKE,
+    "import_events": INTAKE,
+    # contact's manners name the survey a resolved case sends (surveys.definitions); the
+    # customer's open cases (casework) load with the first send that asks for them.
+    "send_survey": {"configuration", "contact", "kernel", "surveys"},
+    # Erasure reaches every context that keeps personal data; the policy editor, role scoping.
+    "customers_api": {
+        "casework",
+        "configuration",
+        "contact",
+        "feedback",
+        "kernel",
+        "organisation",
+        "privacy",
+        "surveys",
+    },
+    "release_contacts": {"contact", "kernel", "surveys"},
+    "send_reminders": {"configuration", "contact", "kernel", "surveys"},
+    "survey_page": {"configuration", "kernel", "surveys"},
+    "unsubscribe_page": {"contact", "kernel", "surveys"},
+    # A counter's code is scoped to a branch (organisation.access); the scan sends a survey.
+    "scan_qr": {"configuration", "contact", "kernel", "organisation", "surveys"},
+    "qr_codes_api": {"configuration", "kernel", "organisation", "surveys"},
+    "score_response": {"configuration", "feedback", "kernel", "surveys"},
+    # Assignment walks the organisation; a new case may notify the customer (contact's notices).
+    "open_ticket": {"casework", "configuration", "contact", "feedback", "kernel", "organisation", "surveys"},
+    # A ticket carries the answer's score (surveys.scoring) and its feedback fields.
+    "push_alert": {"casework", "feedback", "kernel", "surveys"},
+    "notify_customer": {"casework", "contact", "feedback", "kernel", "surveys"},
+    "record_suppression": {"contact", "kernel"},
+    "tickets_api": {"casework", "configuration", "feedback", "kernel", "organisation", "surveys"},
+    "config_api": {"configuration", "kernel", "organisation"},
+    "sla_watcher": {"casework", "configuration", "feedback", "kernel", "organisation", "surveys"},
+    **dict.fromkeys(("reports_api", "metrics_api", "metric_alerts"), INSIGHTS),
+    # The digest and the reports are mailed (contact's messages).
+    **dict.fromkeys(("daily_digest", "publish_reports"), INSIGHTS | {"contact"}),
+    "archive_to_lake": {"casework", "feedback", "insights", "kernel", "surveys"},
+    "api_docs": set(),
+}
+# Modules of a loaded context that the step still must not load.
+NOT_LOADED: dict[str, set[str]] = {
+    "push_alert": {"surveys.definitions", "surveys.survey_catalogue", "casework.case_rules"},
+    "sla_watcher": {"surveys.survey_catalogue", "contact.policy", "feedback.ticket_rules"},
+    "survey_page": {"contact.policy", "feedback.ticket_rules", "casework.sla"},
+    "score_response": {"contact.policy", "casework.case_rules", "casework.sla"},
+}
+
+
+def test_every_pipeline_function_has_an_expectation() -> None:
+    assert set(EXPECTED) == {function.name for function in PIPELINE.functions}
+
+
+@pytest.mark.parametrize("function", PIPELINE.functions, ids=lambda function: function.name)
+def test_a_function_loads_only_the_contexts_it_runs(function: Function) -> None:
+    loaded = fresh_interpreter_json(PROBE.format(module=function.handler_module))
+    assert set(loaded["contexts"]) == EXPECTED[function.name]
+    assert not NOT_LOADED.get(function.name, set()) & set(loaded["modules"])
+    assert loaded["xray"] == []
