@@ -139,7 +139,7 @@ def test_cfn_lint_finds_nothing_in_any_template_of_the_stack(
     templates: dict[str, Path], cfn_lint_matches: list[dict[str, Any]]
 ) -> None:
     findings = [
-        f"{variant}: {m['Rule']['Id']} ({m['Level']}) {'/'.join(map(str, m['Location']['Path'][:3]))}: "
+        f"{variant}: {m['Rule']['Id']} ({m['Level']}) {'/'.join(map(str, m['Location']['Path']))}: "
         f"{m['Message']}"
         for m in cfn_lint_matches
         if (variant := variant_of(templates, m["Filename"])) != CARELESS
