@@ -4,6 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
+# checkov, the template scanner tests/infra runs, in a venv of its own: checkov 3.3 pins
+# boto3==1.35.49 (and packaging<24, networkx<2.7), which cannot live beside the project's
+# boto3>=1.40. The stamp names the version, so changing the pin reinstalls it.
+CHECKOV_VERSION := 3.3.30
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 NODE_STAMP := node_modules/.installed
 CDK := JSII_SILENCE_WARNING_DEPRECATED_NODE=1 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 \
        CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true node_modules/.bin/cdk
@@ -12,13 +18,21 @@ PYTEST_WORKERS ?= 2
 
 .PHONY: install demo serve test lint unit integration infra e2e bench synth bootstrap deploy clean
 
-install: $(PY_STAMP) $(NODE_STAMP)
+install: $(PY_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
 
 $(PY_STAMP): pyproject.toml
 	@echo "==> creating $(VENV) and installing cxloop with its dev tools"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+$(CHECKOV_STAMP):
+	@echo "==> installing checkov $(CHECKOV_VERSION) in $(CHECKOV_VENV)"
+	rm -rf $(CHECKOV_VENV)
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet "checkov==$(CHECKOV_VERSION)"
 	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json
@@ -73,4 +87,4 @@ deploy: install
 	$(CDK) deploy $(CDK_CONTEXT)
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache .cxloop
+	rm -rf $(VENV) $(CHECKOV_VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache .cxloop

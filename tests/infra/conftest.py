@@ -1,18 +1,21 @@
-"""One synthesized stack per test worker: jsii start-up and synth are slow, so synth once
-and read the template (and cdk-nag's validation report) many times."""
+"""One synthesized stack per variant and test worker: jsii start-up and synth are slow, so
+synth each once and read the template (and cdk-nag's validation report) many times. The
+variants (SnapStart, the customer channels, the smallest pipeline) and the pinned CLI's own
+synth are session fixtures too: the template scanners read them all."""
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from infra.pipeline import PIPELINE, Function
+from infra.pipeline import PIPELINE, Function, Pipeline, Route, Schedule
 
 # Before jsii starts node: keep its Node-version banners out of the test output.
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE", "1")
@@ -111,3 +114,90 @@ def synthesize(directory: Path, **kwargs: Any) -> Synthesized:
 @pytest.fixture(scope="session")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesized]:
     yield synthesize(tmp_path_factory.mktemp("cdk.out"))
+
+
+@pytest.fixture(scope="session")
+def snapped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesized]:
+    # The text `-c snapStart=true` passes, as the CLI gives it.
+    yield synthesize(tmp_path_factory.mktemp("snapstart"), context={"snapStart": "true"})
+
+
+# Every customer channel and Comprehend turned on (test_channels).
+POOL = "pool-0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+NUMBER = "phone-number-id-0123456789abcdef0123456789abcdef"
+WHATSAPP_TEMPLATE = {
+    "name": "cxloop_survey",
+    "languages": {"es": "es_EC", "en": "en_US"},
+    "parameters": ["place", "url"],
+}
+CHANNELS_CONTEXT = {
+    "smsProvider": "eum",
+    "smsPoolId": POOL,
+    "smsConfigurationSet": "cxloop-sms",
+    "whatsappPhoneNumberId": NUMBER,
+    "whatsappTemplate": WHATSAPP_TEMPLATE,
+    "shortBaseUrl": "https://cx.example/",
+    "commentSentiment": "comprehend",
+}
+
+
+@pytest.fixture(scope="session")
+def configured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesized]:
+    # The synth runs cdk-nag: an unacknowledged finding on the new grants fails it here.
+    yield synthesize(tmp_path_factory.mktemp("channels"), context=CHANNELS_CONTEXT)
+
+
+# The smallest pipeline (test_variants): one public route, also run every 15 minutes.
+DOCS = PIPELINE.function("api_docs")
+SCHEDULED = Pipeline(
+    tables=(),
+    queues=(),
+    topics=(),
+    functions=(replace(DOCS, triggers=(Route("GET", "/v1/openapi.json"), Schedule(rate_minutes=15))),),
+)
+SCHEDULED_CONTEXT = {
+    "stage": "prod",
+    "publicBaseUrl": "https://cx.example.com/",
+    "powertoolsLayerVersion": "40",
+}
+
+
+@pytest.fixture(scope="session")
+def scheduled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesized]:
+    yield synthesize(tmp_path_factory.mktemp("scheduled"), pipeline=SCHEDULED, context=SCHEDULED_CONTEXT)
+
+
+REPO = Path(__file__).resolve().parents[2]
+CDK = REPO / "node_modules" / ".bin" / "cdk"
+# Nothing may reach AWS: no credentials to find, no metadata service, and any SDK call
+# would go to a closed local port. No notices, version check or telemetry either.
+OFFLINE = {
+    "JSII_SILENCE_WARNING_DEPRECATED_NODE": "1",
+    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20,21",
+    "CDK_DISABLE_VERSION_CHECK": "1",
+    "CDK_DISABLE_CLI_TELEMETRY": "true",
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+}
+CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE")
+
+
+@pytest.fixture(scope="session")
+def cli_synth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The cloud assembly `make synth` writes: the pinned CLI, with cdk.json's context."""
+    assert CDK.exists(), "run `make install` for the pinned CDK CLI (node_modules)"
+    out = tmp_path_factory.mktemp("cli")
+    env = {k: v for k, v in os.environ.items() if k not in CREDENTIALS} | OFFLINE
+    result = subprocess.run(
+        [str(CDK), "synth", "--quiet", "--no-notices", "-o", str(out)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    yield out

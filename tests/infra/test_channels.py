@@ -6,41 +6,19 @@ for Amazon Comprehend reading comments' tone (context commentSentiment)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from infra.pipeline import PIPELINE
-from tests.infra.conftest import Synthesized, synthesize
+from tests.infra.conftest import NUMBER, POOL, Synthesized
+from tests.infra.conftest import WHATSAPP_TEMPLATE as TEMPLATE
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
 
-POOL = "pool-0a1b2c3d4e5f60718293a4b5c6d7e8f9"
-NUMBER = "phone-number-id-0123456789abcdef0123456789abcdef"
-TEMPLATE = {
-    "name": "cxloop_survey",
-    "languages": {"es": "es_EC", "en": "en_US"},
-    "parameters": ["place", "url"],
-}
-CONTEXT = {
-    "smsProvider": "eum",
-    "smsPoolId": POOL,
-    "smsConfigurationSet": "cxloop-sms",
-    "whatsappPhoneNumberId": NUMBER,
-    "whatsappTemplate": TEMPLATE,
-    "shortBaseUrl": "https://cx.example/",
-    "commentSentiment": "comprehend",
-}
 SEND_SURVEY = PIPELINE.function("send_survey")
 SMS_SENDERS = [spec for spec in PIPELINE.functions if spec.sends_sms]
 CHANNEL_ACTIONS = {"sms-voice:SendTextMessage", "social-messaging:SendWhatsAppMessage"}
-
-
-@pytest.fixture(scope="module")
-def configured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesized]:
-    # The synth runs cdk-nag: an unacknowledged finding on the new grants fails it here.
-    yield synthesize(tmp_path_factory.mktemp("channels"), context=CONTEXT)
 
 
 def statements_with(synthesized: Synthesized, action: str) -> list[dict[str, Any]]:

@@ -5,21 +5,14 @@ its `live` alias, since $LATEST has no snapshot. Off (the default), none of it i
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from infra.pipeline import PIPELINE
-from tests.infra.conftest import Synthesized, synthesize
+from tests.infra.conftest import Synthesized
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
-
-
-@pytest.fixture(scope="module")
-def snapped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesized]:
-    # The text `-c snapStart=true` passes, as the CLI gives it.
-    yield synthesize(tmp_path_factory.mktemp("snapstart"), context={"snapStart": "true"})
 
 
 def alias_ids(synthesized: Synthesized) -> set[str]:

@@ -3,30 +3,14 @@ descriptions it cannot deploy safely."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
 
-from infra.pipeline import PIPELINE, Pipeline, Route, Schedule
-from tests.infra.conftest import Synthesized, synthesize
+from infra.pipeline import PIPELINE
+from tests.infra.conftest import SCHEDULED, Synthesized
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
-
-# The smallest pipeline: one public route, also run every 15 minutes.
-DOCS = PIPELINE.function("api_docs")
-SCHEDULED = Pipeline(
-    tables=(),
-    queues=(),
-    topics=(),
-    functions=(replace(DOCS, triggers=(Route("GET", "/v1/openapi.json"), Schedule(rate_minutes=15))),),
-)
-CONTEXT = {"stage": "prod", "publicBaseUrl": "https://cx.example.com/", "powertoolsLayerVersion": "40"}
-
-
-@pytest.fixture(scope="module")
-def scheduled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesized]:
-    yield synthesize(tmp_path_factory.mktemp("scheduled"), pipeline=SCHEDULED, context=CONTEXT)
 
 
 def test_a_schedule_becomes_an_eventbridge_rule_targeting_its_function(scheduled: Synthesized) -> None:

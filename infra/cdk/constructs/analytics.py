@@ -17,6 +17,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from cxloop.domain.insights.lake import COLUMNS, PARTITION_KEY
+from infra.cdk.constructs.buckets import access_log_bucket
 from infra.cdk.nag import acknowledge
 from infra.local.analytics import saved_queries
 from infra.pipeline import DeliveryStream, Pipeline
@@ -37,7 +38,7 @@ class Analytics(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, pipeline: Pipeline) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        self.access_logs = self._access_log_bucket()
+        self.access_logs = access_log_bucket(self, "AccessLogs")
         self.bucket = self._lake_bucket()
         self.delivery_role = iam.Role(
             self,
@@ -59,22 +60,6 @@ class Analytics(Construct):
         self.tables = {spec.name: self._table(spec) for spec in pipeline.delivery_streams}
         self.workgroup = self._workgroup(f"{stack.stack_name}-lake")
         self.named_queries = self._named_queries()
-
-    def _access_log_bucket(self) -> s3.Bucket:
-        bucket = s3.Bucket(
-            self,
-            "AccessLogs",
-            # Server access log delivery supports SSE-S3 only.
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            # Without the serverAccessLogsUseBucketPolicy feature flag CDK grants S3's log
-            # delivery by ACL, which needs the object writer to own the objects.
-            object_ownership=s3.ObjectOwnership.OBJECT_WRITER,
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(365))],
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        return bucket
 
     def _lake_bucket(self) -> s3.Bucket:
         return s3.Bucket(
@@ -124,8 +109,9 @@ class Analytics(Construct):
                 ),
             ),
         )
-        # The role's policy must exist before Firehose checks it can write.
-        stream.node.add_dependency(self.delivery_role)
+        # The role's policy must exist before Firehose checks it can write (the role itself is
+        # already a dependency through role_arn).
+        stream.node.add_dependency(self.delivery_role.node.find_child("DefaultPolicy"))
         return stream
 
     def _grant_delivery(self, spec: DeliveryStream) -> None:

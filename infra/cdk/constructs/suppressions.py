@@ -16,7 +16,9 @@ from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from infra.cdk.constructs.secrets import MANAGED_KEY_REASON
 from infra.cdk.nag import acknowledge
+from infra.cdk.scanners import skip_checkov
 from infra.pipeline import EMAIL_EVENTS_TOPIC, SMS_REPLIES_TOPIC, SMS_VOICE_PRINCIPAL, Pipeline
 
 # Only what we act on: a Delivery, Send or Open event would cost a Lambda run for nothing.
@@ -57,6 +59,7 @@ class Suppressions(Construct):
             "Rotating the key would orphan every entry of the suppression list (each is keyed by an "
             "HMAC under it), so bounced addresses would be written to again; it is never rotated.",
         )
+        skip_checkov(self.key, "CKV_AWS_149", MANAGED_KEY_REASON)
 
     def _let_sms_replies_in(self, topic: sns.Topic) -> None:
         """End User Messaging publishes a phone number's two-way replies to the topic named in
