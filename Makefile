@@ -18,7 +18,7 @@ PYTEST_WORKERS ?= 2
 
 .PHONY: install demo serve test lint unit integration infra e2e bench synth bootstrap deploy clean
 
-install: $(PY_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
+install: $(PY_STAMP) $(NODE_STAMP)
 
 $(PY_STAMP): pyproject.toml
 	@echo "==> creating $(VENV) and installing cxloop with its dev tools"
@@ -46,7 +46,7 @@ demo: install  ## run the whole loop locally with a simulated insurer
 serve: install  ## run the local runtime on http://127.0.0.1:8000
 	$(BIN)/cxloop serve
 
-test: install lint browser  ## everything CI runs
+test: install $(CHECKOV_STAMP) lint browser  ## everything CI runs
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 lint: $(PY_STAMP)
@@ -61,7 +61,7 @@ unit: $(PY_STAMP)
 integration: $(PY_STAMP)
 	$(BIN)/python -m pytest tests/integration
 
-infra: install
+infra: install $(CHECKOV_STAMP)
 	$(BIN)/python -m pytest tests/infra
 
 e2e: $(PY_STAMP)

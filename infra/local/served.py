@@ -60,10 +60,26 @@ class Served:
         return process.wait(), self.output()
 
 
-def start_served(log_file: Path, *, cwd: Path | None = None, timeout_s: float = START_TIMEOUT_S) -> Served:
+def start_served(
+    log_file: Path,
+    *,
+    cwd: Path | None = None,
+    timeout_s: float = START_TIMEOUT_S,
+    extra_args: tuple[str, ...] = (),
+) -> Served:
     """Start `cxloop serve --port 0`, wait for its "ready at URL" line; RuntimeFailed if none comes."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "infra.local.cli", "serve", "--port", "0", "--log-file", str(log_file)]
+    command = [
+        sys.executable,
+        "-m",
+        "infra.local.cli",
+        "serve",
+        "--port",
+        "0",
+        "--log-file",
+        str(log_file),
+        *extra_args,
+    ]
     env = {k: v for k, v in os.environ.items() if not k.startswith(CALLERS_SETTINGS)}
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module, fixed arguments
         command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
@@ -98,9 +114,11 @@ def _drain(served: Served, first_line: queue.Queue[str]) -> None:
 
 
 @contextmanager
-def running_served(log_file: Path, *, timeout_s: float = START_TIMEOUT_S) -> Iterator[Served]:
+def running_served(
+    log_file: Path, *, timeout_s: float = START_TIMEOUT_S, extra_args: tuple[str, ...] = ()
+) -> Iterator[Served]:
     """A served runtime for the length of a `with` block, stopped however the block ends."""
-    served = start_served(log_file, timeout_s=timeout_s)
+    served = start_served(log_file, timeout_s=timeout_s, extra_args=extra_args)
     try:
         yield served
     finally:
