@@ -16,7 +16,7 @@ CDK := JSII_SILENCE_WARNING_DEPRECATED_NODE=1 JSII_SILENCE_WARNING_END_OF_LIFE_N
 CDK_CONTEXT ?=
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo serve test lint unit integration infra e2e bench synth bootstrap deploy clean
+.PHONY: install demo serve test lint unit integration infra e2e bench bench-faults synth bootstrap deploy clean
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
@@ -76,6 +76,9 @@ bench: install  ## cold-start ratios, answer-to-alert latency, comment accuracy,
 	$(BIN)/python tests/benchmarks/answer_to_alert.py
 	$(BIN)/python tests/benchmarks/comment_accuracy.py
 	$(BIN)/python tests/benchmarks/lake_queries.py
+
+bench-faults: install  ## 1,000 events and answers at 10 % of AWS requests faulted (long: see README)
+	$(BIN)/python tests/benchmarks/faults.py --events 1000 --share 0.1
 
 synth: install
 	$(CDK) synth $(CDK_CONTEXT)

@@ -1,5 +1,5 @@
-"""The one place tests load sample payloads from events/, so every test reads the same real-shaped
-payloads."""
+"""The one place tests load sample payloads from events/, so every test reads the same
+real-shaped payloads."""
 
 from __future__ import annotations
 

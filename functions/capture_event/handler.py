@@ -1,6 +1,6 @@
-"""capture_event: POST /v1/events, the signed ERP webhook (docs/ARCHITECTURE.md, The public contract), and
-its batch form
-POST /v1/events/batch (up to 500 events, one result each: cxloop.domain.intake.batch)."""
+"""capture_event: POST /v1/events, the signed ERP webhook (docs/ARCHITECTURE.md, The public
+contract), and its batch form POST /v1/events/batch (up to 500 events, one result each:
+cxloop.domain.intake.batch)."""
 
 from __future__ import annotations
 

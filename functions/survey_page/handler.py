@@ -1,5 +1,5 @@
-"""survey_page: GET /s/{token} renders (never changes state); POST records once (docs/ARCHITECTURE.md, The
-public contract)."""
+"""survey_page: GET /s/{token} renders (never changes state); POST records once
+(docs/ARCHITECTURE.md, The public contract)."""
 
 from __future__ import annotations
 

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from infra.local.analytics import lake_location
 from infra.local.auth import mint_token
 from infra.local.defaults import staff_secret, webhook_secret
@@ -38,7 +40,7 @@ from infra.local.demo.http import Http
 from infra.local.demo.insurer import contact_of
 from infra.local.demo.tickets import fetch_tickets
 from infra.local.erp import event_body, post_event
-from infra.local.faults import set_faults
+from infra.local.faults import FAULTS_PATH, set_faults
 from infra.local.served import RuntimeFailed, running_served
 from infra.ops.targets import LocalTarget
 
@@ -66,6 +68,13 @@ def post_all(http: Http, events: list[dict[str, Any]], workers: int) -> None:
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(post, events))
+
+
+def stop_faults(endpoint: str) -> Counter[str]:
+    """What the stand-in injected since the plan was set; then no more faults."""
+    injected = Counter(requests.get(f"{endpoint}{FAULTS_PATH}", timeout=10).json()["injected"])
+    set_faults(endpoint, 0.0)
+    return injected
 
 
 def redrive_all(base_url: str) -> int:
@@ -118,9 +127,10 @@ def main() -> int:
             started = time.monotonic()
             post_all(http, events, args.workers)
             settle(lambda: set(sent_to()) >= set(contact))
-            injected.update(set_faults(endpoint, 0.0)["injected"])
+            injected.update(stop_faults(endpoint))
             redriven += redrive_all(runtime.base_url)
             settle(lambda: set(sent_to()) >= set(contact), 60)
+            print(f"  events posted and surveys sent: {time.monotonic() - started:.0f} s", flush=True)
             links = {
                 contact[m["to"]]: m["survey_url"] for m in http.json("/_local/outbox") if m["to"] in contact
             }
@@ -133,23 +143,13 @@ def main() -> int:
                     >= len(detractors & set(links))
                 )
             )
-            injected.update(set_faults(endpoint, 0.0)["injected"])
+            injected.update(stop_faults(endpoint))
             redriven += redrive_all(runtime.base_url)
             settle(lambda: False, 20)  # the redriven work finishes
+            print(f"  answers given and worked: {time.monotonic() - started:.0f} s", flush=True)
             elapsed = time.monotonic() - started
-            report(
-                http,
-                executive,
-                events,
-                contact,
-                links,
-                detractors,
-                recorded,
-                sent_to(),
-                injected,
-                redriven,
-                elapsed,
-            )
+            run = Run(contact, links, detractors, recorded, sent_to(), injected, redriven, elapsed)
+            report(http, executive, run)
     except RuntimeFailed as exc:
         print(f"faults: {exc}", file=sys.stderr)
         return 2

@@ -1,7 +1,6 @@
-"""capture_event (POST /v1/events, docs/ARCHITECTURE.md, The public contract) against moto: through
-`create_app` with
-real adapters on explicit clients, and through the Lambda `handler` with the API
-Gateway sample event."""
+"""capture_event (POST /v1/events, docs/ARCHITECTURE.md, The public contract) against moto:
+through `create_app` with real adapters on explicit clients, and through the Lambda
+`handler` with the API Gateway sample event."""
 
 from __future__ import annotations
 

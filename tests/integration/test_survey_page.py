@@ -1,6 +1,6 @@
-"""survey_page (GET/POST /s/{token}, docs/ARCHITECTURE.md, The public contract) against moto: GET never
-changes
-state, POST records once, dead ends are friendly pages, bad answers leave no trace."""
+"""survey_page (GET/POST /s/{token}, docs/ARCHITECTURE.md, The public contract) against moto:
+GET never changes state, POST records once, dead ends are friendly pages, bad answers leave
+no trace."""
 
 from __future__ import annotations
 

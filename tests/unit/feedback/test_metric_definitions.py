@@ -1,5 +1,5 @@
-"""The metric arithmetic of docs/ARCHITECTURE.md (Metric definitions): NPS with adjusted Wald, CSAT with
-Wilson, CES mean."""
+"""The metric arithmetic of docs/ARCHITECTURE.md (Metric definitions): NPS with adjusted Wald,
+CSAT with Wilson, CES mean."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Parsing the ERP event (docs/ARCHITECTURE.md, The public contract): every problem named by its dotted
-field."""
+"""Parsing the ERP event (docs/ARCHITECTURE.md, The public contract): every problem named by
+its dotted field."""
 
 from __future__ import annotations
 

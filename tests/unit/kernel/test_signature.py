@@ -1,5 +1,5 @@
-"""Webhook signatures (docs/ARCHITECTURE.md, The public contract): v1 HMAC, rotation, the 300 s window,
-tampering."""
+"""Webhook signatures (docs/ARCHITECTURE.md, The public contract): v1 HMAC, rotation, the 300 s
+window, tampering."""
 
 from __future__ import annotations
 

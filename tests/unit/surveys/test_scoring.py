@@ -1,5 +1,5 @@
-"""Scores of one response (docs/ARCHITECTURE.md, Metric definitions): NPS category, CSAT top-2-box, CES easy
-share."""
+"""Scores of one response (docs/ARCHITECTURE.md, Metric definitions): NPS category, CSAT
+top-2-box, CES easy share."""
 
 from __future__ import annotations
 

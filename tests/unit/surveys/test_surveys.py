@@ -1,5 +1,5 @@
-"""Answer validation (docs/ARCHITECTURE.md, The public contract): form strings and JSON, each problem named
-`answers.<id>`."""
+"""Answer validation (docs/ARCHITECTURE.md, The public contract): form strings and JSON, each
+problem named `answers.<id>`."""
 
 from __future__ import annotations
 

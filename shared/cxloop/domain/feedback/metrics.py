@@ -1,5 +1,5 @@
-"""Metric arithmetic over counts (docs/ARCHITECTURE.md, Metric definitions). Roll-ups add counts, never
-average NPS values.
+"""Metric arithmetic over counts (docs/ARCHITECTURE.md, Metric definitions). Roll-ups add
+counts, never average NPS values.
 
 `Counters` is what one scope keeps per day: the NPS categories, CSAT and CES counts, and, for
 the metrics API, the sums behind the CES interval, per-driver counts and per-topic counts.
@@ -258,8 +258,8 @@ def nps(promoters: int, passives: int, detractors: int) -> Estimate:
 
 
 def adjusted_wald(promoters: int, detractors: int, n: int) -> tuple[float, float]:
-    """The adjusted Wald NPS centre and its variance, both in NPS points (docs/ARCHITECTURE.md, Metric
-    definitions):
+    """The adjusted Wald NPS centre and its variance, both in NPS points
+    (docs/ARCHITECTURE.md, Metric definitions):
     n' = n + 3, p' = (P + 0.75)/n', d' = (D + 0.75)/n', var = (p' + d' - (p' - d')²)/n'."""
     n_adj = n + 3
     p = (promoters + 0.75) / n_adj

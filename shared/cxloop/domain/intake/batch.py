@@ -1,13 +1,12 @@
 """Bulk intake, the webhook's batch form: POST /v1/events/batch.
 
-One HMAC signature covers the whole raw body, as for a single event (docs/ARCHITECTURE.md, The public
-contract). Then every
-item is validated and accepted on its own with exactly the single event's semantics: the same
-parse_event rules and error details, idempotent on (source, event_id), a repeat answering the
-interaction id it was first accepted under. One item's failure never costs another item:
-invalid items are "rejected" with their field problems, and an item a dependency failed on
-answers "retry" (the items accepted before and after it stay accepted), so the ERP resends
-just those.
+One HMAC signature covers the whole raw body, as for a single event (docs/ARCHITECTURE.md,
+The public contract). Then every item is validated and accepted on its own with exactly the
+single event's semantics: the same parse_event rules and error details, idempotent on
+(source, event_id), a repeat answering the interaction id it was first accepted under. One
+item's failure never costs another item: invalid items are "rejected" with their field
+problems, and an item a dependency failed on answers "retry" (the items accepted before and
+after it stay accepted), so the ERP resends just those.
 
 Limits: each event keeps the webhook's 256 KB; a batch holds 1 to 500 events in at most 5 MB
 of body, half of API Gateway's 10 MB payload limit (500 events of ~10 KB each, twice the size

@@ -8,9 +8,9 @@ The header names the columns (any order, case-insensitive; documented in the REA
     attr.<name> (one column per attribute, e.g. attr.policy)
 
 event_id, event_type, occurred_at, customer_id and touchpoint_id are required columns; an
-empty cell is an absent field. Each row becomes the webhook's event (docs/ARCHITECTURE.md, The public
-contract) and is
-validated by the same parse_event rules; a problem names the column, not the JSON path.
+empty cell is an absent field. Each row becomes the webhook's event (docs/ARCHITECTURE.md,
+The public contract) and is validated by the same parse_event rules; a problem names the
+column, not the JSON path.
 Rows are read as a stream (a file is never held in memory whole) and at most MAX_ROWS of
 them are read: the report says where a longer file was cut.
 

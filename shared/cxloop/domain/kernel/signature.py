@@ -1,5 +1,5 @@
-"""Webhook signatures: v1 = hex HMAC-SHA256 of "{timestamp}.{raw body}" (docs/ARCHITECTURE.md, The public
-contract)."""
+"""Webhook signatures: v1 = hex HMAC-SHA256 of "{timestamp}.{raw body}" (docs/ARCHITECTURE.md,
+The public contract)."""
 
 from __future__ import annotations
 

@@ -218,9 +218,9 @@ def visible_questions(survey: SurveyDefinition, answers: Mapping[str, object]) -
     return shown
 
 
-# The questions that ask for a call back (docs/ARCHITECTURE.md, The public contract, names `callback`); a
-# survey of its own
-# that offers one uses the same id, so an anonymous respondent is never offered it.
+# The questions that ask for a call back (docs/ARCHITECTURE.md, The public contract, names
+# `callback`); a survey of its own that offers one uses the same id, so an anonymous
+# respondent is never offered it.
 CALL_BACK_QUESTIONS = frozenset({"callback"})
 
 
