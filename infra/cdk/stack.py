@@ -15,7 +15,6 @@ from infra.cdk.constructs.api import Api
 from infra.cdk.constructs.dashboard import Dashboard
 from infra.cdk.constructs.firewall import Firewall
 from infra.cdk.constructs.functions import Functions
-from infra.cdk.constructs.loop_dashboard import LoopDashboard
 from infra.cdk.constructs.messaging import Messaging
 from infra.cdk.constructs.monitoring import Monitoring
 from infra.cdk.constructs.secrets import WebhookSecret
@@ -91,15 +90,7 @@ class CxloopStack(Stack):
             functions=functions.functions,
             rest_api=api.rest_api,
         )
-        loop = LoopDashboard(
-            self,
-            "LoopDashboard",
-            queues=messaging.queues,
-            dead_letter_queues={**messaging.dead_letter_queues, **functions.stream_dead_letter_queues},
-            functions=functions.functions,
-            rest_api=api.rest_api,
-        )
-        CfnOutput(self, "OpsDashboardName", value=loop.dashboard.dashboard_name)
+        CfnOutput(self, "OpsDashboardName", value=monitoring.dashboard.dashboard_name)
         self._outputs(api, alerts, staff, webhook_secret, monitoring)
         self._dashboard(api, staff, context)
         for name, bucket in functions.buckets.items():

@@ -110,7 +110,7 @@ def cfn_lint_matches(templates: dict[str, Path]) -> Iterator[list[dict[str, Any]
 
 @pytest.fixture(scope="module")
 def checkov_report(templates: dict[str, Path]) -> Iterator[dict[str, Any]]:
-    assert CHECKOV.exists(), "run `make install` (checkov is installed in .venv-checkov)"
+    assert CHECKOV.exists(), "run `make infra` or `make test` (they install checkov in .venv-checkov)"
     files = [arg for path in templates.values() for arg in ("-f", str(path))]
     result = subprocess.run(
         [str(CHECKOV), *files, "--framework", "cloudformation", "--skip-download", "-o", "json"],

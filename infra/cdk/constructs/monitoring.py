@@ -1,5 +1,6 @@
-"""Alarms an operator acts on, sent to an ops topic: anything in a dead-letter queue, any
-function error, a queue whose oldest message waits too long, API 5xx answers."""
+"""Alarms an operator acts on, sent to an ops topic (anything in a dead-letter queue, any
+function error, a queue whose oldest message waits too long, API 5xx answers), and the
+dashboard of the loop that shows what they watch."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
+
+from infra.cdk.constructs.loop_dashboard import LoopDashboard
 
 # Each step takes seconds; a message waiting this long means the step is stuck or failing.
 OLDEST_MESSAGE_ALARM_S = 300
@@ -32,6 +35,15 @@ class Monitoring(Construct):
         rest_api: apigw.RestApi,
     ) -> None:
         super().__init__(scope, construct_id)
+        # What the alarms watch, drawn for whoever answers them (infra/cdk/constructs/loop_dashboard.py).
+        self.dashboard = LoopDashboard(
+            self,
+            "LoopDashboard",
+            queues=queues,
+            dead_letter_queues=dead_letter_queues,
+            functions=functions,
+            rest_api=rest_api,
+        ).dashboard
         self.ops_topic = sns.Topic(self, "OpsTopic", master_key=self._alarm_key(), enforce_ssl=True)
         self._notify = actions.SnsAction(self.ops_topic)
         for name, queue in sorted(dead_letter_queues.items()):
