@@ -159,3 +159,13 @@ def set_faults(
     )
     answer.raise_for_status()
     return dict(answer.json())
+
+
+def stop_faults(endpoint: str) -> Counter[str]:
+    """What the stand-in injected under its current plan, by kind; then no more faults."""
+    import requests  # noqa: PLC0415 - only a faulted run needs it
+
+    answer = requests.get(f"{endpoint}{FAULTS_PATH}", timeout=10)
+    answer.raise_for_status()
+    set_faults(endpoint, 0.0)
+    return Counter(answer.json()["injected"])

@@ -52,7 +52,9 @@ def show(target: Target, queue: str, limit: int) -> None:
 def add_ops(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ops = commands.add_parser("ops", help="queues, dead-letter queues and redrive, on AWS or locally")
     actions = ops.add_subparsers(dest="ops_command", required=True)
-    _where(actions.add_parser("status", help="each queue's depth, in flight, oldest age, dead letters"))
+    _where(
+        actions.add_parser("status", help="each queue's depth, in flight, oldest age, dead letters"), "status"
+    )
     dlq = actions.add_parser("dlq", help="look into or redrive one queue's dead-letter queue")
     dlq_actions = dlq.add_subparsers(dest="dlq_command", required=True)
     shown = dlq_actions.add_parser(
@@ -60,22 +62,15 @@ def add_ops(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
     shown.add_argument("queue", help="the pipeline queue, e.g. dispatch")
     shown.add_argument("--limit", type=int, default=5, choices=range(1, 11), metavar="1-10")
-    _where(shown)
+    _where(shown, "show")
     redrive = dlq_actions.add_parser("redrive", help="move every dead-letter message back to its queue")
     redrive.add_argument("queue", help="the pipeline queue, e.g. dispatch")
-    _where(redrive)
+    _where(redrive, "redrive")
 
 
-def _where(command: argparse.ArgumentParser) -> None:
+def _where(command: argparse.ArgumentParser, action: str) -> None:
     where = command.add_mutually_exclusive_group()
     where.add_argument("--stack", default=None, help="a deployed cxloop stack (AWS credentials as usual)")
     where.add_argument("--url", default=f"http://{defaults.DEFAULT_HOST}:{defaults.DEFAULT_PORT}")
     command.add_argument("--region", default=None, help="with --stack; default: your AWS configuration's")
-    command.set_defaults(func=_dispatch)
-
-
-def _dispatch(args: argparse.Namespace) -> int:
-    args.action = args.ops_command if args.ops_command == "status" else args.dlq_command
-    args.queue = getattr(args, "queue", None)
-    args.limit = getattr(args, "limit", 5)
-    return run(args)
+    command.set_defaults(func=run, action=action)

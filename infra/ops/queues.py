@@ -99,3 +99,8 @@ def pair_named(target: Target, queue: str) -> QueuePair:
     if queue not in target.queues:
         raise LookupError(f"no queue {queue!r}: the pipeline's queues are {', '.join(sorted(target.queues))}")
     return target.queues[queue]
+
+
+def redrive_every_queue(target: Target, progress: Progress) -> int:
+    """Every pipeline queue's dead letters moved back; answers how many in all."""
+    return sum(target.redrive(target.queues[name], progress) for name in sorted(target.queues))

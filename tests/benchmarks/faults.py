@@ -28,8 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from infra.local.analytics import lake_location
 from infra.local.auth import mint_token
 from infra.local.defaults import staff_secret, webhook_secret
@@ -40,8 +38,9 @@ from infra.local.demo.http import Http
 from infra.local.demo.insurer import contact_of
 from infra.local.demo.tickets import fetch_tickets
 from infra.local.erp import event_body, post_event
-from infra.local.faults import FAULTS_PATH, set_faults
+from infra.local.faults import set_faults, stop_faults
 from infra.local.served import RuntimeFailed, running_served
+from infra.ops.queues import redrive_every_queue
 from infra.ops.targets import LocalTarget
 
 LOG_FILE = ".cxloop/bench-faults.log"
@@ -70,16 +69,8 @@ def post_all(http: Http, events: list[dict[str, Any]], workers: int) -> None:
         list(pool.map(post, events))
 
 
-def stop_faults(endpoint: str) -> Counter[str]:
-    """What the stand-in injected since the plan was set; then no more faults."""
-    injected = Counter(requests.get(f"{endpoint}{FAULTS_PATH}", timeout=10).json()["injected"])
-    set_faults(endpoint, 0.0)
-    return injected
-
-
 def redrive_all(base_url: str) -> int:
-    target = LocalTarget(base_url)
-    return sum(target.redrive(pair, progress=lambda _: None) for pair in target.queues.values())
+    return redrive_every_queue(LocalTarget(base_url), progress=lambda _: None)
 
 
 def answer_all(http: Http, links: dict[str, str], detractors: set[str], workers: int) -> int:

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from infra.local.analytics import lake_location
 from infra.local.auth import mint_token
 from infra.local.defaults import STAFF_TOKEN_SECRET, WEBHOOK_SECRET
 from infra.local.erp import signed_headers
-from infra.local.faults import FAULTS_PATH, set_faults
+from infra.local.faults import set_faults, stop_faults
+from infra.ops.queues import redrive_every_queue
 from infra.ops.targets import LocalTarget
 from tests.e2e.conftest import Client, start_runtime, wait_for
 from tests.helpers import load_event
@@ -117,8 +117,7 @@ def faults(endpoint: str, injected: Counter[str]) -> Iterator[None]:
     try:
         yield
     finally:
-        injected.update(requests.get(f"{endpoint}{FAULTS_PATH}", timeout=10).json()["injected"])
-        set_faults(endpoint, 0.0)
+        injected.update(stop_faults(endpoint))
 
 
 def _post_until_taken(client: Client, event: dict[str, Any]) -> None:
@@ -141,9 +140,7 @@ def _settle(done: Callable[[], bool], timeout_s: float = 45) -> None:
 
 
 def redrive_all(client: Client) -> None:
-    target = LocalTarget(client.base_url)
-    for pair in target.queues.values():
-        target.redrive(pair, progress=print)
+    redrive_every_queue(LocalTarget(client.base_url), progress=print)
 
 
 def _tickets_of(client: Client, customer_ids: set[str]) -> list[dict[str, Any]] | None:
