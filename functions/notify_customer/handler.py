@@ -13,6 +13,7 @@ from typing import Any
 from cxloop.adapters.channels import sms_sender
 from cxloop.adapters.messaging import SesEmailSender
 from cxloop.adapters.optouts import DynamoOptOutLinkStore
+from cxloop.adapters.send_log import DynamoSendLog
 from cxloop.config import settings
 from cxloop.consumer import IdempotentStep, consume
 from cxloop.domain.casework.notify_customer import Notice, send_notice
@@ -20,6 +21,7 @@ from cxloop.domain.contact.opt_out import OptOutLinkStore
 from cxloop.domain.contact.ports import EmailSender, SmsSender
 from cxloop.domain.contact.send_survey import SendSettings
 from cxloop.domain.kernel.errors import ChannelRefused
+from cxloop.domain.kernel.sends import SendLog, send_once
 from cxloop.observability import MetricUnit, logger, metrics
 
 
@@ -31,19 +33,27 @@ class Deps:
     # Where each notice's opt-out link is kept; None sends without one.
     optouts: OptOutLinkStore | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # Each notice recorded right after it leaves, so a retried step does not send it again.
+    sends: SendLog | None = None
 
 
 def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, str]]:
     def notify(message: dict[str, Any]) -> dict[str, str]:
         notice = Notice.model_validate(message)
         try:
-            channel, message_id = send_notice(
-                notice,
-                settings=deps.send_settings,
-                email=deps.email,
-                sms=deps.sms,
-                optouts=deps.optouts,
-                now=deps.clock(),
+            channel, message_id = send_once(
+                deps.sends,
+                f"notice#{notice.notice_id}",
+                lambda: send_notice(
+                    notice,
+                    settings=deps.send_settings,
+                    email=deps.email,
+                    sms=deps.sms,
+                    optouts=deps.optouts,
+                    now=deps.clock(),
+                ),
+                facts=lambda sent: {"channel": sent[0], "message_id": sent[1]},
+                earlier=lambda facts: (facts["channel"], facts["message_id"]),
             )
         except ChannelRefused as refusal:
             # A refusal will not change on retry: settled here, never looped to the DLQ.
@@ -71,6 +81,7 @@ def _step() -> IdempotentStep:
         sms=sms_sender(config),
         send_settings=config.send_settings(),
         optouts=DynamoOptOutLinkStore(config.table("optouts")),
+        sends=DynamoSendLog(config.table("idempotency")),
     )
     return IdempotentStep(create_step(deps), table_name=config.table("idempotency"), key="notice_id")
 

@@ -6,15 +6,17 @@ from cxloop.startup import built_once
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cxloop.adapters.messaging import SnsAlertPublisher
+from cxloop.adapters.send_log import DynamoSendLog
 from cxloop.config import settings
 from cxloop.consumer import IdempotentStep, consume
 from cxloop.domain.casework.models import Ticket
 from cxloop.domain.casework.ports import AlertPublisher
 from cxloop.domain.casework.push_alert import alert_for
+from cxloop.domain.kernel.sends import SendLog, send_once
 from cxloop.observability import MetricUnit, logger, metrics
 
 
@@ -22,6 +24,8 @@ from cxloop.observability import MetricUnit, logger, metrics
 class Deps:
     publisher: AlertPublisher
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # Each publish recorded right after it happens, so a retried step does not publish again.
+    sends: SendLog | None = None
 
 
 def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -33,7 +37,13 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
             audience=str(message.get("audience", "owner")),
             recipients=[str(r) for r in message.get("recipients", [])],
         )
-        message_id = deps.publisher.publish(alert)
+        message_id = send_once(
+            deps.sends,
+            f"alert#{message['dedupe_key']}",
+            lambda: deps.publisher.publish(alert),
+            facts=lambda published: {"message_id": published},
+            earlier=lambda facts: facts["message_id"],
+        )
         answer_to_alert_ms = (deps.clock() - alert.answered_at).total_seconds() * 1000
         metrics.add_metric(name="AlertsPublished", unit=MetricUnit.Count, value=1)
         if alert.kind == "detractor":
@@ -54,10 +64,17 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
 @built_once
 def _step() -> IdempotentStep:
     config = settings()
-    deps = Deps(publisher=SnsAlertPublisher(config.topic_arn("alerts")))
     # The suppression window: the same ticket, kind and level alerts once per day at most.
+    window = timedelta(days=1)
+    deps = Deps(
+        publisher=SnsAlertPublisher(config.topic_arn("alerts")),
+        sends=DynamoSendLog(config.table("idempotency"), keep_for=window),
+    )
     return IdempotentStep(
-        create_step(deps), table_name=config.table("idempotency"), key="dedupe_key", expires_after_s=86400
+        create_step(deps),
+        table_name=config.table("idempotency"),
+        key="dedupe_key",
+        expires_after_s=int(window.total_seconds()),
     )
 
 

@@ -16,6 +16,7 @@ from cxloop.adapters.contacts import DynamoContactStore, DynamoOpenComplaints
 from cxloop.adapters.invitations import DynamoInvitationStore
 from cxloop.adapters.messaging import SesEmailSender
 from cxloop.adapters.optouts import DynamoOptOutLinkStore
+from cxloop.adapters.send_log import DynamoSendLog
 from cxloop.adapters.suppressions import suppression_list
 from cxloop.config import settings
 from cxloop.consumer import IdempotentStep, consume
@@ -23,8 +24,9 @@ from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.contact.manners import ContactStore, dispatch
 from cxloop.domain.contact.opt_out import OptOutLinkStore
 from cxloop.domain.contact.ports import EmailSender, SmsSender, TemplateSender
-from cxloop.domain.contact.send_survey import Senders, SendSettings, send_survey
+from cxloop.domain.contact.send_survey import Senders, SendSettings, Sent, SentBefore, send_survey
 from cxloop.domain.kernel.events import Channel, Customer, Interaction
+from cxloop.domain.kernel.sends import SendLog, send_once
 from cxloop.domain.surveys.ports import InvitationStore
 from cxloop.observability import MetricUnit, logger, metrics
 
@@ -48,6 +50,8 @@ class Deps:
     whatsapp: TemplateSender | None = None
     # The customer's addresses on the suppression list; by default none.
     suppressed: Callable[[Customer], frozenset[str]] = lambda _customer: frozenset()
+    # Each survey recorded right after it leaves, so a retried step does not send it again.
+    sends: SendLog | None = None
 
 
 def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -56,21 +60,25 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
         now = deps.clock()
         book = deps.rulebook()
 
-        def deliver(chosen: Interaction, channel: Channel) -> Any:
-            return send_survey(
-                chosen,
-                now=now,
-                settings=deps.send_settings,
-                invitations=deps.invitations,
-                email=deps.email,
-                sms=deps.sms,
-                whatsapp=deps.whatsapp,
-                channel=channel,
-                optouts=deps.optouts,
-                # The published catalogue picks the survey per touchpoint and event type.
-                catalogue=book.surveys,
-                catalogue_version=book.versions.get("surveys"),
-            )
+        def deliver(chosen: Interaction, channel: Channel) -> Sent | SentBefore:
+            def fresh() -> Sent | SentBefore:
+                return send_survey(
+                    chosen,
+                    now=now,
+                    settings=deps.send_settings,
+                    invitations=deps.invitations,
+                    email=deps.email,
+                    sms=deps.sms,
+                    whatsapp=deps.whatsapp,
+                    channel=channel,
+                    optouts=deps.optouts,
+                    # The published catalogue picks the survey per touchpoint and event type.
+                    catalogue=book.surveys,
+                    catalogue_version=book.versions.get("surveys"),
+                )
+
+            key = f"survey#{chosen.interaction_id}#{message.get('release') or ''}"
+            return send_once(deps.sends, key, fresh, facts=lambda sent: sent.facts(), earlier=SentBefore.of)
 
         outcome = dispatch(
             interaction,
@@ -86,7 +94,7 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
         )
         decision = outcome.decision
         metrics.add_metric(name=f"Contact_{decision.reason}", unit=MetricUnit.Count, value=1)
-        if outcome.sent is not None:
+        if isinstance(outcome.sent, Sent):  # not a send an earlier attempt made
             metrics.add_metric(name="SurveysSent", unit=MetricUnit.Count, value=1)
         logger.info(
             "survey sent" if outcome.sent is not None else "survey held",
@@ -96,7 +104,7 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
                 "reason": decision.reason,
                 "channel": decision.channel,
                 "policy_version": book.contact_policy_version,
-                "invitation_id": outcome.sent.invitation.invitation_id if outcome.sent else None,
+                "invitation_id": outcome.sent.invitation_id if outcome.sent else None,
             },
         )
         return {"action": decision.action, "reason": decision.reason, "channel": decision.channel}
@@ -120,6 +128,7 @@ def _step() -> IdempotentStep:
         ),
         optouts=DynamoOptOutLinkStore(config.table("optouts")),
         suppressed=suppression_list(config),
+        sends=DynamoSendLog(config.table("idempotency")),
     )
     return IdempotentStep(create_step(deps), table_name=config.table("idempotency"), key=IDEMPOTENCY_KEY)
 

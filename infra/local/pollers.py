@@ -1,8 +1,13 @@
 """Queue pollers that behave like Lambda's SQS event source mapping: receive a
 batch, invoke the handler with an SQS event, delete what succeeded, leave the
 reported failures for redelivery; SQS's maxReceiveCount moves poison messages to
-the DLQ. The only deviation: a failed message becomes visible again after
-`retry_delay_s` instead of the full visibility timeout, so local retries are quick.
+the DLQ. The only deviation: a failed message becomes visible again sooner than the full
+visibility timeout, so local retries are quick: after `retry_delay_s`, doubling with each
+receive. The last retry before the dead-letter queue waits the function's whole timeout, as
+every retry does on AWS (visibility timeout >= 6 x the function's, infra/pipeline.py): an
+idempotency record an interrupted attempt left in progress expires with that timeout
+(cxloop.consumer.IdempotentStep), so the last try finds it expired instead of dead-lettering
+a message that would now succeed.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ class QueuePoller:
         sqs: Any,
         region: str,
         retry_delay_s: int = 1,
+        max_receive_count: int = 5,
         handler: Handler | None = None,
     ) -> None:
         self.function = function
@@ -41,6 +47,7 @@ class QueuePoller:
         self.sqs = sqs
         self.region = region
         self.retry_delay_s = retry_delay_s
+        self.max_receive_count = max_receive_count
         self.handler = handler or load_handler(function)
         self.invocations = 0
         self._stop = threading.Event()
@@ -105,8 +112,18 @@ class QueuePoller:
                 self.sqs.change_message_visibility(
                     QueueUrl=self.queue_url,
                     ReceiptHandle=message["ReceiptHandle"],
-                    VisibilityTimeout=self.retry_delay_s,
+                    VisibilityTimeout=self.retry_delay_after(receives_of(message)),
                 )
+
+    def retry_delay_after(self, receives: int) -> int:
+        """How long a message that failed its `receives`-th receive stays hidden."""
+        if receives >= self.max_receive_count - 1:
+            return max(self.retry_delay_s, self.function.timeout_s)
+        return int(self.retry_delay_s * 2 ** max(0, receives - 1))
+
+
+def receives_of(message: dict[str, Any]) -> int:
+    return int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
 
 
 def sqs_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:

@@ -197,6 +197,7 @@ class LocalRuntime:
                         sqs=sqs,
                         region=defaults.REGION,
                         retry_delay_s=self.options.retry_delay_s,
+                        max_receive_count=self.pipeline.queue(trigger.queue).max_receive_count,
                     )
                     poller.start()
                     self.pollers.append(poller)

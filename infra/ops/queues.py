@@ -3,6 +3,7 @@ oldest message, and the depth of each queue's dead-letter queue."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -104,3 +105,17 @@ def pair_named(target: Target, queue: str) -> QueuePair:
 def redrive_every_queue(target: Target, progress: Progress) -> int:
     """Every pipeline queue's dead letters moved back; answers how many in all."""
     return sum(target.redrive(target.queues[name], progress) for name in sorted(target.queues))
+
+
+def is_quiet(target: Target) -> bool:
+    """No pipeline queue holds a message waiting or in flight."""
+    return all(counts(target.sqs, pair.url) == (0, 0) for pair in target.queues.values())
+
+
+def redrive_when_quiet(target: Target, progress: Progress, *, timeout_s: float = 120) -> int:
+    """As an operator after an incident: wait until the pipeline is quiet (a message still
+    retrying may yet end in a dead-letter queue; up to `timeout_s`), then redrive every queue."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and not is_quiet(target):
+        time.sleep(0.5)
+    return redrive_every_queue(target, progress)

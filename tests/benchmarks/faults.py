@@ -38,12 +38,14 @@ from infra.local.demo.http import Http
 from infra.local.demo.insurer import contact_of
 from infra.local.demo.tickets import fetch_tickets
 from infra.local.erp import event_body, post_event
-from infra.local.faults import set_faults, stop_faults
+from infra.local.faults import fault_plan, set_faults, stop_faults
 from infra.local.served import RuntimeFailed, running_served
-from infra.ops.queues import redrive_every_queue
+from infra.ops.queues import redrive_when_quiet
 from infra.ops.targets import LocalTarget
 
 LOG_FILE = ".cxloop/bench-faults.log"
+# The services that carry messages out: email, SMS and alerts (and SMS through SNS).
+SENDING = ("ses", "sns", "sms-voice")
 SETTLE_S = 120
 
 
@@ -70,7 +72,7 @@ def post_all(http: Http, events: list[dict[str, Any]], workers: int) -> None:
 
 
 def redrive_all(base_url: str) -> int:
-    return redrive_every_queue(LocalTarget(base_url), progress=lambda _: None)
+    return redrive_when_quiet(LocalTarget(base_url), progress=lambda _: None)
 
 
 def answer_all(http: Http, links: dict[str, str], detractors: set[str], workers: int) -> int:
@@ -109,16 +111,21 @@ def main() -> int:
             publish_contact_policy(http, executive, DAY_POLICY, "bench: surveys at once").raise_for_status()
             endpoint, _ = lake_location(runtime.base_url)
             injected: Counter[str] = Counter()
+            dropped: Counter[str] = Counter()
             redriven = 0
 
             def sent_to() -> list[str]:
                 return [m["to"] for m in http.json("/_local/outbox") if m["to"] in contact]
 
+            def stop() -> None:
+                dropped.update(fault_plan(endpoint)["dropped_by_service"])
+                injected.update(stop_faults(endpoint))
+
             set_faults(endpoint, args.share, seed=23)
             started = time.monotonic()
             post_all(http, events, args.workers)
             settle(lambda: set(sent_to()) >= set(contact))
-            injected.update(stop_faults(endpoint))
+            stop()
             redriven += redrive_all(runtime.base_url)
             settle(lambda: set(sent_to()) >= set(contact), 60)
             print(f"  events posted and surveys sent: {time.monotonic() - started:.0f} s", flush=True)
@@ -134,12 +141,13 @@ def main() -> int:
                     >= len(detractors & set(links))
                 )
             )
-            injected.update(stop_faults(endpoint))
+            stop()
             redriven += redrive_all(runtime.base_url)
             settle(lambda: False, 20)  # the redriven work finishes
             print(f"  answers given and worked: {time.monotonic() - started:.0f} s", flush=True)
             elapsed = time.monotonic() - started
-            run = Run(contact, links, detractors, recorded, sent_to(), injected, redriven, elapsed)
+            outbox = [m for m in http.json("/_local/outbox") if m["to"] in contact]
+            run = Run(contact, links, detractors, recorded, outbox, injected, dropped, redriven, elapsed)
             report(http, executive, run)
     except RuntimeFailed as exc:
         print(f"faults: {exc}", file=sys.stderr)
@@ -155,8 +163,10 @@ class Run:
     links: dict[str, str]
     detractors: set[str]
     recorded: int
-    sent: list[str]
+    # Every message to the run's customers: surveys (they carry a survey link) and notices.
+    outbox: list[dict[str, Any]]
     injected: Counter[str]
+    dropped: Counter[str]
     redriven: int
     elapsed: float
 
@@ -175,7 +185,8 @@ def report(http: Http, executive: str, run: Run) -> None:
         headers={"Authorization": f"Bearer {executive}"},
         timeout=30,
     ).json()
-    surveys = Counter(run.contact[to] for to in run.sent)
+    surveys = Counter(run.contact[m["to"]] for m in run.outbox if m["survey_url"])
+    notices = Counter(run.contact[m["to"]] for m in run.outbox if not m["survey_url"])
     per_response = Counter(t["response_id"] for t in ours)
     alert_keys = Counter((a["attributes"]["ticket_id"], a["attributes"]["kind"]) for a in alerts)
     ticketed = {t["customer"]["id"] for t in ours}
@@ -194,10 +205,13 @@ def report(http: Http, executive: str, run: Run) -> None:
             "  as a share of surveys sent",
             f"{sum(n - 1 for n in surveys.values()) / max(1, sum(surveys.values())):.1%}",
         ),
+        ("notices sent twice or more (customers)", sum(1 for n in notices.values() if n > 1)),
         ("alerts published twice or more (ticket, kind)", sum(1 for n in alert_keys.values() if n > 1)),
         ("  as a share of alerts", f"{sum(n - 1 for n in alert_keys.values()) / max(1, len(alerts)):.1%}"),
         ("messages through a dead-letter queue (redriven)", run.redriven),
         ("faults injected", dict(run.injected)),
+        # The sends that took effect unseen: each errs towards a duplicate (kernel/sends.py).
+        ("sends dropped after taking effect", {s: run.dropped[s] for s in SENDING if run.dropped[s]}),
         ("elapsed", f"{run.elapsed:.0f} s"),
     ]
     width = max(len(name) for name, _ in rows)

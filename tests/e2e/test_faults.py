@@ -22,7 +22,7 @@ from infra.local.auth import mint_token
 from infra.local.defaults import STAFF_TOKEN_SECRET, WEBHOOK_SECRET
 from infra.local.erp import signed_headers
 from infra.local.faults import set_faults, stop_faults
-from infra.ops.queues import redrive_every_queue
+from infra.ops.queues import redrive_when_quiet
 from infra.ops.targets import LocalTarget
 from tests.e2e.conftest import Client, start_runtime, wait_for
 from tests.helpers import load_event
@@ -140,7 +140,7 @@ def _settle(done: Callable[[], bool], timeout_s: float = 45) -> None:
 
 
 def redrive_all(client: Client) -> None:
-    redrive_every_queue(LocalTarget(client.base_url), progress=print)
+    redrive_when_quiet(LocalTarget(client.base_url), progress=print)
 
 
 def _tickets_of(client: Client, customer_ids: set[str]) -> list[dict[str, Any]] | None:

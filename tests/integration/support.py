@@ -348,9 +348,9 @@ class Ports:
         )
         return open_ticket.create_step(deps)
 
-    def alert_step(self, *, clock: Callable[[], datetime] = lambda: NOW) -> Any:
+    def alert_step(self, *, clock: Callable[[], datetime] = lambda: NOW, sends: Any = None) -> Any:
         publisher = SnsAlertPublisher(self.aws.topic_arn("alerts"), self.aws.clients["sns"])
-        return push_alert.create_step(push_alert.Deps(publisher=publisher, clock=clock))
+        return push_alert.create_step(push_alert.Deps(publisher=publisher, clock=clock, sends=sends))
 
     def tickets_app(self, *, clock: Callable[[], datetime] = lambda: NOW) -> APIGatewayRestResolver:
         deps = tickets_api.Deps(

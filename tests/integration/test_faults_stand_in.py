@@ -11,7 +11,7 @@ import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError
 
-from infra.local.faults import FAULTS_PATH, set_faults
+from infra.local.faults import FAULTS_PATH, fault_plan, set_faults
 from infra.local.resources import local_session
 from infra.local.runtime import start_stand_in, stop_stand_in
 
@@ -59,6 +59,8 @@ def test_a_dropped_connection_is_applied_and_the_caller_cannot_tell(
     set_faults(stand_in, 1.0, kinds=("dropped",))
     with pytest.raises(ConnectionClosedError):
         sqs.send_message(QueueUrl=url, MessageBody="x")
+    # Counted by service, so a run can tell how many sends took effect unseen.
+    assert set(fault_plan(stand_in)["dropped_by_service"]) == {"sqs"}
     set_faults(stand_in, 0.0)
     # Applied, and perhaps twice: the HTTP layer may send a request again on a dropped
     # connection before the SDK counts an attempt, as it may against AWS.

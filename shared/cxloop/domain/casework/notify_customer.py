@@ -64,7 +64,8 @@ def send_notice(
     now: datetime | None = None,
 ) -> tuple[Channel, str]:
     """Send it on the customer's channel; answers the channel and the provider's message id.
-    Like survey sends, a crash after sending resends on retry: a duplicate over none.
+    The step records each send right after it (cxloop.domain.kernel.sends), so only a send
+    whose answer was lost can reach the customer twice: a duplicate over none.
     With `optouts` (and `now`), the notice carries an opt-out link like every message."""
     # Imported here: open_ticket builds notices but never sends them, and need not load
     # dispatch (surveys, messages, tokens) to start; notify_customer has it loaded already.

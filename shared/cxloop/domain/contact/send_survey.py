@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from cxloop.domain.contact import messages, notices, opt_out
 from cxloop.domain.contact.ports import EmailSender, SmsSender, TemplateSender
@@ -78,6 +78,38 @@ class Sent:
     channel: Channel
     provider_message_id: str
 
+    @property
+    def invitation_id(self) -> str:
+        return self.invitation.invitation_id
+
+    def facts(self) -> dict[str, str]:
+        """What the send log keeps of it (cxloop.domain.kernel.sends): no link, no address."""
+        return {
+            "invitation_id": self.invitation_id,
+            "channel": self.channel,
+            "provider_message_id": self.provider_message_id,
+        }
+
+
+@dataclass(frozen=True)
+class SentBefore:
+    """A survey an earlier attempt of the step sent and recorded: not sent again."""
+
+    invitation_id: str
+    channel: Channel
+    provider_message_id: str
+
+    def facts(self) -> dict[str, str]:
+        return {
+            "invitation_id": self.invitation_id,
+            "channel": self.channel,
+            "provider_message_id": self.provider_message_id,
+        }
+
+    @classmethod
+    def of(cls, facts: Mapping[str, str]) -> SentBefore:
+        return cls(facts["invitation_id"], cast(Channel, facts["channel"]), facts["provider_message_id"])
+
 
 def is_phone_channel(channel: Channel) -> bool:
     return channel != "email"
@@ -124,8 +156,9 @@ def send_survey(
     The survey is the catalogue's choice for the event; the invitation keeps its version
     and the catalogue's, so the link shows those questions whatever is published later.
 
-    SES has no idempotency token, so a crash after sending and before the step is
-    marked done resends on retry: we err towards a duplicate message over none.
+    No provider takes an idempotency token: the step records each send right after it
+    (cxloop.domain.kernel.sends, `SentBefore`), so only a send whose answer was lost is
+    made again on retry: we err towards a duplicate message over none.
     Raises ChannelRefused when the channel will not carry it (the link never left).
     """
     event = interaction.event

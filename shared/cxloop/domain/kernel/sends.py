@@ -1,0 +1,52 @@
+"""Sends to the outside world made once per step, whatever SQS redelivers.
+
+An email, an SMS or a published alert cannot be taken back, and no provider cxloop sends
+through takes an idempotency token. So a step records each send right after it happens (the
+send log) and reads that record before sending: a retry of a step that sent and then failed
+later (a contact-state write, its idempotency record's completion) finds the send done and
+does not repeat it.
+
+Which way each remaining case errs:
+- the send call fails without an answer (a dropped connection, a timeout): the step cannot
+  know whether it took effect, so it is retried and the customer may get it twice; we err
+  towards a duplicate over a customer never surveyed or a manager never alerted;
+- the send happened but its record could not be written: the adapter tries hard (it is one
+  small write), and if it still fails the step fails and its retry sends again: a duplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Protocol, TypeVar
+
+Facts = Mapping[str, str]
+T = TypeVar("T")
+
+
+class SendLog(Protocol):
+    def recorded(self, key: str) -> Facts | None:
+        """What an earlier attempt recorded of the send `key`, or None if it never sent."""
+        ...
+
+    def record(self, key: str, facts: Facts) -> None: ...
+
+
+def send_once(
+    log: SendLog | None,
+    key: str,
+    send: Callable[[], T],
+    *,
+    facts: Callable[[T], Facts],
+    earlier: Callable[[Facts], T],
+) -> T:
+    """`send()` unless the log holds `key`; then `earlier(facts)`, the earlier send's facts
+    (its provider message id, channel...), in the caller's own type. Without a log (a test
+    of something else), it just sends."""
+    if log is None:
+        return send()
+    found = log.recorded(key)
+    if found is not None:
+        return earlier(found)
+    sent = send()
+    log.record(key, facts(sent))
+    return sent
