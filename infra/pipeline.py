@@ -301,6 +301,8 @@ PIPELINE = Pipeline(
     ),
     topics=(
         Topic("alerts"),
+        # Alerts for a chat channel (Slack or Teams through AWS Chatbot, the chatAlerts setting).
+        Topic("chat_alerts"),
         Topic(EMAIL_EVENTS_TOPIC, subscribed_queues=("suppressions",), published_by=(SES_PRINCIPAL,)),
         Topic(SMS_REPLIES_TOPIC, subscribed_queues=("suppressions",), published_by=(SMS_VOICE_PRINCIPAL,)),
     ),
@@ -478,7 +480,7 @@ PIPELINE = Pipeline(
             "Publish the alert to SNS with attributes managers filter on.",
             triggers=(QueueTrigger("alerts"),),
             tables={"idempotency": "read_write"},
-            publishes_to=("alerts",),
+            publishes_to=("alerts", "chat_alerts"),
         ),
         Function(
             "notify_customer",

@@ -5,15 +5,16 @@ from __future__ import annotations
 from cxloop.startup import built_once
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cxloop.adapters.messaging import SnsAlertPublisher
+from cxloop.adapters.messaging import SnsAlertPublisher, SnsChatPublisher
 from cxloop.adapters.send_log import DynamoSendLog
 from cxloop.config import settings
 from cxloop.consumer import IdempotentStep, consume
-from cxloop.domain.casework.models import Ticket
+from cxloop.domain.casework.chat_alerts import ChatFilter
+from cxloop.domain.casework.models import Alert, Ticket
 from cxloop.domain.casework.ports import AlertPublisher
 from cxloop.domain.casework.push_alert import alert_for
 from cxloop.domain.kernel.sends import SendLog, send_once
@@ -26,6 +27,9 @@ class Deps:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     # Each publish recorded right after it happens, so a retried step does not publish again.
     sends: SendLog | None = None
+    # The chat channel (AWS Chatbot) and the alerts it takes; None: chat alerts are off.
+    chat: AlertPublisher | None = None
+    chat_filter: ChatFilter = field(default_factory=ChatFilter)
 
 
 def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -37,13 +41,9 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
             audience=str(message.get("audience", "owner")),
             recipients=[str(r) for r in message.get("recipients", [])],
         )
-        message_id = send_once(
-            deps.sends,
-            f"alert#{message['dedupe_key']}",
-            lambda: deps.publisher.publish(alert),
-            facts=lambda published: {"message_id": published},
-            earlier=lambda facts: facts["message_id"],
-        )
+        message_id = publish_once(deps.publisher, alert, deps.sends, f"alert#{message['dedupe_key']}")
+        if deps.chat is not None and deps.chat_filter.accepts(alert):
+            publish_once(deps.chat, alert, deps.sends, f"chat#{message['dedupe_key']}")
         answer_to_alert_ms = (deps.clock() - alert.answered_at).total_seconds() * 1000
         metrics.add_metric(name="AlertsPublished", unit=MetricUnit.Count, value=1)
         if alert.kind == "detractor":
@@ -61,14 +61,28 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
     return push
 
 
+def publish_once(publisher: AlertPublisher, alert: Alert, sends: SendLog | None, key: str) -> str:
+    """Publish unless an earlier attempt of this step did (the send log); the message id."""
+    return send_once(
+        sends,
+        key,
+        lambda: publisher.publish(alert),
+        facts=lambda published: {"message_id": published},
+        earlier=lambda facts: facts["message_id"],
+    )
+
+
 @built_once
 def _step() -> IdempotentStep:
     config = settings()
     # The suppression window: the same ticket, kind and level alerts once per day at most.
     window = timedelta(days=1)
+    chat_on = config.chat_alert_filter is not None
     deps = Deps(
         publisher=SnsAlertPublisher(config.topic_arn("alerts")),
         sends=DynamoSendLog(config.table("idempotency"), keep_for=window),
+        chat=SnsChatPublisher(config.topic_arn("chat_alerts")) if chat_on else None,
+        chat_filter=ChatFilter(config.chat_alert_filter),
     )
     return IdempotentStep(
         create_step(deps),

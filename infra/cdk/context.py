@@ -121,6 +121,76 @@ def _template_text(found: Any) -> str:
     return json.dumps(document, separators=(",", ":"), sort_keys=True)
 
 
+_SLACK_ID = re.compile(r"^[A-Z0-9]{1,256}$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_TEAMS_CHANNEL = re.compile(r"^[A-Za-z0-9:@._-]{1,256}$")
+_CHAT_FIELDS = {"slack": ("workspaceId", "channelId"), "teams": ("teamId", "tenantId", "channelId")}
+
+
+@dataclass(frozen=True)
+class ChatContext:
+    """Alerts in a chat channel through AWS Chatbot (README "Alerts in chat"), off unless
+    `chatAlerts` names one: {"slack": {"workspaceId", "channelId"}} or {"teams": {"teamId",
+    "tenantId", "channelId"}}, and an optional "filter" on the alerts' attributes."""
+
+    app: str = ""
+    ids: tuple[tuple[str, str], ...] = ()
+    filter: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.app)
+
+    def id(self, name: str) -> str:
+        return dict(self.ids)[name]
+
+    @property
+    def filter_json(self) -> str:
+        """What push_alert reads (CXLOOP_CHAT_ALERT_FILTER): attribute -> accepted values."""
+        return json.dumps({name: list(values) for name, values in self.filter}, sort_keys=True)
+
+    @classmethod
+    def from_node(cls, node: Node) -> ChatContext:
+        found = node.try_get_context("chatAlerts")
+        if found is None or found == "":
+            return cls()
+        document = json.loads(found) if isinstance(found, str) else found
+        apps = [app for app in _CHAT_FIELDS if isinstance(document, dict) and app in document]
+        if len(apps) != 1:
+            raise ValueError(
+                'chatAlerts: an object with either "slack" or "teams" (and an optional "filter")'
+            )
+        app = apps[0]
+        ids = tuple((name, str(document[app].get(name, "")).strip()) for name in _CHAT_FIELDS[app])
+        chosen = cls(app=app, ids=ids, filter=_chat_filter(document.get("filter") or {}))
+        chosen.check()
+        return chosen
+
+    def check(self) -> None:
+        ids = dict(self.ids)
+        patterns = {"workspaceId": _SLACK_ID, "teamId": _UUID, "tenantId": _UUID}
+        if self.app == "slack":
+            patterns["channelId"] = _SLACK_ID
+        else:
+            patterns["channelId"] = _TEAMS_CHANNEL
+        wrong = [name for name, value in ids.items() if not patterns[name].match(value)]
+        if wrong:
+            raise ValueError(f"chatAlerts.{self.app}: {', '.join(wrong)} missing or malformed")
+
+
+def _chat_filter(found: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The filter as push_alert's ChatFilter will read it; checked here so a typo fails the synth."""
+    from cxloop.domain.casework.chat_alerts import ChatFilter  # noqa: PLC0415 - only with chat on
+
+    if not isinstance(found, dict):
+        raise ValueError("chatAlerts.filter: an object of attribute -> list of values")
+    try:
+        ChatFilter(found)
+    except ValueError as problem:
+        raise ValueError(f"chatAlerts.filter: {problem}") from problem
+    return tuple((name, tuple(str(v) for v in found[name])) for name in sorted(found))
+
+
 @dataclass(frozen=True)
 class DeployContext:
     stage: str
@@ -135,6 +205,7 @@ class DeployContext:
     # Each function runs under the ADOT layer's wrapper, which sends OpenTelemetry spans to X-Ray.
     open_telemetry: bool = False
     open_telemetry_layer_version: str = DEFAULT_OPEN_TELEMETRY_LAYER_VERSION
+    chat: ChatContext = field(default_factory=ChatContext)
 
     def __post_init__(self) -> None:
         problems = [message for failed, message in self._checks() if failed]
@@ -181,6 +252,7 @@ class DeployContext:
             snap_start=_switch(node, "snapStart"),
             open_telemetry=_switch(node, "openTelemetry"),
             open_telemetry_layer_version=value("openTelemetryLayerVersion"),
+            chat=ChatContext.from_node(node),
         )
 
 

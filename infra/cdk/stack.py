@@ -12,6 +12,7 @@ from infra.backfill import table_output_name
 from infra.cdk.constructs.alerts import Alerts
 from infra.cdk.constructs.analytics import Analytics
 from infra.cdk.constructs.api import Api
+from infra.cdk.constructs.chat_alerts import ChatAlerts
 from infra.cdk.constructs.dashboard import Dashboard
 from infra.cdk.constructs.firewall import Firewall
 from infra.cdk.constructs.functions import Functions
@@ -78,6 +79,13 @@ class CxloopStack(Stack):
         )
         if suppressions is not None:
             suppressions.wire(pipeline, functions.functions)
+        if context.chat.enabled and "chat_alerts" in alerts.topics:
+            ChatAlerts(
+                self, "ChatAlerts", topic=alerts.topics["chat_alerts"], chat=context.chat, stage=context.stage
+            )
+            functions.functions["push_alert"].add_environment(
+                "CXLOOP_CHAT_ALERT_FILTER", context.chat.filter_json
+            )
         functions.set_environment(
             "PUBLIC_BASE_URL", context.public_base_url or self._api_base_url(api, context)
         )

@@ -18,6 +18,7 @@ cxloop backfill customer-keys (--stack NAME [--region R] | --url URL)   add the 
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 import threading
@@ -43,6 +44,7 @@ def serve(args: argparse.Namespace) -> int:
             pollers_per_queue=args.pollers_per_queue,
             fault_share=args.faults,
             faults_above_retries=args.faults_above_retries,
+            extra_env={"CXLOOP_CHAT_ALERT_FILTER": args.chat_alerts} if args.chat_alerts else {},
         )
     )
     # Ctrl-C and SIGTERM only ask to stop; the main thread then shuts down in order,
@@ -223,7 +225,27 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         action="store_true",
         help="one attempt per AWS call in the functions, so every fault reaches the code",
     )
+    run.add_argument(
+        "--chat-alerts",
+        type=_chat_filter,
+        default=None,
+        metavar="FILTER",
+        help="alerts for a chat channel too (AWS Chatbot's topic): a JSON filter on the alerts' "
+        "attributes such as '{\"severity\": [\"critical\"]}', or '{}' for every alert",
+    )
     run.set_defaults(func=serve)
+
+
+def _chat_filter(text: str) -> str:
+    """The filter push_alert will read, checked now so a typo fails at start, not at the first alert."""
+    from cxloop.domain.casework.chat_alerts import ChatFilter  # noqa: PLC0415
+
+    try:
+        found = json.loads(text)
+        ChatFilter(found)
+    except (ValueError, TypeError, AttributeError) as problem:
+        raise argparse.ArgumentTypeError(f"not a chat alert filter: {problem}") from problem
+    return json.dumps(found, sort_keys=True)
 
 
 def add_backfill(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -46,6 +46,8 @@ class Settings(DomainModel):
     whatsapp_phone_number_id: str | None = None
     # WhatsAppTemplate's fields: {"name", "languages": {"es": "es_EC"}, "parameters": [...]}.
     whatsapp_template: dict[str, Any] | None = None
+    # Alerts in a chat channel (AWS Chatbot): attribute -> accepted values; None: chat off.
+    chat_alert_filter: dict[str, list[str]] | None = None
     # Who reads comments' tone: the lexicon (no cloud service), or Amazon Comprehend on AWS.
     comment_sentiment: Literal["lexicon", "comprehend"] = "lexicon"
     # How long a function keeps the analysts' documents before reading them again.
@@ -120,6 +122,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         whatsapp_phone_number_id=env.get("CXLOOP_WHATSAPP_PHONE_NUMBER_ID") or None,
         whatsapp_template=_json_or_none(env.get("CXLOOP_WHATSAPP_TEMPLATE")),
         comment_sentiment=env.get("CXLOOP_COMMENT_SENTIMENT") or "lexicon",
+        chat_alert_filter=_json_or_none(env.get("CXLOOP_CHAT_ALERT_FILTER")),
         rulebook_ttl_s=float(env.get("CXLOOP_RULEBOOK_TTL_S", "60")),
         tables=_suffixed(env, "TABLE_", ""),
         queues=_suffixed(env, "QUEUE_", "_URL"),

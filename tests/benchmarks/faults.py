@@ -38,7 +38,7 @@ from infra.local.demo.http import Http
 from infra.local.demo.insurer import contact_of
 from infra.local.demo.tickets import fetch_tickets
 from infra.local.erp import event_body, post_event
-from infra.local.faults import fault_plan, set_faults, stop_faults
+from infra.local.faults import KINDS, fault_plan, set_faults, stop_faults
 from infra.local.served import RuntimeFailed, running_served
 from infra.ops.queues import redrive_when_quiet
 from infra.ops.targets import LocalTarget
@@ -97,6 +97,9 @@ def main() -> int:
     options.add_argument("--share", type=float, default=0.1)
     options.add_argument("--above-retries", action="store_true")
     options.add_argument("--workers", type=int, default=6)
+    options.add_argument(
+        "--kinds", nargs="+", choices=KINDS, default=list(KINDS), help="the faults to inject (default: all)"
+    )
     args = options.parse_args()
     events = make_events(args.events, random.Random(23))
     contact = {contact_of(e): e["customer"]["id"] for e in events}
@@ -121,7 +124,7 @@ def main() -> int:
                 dropped.update(fault_plan(endpoint)["dropped_by_service"])
                 injected.update(stop_faults(endpoint))
 
-            set_faults(endpoint, args.share, seed=23)
+            set_faults(endpoint, args.share, kinds=tuple(args.kinds), seed=23)
             started = time.monotonic()
             post_all(http, events, args.workers)
             settle(lambda: set(sent_to()) >= set(contact))
@@ -133,7 +136,7 @@ def main() -> int:
                 contact[m["to"]]: m["survey_url"] for m in http.json("/_local/outbox") if m["to"] in contact
             }
 
-            set_faults(endpoint, args.share, seed=29)
+            set_faults(endpoint, args.share, kinds=tuple(args.kinds), seed=29)
             recorded = answer_all(http, links, detractors, args.workers)
             settle(
                 lambda: (
@@ -189,6 +192,8 @@ def report(http: Http, executive: str, run: Run) -> None:
     notices = Counter(run.contact[m["to"]] for m in run.outbox if not m["survey_url"])
     per_response = Counter(t["response_id"] for t in ours)
     alert_keys = Counter((a["attributes"]["ticket_id"], a["attributes"]["kind"]) for a in alerts)
+    extra_sends = sum(n - 1 for found in (surveys, notices, alert_keys) for n in found.values())
+    dropped_sends = sum(run.dropped[service] for service in SENDING)
     ticketed = {t["customer"]["id"] for t in ours}
     alerted = {t["customer"]["id"] for t in ours if any(k[0] == t["ticket_id"] for k in alert_keys)}
     answered_detractors = run.detractors & set(run.links)
@@ -209,6 +214,7 @@ def report(http: Http, executive: str, run: Run) -> None:
         ("alerts published twice or more (ticket, kind)", sum(1 for n in alert_keys.values() if n > 1)),
         ("  as a share of alerts", f"{sum(n - 1 for n in alert_keys.values()) / max(1, len(alerts)):.1%}"),
         ("messages through a dead-letter queue (redriven)", run.redriven),
+        ("duplicated sends beyond those dropped after taking effect", max(0, extra_sends - dropped_sends)),
         ("faults injected", dict(run.injected)),
         # The sends that took effect unseen: each errs towards a duplicate (kernel/sends.py).
         ("sends dropped after taking effect", {s: run.dropped[s] for s in SENDING if run.dropped[s]}),

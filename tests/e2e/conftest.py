@@ -21,12 +21,16 @@ from tests.helpers import PERMISSIVE_CONTACT_POLICY
 REPO = Path(__file__).resolve().parents[2]
 
 
-def start_runtime(tmp: Path, contact_policy: dict[str, Any] | None = PERMISSIVE_CONTACT_POLICY) -> Served:
+def start_runtime(
+    tmp: Path,
+    contact_policy: dict[str, Any] | None = PERMISSIVE_CONTACT_POLICY,
+    extra_args: tuple[str, ...] = (),
+) -> Served:
     """`cxloop serve` run from the repository, its function logs in `tmp`, for a company whose
     analyst published `contact_policy` before any event: by default the permissive one, so
     surveys go out at once whatever the hour the tests run (tests.helpers says why); None
     leaves the default manners (quiet hours in the customer's zone)."""
-    served = start_served(tmp / "fn.log", cwd=REPO, timeout_s=120)
+    served = start_served(tmp / "fn.log", cwd=REPO, timeout_s=120, extra_args=extra_args)
     if contact_policy is not None:
         try:
             publish_contact_policy(served.base_url, contact_policy)

@@ -130,6 +130,9 @@ WHATSAPP_TEMPLATE = {
     "languages": {"es": "es_EC", "en": "en_US"},
     "parameters": ["place", "url"],
 }
+# Alerts in a Slack channel through AWS Chatbot, critical ones of two branches (test_chat_alerts).
+CHAT_FILTER = {"branch": ["guayaquil-centro", "quito-norte"], "severity": ["critical"]}
+CHAT_ALERTS = {"slack": {"workspaceId": "T0123ABCD", "channelId": "C0456EFGH"}, "filter": CHAT_FILTER}
 CHANNELS_CONTEXT = {
     "smsProvider": "eum",
     "smsPoolId": POOL,
@@ -138,6 +141,7 @@ CHANNELS_CONTEXT = {
     "whatsappTemplate": WHATSAPP_TEMPLATE,
     "shortBaseUrl": "https://cx.example/",
     "commentSentiment": "comprehend",
+    "chatAlerts": CHAT_ALERTS,
 }
 
 

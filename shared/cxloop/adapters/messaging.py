@@ -98,19 +98,45 @@ class SnsAlertPublisher:
         self._client = sns
 
     def publish(self, alert: Alert) -> str:
-        attributes = {
-            name: {"DataType": "String", "StringValue": str(getattr(alert, name))}
-            for name in ("country", "region", "branch", "severity", "kind", "audience")
-        }
-        attributes["level"] = {"DataType": "Number", "StringValue": str(alert.level)}
-        attributes["ticket_id"] = {"DataType": "String", "StringValue": alert.ticket_id}
-        if alert.recipient:
-            attributes["recipient"] = {"DataType": "String", "StringValue": alert.recipient}
         with translated("sns publish"):
             answer = (self._client or client("sns")).publish(
                 TopicArn=self.topic_arn,
                 Subject=alert.subject,
                 Message=alert.message,
-                MessageAttributes=attributes,
+                MessageAttributes=alert_attributes(alert),
             )
         return str(answer["MessageId"])
+
+
+class SnsChatPublisher:
+    """Alerts for a chat channel: the topic AWS Chatbot delivers to Slack or Teams, the body in
+    Chatbot's custom notification format (cxloop.domain.casework.chat_alerts), with the same
+    attributes as the managers' alerts so a subscription can filter on them too."""
+
+    def __init__(self, topic_arn: str, sns: Any | None = None) -> None:
+        self.topic_arn = topic_arn
+        self._client = sns
+
+    def publish(self, alert: Alert) -> str:
+        # Imported here: only push_alert, and only with chat alerts on, renders them.
+        from cxloop.domain.casework.chat_alerts import chat_notification  # noqa: PLC0415
+
+        with translated("sns publish to chat"):
+            answer = (self._client or client("sns")).publish(
+                TopicArn=self.topic_arn,
+                Message=to_json(chat_notification(alert)),
+                MessageAttributes=alert_attributes(alert),
+            )
+        return str(answer["MessageId"])
+
+
+def alert_attributes(alert: Alert) -> dict[str, dict[str, str]]:
+    attributes = {
+        name: {"DataType": "String", "StringValue": str(getattr(alert, name))}
+        for name in ("country", "region", "branch", "severity", "kind", "audience")
+    }
+    attributes["level"] = {"DataType": "Number", "StringValue": str(alert.level)}
+    attributes["ticket_id"] = {"DataType": "String", "StringValue": alert.ticket_id}
+    if alert.recipient:
+        attributes["recipient"] = {"DataType": "String", "StringValue": alert.recipient}
+    return attributes
