@@ -119,7 +119,7 @@ def config(args: argparse.Namespace) -> int:
 def demo(args: argparse.Namespace) -> int:
     from infra.local.demo.runner import run_demo  # noqa: PLC0415
 
-    return run_demo(events=args.events, seed=args.seed)
+    return run_demo(events=args.events, seed=args.seed, keep_serving=args.keep_serving)
 
 
 def analytics(args: argparse.Namespace) -> int:
@@ -321,6 +321,12 @@ def parser() -> argparse.ArgumentParser:
     play = commands.add_parser("demo", help="run the loop end to end with a simulated insurer")
     play.add_argument("--events", type=int, default=200)
     play.add_argument("--seed", type=int, default=7)
+    play.add_argument(
+        "--keep-serving",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="serve until Ctrl-C after the story (default: when run from a terminal)",
+    )
     play.set_defaults(func=demo)
     return root
 

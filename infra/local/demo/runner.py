@@ -10,14 +10,16 @@ from pathlib import Path
 
 import requests
 
+from cxloop.datafile import load_organisation_file
 from infra.local.auth import mint_token
 from infra.local.defaults import staff_secret
 from infra.local.demo.answers import opens_ticket, plan_answers
-from infra.local.demo.casework.desk import Desk, publish_configuration
+from infra.local.demo.casework.desk import DATA, Desk, publish_configuration
 from infra.local.demo.casework.steps import work_the_cases
 from infra.local.demo.contacts.default import show_default_manners
 from infra.local.demo.contacts.policy import show_contact_policy
 from infra.local.demo.events import make_events, send_events, show_contract
+from infra.local.demo.explore import from_a_terminal, serve_until_interrupted
 from infra.local.demo.http import Http
 from infra.local.demo.insurer import contact_of
 from infra.local.demo.qr import show_qr_code
@@ -30,7 +32,8 @@ from infra.local.served import RuntimeFailed, Served, running_served, stop_on_si
 LOG_FILE = Path(".cxloop/demo-functions.log")
 
 
-def run_demo(events: int = 200, seed: int = 7) -> int:
+def run_demo(events: int = 200, seed: int = 7, keep_serving: bool | None = None) -> int:
+    """Play the story; then, from a terminal (or with `keep_serving`), serve until Ctrl-C."""
     started = time.monotonic()
     print("== starting the local runtime (moto server, HTTP gateway, queue pollers) ==", flush=True)
     LOG_FILE.unlink(missing_ok=True)  # this run's function logs only
@@ -40,6 +43,8 @@ def run_demo(events: int = 200, seed: int = 7) -> int:
             print(f"  ready at {runtime.base_url} in {time.monotonic() - started:.1f} s", flush=True)
             print(f"  function logs: {LOG_FILE}", flush=True)
             outcome = play_safely(runtime, events, seed, Tally(started=started))
+            if from_a_terminal() if keep_serving is None else keep_serving:
+                serve_until_interrupted(runtime.base_url, load_organisation_file(DATA / "organisation.yaml"))
             print("\n== stopping the local runtime ==", flush=True)
     except RuntimeFailed as exc:
         print(f"cxloop demo: {exc}", file=sys.stderr)
