@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -16,7 +16,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic.json_schema import SkipJsonSchema
+from pydantic.json_schema import SkipJsonSchema, WithJsonSchema
 
 from cxloop.domain.kernel.errors import FieldProblem, InvalidInput
 from cxloop.domain.kernel.modelling import DomainModel
@@ -24,7 +24,13 @@ from cxloop.domain.kernel.zones import ZoneName
 
 MAX_BODY_BYTES = 256 * 1024
 
-Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+# 1 to 128 characters once surrounding whitespace is stripped; the schema says exactly that (a
+# minLength and maxLength would count the whitespace the model strips first).
+Id = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=128),
+    WithJsonSchema({"type": "string", "pattern": r"^\s*\S([\s\S]{0,126}\S)?\s*$"}),
+]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Email = Annotated[
     str,
@@ -39,8 +45,17 @@ Channel = Literal["email", "sms", "whatsapp"]
 AttributeValue = str | int | float | bool | None
 
 
+# The webhook's customer needs an address to be asked at: said in the schema too, so the
+# OpenAPI document (infra/openapi.py) declares the rule _has_a_contact enforces.
+_A_CONTACT: dict[str, Any] = {
+    "anyOf": [
+        {"required": [field], "properties": {field: {"type": "string"}}} for field in ("email", "phone")
+    ]
+}
+
+
 class Customer(DomainModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_A_CONTACT)
 
     id: Id
     name: Text | None = None
