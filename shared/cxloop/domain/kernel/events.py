@@ -16,30 +16,35 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic.json_schema import SkipJsonSchema, WithJsonSchema
+from pydantic.json_schema import SkipJsonSchema
 
 from cxloop.domain.kernel.errors import FieldProblem, InvalidInput
-from cxloop.domain.kernel.modelling import DomainModel
+from cxloop.domain.kernel.modelling import DomainModel, stripped_text_schema
 from cxloop.domain.kernel.zones import ZoneName
 
 MAX_BODY_BYTES = 256 * 1024
 
-# 1 to 128 characters once surrounding whitespace is stripped; the schema says exactly that (a
-# minLength and maxLength would count the whitespace the model strips first).
 Id = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=128),
-    WithJsonSchema({"type": "string", "pattern": r"^\s*\S([\s\S]{0,126}\S)?\s*$"}),
+    stripped_text_schema(min_length=1, max_length=128),
 ]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=200), stripped_text_schema(max_length=200)
+]
 Email = Annotated[
     str,
     StringConstraints(
         strip_whitespace=True, max_length=254, pattern=r"^[^@\s<>\"']+@[^@\s<>\"']+\.[A-Za-z]{2,}$"
     ),
+    stripped_text_schema(max_length=254, pattern=r"^[^@\s<>\"']+@[^@\s<>\"']+\.[A-Za-z]{2,}$"),
 ]
 # E.164: a plus sign, then 7 to 15 digits.
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+[1-9]\d{6,14}$")]
+Phone = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^\+[1-9]\d{6,14}$"),
+    stripped_text_schema(pattern=r"^\+[1-9]\d{6,14}$"),
+]
 Locale = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
 Channel = Literal["email", "sms", "whatsapp"]
 AttributeValue = str | int | float | bool | None

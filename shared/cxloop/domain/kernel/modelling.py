@@ -13,8 +13,33 @@ Subclasses still set their own `model_config`; pydantic merges it over this one.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict
+from pydantic.json_schema import WithJsonSchema
 
 
 class DomainModel(BaseModel):
     model_config = ConfigDict(defer_build=True)
+
+
+def stripped_text_schema(*, min_length: int = 0, max_length: int | None = None, pattern: str = "") -> Any:
+    """What a string that pydantic strips before checking it accepts, said as JSON Schema.
+
+    `StringConstraints(strip_whitespace=True, ...)` counts and matches the text without its
+    surrounding whitespace, while the schema it derives counts the raw string: " x" would be
+    schema-invalid yet accepted, and 129 characters of which two are spaces schema-invalid yet a
+    valid id. This regex allows the whitespace and bounds what is inside it, so the OpenAPI
+    document (infra/openapi.py) says what the model does.
+    """
+    if pattern:
+        inner = pattern.removeprefix("^").removesuffix("$")
+        schema: dict[str, Any] = {"type": "string", "pattern": rf"^\s*({inner})\s*$"}
+        # A pattern cannot count as well; the raw length bounds it (whitespace around is rare).
+        return WithJsonSchema(schema | ({"maxLength": max_length} if max_length else {}))
+    if max_length is None:
+        inner = r"\S[\s\S]*\S|\S" if min_length else r"[\s\S]*"
+    else:
+        body = rf"\S([\s\S]{{0,{max_length - 2}}}\S)?"
+        inner = body if min_length else f"({body})?"
+    return WithJsonSchema({"type": "string", "pattern": rf"^\s*({inner})\s*$"})
