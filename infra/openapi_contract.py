@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from cxloop.domain.configuration.rulebook import DOCUMENT_NAMES
+from cxloop.domain.kernel.modelling import STR_SPACE
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 HTML = {"text/html": {"schema": {"type": "string"}}}
@@ -109,11 +110,17 @@ PAGE_STATUSES: dict[tuple[str, str], dict[str, str]] = {
     },
 }
 
-# cxloop.domain.insights.report.parse_period: a month or a quarter of a year from 0001 (empty: the default).
-PERIOD = r"^$|^\s*([1-9]\d{3}|0[1-9]\d{2}|00[1-9]\d|000[1-9])-(0[1-9]|1[0-2]|Q[1-4])\s*$"
+# Both are read after str.strip(), which strips STR_SPACE.
+BLANK = f"[{STR_SPACE}]"
+INK = f"[^{STR_SPACE}]"
+# cxloop.domain.insights.report.parse_period: a month or a quarter of a year from 0001; blank is
+# the default (last month).
+PERIOD = (
+    f"^{BLANK}*(([1-9][0-9]{{3}}|0[1-9][0-9]{{2}}|00[1-9][0-9]|000[1-9])-(0[1-9]|1[0-2]|Q[1-4]){BLANK}*)?$"
+)
 # cxloop.domain.insights.scope_access.parse_scope: all, or a kind and an id of 1 to 128 characters
 # once surrounding whitespace is stripped.
-SCOPE = r"^\s*(all|(touchpoint|branch|region|country):\s*\S([\s\S]{0,126}\S)?)\s*$"
+SCOPE = f"^{BLANK}*(all|(touchpoint|branch|region|country):{BLANK}*{INK}([\\s\\S]{{0,126}}{INK})?){BLANK}*$"
 # Query parameters whose values the handler checks beyond their type.
 PARAMETER_CONSTRAINTS: dict[tuple[str, str, str], dict[str, Any]] = {
     ("get", "/v1/reports/metrics", "period"): {"pattern": PERIOD},

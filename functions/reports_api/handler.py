@@ -122,7 +122,11 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
         found = periodic.scope_report(
             caller,
             scope=scope,
-            period=periodic.parse_period(period) if period else periodic.previous_period(today, "monthly"),
+            period=(
+                periodic.parse_period(period)
+                if period and period.strip()
+                else periodic.previous_period(today, "monthly")
+            ),
             aggregates=deps.aggregates,
             organisation=organisation,
             scopes_between=deps.scopes_between,

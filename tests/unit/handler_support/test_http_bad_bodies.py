@@ -86,7 +86,10 @@ Stripped = Annotated[
 ]
 
 
-@pytest.mark.parametrize("text", ["a", " abcde ", "\tab c\n", "     ", "", "abcdef", "  abcdef  "])
+@pytest.mark.parametrize(
+    "text",
+    ["a", " abcde ", "\tab c\n", "     ", "", "abcdef", "  abcdef  ", "\x1fab\x1f", "\x1f\x85", "\ufeffa"],
+)
 def test_a_stripped_strings_schema_accepts_what_the_model_accepts(text: str) -> None:
     schema = TypeAdapter(Stripped).json_schema()
     by_schema = re.search(schema["pattern"], text) is not None

@@ -52,8 +52,9 @@ Language = Literal["es", "en"]
 PresentScopes = Mapping[str, str | None]
 ScopesBetween = Callable[[date, date], PresentScopes]
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+# ASCII digits only (Python's \d also reads other scripts' digits; the OpenAPI document's [0-9]).
+_MONTH = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
+_QUARTER = re.compile(r"^([0-9]{4})-Q([1-4])$")
 # The children a report compares: the level below that managers act on.
 CHILD_KIND = {"all": "country", "country": "branch", "region": "branch", "branch": "touchpoint"}
 TOP_DRIVERS = 8
