@@ -16,7 +16,7 @@ CDK := JSII_SILENCE_WARNING_DEPRECATED_NODE=1 JSII_SILENCE_WARNING_END_OF_LIFE_N
 CDK_CONTEXT ?=
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo serve test lint unit integration infra e2e bench bench-faults synth bootstrap deploy clean
+.PHONY: install demo serve test lint unit integration infra e2e bench bench-faults api-contract synth bootstrap deploy clean
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
@@ -79,6 +79,9 @@ bench: install  ## cold-start ratios, answer-to-alert latency, comment accuracy,
 
 bench-faults: install  ## 1,000 events and answers at 10 % of AWS requests faulted (long: see README)
 	$(BIN)/python tests/benchmarks/faults.py --events 1000 --share 0.1
+
+api-contract: install  ## schemathesis at full scale against a fresh `cxloop serve` (see README)
+	PYTHONPATH=. $(BIN)/python tests/contract/run.py
 
 synth: install
 	$(CDK) synth $(CDK_CONTEXT)

@@ -13,7 +13,7 @@ from cxloop.startup import built_once
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -50,7 +50,7 @@ from cxloop.domain.privacy.erasure import (
     scrubbed_response,
     scrubbed_ticket,
 )
-from cxloop.http import caller_of, make_resolver
+from cxloop.http import IsoDate, caller_of, make_resolver
 from cxloop.observability import logger, metrics
 
 READERS = frozenset({"branch_manager", "country_manager", "executive"})
@@ -65,8 +65,8 @@ class SimulationRequest(DomainModel):
         default=None,
         description="A proposed policy; none = the one in force (the published one, or the default)",
     )
-    start: date = Field(alias="from")
-    end: date = Field(alias="to")
+    start: IsoDate = Field(alias="from", description=f"First day; at most {MAX_DAYS} days before to")
+    end: IsoDate = Field(alias="to", description="Last day, included; not before from")
 
     @model_validator(mode="after")
     def _period(self) -> SimulationRequest:
