@@ -109,6 +109,8 @@ def _describe(path: str, method: str, operation: dict[str, Any]) -> None:
         _describe_webhook(operation)
     if path.startswith("/s/"):
         _describe_survey_link(method, operation)
+    if path.startswith("/v1/webhooks"):
+        _describe_webhook_subscriptions(path, method, operation)
 
 
 def _describe_webhook(operation: dict[str, Any]) -> None:
@@ -139,6 +141,20 @@ def _describe_webhook(operation: dict[str, Any]) -> None:
     operation["responses"]["200"] = {"description": "Repeat of an event already accepted", **ok}
     operation["responses"]["401"] = _error("Missing, wrong or stale signature")
     operation["responses"]["413"] = _error("Body over 256 KB")
+
+
+def _describe_webhook_subscriptions(path: str, method: str, operation: dict[str, Any]) -> None:
+    """Executives only; the secret is answered by subscribing and rotating, never by reading."""
+    responses = operation["responses"]
+    responses["403"] = _error("Not an executive")
+    if "{webhook_id}" in path:
+        responses["404"] = _error("No such subscription (or delivery)")
+    if path == "/v1/webhooks" and method == "post":
+        created = responses.pop("200", None) or {}
+        responses["201"] = {**created, "description": "Subscribed: the answer carries the secret, once"}
+    if path.endswith("/replay"):
+        queued = responses.pop("200", None) or {}
+        responses["202"] = {**queued, "description": "Queued: sent again with the same webhook-id"}
 
 
 def _describe_survey_link(method: str, operation: dict[str, Any]) -> None:

@@ -152,6 +152,9 @@ class Function:
     reads_webhook_secret: bool = False
     # The HMAC key of the suppression list (Secrets Manager on AWS, an env var locally).
     reads_suppression_key: bool = False
+    # Queues whose dead-letter queue it writes to itself: a step that gives up on purpose
+    # (deliver_webhook after its last retry) rather than by SQS's max receive count.
+    dead_letters_to: tuple[str, ...] = ()
     timeout_s: int = 10
     memory_mb: int = 512
 
@@ -204,6 +207,11 @@ class Pipeline:
 
     def consumer_of(self, queue_name: str) -> Function:
         return next(f for f in self.functions if any(t.queue == queue_name for t in f.queue_triggers))
+
+
+def dead_letters_name(queue: str) -> str:
+    """The name a queue's dead-letter queue goes by in env_name_for ("webhooks_dead_letters")."""
+    return f"{queue}_dead_letters"
 
 
 def env_name_for(kind: Literal["table", "queue", "topic", "firehose", "bucket"], name: str) -> str:
@@ -289,6 +297,18 @@ PIPELINE = Pipeline(
         # address (never the address: a leaked table must not list customers' addresses).
         # Kept through erasure on purpose: an erased customer's bounced address stays suppressed.
         Table("suppressions", partition_key="address_key"),
+        # Outbound webhook subscriptions (what producers read to decide whether to announce),
+        # their signing secrets apart (only the webhooks API and deliver_webhook read them), and
+        # each subscription's deliveries with every attempt, kept 30 days.
+        Table("webhooks", partition_key="webhook_id"),
+        # Keys named apart (each table is known by its partition key), their values webhook ids.
+        Table("webhook_secrets", partition_key="secret_of"),
+        Table(
+            "webhook_deliveries",
+            partition_key="delivery_of",
+            sort_key="delivery_id",
+            ttl_attribute="expires_at",
+        ),
     ),
     queues=(
         Queue("dispatch", visibility_timeout_s=QUEUE_VISIBILITY_S),
@@ -298,6 +318,8 @@ PIPELINE = Pipeline(
         Queue("notices", visibility_timeout_s=QUEUE_VISIBILITY_S),
         # SES bounce and complaint events and SMS STOP replies, as SNS envelopes.
         Queue("suppressions", visibility_timeout_s=QUEUE_VISIBILITY_S),
+        # Announced events to fan out, and each webhook delivery attempt (delayed for retries).
+        Queue("webhooks", visibility_timeout_s=QUEUE_VISIBILITY_S),
     ),
     topics=(
         Topic("alerts"),
@@ -461,8 +483,10 @@ PIPELINE = Pipeline(
                 "aggregates": "read_write",
                 "idempotency": "read_write",
                 "config": "read",
+                # Which event types someone subscribes to (response.recorded), never their secrets.
+                "webhooks": "read",
             },
-            sends_to=("tickets",),
+            sends_to=("tickets", "webhooks"),
             reads_comments=True,
         ),
         Function(
@@ -470,8 +494,14 @@ PIPELINE = Pipeline(
             "Open the case once per response: classify it, route it to a team and a person, start its SLA.",
             triggers=(QueueTrigger("tickets"),),
             # config: read the rules, and turn the team's round-robin counter.
-            tables={"tickets": "read_write", "idempotency": "read_write", "config": "read_write"},
-            sends_to=("alerts", "notices"),
+            # webhooks: whether anyone subscribes to ticket.opened.
+            tables={
+                "tickets": "read_write",
+                "idempotency": "read_write",
+                "config": "read_write",
+                "webhooks": "read",
+            },
+            sends_to=("alerts", "notices", "webhooks"),
         ),
         Function(
             "push_alert",
@@ -579,6 +609,31 @@ PIPELINE = Pipeline(
             triggers=(StreamTrigger("responses"), StreamTrigger("tickets")),
             delivers_to=("responses", "ticket_events"),
             timeout_s=60,
+        ),
+        Function(
+            "webhooks_api",
+            "Staff API over outbound webhook subscriptions: subscribe, list, rotate, deliveries, replay.",
+            triggers=(
+                Route("POST", "/v1/webhooks", auth="staff"),
+                Route("GET", "/v1/webhooks", auth="staff"),
+                Route("GET", "/v1/webhooks/{webhook_id}", auth="staff"),
+                Route("DELETE", "/v1/webhooks/{webhook_id}", auth="staff"),
+                Route("POST", "/v1/webhooks/{webhook_id}/rotate", auth="staff"),
+                Route("GET", "/v1/webhooks/{webhook_id}/deliveries", auth="staff"),
+                Route("POST", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/replay", auth="staff"),
+            ),
+            # Deliveries read only: a replay is queued for deliver_webhook, which records it.
+            tables={"webhooks": "read_write", "webhook_secrets": "read_write", "webhook_deliveries": "read"},
+            sends_to=("webhooks",),
+        ),
+        Function(
+            "deliver_webhook",
+            "Fan announced events out to their subscribers; send each delivery signed, retry, give up.",
+            # One delivery per invocation: each POST may take its whole timeout.
+            triggers=(QueueTrigger("webhooks", batch_size=1),),
+            tables={"webhooks": "read_write", "webhook_secrets": "read", "webhook_deliveries": "read_write"},
+            sends_to=("webhooks",),
+            dead_letters_to=("webhooks",),
         ),
         Function(
             "api_docs",

@@ -15,7 +15,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.cdk.constructs.loop_dashboard import LoopDashboard
+from infra.cdk.constructs.loop_dashboard import NAMESPACE, SERVICE, LoopDashboard
 
 # Each step takes seconds; a message waiting this long means the step is stuck or failing.
 OLDEST_MESSAGE_ALARM_S = 300
@@ -73,6 +73,20 @@ class Monitoring(Construct):
             rest_api.metric_server_error(period=PERIOD, statistic="Sum"),
             threshold=0,
             description="The API answered 5xx: a function failed or timed out.",
+        )
+        # deliver_webhook writes it when it disables a subscription (functions/deliver_webhook/handler.py).
+        self._alarm(
+            "WebhookEndpointsDisabled",
+            cloudwatch.Metric(
+                namespace=NAMESPACE,
+                metric_name="WebhookEndpointsDisabled",
+                dimensions_map=SERVICE,
+                period=PERIOD,
+                statistic="Sum",
+            ),
+            threshold=0,
+            description="A webhook endpoint was disabled (it answered 410 Gone, or failed for days): "
+            "tell its owner; GET /v1/webhooks shows why; subscribe it again once it is fixed.",
         )
 
     def _alarm_key(self) -> kms.Key:
