@@ -406,7 +406,10 @@ PIPELINE = Pipeline(
                 "config": "read",
                 # Which of the customer's channels are suppressed, and why (never the address).
                 "suppressions": "read",
+                # Which event types webhook subscribers want (customer.erased).
+                "webhooks": "read",
             },
+            sends_to=("webhooks",),
             reads_suppression_key=True,
             # An erasure rewrites every item of one customer, one by one.
             timeout_s=28,
@@ -451,7 +454,9 @@ PIPELINE = Pipeline(
             # Its own function, not survey_page's: it writes contact records, which survey_page
             # must not touch, and it reads no invitations or responses (least privilege).
             triggers=(Route("GET", "/u/{token}"), Route("POST", "/u/{token}")),
-            tables={"optouts": "read", "contacts": "read_write"},
+            tables={"optouts": "read", "contacts": "read_write", "webhooks": "read"},
+            # customer.opted_out, when a webhook subscription wants it.
+            sends_to=("webhooks",),
         ),
         Function(
             "scan_qr",
@@ -507,7 +512,9 @@ PIPELINE = Pipeline(
             "push_alert",
             "Publish the alert to SNS with attributes managers filter on.",
             triggers=(QueueTrigger("alerts"),),
-            tables={"idempotency": "read_write"},
+            tables={"idempotency": "read_write", "webhooks": "read"},
+            # alert.published, when a webhook subscription wants it.
+            sends_to=("webhooks",),
             publishes_to=("alerts",),
         ),
         Function(
@@ -524,7 +531,9 @@ PIPELINE = Pipeline(
             "Put each bounced, complained-about or STOP-replying address on the suppression list, once.",
             triggers=(QueueTrigger("suppressions"),),
             # write only: a conditional UpdateItem needs no read permission.
-            tables={"suppressions": "write"},
+            tables={"suppressions": "write", "webhooks": "read"},
+            # customer.opted_out (the address, for personal-data subscriptions only).
+            sends_to=("webhooks",),
             reads_suppression_key=True,
         ),
         Function(
@@ -535,9 +544,9 @@ PIPELINE = Pipeline(
                 Route("GET", "/v1/tickets/{ticket_id}", auth="staff"),
                 Route("POST", "/v1/tickets/{ticket_id}/actions", auth="staff"),
             ),
-            tables={"tickets": "read_write", "config": "read"},
-            # A resolved ticket's follow-up survey goes out like any survey.
-            sends_to=("dispatch",),
+            tables={"tickets": "read_write", "config": "read", "webhooks": "read"},
+            # A resolved ticket's follow-up survey goes out like any survey; ticket.* webhooks.
+            sends_to=("dispatch", "webhooks"),
         ),
         Function(
             "config_api",
@@ -553,8 +562,9 @@ PIPELINE = Pipeline(
             "sla_watcher",
             "Remind owners of tickets close to breach; escalate breached tickets one level up.",
             triggers=(Schedule(rate_minutes=5),),
-            tables={"tickets": "read_write", "config": "read"},
-            sends_to=("alerts",),
+            tables={"tickets": "read_write", "config": "read", "webhooks": "read"},
+            # ticket.escalated, beside each escalation's alert.
+            sends_to=("alerts", "webhooks"),
             timeout_s=60,
         ),
         Function(

@@ -22,7 +22,7 @@ from cxloop.domain.casework.ports import TicketStore
 from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.feedback.models import RoutingDecision
 from cxloop.domain.integrations.announcements import Announcer
-from cxloop.domain.integrations.ticket_events import ticket_opened
+from cxloop.domain.integrations.ticket_events import ticket_opened, ticket_reopened_by_follow_up
 from cxloop.domain.kernel.queues import MessageQueue
 from cxloop.domain.surveys.models import SurveyResponse
 from cxloop.observability import MetricUnit, logger, metrics
@@ -88,6 +88,10 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
             organisation=book.organisation,
         )
         outcome = ticket.follow_up.outcome if ticket and ticket.follow_up else None
+        if ticket and outcome == "unhappy" and deps.announcer:
+            # An unhappy follow-up reopens the case (casework/open_ticket.py, record_follow_up).
+            reopened = ticket_reopened_by_follow_up(ticket, at=deps.clock())
+            deps.announcer.announce(reopened, correlation_id=response.correlation_id)
         logger.info(
             "follow-up recorded",
             extra={

@@ -5,6 +5,7 @@ any receiver would verify it."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -231,5 +232,92 @@ def test_a_410_disables_the_subscription_at_once(client: Client, receiver: Recei
         assert "410" in shown["disabled_reason"]
         # Not retried: one attempt, and the subscription is off.
         assert len(of_type(receiver, "/gone", "response.recorded", customer, subscription["secret"])) == 1
+    finally:
+        staff(client, "DELETE", f"/v1/webhooks/{subscription['id']}")
+
+
+def test_the_case_s_life_the_opt_out_and_the_erasure_each_reach_a_personal_data_subscriber(
+    client: Client, receiver: Receiver
+) -> None:
+    events = [
+        "ticket.opened",
+        "ticket.updated",
+        "ticket.resolved",
+        "ticket.reopened",
+        "alert.published",
+        "customer.opted_out",
+        "customer.erased",
+    ]
+    created = staff(
+        client,
+        "POST",
+        "/v1/webhooks",
+        json={"url": receiver.url("/crm"), "events": events, "include_personal_data": True},
+    )
+    assert created.status_code == 201, created.text
+    subscription = created.json()
+    assert subscription["include_personal_data"] is True
+    time.sleep(SUBSCRIPTIONS_CACHE_S + 0.5)
+    secret = subscription["secret"]
+    try:
+        event = answer_as_detractor(client)
+        customer = event["customer"]["id"]
+        opened = wait_for(lambda: of_type(receiver, "/crm", "ticket.opened", customer, secret), 30)[0][1]
+        # Chosen by an executive: the customer's contact and comment come along.
+        assert opened["data"]["customer"]["email"] == event["customer"]["email"]
+        assert opened["data"]["comment"] == "Nadie me llamó"
+        ticket_id = opened["data"]["ticket_id"]
+
+        def ticket_of(event_type: str) -> Any:
+            return wait_for(lambda: of_type(receiver, "/crm", event_type, customer, secret), 30)[-1][1]
+
+        for action in (
+            {"action": "log_call", "outcome": "reached"},
+            {"action": "resolve", "root_cause": "no call back", "action_taken": "called and apologised"},
+            {"action": "reopen", "reason": "the customer called again"},
+        ):
+            done = staff(client, "POST", f"/v1/tickets/{ticket_id}/actions", json=action)
+            assert done.status_code == 200, done.text
+        assert ticket_of("ticket.updated")["data"]["action"] == "log_call"
+        assert ticket_of("ticket.resolved")["data"]["status"] == "resolved"
+        assert ticket_of("ticket.reopened")["data"]["action"] == "reopen"
+        alerts = wait_for(
+            lambda: [
+                p
+                for r in receiver.at("/crm")
+                if (p := Webhook(secret).verify(r.body, r.headers))["type"] == "alert.published"
+                and p["data"]["ticket_id"] == ticket_id
+            ],
+            30,
+        )
+        assert alerts[0]["data"]["kind"] in ("detractor", "new_ticket")
+
+        survey_message = client.message_to(event["customer"]["email"])
+        opt_out_url = re.search(r"https?://[^\s\"'<>]+/u/[A-Za-z0-9_-]{43}", survey_message["body"])
+        assert opt_out_url, survey_message["body"]
+        assert client.http.post(opt_out_url.group(0), data={}, timeout=10).status_code == 200
+        assert ticket_of("customer.opted_out")["data"]["via"]
+
+        erased = staff(client, "DELETE", f"/v1/customers/{customer}")
+        assert erased.status_code == 202, erased.text
+        assert ticket_of("customer.erased")["data"]["erased"]["tickets"] >= 1
+    finally:
+        staff(client, "DELETE", f"/v1/webhooks/{subscription['id']}")
+
+
+def test_after_a_rotation_deliveries_carry_both_signatures(client: Client, receiver: Receiver) -> None:
+    subscription = subscribe(client, receiver.url("/rotated"), ["response.recorded"])
+    try:
+        rotated = staff(client, "POST", f"/v1/webhooks/{subscription['id']}/rotate")
+        assert rotated.status_code == 200, rotated.text
+        new_secret = rotated.json()["secret"]
+        assert new_secret != subscription["secret"] and new_secret.startswith("whsec_")
+        customer = answer_as_detractor(client)["customer"]["id"]
+        request, _ = wait_for(
+            lambda: of_type(receiver, "/rotated", "response.recorded", customer, new_secret), 30
+        )[0]
+        assert len(request.headers["webhook-signature"].split(" ")) == 2
+        # A receiver still on the old secret verifies it too, for a day.
+        Webhook(subscription["secret"]).verify(request.body, request.headers)
     finally:
         staff(client, "DELETE", f"/v1/webhooks/{subscription['id']}")
