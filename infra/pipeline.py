@@ -36,6 +36,9 @@ class Queue:
     # CDK app checks it against the consumer and refuses to synth otherwise.
     visibility_timeout_s: int
     max_receive_count: int = 5
+    # How long its oldest message may wait before the Backlog alarm; None: the stack's default.
+    # A queue of deliberately delayed messages (webhook retries, up to SQS's 15 minutes) needs more.
+    backlog_alarm_s: int | None = None
 
 
 @dataclass(frozen=True)
@@ -235,6 +238,8 @@ EMAIL_EVENTS_TOPIC = "email_events"
 SMS_REPLIES_TOPIC = "sms_replies"
 SES_PRINCIPAL = "ses.amazonaws.com"
 SMS_VOICE_PRINCIPAL = "sms-voice.amazonaws.com"
+# A webhook retry may wait SQS's longest delay (15 minutes) before anyone can receive it.
+WEBHOOK_BACKLOG_ALARM_S = 15 * 60 + 5 * 60
 # 6 x the consumer timeout, as Lambda's SQS event source mapping guidance asks.
 QUEUE_VISIBILITY_S = 6 * FUNCTION_TIMEOUT_S
 
@@ -319,7 +324,7 @@ PIPELINE = Pipeline(
         # SES bounce and complaint events and SMS STOP replies, as SNS envelopes.
         Queue("suppressions", visibility_timeout_s=QUEUE_VISIBILITY_S),
         # Announced events to fan out, and each webhook delivery attempt (delayed for retries).
-        Queue("webhooks", visibility_timeout_s=QUEUE_VISIBILITY_S),
+        Queue("webhooks", visibility_timeout_s=QUEUE_VISIBILITY_S, backlog_alarm_s=WEBHOOK_BACKLOG_ALARM_S),
     ),
     topics=(
         Topic("alerts"),

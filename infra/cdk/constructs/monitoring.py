@@ -30,6 +30,7 @@ class Monitoring(Construct):
         construct_id: str,
         *,
         queues: dict[str, sqs.Queue],
+        backlog_alarms_s: dict[str, int] | None = None,
         dead_letter_queues: dict[str, sqs.Queue],
         functions: dict[str, lambda_.Function],
         rest_api: apigw.RestApi,
@@ -54,11 +55,12 @@ class Monitoring(Construct):
                 description=f"Messages in the {name} dead-letter queue: read them, fix the cause, redrive.",
             )
         for name, queue in sorted(queues.items()):
+            waits_s = (backlog_alarms_s or {}).get(name, OLDEST_MESSAGE_ALARM_S)
             self._alarm(
                 f"{name}Backlog",
                 queue.metric_approximate_age_of_oldest_message(period=PERIOD, statistic="Maximum"),
-                threshold=OLDEST_MESSAGE_ALARM_S,
-                description=f"The oldest message on {name} waits over {OLDEST_MESSAGE_ALARM_S}s: "
+                threshold=waits_s,
+                description=f"The oldest message on {name} waits over {waits_s}s: "
                 "its consumer is stuck, throttled or failing.",
             )
         for name, function in sorted(functions.items()):
