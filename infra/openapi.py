@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from cxloop.domain.integrations.models import EVENT_TYPES
 from cxloop.domain.kernel.events import InteractionEvent
 from infra import openapi_contract as contract
 from infra.pipeline import PIPELINE
@@ -88,10 +89,63 @@ def build_document() -> dict[str, Any]:
             "description": "Close-the-loop customer experience: ERP webhook, survey links, staff API.",
         },
         "paths": dict(sorted(paths.items())),
+        "webhooks": outbound_webhooks(),
         "components": {
             "schemas": dict(sorted(schemas.items())),
             "securitySchemes": {"staffBearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
+    }
+
+
+def outbound_webhooks() -> dict[str, Any]:
+    """What cxloop POSTs to a subscribed endpoint (Standard Webhooks), one entry per event type."""
+    header = {"in": "header", "required": True, "schema": {"type": "string"}}
+    parameters = [
+        {
+            **header,
+            "name": "webhook-id",
+            "description": "The message's id: the same on every retry; deduplicate on it",
+        },
+        {**header, "name": "webhook-timestamp", "description": "Unix seconds of this attempt"},
+        {
+            **header,
+            "name": "webhook-signature",
+            "description": 'v1,base64(HMAC-SHA256(base64-decoded secret after "whsec_", '
+            '"{webhook-id}.{webhook-timestamp}.{body}")); two, space-separated, for 24 h after a rotation',
+        },
+    ]
+    return {
+        event_type: {
+            "post": {
+                "summary": f"{event_type}, delivered to a subscribed endpoint",
+                "parameters": parameters,
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["type", "timestamp", "data"],
+                                "properties": {
+                                    "type": {"const": event_type},
+                                    "timestamp": {"type": "string", "format": "date-time"},
+                                    "data": {
+                                        "type": "object",
+                                        "description": "Ids, places, scores, topics and statuses; names, "
+                                        "addresses, phones and comments only with include_personal_data",
+                                    },
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "2XX": {"description": "Received; anything else is retried for about 27 hours"},
+                    "410": {"description": "Gone: the subscription is disabled at once"},
+                },
+            }
+        }
+        for event_type in EVENT_TYPES
     }
 
 
@@ -116,6 +170,8 @@ def _describe(path: str, method: str, operation: dict[str, Any]) -> None:
         responses.pop("200", None)
         responses[status] = {"description": description, "content": content}
     _constrain_parameters(path, method, operation)
+    if path.startswith("/v1/webhooks"):
+        _describe_webhook_subscriptions(path, method, operation)
 
 
 def _constrain_parameters(path: str, method: str, operation: dict[str, Any]) -> None:
@@ -204,6 +260,20 @@ BATCH_OUTCOME: dict[str, Any] = {
         **{k: {"type": "integer"} for k in ("accepted", "duplicates", "rejected", "retry")},
     },
 }
+
+
+def _describe_webhook_subscriptions(path: str, method: str, operation: dict[str, Any]) -> None:
+    """Executives only; the secret is answered by subscribing and rotating, never by reading."""
+    responses = operation["responses"]
+    responses["403"] = _error("Not an executive")
+    if "{webhook_id}" in path:
+        responses["404"] = _error("No such subscription (or delivery)")
+    if path == "/v1/webhooks" and method == "post":
+        created = responses.pop("200", None) or {}
+        responses["201"] = {**created, "description": "Subscribed: the answer carries the secret, once"}
+    if path.endswith("/replay"):
+        queued = responses.pop("200", None) or {}
+        responses["202"] = {**queued, "description": "Queued: sent again with the same webhook-id"}
 
 
 def _describe_survey_link(method: str, operation: dict[str, Any]) -> None:

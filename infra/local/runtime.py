@@ -151,6 +151,10 @@ class LocalRuntime:
             "CXLOOP_STAGE": "local",
             # One person publishes and tries at once locally: no minute-long wait for a new rule.
             "CXLOOP_RULEBOOK_TTL_S": "2",
+            # Likewise a new webhook subscription, and delivery retries a second or two apart
+            # instead of over a day (the local runtime's one deviation, like the pollers').
+            "CXLOOP_WEBHOOK_CACHE_TTL_S": "1",
+            "CXLOOP_WEBHOOK_RETRY_DELAYS_S": "1,1,2,2,2",
             "PUBLIC_BASE_URL": self.base_url,
             "SENDER_ADDRESS": self.options.sender,
             "CXLOOP_WEBHOOK_SECRET": self.options.webhook_secret,

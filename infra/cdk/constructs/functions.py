@@ -45,6 +45,7 @@ from infra.pipeline import (
     ObjectCreated,
     Pipeline,
     StreamTrigger,
+    dead_letters_name,
     env_name_for,
 )
 
@@ -281,6 +282,10 @@ class Functions(Construct):
             env[env_name_for("table", name)] = self.storage.tables[name].table_name
         for name in spec.sends_to:
             env[env_name_for("queue", name)] = self.messaging.queues[name].queue_url
+        for name in spec.dead_letters_to:
+            env[env_name_for("queue", dead_letters_name(name))] = self.messaging.dead_letter_queues[
+                name
+            ].queue_url
         for name in spec.publishes_to:
             env[env_name_for("topic", name)] = self.topics[name].topic_arn
         if spec.reads_webhook_secret:
@@ -313,6 +318,8 @@ class Functions(Construct):
             self._grant_table(function, name, access)
         for name in spec.sends_to:
             self.messaging.queues[name].grant_send_messages(function)
+        for name in spec.dead_letters_to:
+            self.messaging.dead_letter_queues[name].grant_send_messages(function)
         for name in spec.publishes_to:
             self.topics[name].grant_publish(function)
         if spec.reads_webhook_secret:
