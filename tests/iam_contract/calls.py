@@ -68,7 +68,21 @@ def load_calls(directory: Path) -> set[Call]:
             calls.add(
                 Call(raw["function"], raw["service"], raw["operation"], json.dumps(params, sort_keys=True))
             )
-    return calls
+    return _with_streams_read(calls)
+
+
+def _with_streams_read(calls: set[Call]) -> set[Call]:
+    """GetRecords names a shard iterator, not its stream: it reads the streams its function
+    got iterators for (GetShardIterator names them)."""
+    reads = {c for c in calls if c.operation == "GetRecords" and "StreamArn" not in c.parameters}
+    opened = {(c.function, c.parameters["StreamArn"]) for c in calls if c.operation == "GetShardIterator"}
+    named = {
+        Call(read.function, read.service, read.operation, json.dumps({"StreamArn": stream}))
+        for read in reads
+        for function, stream in opened
+        if function == read.function
+    }
+    return (calls - reads) | named
 
 
 def requests_of(call: Call, region: str, account: str) -> list[Request]:
@@ -114,7 +128,8 @@ def _secretsmanager(action: str, params: dict[str, Any], where: str) -> list[Req
 
 
 def _social_messaging(action: str, params: dict[str, Any], where: str) -> list[Request]:
-    number = params.get("OriginationPhoneNumberId", "")
+    # The ARN names the id without the "phone-number-id-" the API takes.
+    number = params.get("originationPhoneNumberId", "").removeprefix("phone-number-id-")
     return [
         Request(
             action,
@@ -140,6 +155,8 @@ def _dynamodb(action: str, params: dict[str, Any], where: str) -> list[Request]:
         ]
     if "RequestItems" in params:
         return [Request(action, tables + table) for table in params["RequestItems"]]
+    if "StreamArn" in params:
+        return [Request(action, params["StreamArn"])]
     resource = tables + params["TableName"]
     if "IndexName" in params:
         resource += f"/index/{params['IndexName']}"

@@ -32,10 +32,23 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
+def channels_template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The stack with every customer channel and Comprehend on (tests/infra/conftest.py)."""
+    from tests.infra.conftest import CHANNELS_CONTEXT, synthesize
+
+    return synthesize(tmp_path_factory.mktemp("channels"), context=CHANNELS_CONTEXT).template
+
+
+@pytest.fixture(scope="session")
 def local_env(moto_endpoint: str) -> dict[str, str]:
     """The environment the local runtime gives its functions, from a fresh provisioning."""
-    from infra.local.defaults import REGION, SENDER_ADDRESS
+    from infra.local import defaults
     from infra.local.resources import provision
 
     requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10)
-    return provision(moto_endpoint, REGION, sender=SENDER_ADDRESS) | {"SENDER_ADDRESS": SENDER_ADDRESS}
+    return provision(moto_endpoint, defaults.REGION, sender=defaults.SENDER_ADDRESS) | {
+        "SENDER_ADDRESS": defaults.SENDER_ADDRESS,
+        # The channels' identities as the local runtime sets them (infra/local/runtime.py).
+        "CXLOOP_SMS_ORIGINATION_IDENTITY": defaults.SMS_POOL_ID,
+        "CXLOOP_WHATSAPP_PHONE_NUMBER_ID": defaults.WHATSAPP_PHONE_NUMBER_ID,
+    }

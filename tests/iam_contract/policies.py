@@ -18,6 +18,8 @@ from typing import Any
 
 from tests.iam_contract.calls import Request
 
+# Shorter literals are replaced only where they are the whole value ("dev" is in many ARNs).
+MIN_LITERAL = 12
 _SUB = re.compile(r"\$\{([^}!][^}]*)\}")
 
 
@@ -51,7 +53,7 @@ class Resolver:
         if isinstance(value, list):
             return [self(v) for v in value]
         if isinstance(value, str):
-            return self.literals.get(value, value)
+            return self.translate(value)
         if not isinstance(value, dict):
             return value
         if len(value) == 1 and next(iter(value)) in self.intrinsics:
@@ -64,7 +66,7 @@ class Resolver:
         return {
             "Ref": self.ref,
             "Fn::GetAtt": lambda a: self.attribute(a[0], a[1]),
-            "Fn::Join": lambda a: a[0].join(str(self(p)) for p in a[1]),
+            "Fn::Join": lambda a: self.translate(a[0].join(str(self(p)) for p in a[1])),
             "Fn::Sub": self.sub,
             "Fn::Select": lambda a: self(a[1])[int(a[0])],
             "Fn::Split": lambda a: str(self(a[1])).split(a[0]),
@@ -82,7 +84,15 @@ class Resolver:
                 return str(self.attribute(logical, attribute))
             return str(self.ref(name))
 
-        return self.literals.get(_SUB.sub(one, text), _SUB.sub(one, text))
+        return self.translate(_SUB.sub(one, text))
+
+    def translate(self, text: str) -> str:
+        """A deployment's own value (a sender, a pool id) as the local runtime's, also inside
+        an ARN; short values (a stage name) only where they are the whole text."""
+        for deployed, local in self.literals.items():
+            if text == deployed or (len(deployed) >= MIN_LITERAL and deployed in text):
+                text = text.replace(deployed, local)
+        return text
 
     def ref(self, name: str) -> str:
         pseudo = {
@@ -150,7 +160,18 @@ def local_names(
                 physical[value["Ref"]] = local_env[name]
             elif isinstance(value, str) and value != local_env[name]:
                 literals[value] = local_env[name]
+                # An ARN may name the value without its kind ("phone-number-id-<id>" as <id>).
+                kind = _shared_start(value, local_env[name]).rpartition("-")[0]
+                if kind:
+                    literals[value.removeprefix(kind + "-")] = local_env[name].removeprefix(kind + "-")
     return physical, literals
+
+
+def _shared_start(one: str, other: str) -> str:
+    length = next(
+        (i for i, (a, b) in enumerate(zip(one, other, strict=False)) if a != b), min(len(one), len(other))
+    )
+    return one[:length]
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ NAMING_PARAMETERS = (
     "WorkGroup",
     "StreamArn",
     "OriginationIdentity",
-    "OriginationPhoneNumberId",
+    "originationPhoneNumberId",  # socialmessaging's parameters are camelCase
     "UserPoolId",
 )
 
