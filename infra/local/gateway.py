@@ -28,7 +28,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from infra.local.auth import verify_bearer
-from infra.local.context import LocalLambdaContext
+from infra.local.context import LocalLambdaContext, invoke
 from infra.local.fake_channels import FakeChannels
 from infra.local.oauth import (
     AUTHORIZE_PATH,
@@ -205,7 +205,7 @@ class Gateway:
             # One request at a time per function, as in one Lambda execution environment: the
             # Powertools resolver keeps the current event on the app object it shares.
             with self._busy(function):
-                result = self.handler_for(function)(event, context)
+                result = invoke(self.handler_for(function), event, context)
         except Exception:
             # What API Gateway answers when the integration fails; the traceback goes to our log.
             log.exception("handler %s failed", function.name)
