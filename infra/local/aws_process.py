@@ -26,6 +26,7 @@ from werkzeug.serving import make_server
 from infra.local.defaults import ACCOUNT_ID, REGION
 from infra.local.faults import with_faults
 from infra.local.recorder import Recorder
+from infra.local.request_counts import with_request_counts
 
 RECORDED_PATH = "/_cxloop/recorded"
 # Each queue's oldest message, for `cxloop ops status` (infra/ops/targets.py): SQS's own
@@ -166,8 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     # and nobody reads it: warnings and errors still show.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     recorder = Recorder(REGION)
-    app = with_faults(
-        with_recorder(transaction_tokens(one_dynamodb_request_at_a_time(Dispatcher())), recorder)
+    app = with_request_counts(
+        with_faults(with_recorder(transaction_tokens(one_dynamodb_request_at_a_time(Dispatcher())), recorder))
     )
     server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
     recorder.start()
