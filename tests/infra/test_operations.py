@@ -9,6 +9,7 @@ from collections import Counter
 import pytest
 
 from infra.backfill import table_output_name
+from infra.cdk.stack import topic_output_name
 from infra.ops.queues import queue_output_name
 from infra.pipeline import PIPELINE, WEBHOOK_BACKLOG_ALARM_S
 from tests.infra.conftest import Synthesized
@@ -102,7 +103,7 @@ def test_each_pipeline_topic_is_an_output_managers_can_subscribe_to(synthesized:
     for spec in (t for t in PIPELINE.topics if not t.published_by):
         publisher = next(f for f in PIPELINE.functions if spec.name in f.publishes_to)
         topic = synthesized.environment(publisher)[f"TOPIC_{spec.name.upper()}_ARN"]
-        output = f"{spec.name.removesuffix('s').title()}TopicArn"
+        output = f"{topic_output_name(spec.name)}TopicArn"
         assert synthesized.template["Outputs"][output]["Value"] == topic
 
 
