@@ -25,9 +25,10 @@ from moto.backends import get_backend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
+from infra.local.datadir import DataDirError
 from infra.local.defaults import ACCOUNT_ID, REGION
 from infra.local.faults import with_faults
-from infra.local.persistence import DataDirError, Keeper, RequestGate, gated, split_long_polls
+from infra.local.persistence import Keeper, RequestGate, gated, split_long_polls
 from infra.local.recorder import Recorder
 
 RECORDED_PATH = "/_cxloop/recorded"

@@ -32,8 +32,8 @@ from infra.ops.command import add_ops
 
 
 def serve(args: argparse.Namespace) -> int:
-    from infra.local.persistence import STATE_FILE  # noqa: PLC0415 - moto is slow to import
-    from infra.local.runtime import LocalRuntime, Options  # noqa: PLC0415
+    from infra.local.datadir import STATE_FILE  # noqa: PLC0415
+    from infra.local.runtime import LocalRuntime, Options  # noqa: PLC0415 - moto is slow to import
 
     runtime = LocalRuntime(
         Options(

@@ -27,7 +27,6 @@ The file is a pickle: load only a data directory this runtime wrote.
 
 from __future__ import annotations
 
-import fcntl
 import io
 import json
 import logging
@@ -44,16 +43,12 @@ import moto
 import requests
 from moto.backends import get_backend
 
+from infra.local.datadir import STATE_FILE, DataDirError, hold
 from infra.local.defaults import ACCOUNT_ID, REGION
 from infra.local.recorder import Recorder
 
 log = logging.getLogger("cxloop.local.persistence")
 
-STATE_FILE = "aws-state.pickle"
-LOCK_FILE = "lock"
-# How long a new stand-in waits for the directory: one whose runtime was killed saves, then
-# exits, within a second or two (aws_process.exit_with_parent).
-LOCK_WAIT_S = 15.0
 # How often a running stand-in saves: what a kill -9 can lose at most (README, "Keeping data").
 SAVE_EVERY_S = 2.0
 FORMAT = 1
@@ -66,10 +61,6 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 _LOCK_TYPES = {type(threading.Lock()): threading.Lock, type(threading.RLock()): threading.RLock}
 
 
-class DataDirError(RuntimeError):
-    """The data directory cannot be used (another moto version, an unreadable file)."""
-
-
 class RequestGate:
     """Requests pass side by side; a save waits for those under way and holds new ones back."""
 
@@ -77,6 +68,12 @@ class RequestGate:
         self._changed = threading.Condition()
         self._active = 0
         self._closed = False
+        # Requests that may have changed something: an idle runtime is not saved again.
+        self.changes = 0
+
+    def note_change(self) -> None:
+        with self._changed:
+            self.changes += 1
 
     @contextmanager
     def passing(self) -> Iterator[None]:
@@ -107,9 +104,26 @@ class RequestGate:
 def gated(app: WsgiApp, gate: RequestGate) -> WsgiApp:
     def through_gate(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         with gate.passing():
-            return list(app(environ, start_response))
+            body = list(app(environ, start_response))
+            if not _changes_nothing(environ, body):
+                gate.note_change()
+            return body
 
     return through_gate
+
+
+# The operations of the JSON protocols that only read (DynamoDB, its streams, SQS, Firehose).
+_READS = ("Get", "List", "Describe", "Query", "Scan", "BatchGet")
+
+
+def _changes_nothing(environ: dict[str, Any], body: list[bytes]) -> bool:
+    """Surely a read (REST reads are GETs); anything else counts as a change."""
+    if environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+        return True
+    operation = str(environ.get("HTTP_X_AMZ_TARGET", "")).rsplit(".", 1)[-1]
+    if operation == "ReceiveMessage":
+        return not any(b'"Messages"' in part for part in body)
+    return bool(operation) and operation.startswith(_READS)
 
 
 def split_long_polls(app: WsgiApp) -> WsgiApp:
@@ -172,24 +186,13 @@ class Keeper:
         self.gate = gate
         # What the runtime keeps with the stand-in (KEPT_PATH), by name.
         self.kept: dict[str, Any] = {}
+        self._saved_changes = -1
         self._stop = threading.Event()
         self._saver = threading.Thread(target=self._save_periodically, name="saver", daemon=True)
 
-    def hold(self, wait_s: float = LOCK_WAIT_S) -> None:
-        """Take the directory for this process's lifetime (the lock goes with the process)."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        lock = (self.data_dir / LOCK_FILE).open("a+")
-        deadline = time.monotonic() + wait_s
-        while True:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    lock.close()
-                    raise DataDirError(f"{self.data_dir} is in use by another cxloop serve") from None
-                time.sleep(0.1)
-        self._lock_file = lock
+    def hold(self) -> None:
+        """Take the directory for this process's lifetime (infra/local/datadir.py)."""
+        self._lock_file = hold(self.data_dir)
 
     def restore(self) -> bool:
         """Load the last save, if there is one; answers whether there was."""
@@ -223,6 +226,7 @@ class Keeper:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         buffer = io.BytesIO()
         with self.gate.closed():
+            self._saved_changes = self.gate.changes
             self.recorder.collect()
             state = {
                 "format": FORMAT,
@@ -251,6 +255,8 @@ class Keeper:
 
     def _save_periodically(self) -> None:
         while not self._stop.wait(SAVE_EVERY_S):
+            if self.gate.changes == self._saved_changes:
+                continue
             try:
                 self.save()
             except Exception:
@@ -269,6 +275,7 @@ class Keeper:
                 raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
                 with self.gate.passing():
                     self.kept[name] = json.loads(raw or b"null")
+                    self.gate.note_change()
             body = json.dumps(self.kept.get(name)).encode()
             headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
             start_response("200 OK", headers)

@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from infra.local.datadir import STATE_FILE
 from infra.local.defaults import WEBHOOK_SECRET
 from infra.local.erp import signed_headers
-from infra.local.persistence import STATE_FILE
 from infra.local.served import Served
 from tests.e2e.conftest import Client, start_runtime, wait_for
 from tests.helpers import load_event

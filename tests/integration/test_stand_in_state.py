@@ -9,8 +9,9 @@ from typing import Any
 
 import requests
 
+from infra.local.datadir import STATE_FILE
 from infra.local.defaults import REGION, SENDER_ADDRESS
-from infra.local.persistence import KEPT_PATH, STATE_FILE
+from infra.local.persistence import KEPT_PATH
 from infra.local.recorder import RemoteRecorder
 from infra.local.resources import LAKE_BUCKET, clients, provision
 from infra.local.runtime import start_stand_in, stop_stand_in
