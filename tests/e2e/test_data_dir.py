@@ -19,6 +19,7 @@ import pytest
 from infra.local.datadir import STATE_FILE
 from infra.local.defaults import WEBHOOK_SECRET
 from infra.local.erp import signed_headers
+from infra.local.resources import LAKE_BUCKET
 from infra.local.served import Served
 from tests.e2e.conftest import Client, start_runtime, wait_for
 from tests.helpers import load_event
@@ -86,6 +87,9 @@ def test_a_restart_between_an_answer_and_its_ticket_then_a_kill_lose_nothing_sav
         assert f"restored from {tmp_path / 'data'}" in served.output()
         client = Client(served.base_url, served.log_file)
         ticket_id = _ticket_made_once(client, *answered)
+        # The responses stream goes on where it got to: the one answer is in the lake once,
+        # not again from the stream's start.
+        assert wait_for(lambda: _lake_rows(client)) == 1
         invited = _invite(client, f"erp-{uuid.uuid4()}")
         saved_at = _saved_at(tmp_path / "data")
         # The next periodic save after the invitation; then no clean stop at all.
@@ -103,6 +107,7 @@ def test_a_restart_between_an_answer_and_its_ticket_then_a_kill_lose_nothing_sav
         assert page.status_code == 200 and 'name="nps"' in page.text
         assert client.staff_get(f"/v1/tickets/{ticket_id}").status_code == 200
         assert _contact_policy_version(client) == 1
+        assert _lake_rows(client) == 1
     finally:
         served.stop()
 
@@ -131,6 +136,14 @@ def _ticket_made_once(client: Client, correlation_id: str, event: dict[str, Any]
     assert len(_tickets_of(client, correlation_id)) == 1
     assert len(_alerts_of(client, ticket["ticket_id"])) == 1
     return str(ticket["ticket_id"])
+
+
+def _lake_rows(client: Client) -> int:
+    """The rows in the lake's responses dataset (partitioned ones: responses/dt=...)."""
+    s3 = client.aws("s3")
+    listed = s3.list_objects_v2(Bucket=LAKE_BUCKET, Prefix="responses/dt=").get("Contents", [])
+    bodies = [s3.get_object(Bucket=LAKE_BUCKET, Key=o["Key"])["Body"].read() for o in listed]
+    return sum(len(body.splitlines()) for body in bodies)
 
 
 def _alerts_of(client: Client, ticket_id: str) -> list[dict[str, Any]]:
