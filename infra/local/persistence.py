@@ -226,7 +226,7 @@ class Keeper:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         buffer = io.BytesIO()
         with self.gate.closed():
-            self._saved_changes = self.gate.changes
+            changes = self.gate.changes
             self.recorder.collect()
             state = {
                 "format": FORMAT,
@@ -242,6 +242,7 @@ class Keeper:
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, self.path)
+        self._saved_changes = changes
         return time.monotonic() - started
 
     def start(self) -> None:
