@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from infra.local.cli import parser
 from infra.local.datadir import STATE_FILE, DataDirError, hold, set_aside
 
 
@@ -37,3 +38,8 @@ def test_a_directory_in_use_is_not_set_aside(tmp_path: Path) -> None:
         set_aside(data)
     held.close()
     assert (data / STATE_FILE).read_text() == "in use"
+
+
+def test_serve_keeps_everything_in_memory_unless_given_a_data_directory() -> None:
+    assert parser().parse_args(["serve"]).data_dir is None
+    assert parser().parse_args(["serve", "--data-dir", ".cxloop/data"]).data_dir == ".cxloop/data"
