@@ -198,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     recorder.start()
     if keeper is not None:
         keeper.start()
+    # Ctrl-C in a terminal reaches the whole process group, us included: the runtime stops its
+    # pollers first and then us, with SIGTERM, so the last save (persistence.py) sees their work.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The parent stops us with SIGTERM; shut down from another thread, as serve_forever requires.
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown, daemon=True).start())
     threading.Thread(target=exit_with_parent, args=(server.shutdown,), name="parent", daemon=True).start()

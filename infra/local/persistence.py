@@ -5,8 +5,8 @@ their streams, SQS queues with their in-flight messages, SNS topics, S3 buckets,
 plus the recorder's outbox and alerts and what the runtime keeps with the stand-in (its
 pollers' positions, the channel fake's sends: KEPT_PATH). The stand-in pickles all of it, as
 one consistent whole, to DIR/aws-state.pickle every SAVE_EVERY_S seconds (when a request may
-have changed something) and when it stops
-cleanly, and loads it before it answers its first request.
+have changed something) and when it stops cleanly, and loads it before it answers its
+first request.
 
 Consistent: a save waits for the requests under way to finish and holds new ones back
 (RequestGate) while it pickles (0.13 to 0.25 s with the demo's 4.5 MB on a loaded 2-core
