@@ -16,7 +16,7 @@ CDK := JSII_SILENCE_WARNING_DEPRECATED_NODE=1 JSII_SILENCE_WARNING_END_OF_LIFE_N
 CDK_CONTEXT ?=
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo serve test lint unit integration infra e2e bench bench-faults synth bootstrap deploy clean
+.PHONY: install demo serve test iam-contract lint unit integration infra e2e bench bench-faults api-contract synth bootstrap deploy clean
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
@@ -46,8 +46,17 @@ demo: install  ## run the whole loop locally with a simulated insurer
 serve: install  ## run the local runtime on http://127.0.0.1:8000, keeping its data in .cxloop/data
 	$(BIN)/cxloop serve --data-dir .cxloop/data
 
+# The AWS calls every function makes in the suites, recorded for the IAM contract test
+# (cxloop.adapters.call_log), which runs after them: README "IAM contract".
+AWS_CALLS := $(CURDIR)/.cxloop/aws-calls
+
 test: install $(CHECKOV_STAMP) lint browser  ## everything CI runs
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+	rm -rf $(AWS_CALLS)
+	CXLOOP_RECORD_AWS_CALLS=$(AWS_CALLS) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+	$(MAKE) iam-contract
+
+iam-contract: $(PY_STAMP)  ## check the calls the last `make test` recorded against the template's IAM
+	CXLOOP_CHECK_AWS_CALLS=$(AWS_CALLS) $(BIN)/python -m pytest tests/iam_contract
 
 lint: $(PY_STAMP)
 	$(BIN)/ruff check .
@@ -79,6 +88,9 @@ bench: install  ## cold-start ratios, answer-to-alert latency, comment accuracy,
 
 bench-faults: install  ## 1,000 events and answers at 10 % of AWS requests faulted (long: see README)
 	$(BIN)/python tests/benchmarks/faults.py --events 1000 --share 0.1
+
+api-contract: install  ## schemathesis at full scale against a fresh `cxloop serve` (see README)
+	PYTHONPATH=. $(BIN)/python tests/contract/run.py
 
 synth: install
 	$(CDK) synth $(CDK_CONTEXT)

@@ -13,7 +13,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from cxloop.domain.integrations.models import EVENT_TYPES
 from cxloop.domain.kernel.events import InteractionEvent
+from infra import openapi_contract as contract
 from infra.pipeline import PIPELINE
 
 DOCUMENT_PATH = Path(__file__).resolve().parent.parent / "functions" / "api_docs" / "openapi.json"
@@ -87,10 +89,63 @@ def build_document() -> dict[str, Any]:
             "description": "Close-the-loop customer experience: ERP webhook, survey links, staff API.",
         },
         "paths": dict(sorted(paths.items())),
+        "webhooks": outbound_webhooks(),
         "components": {
             "schemas": dict(sorted(schemas.items())),
             "securitySchemes": {"staffBearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
+    }
+
+
+def outbound_webhooks() -> dict[str, Any]:
+    """What cxloop POSTs to a subscribed endpoint (Standard Webhooks), one entry per event type."""
+    header = {"in": "header", "required": True, "schema": {"type": "string"}}
+    parameters = [
+        {
+            **header,
+            "name": "webhook-id",
+            "description": "The message's id: the same on every retry; deduplicate on it",
+        },
+        {**header, "name": "webhook-timestamp", "description": "Unix seconds of this attempt"},
+        {
+            **header,
+            "name": "webhook-signature",
+            "description": 'v1,base64(HMAC-SHA256(base64-decoded secret after "whsec_", '
+            '"{webhook-id}.{webhook-timestamp}.{body}")); two, space-separated, for 24 h after a rotation',
+        },
+    ]
+    return {
+        event_type: {
+            "post": {
+                "summary": f"{event_type}, delivered to a subscribed endpoint",
+                "parameters": parameters,
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["type", "timestamp", "data"],
+                                "properties": {
+                                    "type": {"const": event_type},
+                                    "timestamp": {"type": "string", "format": "date-time"},
+                                    "data": {
+                                        "type": "object",
+                                        "description": "Ids, places, scores, topics and statuses; names, "
+                                        "addresses, phones and comments only with include_personal_data",
+                                    },
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "2XX": {"description": "Received; anything else is retried for about 27 hours"},
+                    "410": {"description": "Gone: the subscription is disabled at once"},
+                },
+            }
+        }
+        for event_type in EVENT_TYPES
     }
 
 
@@ -105,14 +160,36 @@ def _describe(path: str, method: str, operation: dict[str, Any]) -> None:
     if route.auth == "staff":
         operation["security"] = [{"staffBearer": []}]
         responses["401"] = _error("Missing or invalid bearer token")
-    if path == "/v1/events":
-        _describe_webhook(operation)
+    if route.auth == "signature":
+        _describe_webhook(path, operation)
+    responses.update(contract.route_errors(path, method, staff=route.auth == "staff"))
     if path.startswith("/s/"):
         _describe_survey_link(method, operation)
+    responses.update(contract.page_statuses(path, method))
+    for status, description, content in contract.ROUTE_SUCCESSES.get((method, path), []):
+        responses.pop("200", None)
+        responses[status] = {"description": description, "content": content}
+    _constrain_parameters(path, method, operation)
+    if path.startswith("/v1/webhooks"):
+        _describe_webhook_subscriptions(path, method, operation)
 
 
-def _describe_webhook(operation: dict[str, Any]) -> None:
-    operation["summary"] = "Report a key customer moment (signed ERP webhook)"
+def _constrain_parameters(path: str, method: str, operation: dict[str, Any]) -> None:
+    """The values the handlers check beyond the parameters' types (infra/openapi_contract.py)."""
+    for parameter in operation.get("parameters", []):
+        name, schema = parameter["name"], parameter.get("schema", {})
+        extra = contract.PARAMETER_CONSTRAINTS.get((method, path, name))
+        if extra:
+            target = next((s for s in schema.get("anyOf", []) if s.get("type") == "string"), schema)
+            target.update(extra)
+        if parameter["in"] == "path" and name in contract.PATH_ENUMS:
+            schema["enum"] = list(contract.PATH_ENUMS[name])
+        if name == "from" and parameter["in"] == "query":
+            parameter["description"] = f"{parameter.get('description', '')}; {contract.PERIOD_RULE}"
+
+
+def _describe_webhook(path: str, operation: dict[str, Any]) -> None:
+    """Both webhook routes are signed alike: the single event's body and answers, or the batch's."""
     operation["parameters"] = [
         {"name": "X-Cx-Timestamp", "in": "header", "required": True, "schema": {"type": "string"}},
         {
@@ -125,6 +202,16 @@ def _describe_webhook(operation: dict[str, Any]) -> None:
             "schema": {"type": "string"},
         },
     ]
+    responses = operation["responses"]
+    responses["401"] = _error("Missing, wrong or stale signature")
+    if path == "/v1/events/batch":
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": BATCH}}}
+        responses["200"] = {
+            "description": "One result per event, in order, with counts",
+            "content": {"application/json": {"schema": BATCH_OUTCOME}},
+        }
+        return
+    operation["summary"] = "Report a key customer moment (signed ERP webhook)"
     operation["requestBody"] = {
         "required": True,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/InteractionEvent"}}},
@@ -134,11 +221,59 @@ def _describe_webhook(operation: dict[str, Any]) -> None:
         "properties": {"interaction_id": {"type": "string"}, "status": {"const": "accepted"}},
     }
     ok = {"content": {"application/json": {"schema": accepted}}}
-    operation["responses"].pop("200", None)
-    operation["responses"]["202"] = {"description": "New event accepted", **ok}
-    operation["responses"]["200"] = {"description": "Repeat of an event already accepted", **ok}
-    operation["responses"]["401"] = _error("Missing, wrong or stale signature")
-    operation["responses"]["413"] = _error("Body over 256 KB")
+    responses.pop("200", None)
+    responses["202"] = {"description": "New event accepted", **ok}
+    responses["200"] = {"description": "Repeat of an event already accepted", **ok}
+
+
+BATCH: dict[str, Any] = {
+    "type": "object",
+    "required": ["events"],
+    "additionalProperties": False,
+    "properties": {
+        "events": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 500,
+            # Not InteractionEvent: an invalid event is rejected on its own, in its result (200).
+            "items": {"description": "An event of POST /v1/events (InteractionEvent)"},
+        }
+    },
+}
+BATCH_OUTCOME: dict[str, Any] = {
+    "type": "object",
+    "required": ["results", "accepted", "duplicates", "rejected", "retry"],
+    "properties": {
+        "results": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["index", "status"],
+                "properties": {
+                    "index": {"type": "integer"},
+                    "status": {"enum": ["accepted", "duplicate", "rejected", "retry"]},
+                    "interaction_id": {"type": "string"},
+                    "error": {"$ref": "#/components/schemas/Error/properties/error"},
+                },
+            },
+        },
+        **{k: {"type": "integer"} for k in ("accepted", "duplicates", "rejected", "retry")},
+    },
+}
+
+
+def _describe_webhook_subscriptions(path: str, method: str, operation: dict[str, Any]) -> None:
+    """Executives only; the secret is answered by subscribing and rotating, never by reading."""
+    responses = operation["responses"]
+    responses["403"] = _error("Not an executive")
+    if "{webhook_id}" in path:
+        responses["404"] = _error("No such subscription (or delivery)")
+    if path == "/v1/webhooks" and method == "post":
+        created = responses.pop("200", None) or {}
+        responses["201"] = {**created, "description": "Subscribed: the answer carries the secret, once"}
+    if path.endswith("/replay"):
+        queued = responses.pop("200", None) or {}
+        responses["202"] = {**queued, "description": "Queued: sent again with the same webhook-id"}
 
 
 def _describe_survey_link(method: str, operation: dict[str, Any]) -> None:
@@ -153,7 +288,7 @@ def _describe_survey_link(method: str, operation: dict[str, Any]) -> None:
         responses["200"] = {"description": "Thank-you page (form post)", **html}
         responses["201"] = {"description": "Recorded (JSON post)"}
         responses["409"] = {"description": "Already answered: nothing recorded"}
-    responses["404"] = {"description": "Unknown link (friendly page)", **html}
+    responses["404"] = {"description": "Unknown link (friendly page)", "content": contract.PAGE_OR_ERROR}
     responses["410"] = {"description": "Expired link (friendly page)", **html}
 
 

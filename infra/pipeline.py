@@ -36,6 +36,9 @@ class Queue:
     # CDK app checks it against the consumer and refuses to synth otherwise.
     visibility_timeout_s: int
     max_receive_count: int = 5
+    # How long its oldest message may wait before the Backlog alarm; None: the stack's default.
+    # A queue of deliberately delayed messages (webhook retries, up to SQS's 15 minutes) needs more.
+    backlog_alarm_s: int | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,9 @@ class Function:
     reads_webhook_secret: bool = False
     # The HMAC key of the suppression list (Secrets Manager on AWS, an env var locally).
     reads_suppression_key: bool = False
+    # Queues whose dead-letter queue it writes to itself: a step that gives up on purpose
+    # (deliver_webhook after its last retry) rather than by SQS's max receive count.
+    dead_letters_to: tuple[str, ...] = ()
     timeout_s: int = 10
     memory_mb: int = 512
 
@@ -206,6 +212,11 @@ class Pipeline:
         return next(f for f in self.functions if any(t.queue == queue_name for t in f.queue_triggers))
 
 
+def dead_letters_name(queue: str) -> str:
+    """The name a queue's dead-letter queue goes by in env_name_for ("webhooks_dead_letters")."""
+    return f"{queue}_dead_letters"
+
+
 def env_name_for(kind: Literal["table", "queue", "topic", "firehose", "bucket"], name: str) -> str:
     """TABLE_TICKETS, QUEUE_DISPATCH_URL, TOPIC_ALERTS_ARN, FIREHOSE_RESPONSES_NAME,
     BUCKET_INTAKE_NAME: the env var a function reads."""
@@ -227,6 +238,8 @@ EMAIL_EVENTS_TOPIC = "email_events"
 SMS_REPLIES_TOPIC = "sms_replies"
 SES_PRINCIPAL = "ses.amazonaws.com"
 SMS_VOICE_PRINCIPAL = "sms-voice.amazonaws.com"
+# A webhook retry may wait SQS's longest delay (15 minutes) before anyone can receive it.
+WEBHOOK_BACKLOG_ALARM_S = 15 * 60 + 5 * 60
 # 6 x the consumer timeout, as Lambda's SQS event source mapping guidance asks.
 QUEUE_VISIBILITY_S = 6 * FUNCTION_TIMEOUT_S
 
@@ -289,6 +302,18 @@ PIPELINE = Pipeline(
         # address (never the address: a leaked table must not list customers' addresses).
         # Kept through erasure on purpose: an erased customer's bounced address stays suppressed.
         Table("suppressions", partition_key="address_key"),
+        # Outbound webhook subscriptions (what producers read to decide whether to announce),
+        # their signing secrets apart (only the webhooks API and deliver_webhook read them), and
+        # each subscription's deliveries with every attempt, kept 30 days.
+        Table("webhooks", partition_key="webhook_id"),
+        # Keys named apart (each table is known by its partition key), their values webhook ids.
+        Table("webhook_secrets", partition_key="secret_of"),
+        Table(
+            "webhook_deliveries",
+            partition_key="delivery_of",
+            sort_key="delivery_id",
+            ttl_attribute="expires_at",
+        ),
     ),
     queues=(
         Queue("dispatch", visibility_timeout_s=QUEUE_VISIBILITY_S),
@@ -298,6 +323,8 @@ PIPELINE = Pipeline(
         Queue("notices", visibility_timeout_s=QUEUE_VISIBILITY_S),
         # SES bounce and complaint events and SMS STOP replies, as SNS envelopes.
         Queue("suppressions", visibility_timeout_s=QUEUE_VISIBILITY_S),
+        # Announced events to fan out, and each webhook delivery attempt (delayed for retries).
+        Queue("webhooks", visibility_timeout_s=QUEUE_VISIBILITY_S, backlog_alarm_s=WEBHOOK_BACKLOG_ALARM_S),
     ),
     topics=(
         Topic("alerts"),
@@ -386,7 +413,10 @@ PIPELINE = Pipeline(
                 "config": "read",
                 # Which of the customer's channels are suppressed, and why (never the address).
                 "suppressions": "read",
+                # Which event types webhook subscribers want (customer.erased).
+                "webhooks": "read",
             },
+            sends_to=("webhooks",),
             reads_suppression_key=True,
             # An erasure rewrites every item of one customer, one by one.
             timeout_s=28,
@@ -431,7 +461,9 @@ PIPELINE = Pipeline(
             # Its own function, not survey_page's: it writes contact records, which survey_page
             # must not touch, and it reads no invitations or responses (least privilege).
             triggers=(Route("GET", "/u/{token}"), Route("POST", "/u/{token}")),
-            tables={"optouts": "read", "contacts": "read_write"},
+            tables={"optouts": "read", "contacts": "read_write", "webhooks": "read"},
+            # customer.opted_out, when a webhook subscription wants it.
+            sends_to=("webhooks",),
         ),
         Function(
             "scan_qr",
@@ -463,8 +495,10 @@ PIPELINE = Pipeline(
                 "aggregates": "read_write",
                 "idempotency": "read_write",
                 "config": "read",
+                # Which event types someone subscribes to (response.recorded), never their secrets.
+                "webhooks": "read",
             },
-            sends_to=("tickets",),
+            sends_to=("tickets", "webhooks"),
             reads_comments=True,
         ),
         Function(
@@ -472,14 +506,22 @@ PIPELINE = Pipeline(
             "Open the case once per response: classify it, route it to a team and a person, start its SLA.",
             triggers=(QueueTrigger("tickets"),),
             # config: read the rules, and turn the team's round-robin counter.
-            tables={"tickets": "read_write", "idempotency": "read_write", "config": "read_write"},
-            sends_to=("alerts", "notices"),
+            # webhooks: whether anyone subscribes to ticket.opened.
+            tables={
+                "tickets": "read_write",
+                "idempotency": "read_write",
+                "config": "read_write",
+                "webhooks": "read",
+            },
+            sends_to=("alerts", "notices", "webhooks"),
         ),
         Function(
             "push_alert",
             "Publish the alert to SNS with attributes managers filter on.",
             triggers=(QueueTrigger("alerts"),),
-            tables={"idempotency": "read_write"},
+            tables={"idempotency": "read_write", "webhooks": "read"},
+            # alert.published, when a webhook subscription wants it.
+            sends_to=("webhooks",),
             publishes_to=("alerts", "chat_alerts"),
         ),
         Function(
@@ -496,7 +538,9 @@ PIPELINE = Pipeline(
             "Put each bounced, complained-about or STOP-replying address on the suppression list, once.",
             triggers=(QueueTrigger("suppressions"),),
             # write only: a conditional UpdateItem needs no read permission.
-            tables={"suppressions": "write"},
+            tables={"suppressions": "write", "webhooks": "read"},
+            # customer.opted_out (the address, for personal-data subscriptions only).
+            sends_to=("webhooks",),
             reads_suppression_key=True,
         ),
         Function(
@@ -507,9 +551,9 @@ PIPELINE = Pipeline(
                 Route("GET", "/v1/tickets/{ticket_id}", auth="staff"),
                 Route("POST", "/v1/tickets/{ticket_id}/actions", auth="staff"),
             ),
-            tables={"tickets": "read_write", "config": "read"},
-            # A resolved ticket's follow-up survey goes out like any survey.
-            sends_to=("dispatch",),
+            tables={"tickets": "read_write", "config": "read", "webhooks": "read"},
+            # A resolved ticket's follow-up survey goes out like any survey; ticket.* webhooks.
+            sends_to=("dispatch", "webhooks"),
         ),
         Function(
             "config_api",
@@ -525,8 +569,9 @@ PIPELINE = Pipeline(
             "sla_watcher",
             "Remind owners of tickets close to breach; escalate breached tickets one level up.",
             triggers=(Schedule(rate_minutes=5),),
-            tables={"tickets": "read_write", "config": "read"},
-            sends_to=("alerts",),
+            tables={"tickets": "read_write", "config": "read", "webhooks": "read"},
+            # ticket.escalated, beside each escalation's alert.
+            sends_to=("alerts", "webhooks"),
             timeout_s=60,
         ),
         Function(
@@ -581,6 +626,31 @@ PIPELINE = Pipeline(
             triggers=(StreamTrigger("responses"), StreamTrigger("tickets")),
             delivers_to=("responses", "ticket_events"),
             timeout_s=60,
+        ),
+        Function(
+            "webhooks_api",
+            "Staff API over outbound webhook subscriptions: subscribe, list, rotate, deliveries, replay.",
+            triggers=(
+                Route("POST", "/v1/webhooks", auth="staff"),
+                Route("GET", "/v1/webhooks", auth="staff"),
+                Route("GET", "/v1/webhooks/{webhook_id}", auth="staff"),
+                Route("DELETE", "/v1/webhooks/{webhook_id}", auth="staff"),
+                Route("POST", "/v1/webhooks/{webhook_id}/rotate", auth="staff"),
+                Route("GET", "/v1/webhooks/{webhook_id}/deliveries", auth="staff"),
+                Route("POST", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/replay", auth="staff"),
+            ),
+            # Deliveries read only: a replay is queued for deliver_webhook, which records it.
+            tables={"webhooks": "read_write", "webhook_secrets": "read_write", "webhook_deliveries": "read"},
+            sends_to=("webhooks",),
+        ),
+        Function(
+            "deliver_webhook",
+            "Fan announced events out to their subscribers; send each delivery signed, retry, give up.",
+            # One delivery per invocation: each POST may take its whole timeout.
+            triggers=(QueueTrigger("webhooks", batch_size=1),),
+            tables={"webhooks": "read_write", "webhook_secrets": "read", "webhook_deliveries": "read_write"},
+            sends_to=("webhooks",),
+            dead_letters_to=("webhooks",),
         ),
         Function(
             "api_docs",

@@ -13,7 +13,7 @@ from cxloop.startup import built_once
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -29,12 +29,15 @@ from cxloop.adapters.optouts import DynamoOptOutLinkStore
 from cxloop.adapters.responses import DynamoResponseStore
 from cxloop.adapters.suppressions import SuppressedChannel, suppression_list
 from cxloop.adapters.tickets import DynamoTicketStore
+from cxloop.adapters.webhooks import announcer_for
 from cxloop.config import settings
 from cxloop.domain.configuration.documents import problems_of
 from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.contact.manners import ContactState, ContactStore
 from cxloop.domain.contact.policy import ContactPolicy, PolicyVersion
 from cxloop.domain.contact.simulation import simulate
+from cxloop.domain.integrations.announcements import Announcer
+from cxloop.domain.integrations.customer_events import customer_erased
 from cxloop.domain.kernel.errors import Forbidden, InvalidInput, NotFound, Unavailable
 from cxloop.domain.kernel.events import Customer, Interaction
 from cxloop.domain.kernel.modelling import DomainModel
@@ -50,7 +53,7 @@ from cxloop.domain.privacy.erasure import (
     scrubbed_response,
     scrubbed_ticket,
 )
-from cxloop.http import caller_of, make_resolver
+from cxloop.http import IsoDate, caller_of, make_resolver
 from cxloop.observability import logger, metrics
 
 READERS = frozenset({"branch_manager", "country_manager", "executive"})
@@ -65,8 +68,8 @@ class SimulationRequest(DomainModel):
         default=None,
         description="A proposed policy; none = the one in force (the published one, or the default)",
     )
-    start: date = Field(alias="from")
-    end: date = Field(alias="to")
+    start: IsoDate = Field(alias="from", description=f"First day; at most {MAX_DAYS} days before to")
+    end: IsoDate = Field(alias="to", description="Last day, included; not before from")
 
     @model_validator(mode="after")
     def _period(self) -> SimulationRequest:
@@ -133,6 +136,8 @@ class Deps:
     # An interaction by id (the customer's addresses), and which of them are on the suppression list.
     interaction: Callable[[str], Interaction | None] = lambda _id: None
     suppressions: Callable[[Customer], tuple[SuppressedChannel, ...]] = lambda _customer: ()
+    # Outbound webhooks' customer.erased; None: nobody is told.
+    announcer: Announcer | None = None
 
 
 def reader_of(event: dict[str, Any]) -> Caller:
@@ -239,9 +244,13 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
         caller = eraser_of(app.current_event.raw_event)
         if deps.erasure is None:
             raise Unavailable("erasure is not configured")
+        now = deps.clock()
         outcome = erase(
-            customer_id.strip(), by=caller.user, now=deps.clock(), key=deps.erasure_key(), stores=deps.erasure
+            customer_id.strip(), by=caller.user, now=now, key=deps.erasure_key(), stores=deps.erasure
         )
+        if deps.announcer:
+            erased_event = customer_erased(outcome.customer_id, erased=outcome.erased, at=now)
+            deps.announcer.announce(erased_event, correlation_id=erased_event.message_id)
         # The counts and who asked; never the customer's id next to anything personal.
         logger.info("customer erased", extra={"caller": caller.user, "erased": outcome.erased})
         return Response(202, content_types.APPLICATION_JSON, outcome.as_json())
@@ -268,6 +277,9 @@ def _app() -> APIGatewayRestResolver:
             contact_store=contacts,
             link_store=DynamoOptOutLinkStore(config.table("optouts")),
             log=DynamoErasureLog(config.table("erasures")),
+        ),
+        announcer=announcer_for(
+            config.table("webhooks"), config.queue_url("webhooks"), ttl_s=config.webhook_cache_ttl_s
         ),
     )
     return create_app(deps)

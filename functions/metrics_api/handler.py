@@ -14,7 +14,7 @@ from cxloop.startup import built_once
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
@@ -29,7 +29,7 @@ from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.feedback.ports import AggregateStore
 from cxloop.domain.insights import scope_insights
 from cxloop.domain.insights.health import period_between
-from cxloop.http import caller_of, make_resolver
+from cxloop.http import IsoDate, caller_of, make_resolver
 from cxloop.observability import logger, metrics
 
 
@@ -55,10 +55,10 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
             ),
         ] = None,
         start: Annotated[
-            date | None, Query(alias="from", description="First day (UTC), included; default to - 29 days")
+            IsoDate | None, Query(alias="from", description="First day (UTC), included; default to - 29 days")
         ] = None,
         end: Annotated[
-            date | None, Query(alias="to", description="Last day (UTC), included; default today")
+            IsoDate | None, Query(alias="to", description="Last day (UTC), included; default today")
         ] = None,
         interval: Annotated[
             scope_insights.Interval, Query(description="Trend bucket: day, ISO week or month")

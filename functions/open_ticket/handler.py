@@ -12,6 +12,7 @@ from typing import Any
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.messaging import SqsQueue
 from cxloop.adapters.tickets import DynamoTicketStore
+from cxloop.adapters.webhooks import announcer_for
 from cxloop.config import settings
 from cxloop.consumer import IdempotentStep, consume
 from cxloop.domain.casework.assignment import NextTurn
@@ -20,6 +21,8 @@ from cxloop.domain.casework.open_ticket import open_ticket, record_follow_up
 from cxloop.domain.casework.ports import TicketStore
 from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.feedback.models import RoutingDecision
+from cxloop.domain.integrations.announcements import Announcer
+from cxloop.domain.integrations.ticket_events import ticket_opened, ticket_reopened_by_follow_up
 from cxloop.domain.kernel.queues import MessageQueue
 from cxloop.domain.surveys.models import SurveyResponse
 from cxloop.observability import MetricUnit, logger, metrics
@@ -33,6 +36,8 @@ class Deps:
     next_turn: NextTurn
     rulebook: Callable[[], Rulebook] = Rulebook
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # Outbound webhooks' ticket.opened; None: nobody is told.
+    announcer: Announcer | None = None
 
 
 def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -55,6 +60,9 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
         )
         if opened.is_new:
             metrics.add_metric(name="TicketsOpened", unit=MetricUnit.Count, value=1)
+        if deps.announcer:
+            # A repeat announces again with the same webhook-id (announcements.py says why).
+            deps.announcer.announce(ticket_opened(opened.ticket), correlation_id=response.correlation_id)
         logger.info(
             "ticket opened",
             extra={
@@ -80,6 +88,10 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
             organisation=book.organisation,
         )
         outcome = ticket.follow_up.outcome if ticket and ticket.follow_up else None
+        if ticket and outcome == "unhappy" and deps.announcer:
+            # An unhappy follow-up reopens the case (casework/open_ticket.py, record_follow_up).
+            reopened = ticket_reopened_by_follow_up(ticket, at=deps.clock())
+            deps.announcer.announce(reopened, correlation_id=response.correlation_id)
         logger.info(
             "follow-up recorded",
             extra={
@@ -103,6 +115,9 @@ def _step() -> IdempotentStep:
         notices=SqsQueue(config.queue_url("notices")),
         next_turn=config_store.next_turn,
         rulebook=CachedRulebook(config_store, reads=("organisation", "sla", "classification", "assignment")),
+        announcer=announcer_for(
+            config.table("webhooks"), config.queue_url("webhooks"), ttl_s=config.webhook_cache_ttl_s
+        ),
     )
     return IdempotentStep(
         create_step(deps), table_name=config.table("idempotency"), key="response.response_id"

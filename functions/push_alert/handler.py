@@ -11,12 +11,15 @@ from typing import Any
 
 from cxloop.adapters.messaging import SnsAlertPublisher, SnsChatPublisher
 from cxloop.adapters.send_log import DynamoSendLog
+from cxloop.adapters.webhooks import announcer_for
 from cxloop.config import settings
 from cxloop.consumer import IdempotentStep, consume
 from cxloop.domain.casework.chat_alerts import ChatFilter
 from cxloop.domain.casework.models import Alert, Ticket
 from cxloop.domain.casework.ports import AlertPublisher
 from cxloop.domain.casework.push_alert import alert_for
+from cxloop.domain.integrations.announcements import Announcer
+from cxloop.domain.integrations.ticket_events import alert_published
 from cxloop.domain.kernel.sends import SendLog, send_once
 from cxloop.observability import MetricUnit, logger, metrics
 
@@ -30,6 +33,8 @@ class Deps:
     # The chat channel (AWS Chatbot) and the alerts it takes; None: chat alerts are off.
     chat: AlertPublisher | None = None
     chat_filter: ChatFilter = field(default_factory=ChatFilter)
+    # Outbound webhooks' alert.published; None: nobody is told.
+    announcer: Announcer | None = None
 
 
 def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -44,6 +49,8 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
         message_id = publish_once(deps.publisher, alert, deps.sends, f"alert#{message['dedupe_key']}")
         if deps.chat is not None and deps.chat_filter.accepts(alert):
             publish_once(deps.chat, alert, deps.sends, f"chat#{message['dedupe_key']}")
+        if deps.announcer:
+            deps.announcer.announce(alert_published(alert), correlation_id=alert.correlation_id)
         answer_to_alert_ms = (deps.clock() - alert.answered_at).total_seconds() * 1000
         metrics.add_metric(name="AlertsPublished", unit=MetricUnit.Count, value=1)
         if alert.kind == "detractor":
@@ -83,6 +90,9 @@ def _step() -> IdempotentStep:
         sends=DynamoSendLog(config.table("idempotency"), keep_for=window),
         chat=SnsChatPublisher(config.topic_arn("chat_alerts")) if chat_on else None,
         chat_filter=ChatFilter(config.chat_alert_filter),
+        announcer=announcer_for(
+            config.table("webhooks"), config.queue_url("webhooks"), ttl_s=config.webhook_cache_ttl_s
+        ),
     )
     return IdempotentStep(
         create_step(deps),

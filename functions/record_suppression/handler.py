@@ -23,9 +23,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from cxloop.adapters.suppressions import suppression_list
+from cxloop.adapters.webhooks import announcer_for
 from cxloop.config import settings
 from cxloop.consumer import consume_bodies
 from cxloop.domain.contact.record_suppression import SuppressionEvent, from_sns, json_object
+from cxloop.domain.integrations.announcements import Announcer
+from cxloop.domain.integrations.customer_events import address_suppressed
 from cxloop.domain.kernel.errors import InvalidInput
 from cxloop.observability import MetricUnit, logger, metrics
 
@@ -37,6 +40,8 @@ class SuppressionList(Protocol):
 @dataclass(frozen=True)
 class Deps:
     suppressions: SuppressionList
+    # Outbound webhooks' customer.opted_out (the address only to personal-data subscribers).
+    announcer: Announcer | None = None
 
 
 def create_step(deps: Deps) -> Callable[[str], dict[str, Any]]:
@@ -53,6 +58,12 @@ def create_step(deps: Deps) -> Callable[[str], dict[str, Any]]:
             logger.warning("notification dropped", extra={"problem": str(exc)})
             return {"dropped": str(exc)}
         recorded = sum(deps.suppressions.record(event, notification_id=notification_id) for event in events)
+        if deps.announcer:
+            for event in events:
+                suppressed = address_suppressed(
+                    event.channel, event.reason, event.address, key=notification_id, at=event.at
+                )
+                deps.announcer.announce(suppressed, correlation_id=notification_id)
         metrics.add_metric(name="AddressesSuppressed", unit=MetricUnit.Count, value=recorded)
         # Channel and reason only: the addresses are personal data.
         logger.info(
@@ -79,7 +90,10 @@ def _notification_id(envelope: dict[str, Any]) -> str:
 def _step() -> Callable[[str], dict[str, Any]]:
     config = settings()
     table = suppression_list(config)
-    return create_step(Deps(suppressions=table))
+    announcer = announcer_for(
+        config.table("webhooks"), config.queue_url("webhooks"), ttl_s=config.webhook_cache_ttl_s
+    )
+    return create_step(Deps(suppressions=table, announcer=announcer))
 
 
 @metrics.log_metrics

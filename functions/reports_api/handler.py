@@ -24,7 +24,7 @@ import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -40,7 +40,7 @@ from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.feedback.ports import AggregateStore
 from cxloop.domain.insights import health
 from cxloop.domain.kernel.errors import Unavailable
-from cxloop.http import caller_of, make_resolver
+from cxloop.http import IsoDate, caller_of, make_resolver
 from cxloop.observability import logger, metrics
 
 if TYPE_CHECKING:
@@ -66,10 +66,10 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
     def health_report(
         group: Annotated[health.Grouping, Query(description="One row per owner, team or branch")] = "branch",
         start: Annotated[
-            date | None, Query(alias="from", description="First day (UTC), included; default to - 29 days")
+            IsoDate | None, Query(alias="from", description="First day (UTC), included; default to - 29 days")
         ] = None,
         end: Annotated[
-            date | None, Query(alias="to", description="Last day (UTC), included; default today")
+            IsoDate | None, Query(alias="to", description="Last day (UTC), included; default today")
         ] = None,
     ) -> dict[str, Any]:
         caller = caller_of(app.current_event.raw_event)
@@ -122,7 +122,11 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
         found = periodic.scope_report(
             caller,
             scope=scope,
-            period=periodic.parse_period(period) if period else periodic.previous_period(today, "monthly"),
+            period=(
+                periodic.parse_period(period)
+                if period and period.strip()
+                else periodic.previous_period(today, "monthly")
+            ),
             aggregates=deps.aggregates,
             organisation=organisation,
             scopes_between=deps.scopes_between,

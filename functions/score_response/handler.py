@@ -12,11 +12,14 @@ from cxloop.adapters.aggregates import DynamoAggregateStore
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore, survey_library
 from cxloop.adapters.messaging import SqsQueue
 from cxloop.adapters.responses import DynamoResponseStore
+from cxloop.adapters.webhooks import announcer_for
 from cxloop.config import settings
 from cxloop.consumer import IdempotentStep, consume
 from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.feedback.ports import AggregateStore
 from cxloop.domain.feedback.score_response import SentimentReader, assess
+from cxloop.domain.integrations.announcements import Announcer
+from cxloop.domain.integrations.response_events import response_recorded
 from cxloop.domain.kernel.queues import MessageQueue
 from cxloop.domain.surveys.models import SurveyResponse
 from cxloop.domain.surveys.ports import ResponseStore
@@ -34,6 +37,8 @@ class Deps:
     library: SurveyLibrary = field(default_factory=built_in_library)
     # None: the lexicon reads comments' tone; else the operator's choice (Comprehend).
     sentiment: SentimentReader | None = None
+    # Outbound webhooks' response.recorded; None: nobody is told.
+    announcer: Announcer | None = None
 
 
 def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -48,6 +53,11 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
             survey=deps.library.find(response.survey_id, response.survey_version, response.catalogue_version),
             sentiment=deps.sentiment,
         )
+        if deps.announcer:
+            recorded = response_recorded(
+                response, assessed.score, ticket_requested=assessed.decision is not None
+            )
+            deps.announcer.announce(recorded, correlation_id=response.correlation_id)
         metrics.add_metric(name="Answers", unit=MetricUnit.Count, value=1)
         if assessed.score.nps_category == "detractor":
             metrics.add_metric(name="Detractors", unit=MetricUnit.Count, value=1)
@@ -85,6 +95,9 @@ def _step() -> IdempotentStep:
         rulebook=rulebook,
         library=survey_library(store, rulebook),
         sentiment=sentiment_reader(config.comment_sentiment),
+        announcer=announcer_for(
+            config.table("webhooks"), config.queue_url("webhooks"), ttl_s=config.webhook_cache_ttl_s
+        ),
     )
     return IdempotentStep(create_step(deps), table_name=config.table("idempotency"), key="response_id")
 

@@ -7,15 +7,18 @@ from cxloop.startup import built_once
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.messaging import SqsQueue
 from cxloop.adapters.tickets import DynamoTicketStore
+from cxloop.adapters.webhooks import announcer_for
 from cxloop.config import settings
 from cxloop.domain.casework.ports import TicketStore
 from cxloop.domain.casework.sla_watcher import watch_all
 from cxloop.domain.configuration.rulebook import Rulebook
+from cxloop.domain.integrations.ticket_events import EscalationsAnnounced
 from cxloop.domain.kernel.queues import MessageQueue
 from cxloop.observability import MetricUnit, logger, metrics
 from cxloop.schedule import scheduled_time
@@ -54,7 +57,14 @@ def _deps() -> Deps:
     config = settings()
     return Deps(
         tickets=DynamoTicketStore(config.table("tickets")),
-        alerts=SqsQueue(config.queue_url("alerts")),
+        # Each escalation's alert also announces ticket.escalated to webhook subscribers.
+        alerts=EscalationsAnnounced(
+            SqsQueue(config.queue_url("alerts")),
+            announcer_for(
+                config.table("webhooks"), config.queue_url("webhooks"), ttl_s=config.webhook_cache_ttl_s
+            ),
+            clock=lambda: datetime.now(UTC),
+        ),
         rulebook=CachedRulebook(DynamoConfigStore(config.table("config")), reads=("sla", "organisation")),
     )
 

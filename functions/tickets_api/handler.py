@@ -23,6 +23,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.messaging import SqsQueue
 from cxloop.adapters.tickets import DynamoTicketStore
+from cxloop.adapters.webhooks import announcer_for
 from cxloop.config import settings
 from cxloop.domain.casework import desk
 from cxloop.domain.casework.call_scripts import call_script
@@ -33,6 +34,8 @@ from cxloop.domain.casework.sla import TicketType
 from cxloop.domain.casework.ticket_list import SortOrder, TicketFilter
 from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.feedback.models import Priority
+from cxloop.domain.integrations.announcements import Announcer
+from cxloop.domain.integrations.ticket_events import ticket_changed
 from cxloop.domain.kernel.queues import MessageQueue
 from cxloop.http import caller_of, make_resolver
 from cxloop.observability import logger, metrics
@@ -44,6 +47,8 @@ class Deps:
     follow_ups: MessageQueue
     rulebook: Callable[[], Rulebook] = Rulebook
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # Outbound webhooks' ticket.updated, ticket.resolved and ticket.reopened; None: nobody is told.
+    announcer: Announcer | None = None
 
 
 def summary(ticket: Ticket) -> dict[str, Any]:
@@ -89,16 +94,20 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
     ) -> dict[str, Any]:
         caller = caller_of(app.current_event.raw_event)
         book = deps.rulebook()
+        now = deps.clock()
         ticket = desk.act(
             ticket_id,
             action,
             caller=caller,
-            now=deps.clock(),
+            now=now,
             tickets=deps.tickets,
             sla=book.sla,
             organisation=book.organisation,
             follow_ups=deps.follow_ups,
         )
+        if deps.announcer:
+            changed = ticket_changed(ticket, action.action, at=now)
+            deps.announcer.announce(changed, correlation_id=ticket.correlation_id)
         logger.info(
             "ticket action",
             extra={
@@ -121,6 +130,9 @@ def _app() -> APIGatewayRestResolver:
         tickets=DynamoTicketStore(config.table("tickets")),
         follow_ups=SqsQueue(config.queue_url("dispatch")),
         rulebook=rulebook,
+        announcer=announcer_for(
+            config.table("webhooks"), config.queue_url("webhooks"), ttl_s=config.webhook_cache_ttl_s
+        ),
     )
     return create_app(deps)
 

@@ -14,10 +14,13 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
 from cxloop.adapters.contacts import DynamoContactStore
 from cxloop.adapters.optouts import DynamoOptOutLinkStore
+from cxloop.adapters.webhooks import announcer_for
 from cxloop.config import settings
 from cxloop.domain.contact import unsubscribe_page
 from cxloop.domain.contact.manners import ContactStore
 from cxloop.domain.contact.opt_out import OptOutLinkStore, look_up, opt_out, via_of
+from cxloop.domain.integrations.announcements import Announcer
+from cxloop.domain.integrations.customer_events import customer_opted_out
 from cxloop.domain.kernel.errors import Unavailable
 from cxloop.domain.surveys import pages
 from cxloop.domain.surveys.theme import DEFAULT_THEME, Theme
@@ -39,6 +42,8 @@ class Deps:
     contacts: ContactStore
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     theme: Theme = DEFAULT_THEME
+    # Outbound webhooks' customer.opted_out; None: nobody is told.
+    announcer: Announcer | None = None
 
 
 def html(status: int, body: str) -> Response[str]:
@@ -61,8 +66,13 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
     @app.post("/u/<token>")
     def confirm(token: str) -> Response[str]:
         via = via_of(app.current_event.body or "")
+        now = deps.clock()
         try:
-            done = opt_out(token, now=deps.clock(), via=via, links=deps.links, contacts=deps.contacts)
+            done = opt_out(token, now=now, via=via, links=deps.links, contacts=deps.contacts)
+            if done is not None and deps.announcer:
+                # Also on a repeat (one webhook-id per customer): the first may have failed to queue.
+                opted_out = customer_opted_out(done.link.customer_id, via=via, at=now)
+                deps.announcer.announce(opted_out, correlation_id=opted_out.message_id)
         except Unavailable:
             return unavailable(deps)
         if done is None:
@@ -88,6 +98,9 @@ def _app() -> APIGatewayRestResolver:
         Deps(
             links=DynamoOptOutLinkStore(config.table("optouts")),
             contacts=DynamoContactStore(config.table("contacts")),
+            announcer=announcer_for(
+                config.table("webhooks"), config.queue_url("webhooks"), ttl_s=config.webhook_cache_ttl_s
+            ),
         )
     )
 

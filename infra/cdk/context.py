@@ -216,6 +216,8 @@ class DeployContext:
         base_url = self.public_base_url
         return [
             (not _STAGE.match(self.stage), f"stage {self.stage!r}: use letters, digits, '-' or '_'"),
+            # "local" is the local runtime's: it lets webhooks go to http://127.0.0.1 (cxloop.config).
+            (self.stage == "local", "stage 'local' is reserved for `cxloop serve`"),
             (not _EMAIL.match(self.sender_address), f"senderAddress {self.sender_address!r} is no email"),
             (
                 bool(base_url) and not base_url.startswith("https://"),

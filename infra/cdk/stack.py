@@ -94,6 +94,7 @@ class CxloopStack(Stack):
             self,
             "Monitoring",
             queues=messaging.queues,
+            backlog_alarms_s={q.name: q.backlog_alarm_s for q in pipeline.queues if q.backlog_alarm_s},
             dead_letter_queues={**messaging.dead_letter_queues, **functions.stream_dead_letter_queues},
             functions=functions.functions,
             rest_api=api.rest_api,

@@ -30,6 +30,7 @@ from infra.local.defaults import ACCOUNT_ID, REGION
 from infra.local.faults import with_faults
 from infra.local.persistence import Keeper, RequestGate, gated, split_long_polls
 from infra.local.recorder import Recorder
+from infra.local.request_counts import with_request_counts
 
 RECORDED_PATH = "/_cxloop/recorded"
 # Each queue's oldest message, for `cxloop ops status` (infra/ops/targets.py): SQS's own
@@ -193,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"cannot use --data-dir: {exc}", flush=True)
             return 2
         moto_app = keeper.serve_kept(split_long_polls(gated(moto_app, gate)))
-    app = with_faults(with_recorder(moto_app, recorder))
+    app = with_request_counts(with_faults(with_recorder(moto_app, recorder)))
     server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
     recorder.start()
     if keeper is not None:

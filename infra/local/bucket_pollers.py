@@ -18,7 +18,7 @@ from urllib.parse import quote_plus
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from infra.local.context import LocalLambdaContext
+from infra.local.context import LocalLambdaContext, invoke
 from infra.local.defaults import REGION
 from infra.local.gateway import Handler, load_handler
 from infra.local.persistence import RemoteKept
@@ -151,7 +151,7 @@ class BucketPoller:
         context = LocalLambdaContext(self.function.name, self.function.timeout_s, self.function.memory_mb)
         self.invocations += 1
         try:
-            self.handler(event, context)
+            invoke(self.handler, event, context)
         except Exception as exc:
             log.warning("%s failed: %s", self.function.name, str(exc)[:500])
             return False

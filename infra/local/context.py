@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any
 
+from cxloop.adapters.call_log import acting_as
 from infra.local.defaults import ACCOUNT_ID, REGION
 
 
@@ -21,3 +24,10 @@ class LocalLambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def invoke(handler: Callable[[Any, Any], Any], event: Any, context: LocalLambdaContext) -> Any:
+    """Call a handler as Lambda would, the AWS calls it makes attributed to its function
+    (cxloop.adapters.call_log: the IAM contract test checks them against its role)."""
+    with acting_as(context.function_name):
+        return handler(event, context)

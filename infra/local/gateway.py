@@ -28,7 +28,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from infra.local.auth import verify_bearer
-from infra.local.context import LocalLambdaContext
+from infra.local.context import LocalLambdaContext, invoke
 from infra.local.fake_channels import FakeChannels
 from infra.local.oauth import (
     AUTHORIZE_PATH,
@@ -137,9 +137,18 @@ class Gateway:
             params = bound.match(request.method, request.path)
             if params is not None:
                 return self._invoke(bound, params, request)
-        allowed = any(b.pattern.fullmatch(request.path) for b in self.routes)
-        refused = _json(405 if allowed else 404, {"error": {"code": "not_found", "message": "no such route"}})
-        return self.cors.gateway_error(request, refused)
+        return self.cors.gateway_error(request, self._no_route(request))
+
+    def _no_route(self, request: Request) -> Response:
+        """404 for a path no route serves; 405 naming the methods that path does serve (the
+        Allow header RFC 9110 requires), for any other method."""
+        methods = sorted({b.route.method for b in self.routes if b.pattern.fullmatch(request.path)})
+        if not methods:
+            return _json(404, {"error": {"code": "not_found", "message": "no such route"}})
+        message = f"{request.method} is not served here; use {', '.join(methods)}"
+        refused = _json(405, {"error": {"code": "method_not_allowed", "message": message}})
+        refused.headers["Allow"] = ", ".join(methods)
+        return refused
 
     def _faked_channel(self, request: Request) -> Response | None:
         """End User Messaging SMS and Social calls, and GET /_local/channels (fake_channels)."""
@@ -196,7 +205,7 @@ class Gateway:
             # One request at a time per function, as in one Lambda execution environment: the
             # Powertools resolver keeps the current event on the app object it shares.
             with self._busy(function):
-                result = self.handler_for(function)(event, context)
+                result = invoke(self.handler_for(function), event, context)
         except Exception:
             # What API Gateway answers when the integration fails; the traceback goes to our log.
             log.exception("handler %s failed", function.name)

@@ -18,7 +18,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from infra.local.context import LocalLambdaContext
+from cxloop.adapters.call_log import acting_as
+from infra.local.context import LocalLambdaContext, invoke
 from infra.local.gateway import Handler, load_handler
 from infra.pipeline import Function, QueueTrigger
 
@@ -65,7 +66,8 @@ class QueuePoller:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                self.poll_once()
+                with acting_as(self.function.name):  # Lambda polls with the function's role
+                    self.poll_once()
             except (BotoCoreError, ClientError):
                 if not self._stop.is_set():
                     log.exception("polling %s failed; retrying", self.trigger.queue)
@@ -91,7 +93,7 @@ class QueuePoller:
         context = LocalLambdaContext(self.function.name, self.function.timeout_s, self.function.memory_mb)
         self.invocations += 1
         try:
-            result = self.handler(event, context) or {}
+            result = invoke(self.handler, event, context) or {}
         except Exception as exc:
             # Powertools raises when every record failed: Lambda would retry the batch.
             log.warning(

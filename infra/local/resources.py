@@ -14,7 +14,17 @@ import boto3
 from botocore.exceptions import ClientError
 
 from infra.local.defaults import ACCOUNT_ID, FAKE_KEY, REGION, SUPPRESSION_KEY
-from infra.pipeline import PIPELINE, Bucket, DeliveryStream, Pipeline, Queue, Table, Topic, env_name_for
+from infra.pipeline import (
+    PIPELINE,
+    Bucket,
+    DeliveryStream,
+    Pipeline,
+    Queue,
+    Table,
+    Topic,
+    dead_letters_name,
+    env_name_for,
+)
 
 # The data lake's bucket in moto (a name: there is no other account to clash with locally).
 LAKE_BUCKET = "cxloop-lake"
@@ -49,6 +59,8 @@ def provision(endpoint: str, region: str, *, sender: str, pipeline: Pipeline = P
         env[env_name_for("table", table.name)] = table.name
     for queue in pipeline.queues:
         env[env_name_for("queue", queue.name)] = create_queue(aws["sqs"], queue)
+        dead_letters = aws["sqs"].get_queue_url(QueueName=f"{queue.name}-dlq")["QueueUrl"]
+        env[env_name_for("queue", dead_letters_name(queue.name))] = dead_letters
     for topic in pipeline.topics:
         env[env_name_for("topic", topic.name)] = create_topic(aws["sns"], aws["sqs"], topic, env)
     if any(function.reads_suppression_key for function in pipeline.functions):

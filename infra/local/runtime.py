@@ -13,10 +13,11 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from cxloop.adapters.call_log import watch
 from infra.local import defaults
 from infra.local.analytics import with_lake_endpoint
 from infra.local.bucket_pollers import BucketPoller
@@ -32,6 +33,15 @@ from infra.local.stream_pollers import DynamicPartitioner, StreamPoller
 from infra.pipeline import PIPELINE, Pipeline, env_name_for
 
 log = logging.getLogger("cxloop.local.runtime")
+
+
+def mapping_session() -> Any:
+    """The session the event source mappings' pollers read with. On AWS a mapping polls
+    with its function's role, so the pollers' calls are recorded as the function's when the
+    IAM contract test records (cxloop.adapters.call_log)."""
+    session = local_session()
+    watch(session)
+    return session
 
 
 @dataclass
@@ -168,6 +178,10 @@ class LocalRuntime:
             "CXLOOP_STAGE": "local",
             # One person publishes and tries at once locally: no minute-long wait for a new rule.
             "CXLOOP_RULEBOOK_TTL_S": "2",
+            # Likewise a new webhook subscription, and delivery retries a second or two apart
+            # instead of over a day (the local runtime's one deviation, like the pollers').
+            "CXLOOP_WEBHOOK_CACHE_TTL_S": "1",
+            "CXLOOP_WEBHOOK_RETRY_DELAYS_S": "1,1,2,2,2",
             "PUBLIC_BASE_URL": self.base_url,
             "SENDER_ADDRESS": self.options.sender,
             "CXLOOP_WEBHOOK_SECRET": self.options.webhook_secret,
@@ -198,7 +212,7 @@ class LocalRuntime:
         }
 
     def _start_pollers(self, endpoint: str, resource_env: dict[str, str]) -> None:
-        sqs = local_session().client("sqs", endpoint_url=endpoint)
+        sqs = mapping_session().client("sqs", endpoint_url=endpoint)
         for function in self.pipeline.functions:
             for trigger in function.queue_triggers:
                 url = resource_env[env_name_for("queue", trigger.queue)]
@@ -223,7 +237,7 @@ class LocalRuntime:
         """One poller per stream trigger; after each batch, Firehose's partitioning is applied."""
         session = local_session()
         dynamodb = session.client("dynamodb", endpoint_url=endpoint)
-        streams = session.client("dynamodbstreams", endpoint_url=endpoint)
+        streams = mapping_session().client("dynamodbstreams", endpoint_url=endpoint)
         partitioner = DynamicPartitioner(
             session.client("s3", endpoint_url=endpoint), LAKE_BUCKET, self.pipeline.delivery_streams
         )

@@ -13,7 +13,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from infra.local.context import LocalLambdaContext
+from infra.local.context import LocalLambdaContext, invoke
 from infra.local.gateway import Handler, load_handler
 from infra.pipeline import Function, Pipeline
 
@@ -65,7 +65,7 @@ class Scheduler:
         with self._lock:
             handler = self._handlers.setdefault(name, load_handler(function))
             context = LocalLambdaContext(function.name, function.timeout_s, function.memory_mb)
-            return handler(scheduled_event(function, at or datetime.now(UTC), self.region), context)
+            return invoke(handler, scheduled_event(function, at or datetime.now(UTC), self.region), context)
 
     def _every(self, function: Function) -> None:
         period_s = min(s.rate_minutes for s in function.schedules) * 60

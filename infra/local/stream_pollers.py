@@ -30,7 +30,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from infra.local.context import LocalLambdaContext
+from cxloop.adapters.call_log import acting_as
+from infra.local.context import LocalLambdaContext, invoke
 from infra.local.gateway import Handler, load_handler
 from infra.local.persistence import RemoteKept
 from infra.pipeline import DeliveryStream, Function, StreamTrigger
@@ -165,7 +166,8 @@ class StreamPoller:
         """Fetch (when nothing is pending) and invoke one batch; answers how many records it
         offered the handler."""
         if not self._pending:
-            self._pending = self._fetch()
+            with acting_as(self.function.name):  # Lambda reads the stream with the function's role
+                self._pending = self._fetch()
         if not self._pending:
             return 0
         batch = self._pending[: min(self._window, self.trigger.batch_size)]
@@ -196,7 +198,7 @@ class StreamPoller:
         context = LocalLambdaContext(self.function.name, self.function.timeout_s, self.function.memory_mb)
         self.invocations += 1
         try:
-            result = self.handler({"Records": batch}, context) or {}
+            result = invoke(self.handler, {"Records": batch}, context) or {}
         except Exception as exc:
             log.warning("%s failed on a batch of %d: %s", self.function.name, len(batch), str(exc)[:500])
             return None

@@ -52,6 +52,10 @@ class Settings(DomainModel):
     comment_sentiment: Literal["lexicon", "comprehend"] = "lexicon"
     # How long a function keeps the analysts' documents before reading them again.
     rulebook_ttl_s: float = Field(default=60, ge=0, le=3600)
+    # Outbound webhooks: how long producers keep the subscribed event types, and the waits between
+    # delivery attempts (empty: cxloop.domain.integrations.deliver_webhook's day-long schedule).
+    webhook_cache_ttl_s: float = Field(default=30, ge=0, le=3600)
+    webhook_retry_delays_s: tuple[int, ...] = ()
     tables: dict[str, str] = Field(default_factory=dict)
     queues: dict[str, str] = Field(default_factory=dict)
     topics: dict[str, str] = Field(default_factory=dict)
@@ -63,6 +67,18 @@ class Settings(DomainModel):
         if isinstance(value, str):
             return tuple(s.strip() for s in value.split(",") if s.strip())
         return value
+
+    @field_validator("webhook_retry_delays_s", mode="before")
+    @classmethod
+    def _split_delays(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(int(s) for s in value.split(",") if s.strip())
+        return value
+
+    @property
+    def local(self) -> bool:
+        """The local runtime (`cxloop serve`): a developer's own machine, never a deployment."""
+        return self.stage == "local"
 
     @model_validator(mode="after")
     def _channels_complete(self) -> Settings:
@@ -124,6 +140,8 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         comment_sentiment=env.get("CXLOOP_COMMENT_SENTIMENT") or "lexicon",
         chat_alert_filter=_json_or_none(env.get("CXLOOP_CHAT_ALERT_FILTER")),
         rulebook_ttl_s=float(env.get("CXLOOP_RULEBOOK_TTL_S", "60")),
+        webhook_cache_ttl_s=float(env.get("CXLOOP_WEBHOOK_CACHE_TTL_S", "30")),
+        webhook_retry_delays_s=env.get("CXLOOP_WEBHOOK_RETRY_DELAYS_S", ""),
         tables=_suffixed(env, "TABLE_", ""),
         queues=_suffixed(env, "QUEUE_", "_URL"),
         topics=_suffixed(env, "TOPIC_", "_ARN"),

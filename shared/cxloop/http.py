@@ -8,10 +8,12 @@ import os
 import re
 import uuid
 from collections.abc import Mapping
+from datetime import date
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
+from pydantic import BeforeValidator
 
 from cxloop.domain.kernel.errors import (
     Conflict,
@@ -40,6 +42,7 @@ _STATUS: dict[type[CxloopError], int] = {
     PayloadTooLarge: 413,
     Unavailable: 503,
 }
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 # The browser origins (scheme://host[:port]) allowed to call this API, comma-separated: the
 # dashboard's CloudFront origin on AWS (set by CDK on the staff-route functions), unset locally
@@ -132,6 +135,23 @@ def make_resolver(
             details = [FieldProblem(field_of(e), e["msg"]) for e in exc.errors()]
             return error_response(400, "validation_error", "the request is invalid", details)
 
+    @app.exception_handler(UnicodeDecodeError)
+    def _not_text(exc: UnicodeDecodeError) -> Response:
+        # Powertools decodes a base64 body (bytes that are not UTF-8) to text when it reads the
+        # JSON, and raises this instead of a validation error: the caller's bytes, not our fault.
+        if not (app.current_event.raw_event or {}).get("isBase64Encoded"):
+            raise exc
+        problem = FieldProblem("body", "is not UTF-8 text: a JSON body is expected")
+        return error_response(400, "validation_error", "the body is not JSON", [problem])
+
+    @app.exception_handler(ValueError)
+    def _unreadable_body(exc: ValueError) -> Response:
+        # Powertools reads a multipart body only with its boundary, and raises this without one.
+        if "boundary" not in str(exc):
+            raise exc
+        problem = FieldProblem("body", "multipart/form-data without a boundary: a JSON body is expected")
+        return error_response(400, "validation_error", "the body cannot be read", [problem])
+
     @app.not_found
     def _no_route(_exc: Exception) -> Response:
         return error_response(404, "not_found", "no such route")
@@ -139,9 +159,22 @@ def make_resolver(
     return app
 
 
+def _iso_date(value: Any) -> Any:
+    """Pydantic's lax dates also read a number ("0" is 1970-01-01); the contract says YYYY-MM-DD."""
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.match(value)):
+        return value
+    raise ValueError("must be a date, YYYY-MM-DD")
+
+
+# A date parameter or body field as the OpenAPI document declares it (format: date), and only that.
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+
 def field_of(error: Any) -> str:
     """The dotted field a validation error is about, as the caller wrote it: no "query",
     "path" or "body" prefix, and a discriminated union's tag field named when it is wrong."""
+    if error.get("type") == "json_invalid":  # loc is ("body", offset): the body is not JSON at all
+        return "body"
     parts = [str(p) for p in error["loc"] if p not in ("query", "path", "body")]
     if error.get("type") in ("union_tag_invalid", "union_tag_not_found"):
         parts.append(str((error.get("ctx") or {}).get("discriminator", "")).strip("'"))

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from infra.local.analytics import lake_location
 from infra.local.auth import mint_token
 from infra.local.defaults import staff_secret, webhook_secret
@@ -60,7 +62,9 @@ def post_all(http: Http, events: list[dict[str, Any]], workers: int) -> None:
 
     def post(event: dict[str, Any]) -> None:
         for _ in range(20):
-            if post_event(http.base_url, event_body(event), webhook_secret(), http.session).status_code in (
+            if attempt(
+                lambda: post_event(http.base_url, event_body(event), webhook_secret(), http.session)
+            ) in (
                 200,
                 202,
             ):
@@ -71,6 +75,15 @@ def post_all(http: Http, events: list[dict[str, Any]], workers: int) -> None:
         list(pool.map(post, events))
 
 
+def attempt(request: Callable[[], requests.Response]) -> int:
+    """The answer's status, or 0 when none came in time (a slow moment): the caller tries again,
+    as an ERP or a customer would."""
+    try:
+        return request().status_code
+    except requests.RequestException:
+        return 0
+
+
 def redrive_all(base_url: str) -> int:
     return redrive_when_quiet(LocalTarget(base_url), progress=lambda _: None)
 
@@ -79,8 +92,9 @@ def answer_all(http: Http, links: dict[str, str], detractors: set[str], workers:
     def answer(item: tuple[str, str]) -> int:
         customer, link = item
         form = {"nps": "2", "csat": "1", "ces": "2"} if customer in detractors else {"nps": "10", "csat": "5"}
+        status = 0
         for _ in range(10):
-            status = http.post(link, data=form).status_code
+            status = attempt(lambda: http.post(link, data=form))
             if status in (200, 409):
                 return status
             time.sleep(0.5)

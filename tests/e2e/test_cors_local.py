@@ -62,6 +62,9 @@ def test_public_routes_answer_no_preflight(cross_origin: Client) -> None:
     # No OPTIONS method there, as on AWS: the gateway's error (which, like API Gateway's
     # gateway responses, names the origin) and no methods or headers allowed.
     assert answer.status_code == 405
+    # RFC 9110: a 405 names the methods the path does serve.
+    assert answer.headers["Allow"] == "POST"
+    assert answer.json()["error"]["code"] == "method_not_allowed"
     assert "Access-Control-Allow-Methods" not in answer.headers
     assert "Access-Control-Allow-Headers" not in answer.headers
 

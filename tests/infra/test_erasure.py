@@ -41,7 +41,12 @@ def test_customers_api_may_erase_in_each_table_and_only_append_the_audit(synthes
     assert synthesized.actions_on(API, synthesized.table_id("config")) & WRITES == set()
     for other in ("aggregates", "idempotency"):
         assert synthesized.actions_on(API, synthesized.table_id(other)) == set()
-    assert not {a for a in synthesized.actions(API) if a.startswith(("ses:", "sns:", "sqs:", "firehose:"))}
+    assert not {a for a in synthesized.actions(API) if a.startswith(("ses:", "sns:", "firehose:"))}
+    # customer.erased for webhook subscribers: the subscriptions read, the webhooks queue only.
+    assert synthesized.actions_on(API, synthesized.table_id("webhooks")) & WRITES == set()
+    queues = {a for a in synthesized.actions(API) if a.startswith("sqs:")}
+    assert queues <= {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
+    assert "sqs:SendMessage" in synthesized.actions_on(API, synthesized.queue_id("webhooks"))
 
 
 def test_the_delete_route_needs_a_staff_token(synthesized: Synthesized) -> None:

@@ -9,7 +9,7 @@ import tomllib
 import pytest
 
 from infra.cdk.constructs.functions import LAYER_PACKAGES
-from infra.pipeline import PIPELINE, Function, env_name_for
+from infra.pipeline import PIPELINE, Function, dead_letters_name, env_name_for
 from tests.helpers import REPO
 from tests.infra.conftest import Synthesized
 
@@ -98,6 +98,7 @@ def test_environment_names_exactly_what_the_function_touches(
     expected = (
         {env_name_for("table", t) for t in spec.tables}
         | {env_name_for("queue", q) for q in spec.sends_to}
+        | {env_name_for("queue", dead_letters_name(q)) for q in spec.dead_letters_to}
         | {env_name_for("topic", t) for t in spec.publishes_to}
         | ({"WEBHOOK_SECRET_ARN"} if spec.reads_webhook_secret else set())
     )

@@ -3,13 +3,14 @@ topic, and the outputs the deploy guide refers to."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 import pytest
 
 from infra.backfill import table_output_name
 from infra.ops.queues import queue_output_name
-from infra.pipeline import PIPELINE
+from infra.pipeline import PIPELINE, WEBHOOK_BACKLOG_ALARM_S
 from tests.infra.conftest import Synthesized
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra")]
@@ -24,6 +25,32 @@ def test_dead_letters_errors_backlogs_and_5xx_are_alarmed(synthesized: Synthesiz
     assert metrics["ApproximateAgeOfOldestMessage"] == len(PIPELINE.queues)
     assert metrics["Errors"] == len(PIPELINE.functions)
     assert metrics["5XXError"] == 1
+    assert metrics["WebhookEndpointsDisabled"] == 1
+
+
+def test_a_disabled_webhook_endpoint_alarms_and_only_deliver_webhook_writes_the_dead_letters(
+    synthesized: Synthesized,
+) -> None:
+    (disabled,) = [
+        a["Properties"]
+        for a in synthesized.resources("AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["MetricName"] == "WebhookEndpointsDisabled"
+    ]
+    assert disabled["Namespace"] == "cxloop" and disabled["Threshold"] == 0
+    # Retries wait up to 15 minutes in the queue on purpose: its backlog alarm allows for them.
+    backlog = {
+        a["Properties"]["Threshold"]
+        for a in synthesized.resources("AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["MetricName"] == "ApproximateAgeOfOldestMessage"
+        and synthesized.queue_id("webhooks") in json.dumps(a["Properties"]["Dimensions"])
+    }
+    assert backlog == {WEBHOOK_BACKLOG_ALARM_S}
+    # deliver_webhook parks what it gives up on in the webhooks queue's DLQ itself.
+    webhooks_queue = synthesized.resources("AWS::SQS::Queue")[synthesized.queue_id("webhooks")]
+    dead_letters_id = webhooks_queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+    for spec in PIPELINE.functions:
+        sends = "sqs:SendMessage" in synthesized.actions_on(spec, dead_letters_id)
+        assert sends == (spec.name == "deliver_webhook"), spec.name
 
 
 def test_every_dead_letter_queue_is_watched(synthesized: Synthesized) -> None:

@@ -4,6 +4,8 @@ that touches it."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from infra.pipeline import PIPELINE, env_name_for
@@ -45,7 +47,13 @@ def test_the_page_reads_links_and_changes_contact_records_and_nothing_else(synth
     assert {"dynamodb:GetItem", "dynamodb:PutItem"} <= synthesized.actions_on(PAGE, contacts)
     for other in ("invitations", "responses", "interactions", "tickets"):
         assert synthesized.actions_on(PAGE, synthesized.table_id(other)) == set()
-    assert not {a for a in synthesized.actions(PAGE) if a.startswith(("ses:", "sns:", "sqs:Send"))}
+    assert not {a for a in synthesized.actions(PAGE) if a.startswith(("ses:", "sns:"))}
+    # Its one queue: customer.opted_out for webhook subscribers, whose subscriptions it only reads.
+    webhooks_queue = synthesized.queue_id("webhooks")
+    for statement in synthesized.statements(PAGE):
+        if "sqs:SendMessage" in json.dumps(statement["Action"]):
+            assert webhooks_queue in json.dumps(statement["Resource"]), statement
+    assert synthesized.actions_on(PAGE, synthesized.table_id("webhooks")) & WRITES == set()
     assert synthesized.environment(PAGE)[env_name_for("table", "optouts")] == {"Ref": optouts}
 
 

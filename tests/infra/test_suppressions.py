@@ -134,6 +134,9 @@ def test_record_suppression_touches_only_its_table_its_queue_and_the_key(synthes
         synthesized.table_id("suppressions"),
         consumed_queue_id(synthesized),
         suppression_key_id(synthesized),
+        # customer.opted_out for webhook subscribers: their subscriptions read, one queue written.
+        synthesized.table_id("webhooks"),
+        synthesized.queue_id("webhooks"),
     }
     for statement in synthesized.statements(RECORDER):
         resource = json.dumps(statement["Resource"])

@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from moto.backends import get_backend
 
 from cxloop.adapters.aggregates import DynamoAggregateStore
+from cxloop.adapters.call_log import acting_as
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.contacts import DynamoContactStore, DynamoOpenComplaints
 from cxloop.adapters.interactions import DynamoInteractionStore
@@ -72,11 +73,13 @@ def context(function: str) -> Any:
 
 def invoke(function: str, event: dict[str, Any]) -> dict[str, Any]:
     """The function's real Lambda entry point, as Lambda would call it."""
-    return dict(HANDLERS[function].handler(event, context(function)))
+    with acting_as(function):
+        return dict(HANDLERS[function].handler(event, context(function)))
 
 
 def resolve(app: APIGatewayRestResolver, event: dict[str, Any], function: str) -> dict[str, Any]:
-    return dict(app.resolve(event, context(function)))
+    with acting_as(function):
+        return dict(app.resolve(event, context(function)))
 
 
 # --- API Gateway events -------------------------------------------------------------

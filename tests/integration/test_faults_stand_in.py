@@ -3,6 +3,7 @@ transaction tokens: what the fault test and benchmark rely on, checked call by c
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError
 
 from infra.local.faults import FAULTS_PATH, fault_plan, set_faults
+from infra.local.request_counts import REQUESTS_PATH
 from infra.local.resources import local_session
 from infra.local.runtime import start_stand_in, stop_stand_in
 
@@ -141,3 +143,28 @@ def test_a_transaction_repeated_with_its_token_succeeds_once_as_dynamodb_answers
     assert other_token.value.response["Error"]["Code"] == "TransactionCanceledException"
     assert other_items.value.response["Error"]["Code"] == "IdempotentParameterMismatchException"
     assert db.scan(TableName="tokens")["Count"] == 1
+
+
+def test_every_request_is_counted_by_service_and_operation(stand_in: str) -> None:
+    """What tests/benchmarks/requests_per_loop.py reads (infra/local/request_counts.py)."""
+    set_faults(stand_in, 0.0)
+    session = local_session()
+    before = Counter(requests.get(f"{stand_in}{REQUESTS_PATH}", timeout=10).json())
+    sns = session.client("sns", endpoint_url=stand_in)
+    topic = sns.create_topic(Name="counted")["TopicArn"]
+    sns.publish(TopicArn=topic, Message="x")
+    sns.publish(TopicArn=topic, Message="y")
+    s3 = session.client("s3", endpoint_url=stand_in)
+    s3.create_bucket(Bucket="counted")
+    s3.put_object(Bucket="counted", Key="a/b.json", Body=b"{}")
+    session.client("dynamodb", endpoint_url=stand_in).list_tables()
+    counted = Counter(requests.get(f"{stand_in}{REQUESTS_PATH}", timeout=10).json()) - before
+    assert counted == Counter(
+        {
+            "sns:CreateTopic": 1,
+            "sns:Publish": 2,
+            "s3:PUT counted": 1,
+            "s3:PutObject": 1,
+            "dynamodb:ListTables": 1,
+        }
+    )

@@ -12,9 +12,12 @@ from typing import Any
 import pytest
 
 from cxloop.adapters.qr_codes import DynamoQrCodeStore
+from cxloop.adapters.webhooks import DynamoDeliveryStore, DynamoSecretStore, DynamoSubscriptionStore
 from cxloop.datafile import load_document_file
 from cxloop.domain.contact.manners import ContactState
 from cxloop.domain.contact.policy import ContactMemory
+from cxloop.domain.integrations.models import Delivery, SigningSecrets, Subscription
+from cxloop.domain.integrations.signing import new_secret
 from cxloop.domain.kernel.events import Touchpoint
 from cxloop.domain.surveys import qr_codes
 from infra.pipeline import PIPELINE
@@ -27,6 +30,8 @@ QUITO, MADRID = "CX-QUITO00001", "CX-MADRID0001"
 # A printed code at Quito Norte's counter (its code is fixed so its id is too).
 QUITO_CODE = "quitonortecounter00001"
 QUITO_QR = qr_codes.qr_id_for(QUITO_CODE)
+# A subscription of the company's CRM, with one delivery sent.
+WEBHOOK, DELIVERY = "wh_matrix0000000000000001", "msg_matrix0000000000000000000000001"
 MADRID_PLACE = Touchpoint(id="madrid-centro/counter", branch="madrid-centro", region="madrid", country="ES")
 
 CALLERS = {
@@ -136,6 +141,44 @@ ENDPOINTS: dict[tuple[str, str], tuple[str, dict[str, str], Any, Any]] = {
         None,
         lambda c: 403 if c not in MANAGERS else 200 if c in SEES_QUITO else 404,
     ),
+    # Outbound webhooks are the executives' alone; the rows that act on one come before its DELETE.
+    ("POST", "/v1/webhooks"): (
+        "/v1/webhooks",
+        {},
+        {"url": "https://93.184.216.34/hooks", "events": ["ticket.opened"]},
+        lambda c: 201 if c == "executive" else 403,
+    ),
+    ("GET", "/v1/webhooks"): ("/v1/webhooks", {}, None, lambda c: 200 if c == "executive" else 403),
+    ("GET", "/v1/webhooks/{webhook_id}"): (
+        f"/v1/webhooks/{WEBHOOK}",
+        {},
+        None,
+        lambda c: 200 if c == "executive" else 403,
+    ),
+    ("POST", "/v1/webhooks/{webhook_id}/rotate"): (
+        f"/v1/webhooks/{WEBHOOK}/rotate",
+        {},
+        None,
+        lambda c: 200 if c == "executive" else 403,
+    ),
+    ("GET", "/v1/webhooks/{webhook_id}/deliveries"): (
+        f"/v1/webhooks/{WEBHOOK}/deliveries",
+        {},
+        None,
+        lambda c: 200 if c == "executive" else 403,
+    ),
+    ("POST", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/replay"): (
+        f"/v1/webhooks/{WEBHOOK}/deliveries/{DELIVERY}/replay",
+        {},
+        None,
+        lambda c: 202 if c == "executive" else 403,
+    ),
+    ("DELETE", "/v1/webhooks/{webhook_id}"): (
+        f"/v1/webhooks/{WEBHOOK}",
+        {},
+        None,
+        lambda c: 200 if c == "executive" else 403,
+    ),
 }
 # Who gets the detractors' personal data: those who call them back, not country or company level.
 SEES_PERSONAL_DATA = {"owning agent", "quito manager"}
@@ -202,6 +245,7 @@ def company(lambda_env: LocalAws, ports: Ports) -> Ports:
             created_at=NOW,
         )
     )
+    subscribe_the_crm(lambda_env, ports)
     opened = datetime(2026, 11, 10, 15, 0, tzinfo=UTC)
     common = {"status": "assigned", "opened_at": opened, "due_at": opened + timedelta(days=3)}
     ports.tickets().add(
@@ -220,6 +264,30 @@ def company(lambda_env: LocalAws, ports: Ports) -> Ports:
         )
     )
     return ports
+
+
+def subscribe_the_crm(lambda_env: LocalAws, ports: Ports) -> None:
+    crm = Subscription(
+        webhook_id=WEBHOOK,
+        url="https://93.184.216.34/",
+        events=("ticket.opened",),
+        created_at=NOW,
+        created_by="t",
+    )
+    DynamoSubscriptionStore(lambda_env.table("webhooks"), ports.db).add(crm)
+    DynamoSecretStore(lambda_env.table("webhook_secrets"), ports.db).save(
+        WEBHOOK, SigningSecrets(current=new_secret())
+    )
+    DynamoDeliveryStore(lambda_env.table("webhook_deliveries"), ports.db).add(
+        Delivery(
+            webhook_id=WEBHOOK,
+            delivery_id=DELIVERY,
+            message_id=DELIVERY,
+            event_type="ticket.opened",
+            body="{}",
+            created_at=NOW,
+        )
+    )
 
 
 @pytest.mark.parametrize("caller", list(CALLERS))

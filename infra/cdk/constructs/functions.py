@@ -10,7 +10,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +44,7 @@ from infra.pipeline import (
     ObjectCreated,
     Pipeline,
     StreamTrigger,
+    dead_letters_name,
     env_name_for,
 )
 
@@ -97,6 +97,16 @@ NOTIFICATIONS_HANDLER_ID = "BucketNotificationsHandler050a0587b7544547bf325f094a
 # S3 invokes a function asynchronously: two retries, then the on-failure queue.
 ASYNC_RETRIES = 2
 ASYNC_MAX_EVENT_AGE = Duration.hours(6)
+# A table's item actions by the access infra/pipeline.py gives. CDK's grant_*_data would add
+# DescribeTable, ConditionCheckItem and stream reads on the table's own ARN, which no function
+# calls (the IAM contract test, tests/iam_contract/, records every call the suites make).
+_READS = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchGetItem")
+_WRITES = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem")
+TABLE_ACTIONS: dict[Access, tuple[str, ...]] = {
+    "read": _READS,
+    "write": _WRITES,
+    "read_write": _READS + _WRITES,
+}
 OBJECT_ACTIONS: dict[Access, list[str]] = {
     "read": ["s3:GetObject", "s3:GetObjectVersion"],
     "write": ["s3:PutObject"],
@@ -281,6 +291,10 @@ class Functions(Construct):
             env[env_name_for("table", name)] = self.storage.tables[name].table_name
         for name in spec.sends_to:
             env[env_name_for("queue", name)] = self.messaging.queues[name].queue_url
+        for name in spec.dead_letters_to:
+            env[env_name_for("queue", dead_letters_name(name))] = self.messaging.dead_letter_queues[
+                name
+            ].queue_url
         for name in spec.publishes_to:
             env[env_name_for("topic", name)] = self.topics[name].topic_arn
         if spec.reads_webhook_secret:
@@ -312,11 +326,21 @@ class Functions(Construct):
         for name, access in spec.tables.items():
             self._grant_table(function, name, access)
         for name in spec.sends_to:
-            self.messaging.queues[name].grant_send_messages(function)
+            # SendMessage alone: grant_send_messages adds GetQueueAttributes and GetQueueUrl,
+            # which a producer holding the queue's URL never calls (tests/iam_contract/).
+            self._grant_send(function, self.messaging.queues[name])
+        for name in spec.dead_letters_to:
+            self._grant_send(function, self.messaging.dead_letter_queues[name])
         for name in spec.publishes_to:
             self.topics[name].grant_publish(function)
         if spec.reads_webhook_secret:
-            self.webhook_secret.grant_read(function)
+            # GetSecretValue alone: grant_read adds DescribeSecret, which Powertools' get_secret
+            # does not call.
+            iam.Grant.add_to_principal(
+                grantee=function,
+                actions=["secretsmanager:GetSecretValue"],
+                resource_arns=[self.webhook_secret.secret_arn],
+            )
         for name in spec.delivers_to:
             iam.Grant.add_to_principal(
                 grantee=function,
@@ -384,15 +408,21 @@ class Functions(Construct):
             service=service, resource=resource, resource_name=name, arn_format=ArnFormat.SLASH_RESOURCE_NAME
         )
 
+    @staticmethod
+    def _grant_send(function: lambda_.IFunction, queue: sqs.IQueue) -> None:
+        iam.Grant.add_to_principal(
+            grantee=function, actions=["sqs:SendMessage"], resource_arns=[queue.queue_arn]
+        )
+
     def _grant_table(self, function: lambda_.Function, name: str, access: Access) -> None:
         table = self.storage.tables[name]
-        grants: dict[Access, Callable[[iam.IGrantable], iam.Grant]] = {
-            "read": table.grant_read_data,
-            "write": table.grant_write_data,
-            "read_write": table.grant_read_write_data,
-        }
-        grants[access](function)
-        if self.pipeline.table(name).indexes:
+        indexed = bool(self.pipeline.table(name).indexes)
+        iam.Grant.add_to_principal(
+            grantee=function,
+            actions=list(TABLE_ACTIONS[access]),
+            resource_arns=[table.table_arn] + ([f"{table.table_arn}/index/*"] if indexed else []),
+        )
+        if indexed:
             self._acknowledge_index_grant(function, table)
 
     @staticmethod

@@ -15,7 +15,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.cdk.constructs.loop_dashboard import LoopDashboard
+from infra.cdk.constructs.loop_dashboard import NAMESPACE, SERVICE, LoopDashboard
 
 # Each step takes seconds; a message waiting this long means the step is stuck or failing.
 OLDEST_MESSAGE_ALARM_S = 300
@@ -30,6 +30,7 @@ class Monitoring(Construct):
         construct_id: str,
         *,
         queues: dict[str, sqs.Queue],
+        backlog_alarms_s: dict[str, int] | None = None,
         dead_letter_queues: dict[str, sqs.Queue],
         functions: dict[str, lambda_.Function],
         rest_api: apigw.RestApi,
@@ -54,11 +55,12 @@ class Monitoring(Construct):
                 description=f"Messages in the {name} dead-letter queue: read them, fix the cause, redrive.",
             )
         for name, queue in sorted(queues.items()):
+            waits_s = (backlog_alarms_s or {}).get(name, OLDEST_MESSAGE_ALARM_S)
             self._alarm(
                 f"{name}Backlog",
                 queue.metric_approximate_age_of_oldest_message(period=PERIOD, statistic="Maximum"),
-                threshold=OLDEST_MESSAGE_ALARM_S,
-                description=f"The oldest message on {name} waits over {OLDEST_MESSAGE_ALARM_S}s: "
+                threshold=waits_s,
+                description=f"The oldest message on {name} waits over {waits_s}s: "
                 "its consumer is stuck, throttled or failing.",
             )
         for name, function in sorted(functions.items()):
@@ -73,6 +75,20 @@ class Monitoring(Construct):
             rest_api.metric_server_error(period=PERIOD, statistic="Sum"),
             threshold=0,
             description="The API answered 5xx: a function failed or timed out.",
+        )
+        # deliver_webhook writes it when it disables a subscription (functions/deliver_webhook/handler.py).
+        self._alarm(
+            "WebhookEndpointsDisabled",
+            cloudwatch.Metric(
+                namespace=NAMESPACE,
+                metric_name="WebhookEndpointsDisabled",
+                dimensions_map=SERVICE,
+                period=PERIOD,
+                statistic="Sum",
+            ),
+            threshold=0,
+            description="A webhook endpoint was disabled (it answered 410 Gone, or failed for days): "
+            "tell its owner; GET /v1/webhooks shows why; subscribe it again once it is fixed.",
         )
 
     def _alarm_key(self) -> kms.Key:

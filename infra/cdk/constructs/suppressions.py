@@ -83,4 +83,9 @@ class Suppressions(Construct):
                 )
             if spec.reads_suppression_key:
                 function.add_environment("SUPPRESSION_KEY_SECRET_ARN", self.key.secret_arn)
-                self.key.grant_read(function)
+                # GetSecretValue alone (Powertools' get_secret); grant_read adds DescribeSecret.
+                iam.Grant.add_to_principal(
+                    grantee=function,
+                    actions=["secretsmanager:GetSecretValue"],
+                    resource_arns=[self.key.secret_arn],
+                )

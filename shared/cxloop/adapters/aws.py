@@ -17,6 +17,7 @@ from typing import Any
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from cxloop.adapters.call_log import watch
 from cxloop.domain.kernel.errors import Unavailable
 
 _CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
@@ -29,7 +30,9 @@ _CLIENTS_LOCK = threading.Lock()
 def _session() -> Any:
     import boto3  # noqa: PLC0415 - imported on first use; the import is most of a cold start
 
-    return boto3.session.Session()
+    session = boto3.session.Session()
+    watch(session)  # only under the IAM contract test (cxloop.adapters.call_log)
+    return session
 
 
 @cache

@@ -19,11 +19,13 @@ class SqsQueue:
         self.queue_url = queue_url
         self._client = sqs
 
-    def send(self, body: Mapping[str, object], *, correlation_id: str) -> None:
+    def send(self, body: Mapping[str, object], *, correlation_id: str, delay_s: int = 0) -> None:
+        """`delay_s` (at most 900, SQS's limit) keeps the message out of sight that long."""
         with translated("sqs send"):
             (self._client or client("sqs")).send_message(
                 QueueUrl=self.queue_url,
                 MessageBody=to_json(body),
+                DelaySeconds=delay_s,
                 MessageAttributes={"correlation_id": {"DataType": "String", "StringValue": correlation_id}},
             )
 

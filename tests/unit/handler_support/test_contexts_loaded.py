@@ -41,6 +41,7 @@ EXPECTED: dict[str, frozenset[str] | set[str]] = {
         "configuration",
         "contact",
         "feedback",
+        "integrations",
         "kernel",
         "organisation",
         "privacy",
@@ -49,32 +50,66 @@ EXPECTED: dict[str, frozenset[str] | set[str]] = {
     "release_contacts": {"contact", "kernel", "surveys"},
     "send_reminders": {"configuration", "contact", "kernel", "surveys"},
     "survey_page": {"configuration", "kernel", "surveys"},
-    "unsubscribe_page": {"contact", "kernel", "surveys"},
+    "unsubscribe_page": {"contact", "integrations", "kernel", "surveys"},
     # A counter's code is scoped to a branch (organisation.access); the scan sends a survey.
     "scan_qr": {"configuration", "contact", "kernel", "organisation", "surveys"},
     "qr_codes_api": {"configuration", "kernel", "organisation", "surveys"},
-    "score_response": {"configuration", "feedback", "kernel", "surveys"},
+    # Each step that announces outbound webhooks loads integrations (announcements, not deliveries).
+    "score_response": {"configuration", "feedback", "integrations", "kernel", "surveys"},
     # Assignment walks the organisation; a new case may notify the customer (contact's notices).
-    "open_ticket": {"casework", "configuration", "contact", "feedback", "kernel", "organisation", "surveys"},
+    "open_ticket": {
+        "casework",
+        "configuration",
+        "contact",
+        "feedback",
+        "integrations",
+        "kernel",
+        "organisation",
+        "surveys",
+    },
     # A ticket carries the answer's score (surveys.scoring) and its feedback fields.
-    "push_alert": {"casework", "feedback", "kernel", "surveys"},
+    "push_alert": {"casework", "feedback", "integrations", "kernel", "surveys"},
     "notify_customer": {"casework", "contact", "feedback", "kernel", "surveys"},
-    "record_suppression": {"contact", "kernel"},
-    "tickets_api": {"casework", "configuration", "feedback", "kernel", "organisation", "surveys"},
+    "record_suppression": {"contact", "integrations", "kernel"},
+    "tickets_api": {
+        "casework",
+        "configuration",
+        "feedback",
+        "integrations",
+        "kernel",
+        "organisation",
+        "surveys",
+    },
     "config_api": {"configuration", "kernel", "organisation"},
-    "sla_watcher": {"casework", "configuration", "feedback", "kernel", "organisation", "surveys"},
+    "sla_watcher": {
+        "casework",
+        "configuration",
+        "feedback",
+        "integrations",
+        "kernel",
+        "organisation",
+        "surveys",
+    },
     **dict.fromkeys(("reports_api", "metrics_api", "metric_alerts"), INSIGHTS),
     # The digest and the reports are mailed (contact's messages).
     **dict.fromkeys(("daily_digest", "publish_reports"), INSIGHTS | {"contact"}),
     "archive_to_lake": {"casework", "feedback", "insights", "kernel", "surveys"},
     "api_docs": set(),
+    # Subscriptions are an executive's (organisation.access); delivery needs no other context.
+    "webhooks_api": {"integrations", "kernel", "organisation"},
+    "deliver_webhook": {"integrations", "kernel"},
 }
 # Modules of a loaded context that the step still must not load.
 NOT_LOADED: dict[str, set[str]] = {
     "push_alert": {"surveys.definitions", "surveys.survey_catalogue", "casework.case_rules"},
     "sla_watcher": {"surveys.survey_catalogue", "contact.policy", "feedback.ticket_rules"},
     "survey_page": {"contact.policy", "feedback.ticket_rules", "casework.sla"},
-    "score_response": {"contact.policy", "casework.case_rules", "casework.sla"},
+    "score_response": {
+        "contact.policy",
+        "casework.case_rules",
+        "casework.sla",
+        "integrations.deliver_webhook",
+    },
 }
 
 

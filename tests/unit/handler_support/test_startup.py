@@ -62,6 +62,7 @@ def probe(
     env = {k: v for k, v in os.environ.items() if k != "LAMBDA_TASK_ROOT" and not k.startswith("AWS_")}
     env |= {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
     env |= {"TABLE_RESPONSES": "r", "TABLE_AGGREGATES": "a", "TABLE_IDEMPOTENCY": "i", "TABLE_CONFIG": "c"}
+    env |= {"TABLE_WEBHOOKS": "w", "QUEUE_WEBHOOKS_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/w"}
     env |= {"QUEUE_TICKETS_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/t"}
     if on_lambda:
         env["LAMBDA_TASK_ROOT"] = str(REPO)

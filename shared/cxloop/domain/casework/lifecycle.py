@@ -27,10 +27,18 @@ from cxloop.domain.casework.models import (
     TicketStatus,
 )
 from cxloop.domain.kernel.errors import FieldProblem, Forbidden, InvalidInput, InvalidTransition
-from cxloop.domain.kernel.modelling import DomainModel
+from cxloop.domain.kernel.modelling import DomainModel, stripped_text_schema
 
-Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Note = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
+    stripped_text_schema(min_length=1, max_length=4000),
+]
+ShortText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    stripped_text_schema(min_length=1, max_length=200),
+]
 
 WORKING: frozenset[TicketStatus] = frozenset(OPEN_STATUSES)
 MANAGERS = frozenset({"branch_manager", "country_manager", "executive"})

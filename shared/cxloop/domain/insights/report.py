@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -51,8 +52,9 @@ Language = Literal["es", "en"]
 PresentScopes = Mapping[str, str | None]
 ScopesBetween = Callable[[date, date], PresentScopes]
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+# ASCII digits only (Python's \d also reads other scripts' digits; the OpenAPI document's [0-9]).
+_MONTH = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
+_QUARTER = re.compile(r"^([0-9]{4})-Q([1-4])$")
 # The children a report compares: the level below that managers act on.
 CHILD_KIND = {"all": "country", "country": "branch", "region": "branch", "branch": "touchpoint"}
 TOP_DRIVERS = 8
@@ -76,11 +78,13 @@ class ReportPeriod:
 def parse_period(text: str) -> ReportPeriod:
     """A month `YYYY-MM` or a quarter `YYYY-Qn`; InvalidInput naming `period` otherwise."""
     text = text.strip()
-    if month := _MONTH.match(text):
-        return month_of(date(int(month[1]), int(month[2]), 1))
-    if quarter := _QUARTER.match(text):
-        return quarter_of(date(int(quarter[1]), 3 * int(quarter[2]) - 2, 1))
-    problem = "must be a month (2026-11) or a quarter (2026-Q4)"
+    month, quarter = _MONTH.match(text), _QUARTER.match(text)
+    with suppress(ValueError):  # year 0000: no such date
+        if month:
+            return month_of(date(int(month[1]), int(month[2]), 1))
+        if quarter:
+            return quarter_of(date(int(quarter[1]), 3 * int(quarter[2]) - 2, 1))
+    problem = "must be a month (2026-11) or a quarter (2026-Q4) of a year from 0001"
     raise InvalidInput("the period is invalid", [FieldProblem("period", problem)])
 
 

@@ -24,6 +24,7 @@ import math
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -200,8 +201,12 @@ def accept_all(
             guard.failed()
             return exc
 
+    # Each attempt runs in a copy of the caller's context, as it would on the caller's thread:
+    # what the invocation set there (cxloop.adapters.call_log's caller) follows the work.
+    contexts = [copy_context() for _ in firsts]
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="accept") as pool:
-        outcomes = dict(zip(firsts, pool.map(attempt, firsts), strict=True))
+        attempts = pool.map(lambda context, position: context.run(attempt, position), contexts, firsts)
+        outcomes = dict(zip(firsts, attempts, strict=True))
     return [
         _repeat_of(outcomes[first_of[key]]) if p not in outcomes else outcomes[p]
         for p, key in enumerate(keys)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -19,28 +19,48 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from cxloop.domain.kernel.errors import FieldProblem, InvalidInput
-from cxloop.domain.kernel.modelling import DomainModel
+from cxloop.domain.kernel.modelling import SPACE, DomainModel, stripped_text_schema
 from cxloop.domain.kernel.zones import ZoneName
 
 MAX_BODY_BYTES = 256 * 1024
 
-Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Id = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=128),
+    stripped_text_schema(min_length=1, max_length=128),
+]
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=200), stripped_text_schema(max_length=200)
+]
+# No whitespace or quotes in either part (SPACE, not \s: see cxloop.domain.kernel.modelling).
+_EMAIL = f"^[^@{SPACE}<>\"']+@[^@{SPACE}<>\"']+\\.[A-Za-z]{{2,}}$"
 Email = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True, max_length=254, pattern=r"^[^@\s<>\"']+@[^@\s<>\"']+\.[A-Za-z]{2,}$"
-    ),
+    StringConstraints(strip_whitespace=True, max_length=254, pattern=_EMAIL),
+    stripped_text_schema(max_length=254, pattern=_EMAIL),
 ]
 # E.164: a plus sign, then 7 to 15 digits.
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+[1-9]\d{6,14}$")]
+Phone = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^\+[1-9][0-9]{6,14}$"),
+    stripped_text_schema(pattern=r"^\+[1-9][0-9]{6,14}$"),
+]
 Locale = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
 Channel = Literal["email", "sms", "whatsapp"]
 AttributeValue = str | int | float | bool | None
 
 
+# The webhook's customer needs an address to be asked at: said in the schema too, so the
+# OpenAPI document (infra/openapi.py) declares the rule _has_a_contact enforces.
+_A_CONTACT: dict[str, Any] = {
+    "anyOf": [
+        {"required": [field], "properties": {field: {"type": "string"}}} for field in ("email", "phone")
+    ]
+}
+
+
 class Customer(DomainModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_A_CONTACT)
 
     id: Id
     name: Text | None = None

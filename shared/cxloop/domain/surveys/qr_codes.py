@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html import escape
 from string import Template
-from typing import Annotated, Literal, Protocol
+from typing import Annotated, Any, Literal, Protocol
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from cxloop.domain.kernel import tokens
 from cxloop.domain.kernel.errors import FieldProblem, Forbidden, InvalidInput, NotFound
-from cxloop.domain.kernel.events import Customer, InteractionEvent, Touchpoint
+from cxloop.domain.kernel.events import Customer, Id, InteractionEvent, Touchpoint
 from cxloop.domain.kernel.modelling import DomainModel
 from cxloop.domain.kernel.package_files import package_json, package_text
 from cxloop.domain.organisation.access import Caller
@@ -58,12 +58,18 @@ QUIET_ZONE = 4  # modules of white around the code, as ISO/IEC 18004 asks
 EventType = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$", max_length=64)]
 
 
+class QrTouchpoint(Touchpoint):
+    """A QR code's counter: its branch is required (the schema says what placed() checks)."""
+
+    branch: Id
+
+
 class QrRequest(DomainModel):
     """POST /v1/qr-codes: the touchpoint the code's answers belong to."""
 
     model_config = ConfigDict(extra="forbid")
 
-    touchpoint: Touchpoint = Field(
+    touchpoint: QrTouchpoint = Field(
         description="The counter: id, name, branch (required); region and country come from the organisation"
     )
     event_type: EventType = Field(
@@ -72,6 +78,12 @@ class QrRequest(DomainModel):
     language: Language = Field(
         default="es", description="The page's language when the phone asks for none we have"
     )
+
+    @field_validator("touchpoint", mode="before")
+    @classmethod
+    def _any_touchpoint(cls, value: Any) -> Any:
+        """A Touchpoint built elsewhere is checked again as a QR code's (its branch required)."""
+        return value.model_dump() if isinstance(value, Touchpoint) else value
 
 
 class QrCode(DomainModel):

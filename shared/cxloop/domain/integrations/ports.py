@@ -1,0 +1,69 @@
+"""What outbound webhooks need from the outside world."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from cxloop.domain.integrations.destinations import Destination
+from cxloop.domain.integrations.models import Delivery, SigningSecrets, Subscription
+
+
+class SubscriptionStore(Protocol):
+    def add(self, subscription: Subscription) -> None: ...
+
+    def get(self, webhook_id: str) -> Subscription | None: ...
+
+    def everything(self) -> list[Subscription]: ...
+
+    def save(self, subscription: Subscription) -> None: ...
+
+    def delete(self, webhook_id: str) -> bool: ...
+
+
+class SecretStore(Protocol):
+    def get(self, webhook_id: str) -> SigningSecrets | None: ...
+
+    def save(self, webhook_id: str, secrets: SigningSecrets) -> None: ...
+
+    def delete(self, webhook_id: str) -> None: ...
+
+
+class DeliveryStore(Protocol):
+    def add(self, delivery: Delivery) -> bool:
+        """False when this delivery already exists (the event was fanned out before)."""
+        ...
+
+    def get(self, webhook_id: str, delivery_id: str) -> Delivery | None: ...
+
+    def save(self, delivery: Delivery) -> None: ...
+
+    def of_subscription(self, webhook_id: str, *, limit: int) -> list[Delivery]: ...
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the receiver answered: its status code, or why there was none."""
+
+    status_code: int | None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+class Poster(Protocol):
+    def post(self, destination: Destination, *, headers: Mapping[str, str], body: str) -> Answer: ...
+
+
+class DelayedQueue(Protocol):
+    """A queue whose messages may wait before they are seen (SQS DelaySeconds, at most 900 s)."""
+
+    def send(self, body: Mapping[str, object], *, correlation_id: str, delay_s: int = 0) -> None: ...
+
+
+class Clock(Protocol):
+    def __call__(self) -> datetime: ...

@@ -1,0 +1,124 @@
+"""AWS requests per closed loop, counted by the local AWS stand-in (infra/local/request_counts.py)
+through `cxloop serve`: `--loops` detractors each go event -> survey -> answer -> ticket ->
+notice -> alert, and the run prints the requests the functions made per loop, by service and
+operation. Queue polling (ReceiveMessage, which Lambda's event source mapping does, not the
+code) is left out; what the scheduled functions do meanwhile is measured over an idle window
+of the same length first and taken off. Target (issue 13): at most 24 per loop.
+
+Run `.venv/bin/python tests/benchmarks/requests_per_loop.py [--loops 30]`. Exits 0 whatever
+the figures (benchmarks report, tests assert); 1 if the loops did not close, 2 if the runtime
+did not start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from infra.local.analytics import lake_location
+from infra.local.auth import mint_token
+from infra.local.defaults import staff_secret, webhook_secret
+from infra.local.demo.contacts.stage import publish_contact_policy
+from infra.local.demo.events import make_events
+from infra.local.demo.http import Http
+from infra.local.demo.insurer import contact_of
+from infra.local.erp import event_body, post_event
+from infra.local.request_counts import REQUESTS_PATH
+from infra.local.served import RuntimeFailed, running_served
+from infra.ops.queues import is_quiet
+from infra.ops.targets import LocalTarget
+
+LOG_FILE = ".cxloop/bench-requests.log"
+TARGET = 24
+POLLING = {"sqs:ReceiveMessage"}
+PERMISSIVE = {"quiet_start": None, "quiet_end": None, "min_gap_hours": 0, "cap_messages": 100}
+DETRACTOR = {"nps": "2", "csat": "1", "ces": "2", "comment": "Nadie me llamó"}
+
+
+def counts(http: Http, endpoint: str) -> Counter[str]:
+    return Counter(http.session.get(f"{endpoint}{REQUESTS_PATH}", timeout=10).json())
+
+
+def wait(done: Callable[[], bool], timeout_s: float = 120) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if done():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def play_loops(http: Http, events: list[dict[str, Any]]) -> bool:
+    """Events, then every survey answered as a detractor; True once every alert is out."""
+    wanted = {contact_of(e) for e in events}
+    for event in events:
+        post_event(http.base_url, event_body(event), webhook_secret(), http.session).raise_for_status()
+    sent = lambda: {m["to"]: m["survey_url"] for m in http.json("/_local/outbox") if m["to"] in wanted}  # noqa: E731
+    if not wait(lambda: len(sent()) == len(wanted)):
+        return False
+    alerts_before = len(http.json("/_local/alerts"))
+    for link in sent().values():
+        http.post(link, data=DETRACTOR).raise_for_status()
+    return wait(lambda: len(http.json("/_local/alerts")) >= alerts_before + len(wanted))
+
+
+def settled(http: Http) -> None:
+    target = LocalTarget(http.base_url)
+    wait(lambda: is_quiet(target))
+    time.sleep(2)  # the last deletes and idempotency writes after the queues empty
+
+
+def report(loops: Counter[str], idle: Counter[str], count: int, seconds: float) -> None:
+    per_loop = {
+        name: (loops[name] - idle[name]) / count
+        for name in loops
+        if name not in POLLING and loops[name] > idle[name]
+    }
+    total = sum(per_loop.values())
+    print(f"  requests per closed loop (polling excluded, the idle window's {sum(idle.values())} taken off):")
+    for name, value in sorted(per_loop.items(), key=lambda item: -item[1]):
+        print(f"    {name:<40} {value:5.1f}")
+    print(f"  total per loop: {total:.1f} (target at most {TARGET}: {'MET' if total <= TARGET else 'OVER'})")
+    print(f"  {count} loops in {seconds:.0f} s")
+
+
+def main() -> int:
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--loops", type=int, default=30)
+    args = options.parse_args()
+    print(f"== AWS requests per loop: {args.loops} detractors", flush=True)
+    Path(LOG_FILE).unlink(missing_ok=True)
+    try:
+        with running_served(Path(LOG_FILE)) as runtime:
+            http = Http(runtime.base_url)
+            endpoint, _ = lake_location(runtime.base_url)
+            executive = mint_token(staff_secret(), role="executive", user="bench")
+            publish_contact_policy(http, executive, PERMISSIVE, "bench: surveys at once").raise_for_status()
+            # One customer each (make_events keeps contacts apart); the first two warm up.
+            events = make_events(args.loops + 2, random.Random(7))
+            if not play_loops(http, events[:2]):  # warm: first reads, caches, clients
+                print("requests_per_loop: the warm-up loops did not close", file=sys.stderr)
+                return 1
+            settled(http)
+            started, before = time.monotonic(), counts(http, endpoint)
+            closed = play_loops(http, events[2:])
+            settled(http)
+            loops, seconds = counts(http, endpoint) - before, time.monotonic() - started
+            idle_start = counts(http, endpoint)
+            time.sleep(seconds)
+            idle = counts(http, endpoint) - idle_start
+    except RuntimeFailed as exc:
+        print(f"requests_per_loop: {exc}", file=sys.stderr)
+        return 2
+    report(loops, idle, args.loops, seconds)
+    return 0 if closed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
