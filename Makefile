@@ -43,8 +43,8 @@ $(NODE_STAMP): package.json package-lock.json
 demo: install  ## run the whole loop locally with a simulated insurer
 	$(BIN)/cxloop demo
 
-serve: install  ## run the local runtime on http://127.0.0.1:8000
-	$(BIN)/cxloop serve
+serve: install  ## run the local runtime on http://127.0.0.1:8000, keeping its data in .cxloop/data
+	$(BIN)/cxloop serve --data-dir .cxloop/data
 
 # The AWS calls every function makes in the suites, recorded for the IAM contract test
 # (cxloop.adapters.call_log), which runs after them: README "IAM contract".

@@ -12,19 +12,23 @@ import hashlib
 import io
 import json
 import logging
+import os
 import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from moto.backends import get_backend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
+from infra.local.datadir import DataDirError
 from infra.local.defaults import ACCOUNT_ID, REGION
 from infra.local.faults import with_faults
+from infra.local.persistence import Keeper, RequestGate, gated, split_long_polls
 from infra.local.recorder import Recorder
 from infra.local.request_counts import with_request_counts
 
@@ -34,6 +38,7 @@ RECORDED_PATH = "/_cxloop/recorded"
 QUEUES_PATH = "/_cxloop/queues"
 TRANSACT_TARGET = "DynamoDB_20120810.TransactWriteItems"
 TOKEN_LIFETIME_S = 600
+PARENT_CHECK_S = 0.5
 # The X-Amz-Target prefixes of DynamoDB's and DynamoDB Streams' JSON APIs.
 DYNAMODB_TARGETS = ("DynamoDB_", "DynamoDBStreams_")
 
@@ -159,24 +164,52 @@ def _oldest(messages: list[Any]) -> int | None:
     return min(sent, default=None)
 
 
+def exit_with_parent(shut_down: Callable[[], None]) -> None:
+    """A runtime killed outright (kill -9) cannot stop us: stop (and save) when it is gone,
+    rather than linger holding the port and the data directory."""
+    parent = os.getppid()
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_S)
+    shut_down()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.local.aws_process")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--data-dir", type=Path, default=None, help="keep the state there (persistence.py)")
     args = parser.parse_args(argv)
     # One line per request (werkzeug's access log) costs the stand-in an eighth of its time
     # and nobody reads it: warnings and errors still show.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     recorder = Recorder(REGION)
-    app = with_request_counts(
-        with_faults(with_recorder(transaction_tokens(one_dynamodb_request_at_a_time(Dispatcher())), recorder))
-    )
+    moto_app: WsgiApp = transaction_tokens(one_dynamodb_request_at_a_time(Dispatcher()))
+    keeper = None
+    if args.data_dir is not None:
+        gate = RequestGate()
+        keeper = Keeper(args.data_dir, recorder, gate)
+        try:
+            keeper.hold()
+            keeper.restore()
+        except DataDirError as exc:
+            print(f"cannot use --data-dir: {exc}", flush=True)
+            return 2
+        moto_app = keeper.serve_kept(split_long_polls(gated(moto_app, gate)))
+    app = with_request_counts(with_faults(with_recorder(moto_app, recorder)))
     server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
     recorder.start()
+    if keeper is not None:
+        keeper.start()
+    # Ctrl-C in a terminal reaches the whole process group, us included: the runtime stops its
+    # pollers first and then us, with SIGTERM, so the last save (persistence.py) sees their work.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The parent stops us with SIGTERM; shut down from another thread, as serve_forever requires.
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown, daemon=True).start())
+    threading.Thread(target=exit_with_parent, args=(server.shutdown,), name="parent", daemon=True).start()
     print(f"ready on {args.port}", flush=True)
     server.serve_forever()
     recorder.stop()
+    if keeper is not None:
+        keeper.stop()
     return 0
 
 

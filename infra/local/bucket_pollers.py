@@ -21,6 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from infra.local.context import LocalLambdaContext, invoke
 from infra.local.defaults import REGION
 from infra.local.gateway import Handler, load_handler
+from infra.local.persistence import RemoteKept
 from infra.pipeline import Function, ObjectCreated
 
 log = logging.getLogger("cxloop.local.buckets")
@@ -56,6 +57,10 @@ def s3_event(bucket: str, version: dict[str, Any], region: str = REGION) -> dict
     }
 
 
+def _identity(version: dict[str, Any]) -> tuple[str, str]:
+    return version["Key"], version.get("VersionId") or str(version.get("ETag"))
+
+
 class BucketPoller:
     def __init__(
         self,
@@ -66,10 +71,16 @@ class BucketPoller:
         s3: Any,
         retry_delay_s: float = 1,
         handler: Handler | None = None,
+        kept: RemoteKept | None = None,
     ) -> None:
         self.function = function
         self.trigger = trigger
         self.bucket = bucket
+        # With a data directory, the versions delivered, kept with the stand-in's state: a
+        # restart delivers only those created since (and any it had not delivered yet).
+        self.kept = kept
+        self._kept_name = f"bucket-{bucket}-{trigger.prefix}"
+        self._delivered: list[list[str]] = []
         self.s3 = s3
         self.retry_delay_s = retry_delay_s
         self.handler = handler or load_handler(function)
@@ -80,6 +91,9 @@ class BucketPoller:
         self._thread = threading.Thread(target=self._run, name=f"bucket-{bucket}", daemon=True)
 
     def start(self) -> None:
+        if self.kept:
+            self._delivered = list(self.kept.get(self._kept_name) or [])
+            self._seen = {(key, version) for key, version in self._delivered}
         self._thread.start()
 
     def stop(self) -> None:
@@ -104,6 +118,9 @@ class BucketPoller:
         created = self._new_versions()
         for version in created:
             self._deliver(version)
+            if self.kept:
+                self._delivered.append(list(_identity(version)))
+                self.kept.put(self._kept_name, self._delivered)
         return len(created)
 
     def _new_versions(self) -> list[dict[str, Any]]:
@@ -113,7 +130,7 @@ class BucketPoller:
         found = []
         for page in pages:
             for version in page.get("Versions", []):
-                identity = (version["Key"], version.get("VersionId") or str(version.get("ETag")))
+                identity = _identity(version)
                 if identity not in self._seen:
                     self._seen.add(identity)
                     found.append(version)

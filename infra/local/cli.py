@@ -1,6 +1,7 @@
 """The `cxloop` command: serve, token, demo, send-event.
 
-cxloop serve [--host 127.0.0.1] [--port 8000]   run the whole loop locally
+cxloop serve [--host 127.0.0.1] [--port 8000] [--data-dir DIR]   run the whole loop locally; with
+    --data-dir its state is restored at start and saved there every few seconds and at stop
 cxloop token --role ROLE [--scope all] [--user ID]   mint a local staff token (last line)
 cxloop send-event FILE [--url URL]   sign and POST an ERP event, as an integrator would
 cxloop demo [--events 200]   start the runtime, play an insurer's day, print the summary
@@ -31,6 +32,7 @@ from infra.ops.command import add_ops
 
 
 def serve(args: argparse.Namespace) -> int:
+    from infra.local.datadir import STATE_FILE  # noqa: PLC0415
     from infra.local.runtime import LocalRuntime, Options  # noqa: PLC0415 - moto is slow to import
 
     runtime = LocalRuntime(
@@ -45,6 +47,7 @@ def serve(args: argparse.Namespace) -> int:
             fault_share=args.faults,
             faults_above_retries=args.faults_above_retries,
             extra_env={"CXLOOP_CHAT_ALERT_FILTER": args.chat_alerts} if args.chat_alerts else {},
+            data_dir=Path(args.data_dir) if args.data_dir else None,
         )
     )
     # Ctrl-C and SIGTERM only ask to stop; the main thread then shuts down in order,
@@ -52,6 +55,7 @@ def serve(args: argparse.Namespace) -> int:
     stopped = threading.Event()
     for stop_signal in (signal.SIGINT, signal.SIGTERM):
         signal.signal(stop_signal, lambda *_: stopped.set())
+    restored = bool(args.data_dir) and (Path(args.data_dir) / STATE_FILE).exists()
     base_url = runtime.start()
     print(f"cxloop local runtime ready at {base_url}", flush=True)
     print(f"  webhook:  POST {base_url}/v1/events  (CXLOOP_WEBHOOK_SECRET={webhook_secret()})")
@@ -60,12 +64,22 @@ def serve(args: argparse.Namespace) -> int:
         "  staff:    GET  /v1/tickets with 'Authorization: Bearer $(cxloop token --role executive | tail -1)'"
     )
     print(f"  logs:     {args.log_file or 'standard output'}")
+    print(f"  data:     {_data_line(args.data_dir, restored)}")
     print("Press Ctrl-C to stop.", flush=True)
     stopped.wait()
     print("stopping...", flush=True)
     runtime.stop()
     print("stopped.", flush=True)
     return 0
+
+
+def _data_line(data_dir: str | None, restored: bool) -> str:
+    from infra.local.persistence import SAVE_EVERY_S  # noqa: PLC0415
+
+    if not data_dir:
+        return "in memory only (--data-dir DIR keeps it between runs)"
+    how = "restored from" if restored else "new, kept in"
+    return f"{how} {data_dir} (saved every {SAVE_EVERY_S:g} s and at Ctrl-C)"
 
 
 def token(args: argparse.Namespace) -> int:
@@ -206,6 +220,13 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     run.add_argument("--port", type=int, default=defaults.DEFAULT_PORT, help="0 picks a free port")
     run.add_argument(
         "--log-file", default=".cxloop/functions.log", help="where function logs go ('' = stdout)"
+    )
+    run.add_argument(
+        "--data-dir",
+        default=None,
+        metavar="DIR",
+        help="keep the state there: restored at start, saved every few seconds and at stop "
+        "(default: in memory only, as the tests run it)",
     )
     run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     run.add_argument(

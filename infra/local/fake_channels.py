@@ -19,7 +19,7 @@ import json
 import re
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
@@ -40,6 +40,20 @@ class FakeChannels:
         self.sent: list[dict[str, Any]] = []
         self.refused: dict[str, set[str]] = {"sms": set(opted_out_sms), "whatsapp": set(refused_whatsapp)}
         self._lock = threading.Lock()
+        # Told the whole record after each change (the runtime keeps it with a data directory),
+        # one change at a time, so a later record never arrives before an earlier one.
+        self.on_change: Callable[[dict[str, Any]], None] = lambda _state: None
+        self._telling = threading.Lock()
+
+    def state(self) -> dict[str, Any]:
+        with self._lock:
+            return {"sent": list(self.sent), "refused": {k: sorted(v) for k, v in self.refused.items()}}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        with self._lock:
+            self.sent = list(state["sent"])
+            for channel, numbers in state["refused"].items():
+                self.refused.setdefault(channel, set()).update(numbers)
 
     def handle(self, request: Request) -> Response | None:
         """The answer for a path this fake owns; None for any other."""
@@ -58,6 +72,7 @@ class FakeChannels:
     def refuse(self, channel: str, number: str) -> None:
         with self._lock:
             self.refused[channel].add(number)
+        self._tell()
 
     def _refuses(self, channel: str, number: str) -> bool:
         with self._lock:
@@ -67,7 +82,12 @@ class FakeChannels:
         message_id = str(uuid.uuid4())
         with self._lock:
             self.sent.append({**entry, "message_id": message_id, "sent_at": now_iso()})
+        self._tell()
         return message_id
+
+    def _tell(self) -> None:
+        with self._telling:
+            self.on_change(self.state())
 
     def _send_text_message(self, request: Request) -> Response:
         if request.headers.get("X-Amz-Target") != SEND_TEXT_MESSAGE:

@@ -51,6 +51,26 @@ class Recorder:
         with self._lock:
             return list(self.outbox), list(self.alerts)
 
+    def state(self) -> dict[str, Any]:
+        """What it recorded and how far it read, for a save (infra/local/persistence.py)."""
+        with self._lock:
+            return {
+                "outbox": list(self.outbox),
+                "alerts": list(self.alerts),
+                "seen_email": self._seen_email,
+                "seen_sms": sorted(self._seen_sms),
+                "seen_alerts": dict(self._seen_alerts),
+            }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Back to a saved state, with the backends it was saved with, before it starts."""
+        with self._lock:
+            self.outbox = list(state["outbox"])
+            self.alerts = list(state["alerts"])
+            self._seen_email = int(state["seen_email"])
+            self._seen_sms = set(state["seen_sms"])
+            self._seen_alerts = dict(state["seen_alerts"])
+
     def _watch(self) -> None:
         while not self._stop.wait(POLL_INTERVAL_S):
             self.collect()

@@ -1,5 +1,9 @@
 """Provision the pipeline's tables, queues and topics in moto server, exactly as
-infra.pipeline describes them, and compute the environment the functions read."""
+infra.pipeline describes them, and compute the environment the functions read.
+
+Provisioning leaves alone what exists already: a stand-in restored from `cxloop serve
+--data-dir` (infra/local/persistence.py) keeps its tables, queues, topics and buckets as they
+were, and only what a newer pipeline adds is created."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import json
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from infra.local.defaults import ACCOUNT_ID, FAKE_KEY, REGION, SUPPRESSION_KEY
 from infra.pipeline import (
@@ -61,14 +66,29 @@ def provision(endpoint: str, region: str, *, sender: str, pipeline: Pipeline = P
     if any(function.reads_suppression_key for function in pipeline.functions):
         env["CXLOOP_SUPPRESSION_KEY"] = SUPPRESSION_KEY
     # SES refuses unverified senders, in moto as in a new AWS account.
-    aws["sesv2"].create_email_identity(EmailIdentity=sender)
+    _unless_exists(aws["sesv2"].create_email_identity, EmailIdentity=sender)
     if pipeline.delivery_streams:
-        aws["s3"].create_bucket(Bucket=LAKE_BUCKET)
+        _unless_exists(aws["s3"].create_bucket, Bucket=LAKE_BUCKET)
     for stream in pipeline.delivery_streams:
         env[env_name_for("firehose", stream.name)] = create_delivery_stream(aws["firehose"], stream)
     for bucket in pipeline.buckets:
         env[env_name_for("bucket", bucket.name)] = create_bucket(aws["s3"], bucket)
     return env
+
+
+# What moto answers when a table, identity, bucket or delivery stream exists already.
+ALREADY_EXISTS = ("ResourceInUseException", "AlreadyExistsException", "BucketAlreadyOwnedByYou")
+
+
+def _unless_exists(create: Any, **request: Any) -> bool:
+    """Create unless it exists; answers whether it was created."""
+    try:
+        create(**request)
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in ALREADY_EXISTS:
+            raise
+        return False
+    return True
 
 
 def bucket_name(bucket: Bucket) -> str:
@@ -79,7 +99,8 @@ def bucket_name(bucket: Bucket) -> str:
 def create_bucket(s3: Any, bucket: Bucket) -> str:
     """The bucket with its lifecycle rules (moto keeps them; nothing expires locally)."""
     name = bucket_name(bucket)
-    s3.create_bucket(Bucket=name)
+    if not _unless_exists(s3.create_bucket, Bucket=name):
+        return name
     # Versioned as on AWS: each upload is its own object version (an import keys on it).
     s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
     if bucket.expire_after_days:
@@ -121,8 +142,7 @@ def create_table(dynamodb: Any, table: Table) -> None:
             }
             for index, pk, sk in table.indexes
         ]
-    dynamodb.create_table(**request)
-    if table.ttl_attribute:
+    if _unless_exists(dynamodb.create_table, **request) and table.ttl_attribute:
         dynamodb.update_time_to_live(
             TableName=table.name,
             TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
@@ -162,7 +182,8 @@ def create_topic(sns: Any, sqs: Any, topic: Topic, env: dict[str, str]) -> str:
 def create_delivery_stream(firehose: Any, stream: DeliveryStream) -> str:
     """The delivery stream as the CDK app configures it (moto keeps the partitioning settings
     but does not apply them: infra.local.stream_pollers.DynamicPartitioner does)."""
-    firehose.create_delivery_stream(
+    _unless_exists(
+        firehose.create_delivery_stream,
         DeliveryStreamName=stream.name,
         DeliveryStreamType="DirectPut",
         ExtendedS3DestinationConfiguration={

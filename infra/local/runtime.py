@@ -24,6 +24,7 @@ from infra.local.bucket_pollers import BucketPoller
 from infra.local.fake_channels import SMS_PATH, SOCIAL_PATH, FakeChannels
 from infra.local.faults import set_faults
 from infra.local.gateway import Gateway
+from infra.local.persistence import RemoteKept
 from infra.local.pollers import QueuePoller
 from infra.local.recorder import RemoteRecorder
 from infra.local.resources import LAKE_BUCKET, local_session, provision
@@ -61,6 +62,8 @@ class Options:
     fault_share: float = 0.0
     # One attempt per AWS call in the functions, so every fault reaches the code.
     faults_above_retries: bool = False
+    # Where the stand-in keeps its state between runs (infra/local/persistence.py); None: in memory.
+    data_dir: Path | None = None
 
 
 def _pass_on(output: IO[str]) -> None:
@@ -68,11 +71,13 @@ def _pass_on(output: IO[str]) -> None:
         log.warning("local AWS stand-in: %s", line.rstrip())
 
 
-def start_stand_in() -> tuple[subprocess.Popen[str], str]:
+def start_stand_in(data_dir: Path | None = None) -> tuple[subprocess.Popen[str], str]:
     """moto and the recorder in their own process (their own core): the process, and its
     endpoint once it says it is ready."""
     port = free_port()
     command = [sys.executable, "-m", "infra.local.aws_process", "--port", str(port)]
+    if data_dir is not None:
+        command += ["--data-dir", str(data_dir)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # noqa: S603
     assert process.stdout is not None
     first = process.stdout.readline()
@@ -88,7 +93,8 @@ def start_stand_in() -> tuple[subprocess.Popen[str], str]:
 def stop_stand_in(process: subprocess.Popen[str]) -> None:
     process.terminate()
     try:
-        process.wait(timeout=10)
+        # Long enough for its last save (persistence.Keeper.stop).
+        process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         process.kill()
 
@@ -110,6 +116,7 @@ class LocalRuntime:
         self._aws: subprocess.Popen[str] | None = None
         self._server: BaseWSGIServer | None = None
         self._serve_thread: threading.Thread | None = None
+        self.kept: RemoteKept | None = None
         self.base_url = ""
         self.channels = FakeChannels(
             opted_out_sms=defaults.SMS_OPTED_OUT, refused_whatsapp=defaults.WHATSAPP_REFUSED
@@ -129,6 +136,8 @@ class LocalRuntime:
         if self.options.fault_share:
             set_faults(endpoint, self.options.fault_share)
         recorder = RemoteRecorder(endpoint)
+        if self.options.data_dir is not None:
+            self._keep_channels(RemoteKept(endpoint))
         self.scheduler = Scheduler(self.pipeline, region=defaults.REGION)
         gateway = Gateway(
             self.pipeline,
@@ -148,8 +157,16 @@ class LocalRuntime:
         return self.base_url
 
     def _start_aws(self) -> str:
-        self._aws, endpoint = start_stand_in()
+        self._aws, endpoint = start_stand_in(self.options.data_dir)
         return endpoint
+
+    def _keep_channels(self, kept: RemoteKept) -> None:
+        """The pollers' positions and the channel fake's sends, kept with the stand-in's state."""
+        self.kept = kept
+        saved = kept.get("channels")
+        if saved:
+            self.channels.restore(saved)
+        self.channels.on_change = lambda state: kept.put("channels", state)
 
     def _function_env(self, endpoint: str, resource_env: dict[str, str]) -> dict[str, str]:
         env = {
@@ -234,6 +251,7 @@ class LocalRuntime:
                     streams=streams,
                     retry_delay_s=self.options.retry_delay_s,
                     after_batch=partitioner.run_once,
+                    kept=self.kept,
                 )
                 poller.start()
                 self.stream_pollers.append(poller)
@@ -249,6 +267,7 @@ class LocalRuntime:
                     bucket=resource_env[env_name_for("bucket", trigger.bucket)],
                     s3=s3,
                     retry_delay_s=self.options.retry_delay_s,
+                    kept=self.kept,
                 )
                 poller.start()
                 self.bucket_pollers.append(poller)

@@ -66,8 +66,10 @@ def start_served(
     cwd: Path | None = None,
     timeout_s: float = START_TIMEOUT_S,
     extra_args: tuple[str, ...] = (),
+    port: int = 0,
 ) -> Served:
-    """Start `cxloop serve --port 0`, wait for its "ready at URL" line; RuntimeFailed if none comes."""
+    """Start `cxloop serve --port PORT` (0: a free one), wait for its "ready at URL" line;
+    RuntimeFailed if none comes."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     command = [
         sys.executable,
@@ -75,7 +77,7 @@ def start_served(
         "infra.local.cli",
         "serve",
         "--port",
-        "0",
+        str(port),
         "--log-file",
         str(log_file),
         *extra_args,
@@ -115,10 +117,10 @@ def _drain(served: Served, first_line: queue.Queue[str]) -> None:
 
 @contextmanager
 def running_served(
-    log_file: Path, *, timeout_s: float = START_TIMEOUT_S, extra_args: tuple[str, ...] = ()
+    log_file: Path, *, timeout_s: float = START_TIMEOUT_S, extra_args: tuple[str, ...] = (), port: int = 0
 ) -> Iterator[Served]:
     """A served runtime for the length of a `with` block, stopped however the block ends."""
-    served = start_served(log_file, timeout_s=timeout_s, extra_args=extra_args)
+    served = start_served(log_file, timeout_s=timeout_s, extra_args=extra_args, port=port)
     try:
         yield served
     finally:

@@ -33,6 +33,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from cxloop.adapters.call_log import acting_as
 from infra.local.context import LocalLambdaContext, invoke
 from infra.local.gateway import Handler, load_handler
+from infra.local.persistence import RemoteKept
 from infra.pipeline import DeliveryStream, Function, StreamTrigger
 
 log = logging.getLogger("cxloop.local.streams")
@@ -121,6 +122,7 @@ class StreamPoller:
         retry_delay_s: float = 1,
         handler: Handler | None = None,
         after_batch: Callable[[], object] = lambda: None,
+        kept: RemoteKept | None = None,
     ) -> None:
         self.function = function
         self.trigger = trigger
@@ -129,6 +131,9 @@ class StreamPoller:
         self.retry_delay_s = retry_delay_s
         self.handler = handler or load_handler(function)
         self.after_batch = after_batch
+        # With a data directory, where it got to, kept with the stand-in's state: a restart
+        # goes on after the last record done instead of reading the stream from its start.
+        self.kept = kept
         self.invocations = 0
         self.dead_letters: list[dict[str, Any]] = []
         self._pending: list[dict[str, Any]] = []
@@ -174,8 +179,14 @@ class StreamPoller:
     def _fetch(self) -> list[dict[str, Any]]:
         if self._iterator is None:
             shard = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"][0]
+            done = self.kept.get(self._kept_name) if self.kept else None
+            where = (
+                {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": done}
+                if done
+                else {"ShardIteratorType": "TRIM_HORIZON"}
+            )
             self._iterator = self.streams.get_shard_iterator(
-                StreamArn=self.stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+                StreamArn=self.stream_arn, ShardId=shard["ShardId"], **where
             )["ShardIterator"]
         answer = self.streams.get_records(ShardIterator=self._iterator, Limit=self.trigger.batch_size)
         self._iterator = answer["NextShardIterator"]
@@ -210,7 +221,13 @@ class StreamPoller:
             return
         self._stop.wait(self.retry_delay_s)
 
+    @property
+    def _kept_name(self) -> str:
+        return f"stream-{self.trigger.table}"
+
     def _advance(self, count: int, *, keep_attempts: bool = False) -> None:
+        if self.kept and count:
+            self.kept.put(self._kept_name, self._pending[count - 1]["dynamodb"]["SequenceNumber"])
         self._pending = self._pending[count:]
         if not keep_attempts:
             self._attempts = 0

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import random
+import socket
 import sys
 import time
 from pathlib import Path
@@ -12,7 +13,8 @@ import requests
 
 from cxloop.datafile import load_organisation_file
 from infra.local.auth import mint_token
-from infra.local.defaults import staff_secret
+from infra.local.datadir import DEFAULT_DATA_DIR, DataDirError, set_aside
+from infra.local.defaults import DEFAULT_HOST, DEFAULT_PORT, staff_secret
 from infra.local.demo.answers import opens_ticket, plan_answers
 from infra.local.demo.casework.desk import DATA, Desk, publish_configuration
 from infra.local.demo.casework.steps import work_the_cases
@@ -39,18 +41,34 @@ def run_demo(events: int = 200, seed: int = 7, keep_serving: bool | None = None)
     LOG_FILE.unlink(missing_ok=True)  # this run's function logs only
     stop_on_sigterm()
     try:
-        with running_served(LOG_FILE) as runtime:
+        previous = set_aside(DEFAULT_DATA_DIR)
+        keep = ("--data-dir", str(DEFAULT_DATA_DIR))
+        with running_served(LOG_FILE, extra_args=keep, port=_default_port_if_free()) as runtime:
             print(f"  ready at {runtime.base_url} in {time.monotonic() - started:.1f} s", flush=True)
             print(f"  function logs: {LOG_FILE}", flush=True)
+            print(f"  data: {DEFAULT_DATA_DIR}, which `make serve` shows afterwards", flush=True)
+            if previous:
+                print(f"  (the last run's data was moved to {previous})", flush=True)
             outcome = play_safely(runtime, events, seed, Tally(started=started))
             if from_a_terminal() if keep_serving is None else keep_serving:
                 serve_until_interrupted(runtime.base_url, load_organisation_file(DATA / "organisation.yaml"))
             print("\n== stopping the local runtime ==", flush=True)
-    except RuntimeFailed as exc:
+    except (RuntimeFailed, DataDirError) as exc:
         print(f"cxloop demo: {exc}", file=sys.stderr)
         return 2
     print(f"  stopped; {time.monotonic() - started:.1f} s in all", flush=True)
     return outcome
+
+
+def _default_port_if_free() -> int:
+    """The port `make serve` uses, when nothing holds it: the survey links the demo sends name
+    it, and still open when `make serve` shows the demo's data afterwards. Else any free one."""
+    with socket.socket() as probe:
+        try:
+            probe.bind((DEFAULT_HOST, DEFAULT_PORT))
+        except OSError:
+            return 0
+    return DEFAULT_PORT
 
 
 def play_safely(runtime: Served, events: int, seed: int, tally: Tally) -> int:
