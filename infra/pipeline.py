@@ -152,6 +152,9 @@ class Function:
     reads_webhook_secret: bool = False
     # The HMAC key of the suppression list (Secrets Manager on AWS, an env var locally).
     reads_suppression_key: bool = False
+    # The helpdesk connectors' credentials and signing keys: Secrets Manager secrets named under
+    # cxloop/connectors/ (cxloop.domain.integrations.connectors.SECRET_PREFIX), on AWS as locally.
+    reads_connector_secrets: bool = False
     timeout_s: int = 10
     memory_mb: int = 512
 
@@ -229,6 +232,8 @@ SES_PRINCIPAL = "ses.amazonaws.com"
 SMS_VOICE_PRINCIPAL = "sms-voice.amazonaws.com"
 # 6 x the consumer timeout, as Lambda's SQS event source mapping guidance asks.
 QUEUE_VISIBILITY_S = 6 * FUNCTION_TIMEOUT_S
+# A helpdesk call may take seconds (cxloop.adapters.helpdesks.TIMEOUT_S); a case takes up to three.
+SYNC_CASES_TIMEOUT_S = 30
 
 PIPELINE = Pipeline(
     tables=(
@@ -298,6 +303,8 @@ PIPELINE = Pipeline(
         Queue("notices", visibility_timeout_s=QUEUE_VISIBILITY_S),
         # SES bounce and complaint events and SMS STOP replies, as SNS envelopes.
         Queue("suppressions", visibility_timeout_s=QUEUE_VISIBILITY_S),
+        # Cases to create or update in a connected team's helpdesk (sync_cases, SYNC_CASES_TIMEOUT_S).
+        Queue("cases", visibility_timeout_s=6 * SYNC_CASES_TIMEOUT_S),
     ),
     topics=(
         Topic("alerts"),
@@ -473,7 +480,20 @@ PIPELINE = Pipeline(
             triggers=(QueueTrigger("tickets"),),
             # config: read the rules, and turn the team's round-robin counter.
             tables={"tickets": "read_write", "idempotency": "read_write", "config": "read_write"},
-            sends_to=("alerts", "notices"),
+            # cases: a connected team's new ticket is created in its helpdesk too (sync_cases).
+            sends_to=("alerts", "notices", "cases"),
+        ),
+        Function(
+            "sync_cases",
+            "Create a connected team's case once in its helpdesk (Zendesk) and push cxloop's changes to it.",
+            # One case at a time: each is a few calls to a rate-limited vendor API.
+            triggers=(QueueTrigger("cases", batch_size=1),),
+            # idempotency: the send log of the changes pushed; config: the connectors document.
+            tables={"tickets": "read", "config": "read", "idempotency": "read_write"},
+            # cases: a change the vendor throttled goes back, held for its Retry-After.
+            sends_to=("cases",),
+            reads_connector_secrets=True,
+            timeout_s=SYNC_CASES_TIMEOUT_S,
         ),
         Function(
             "push_alert",
@@ -508,8 +528,19 @@ PIPELINE = Pipeline(
                 Route("POST", "/v1/tickets/{ticket_id}/actions", auth="staff"),
             ),
             tables={"tickets": "read_write", "config": "read"},
-            # A resolved ticket's follow-up survey goes out like any survey.
+            # A resolved ticket's follow-up survey goes out like any survey; a connected team's
+            # change goes to its helpdesk (sync_cases).
+            sends_to=("dispatch", "cases"),
+        ),
+        Function(
+            "connector_events",
+            "Apply the changes a helpdesk reports (solved, reopened, a comment) to the cxloop ticket.",
+            # Signed with the vendor's own signing, verified by the function (not the ERP's scheme).
+            triggers=(Route("POST", "/v1/connectors/{name}/events", auth="signature"),),
+            tables={"tickets": "read_write", "config": "read"},
+            # A resolution there sends the follow-up survey, as one in cxloop does.
             sends_to=("dispatch",),
+            reads_connector_secrets=True,
         ),
         Function(
             "config_api",

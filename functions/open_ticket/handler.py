@@ -20,6 +20,7 @@ from cxloop.domain.casework.open_ticket import open_ticket, record_follow_up
 from cxloop.domain.casework.ports import TicketStore
 from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.feedback.models import RoutingDecision
+from cxloop.domain.integrations.case_changes import open_request
 from cxloop.domain.kernel.queues import MessageQueue
 from cxloop.domain.surveys.models import SurveyResponse
 from cxloop.observability import MetricUnit, logger, metrics
@@ -31,6 +32,8 @@ class Deps:
     alerts: MessageQueue
     notices: MessageQueue
     next_turn: NextTurn
+    # Where a connected team's case goes to its helpdesk (sync_cases); None: no connectors.
+    cases: MessageQueue | None = None
     rulebook: Callable[[], Rulebook] = Rulebook
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
@@ -55,6 +58,10 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
         )
         if opened.is_new:
             metrics.add_metric(name="TicketsOpened", unit=MetricUnit.Count, value=1)
+        # On every delivery, like the alert: sync_cases creates the case once whatever it is sent.
+        case = open_request(opened.ticket, book.connectors, book.organisation)
+        if case is not None and deps.cases is not None:
+            deps.cases.send(case.model_dump(mode="json"), correlation_id=opened.ticket.correlation_id)
         logger.info(
             "ticket opened",
             extra={
@@ -102,7 +109,10 @@ def _step() -> IdempotentStep:
         alerts=SqsQueue(config.queue_url("alerts")),
         notices=SqsQueue(config.queue_url("notices")),
         next_turn=config_store.next_turn,
-        rulebook=CachedRulebook(config_store, reads=("organisation", "sla", "classification", "assignment")),
+        cases=SqsQueue(config.queue_url("cases")),
+        rulebook=CachedRulebook(
+            config_store, reads=("organisation", "sla", "classification", "assignment", "connectors")
+        ),
     )
     return IdempotentStep(
         create_step(deps), table_name=config.table("idempotency"), key="response.response_id"

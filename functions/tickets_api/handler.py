@@ -33,6 +33,7 @@ from cxloop.domain.casework.sla import TicketType
 from cxloop.domain.casework.ticket_list import SortOrder, TicketFilter
 from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.feedback.models import Priority
+from cxloop.domain.integrations.case_changes import update_request
 from cxloop.domain.kernel.queues import MessageQueue
 from cxloop.http import caller_of, make_resolver
 from cxloop.observability import logger, metrics
@@ -42,6 +43,8 @@ from cxloop.observability import logger, metrics
 class Deps:
     tickets: TicketStore
     follow_ups: MessageQueue
+    # A connected team's change goes to its helpdesk too (sync_cases); None: no connectors.
+    cases: MessageQueue | None = None
     rulebook: Callable[[], Rulebook] = Rulebook
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
@@ -99,6 +102,9 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
             organisation=book.organisation,
             follow_ups=deps.follow_ups,
         )
+        case = update_request(ticket, book.connectors, book.organisation)
+        if case is not None and deps.cases is not None:
+            deps.cases.send(case.model_dump(mode="json"), correlation_id=ticket.correlation_id)
         logger.info(
             "ticket action",
             extra={
@@ -116,10 +122,13 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
 @built_once
 def _app() -> APIGatewayRestResolver:
     config = settings()
-    rulebook = CachedRulebook(DynamoConfigStore(config.table("config")), reads=("sla", "organisation"))
+    rulebook = CachedRulebook(
+        DynamoConfigStore(config.table("config")), reads=("sla", "organisation", "connectors")
+    )
     deps = Deps(
         tickets=DynamoTicketStore(config.table("tickets")),
         follow_ups=SqsQueue(config.queue_url("dispatch")),
+        cases=SqsQueue(config.queue_url("cases")),
         rulebook=rulebook,
     )
     return create_app(deps)

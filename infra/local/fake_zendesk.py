@@ -81,10 +81,10 @@ class FakeZendesk:
 
     def _api(self, request: Request, rest: str) -> Response:
         with self._lock:
-            self.calls.append(
-                {"method": request.method, "path": request.path, "query": request.query_string.decode()}
-            )
-            return self._refusal(request) or self._route(request, rest)
+            answer = self._refusal(request) or self._route(request, rest)
+            call = {"method": request.method, "path": request.path, "query": request.query_string.decode()}
+            self.calls.append(call | {"status": answer.status_code, "at": _now()})
+            return answer
 
     def _refusal(self, request: Request) -> Response | None:
         """401 without the account's API token; 429 while throttled."""

@@ -54,13 +54,32 @@ EXPECTED: dict[str, frozenset[str] | set[str]] = {
     "scan_qr": {"configuration", "contact", "kernel", "organisation", "surveys"},
     "qr_codes_api": {"configuration", "kernel", "organisation", "surveys"},
     "score_response": {"configuration", "feedback", "kernel", "surveys"},
-    # Assignment walks the organisation; a new case may notify the customer (contact's notices).
-    "open_ticket": {"casework", "configuration", "contact", "feedback", "kernel", "organisation", "surveys"},
+    # Assignment walks the organisation; a new case may notify the customer (contact's notices),
+    # and a connected team's case goes to its helpdesk (integrations.case_changes).
+    "open_ticket": {
+        "casework",
+        "configuration",
+        "contact",
+        "feedback",
+        "integrations",
+        "kernel",
+        "organisation",
+        "surveys",
+    },
     # A ticket carries the answer's score (surveys.scoring) and its feedback fields.
     "push_alert": {"casework", "feedback", "kernel", "surveys"},
     "notify_customer": {"casework", "contact", "feedback", "kernel", "surveys"},
     "record_suppression": {"contact", "kernel"},
-    "tickets_api": {"casework", "configuration", "feedback", "kernel", "organisation", "surveys"},
+    # A connected team's change goes to its helpdesk (integrations.case_changes).
+    "tickets_api": {
+        "casework",
+        "configuration",
+        "feedback",
+        "integrations",
+        "kernel",
+        "organisation",
+        "surveys",
+    },
     "config_api": {"configuration", "kernel", "organisation"},
     "sla_watcher": {"casework", "configuration", "feedback", "kernel", "organisation", "surveys"},
     **dict.fromkeys(("reports_api", "metrics_api", "metric_alerts"), INSIGHTS),
@@ -68,6 +87,13 @@ EXPECTED: dict[str, frozenset[str] | set[str]] = {
     **dict.fromkeys(("daily_digest", "publish_reports"), INSIGHTS | {"contact"}),
     "archive_to_lake": {"casework", "feedback", "insights", "kernel", "surveys"},
     "api_docs": set(),
+    # A case carries the ticket (its score, its call script) and moves it through the lifecycle.
+    **dict.fromkeys(
+        ("sync_cases", "connector_events"),
+        frozenset(
+            {"casework", "configuration", "feedback", "integrations", "kernel", "organisation", "surveys"}
+        ),
+    ),
 }
 # Modules of a loaded context that the step still must not load.
 NOT_LOADED: dict[str, set[str]] = {
@@ -75,6 +101,8 @@ NOT_LOADED: dict[str, set[str]] = {
     "sla_watcher": {"surveys.survey_catalogue", "contact.policy", "feedback.ticket_rules"},
     "survey_page": {"contact.policy", "feedback.ticket_rules", "casework.sla"},
     "score_response": {"contact.policy", "casework.case_rules", "casework.sla"},
+    # Deciding whether a new case goes to a helpdesk loads none of the helpdesk code.
+    "open_ticket": {"integrations.sync_cases", "integrations.cases", "integrations.zendesk"},
 }
 
 

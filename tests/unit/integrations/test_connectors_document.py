@@ -80,6 +80,7 @@ def test_priorities_map_to_the_vendors_vocabulary_unless_the_document_says_other
     ("change", "field"),
     [
         ({"vendor": "freshdesk"}, ("connectors", 0, "vendor")),
+        ({"vendor": "salesforce"}, ("connectors", 0)),
         ({"instance_url": "not a url"}, ("connectors", 0, "instance_url")),
         ({"secret": "prod/zendesk-credentials"}, ("connectors", 0, "secret")),
         ({"teams": [], "team_kinds": []}, ("connectors", 0)),
@@ -94,6 +95,11 @@ def test_a_bad_connector_is_refused_naming_the_field(change: dict[str, Any], fie
 
 
 def test_a_team_works_in_one_tool_only() -> None:
-    servicenow = ZENDESK | {"name": "servicenow", "vendor": "servicenow", "team_kinds": []}
+    second = ZENDESK | {"name": "zendesk-latam", "team_kinds": []}
     with pytest.raises(ValidationError, match="more than one connector"):
-        validate_document("connectors", {"connectors": [ZENDESK, servicenow]})
+        validate_document("connectors", {"connectors": [ZENDESK, second]})
+
+
+def test_a_vendor_cxloop_cannot_talk_to_yet_is_refused_at_publication() -> None:
+    with pytest.raises(ValidationError, match="servicenow connector is not available yet"):
+        validate_document("connectors", {"connectors": [ZENDESK | {"vendor": "servicenow"}]})
