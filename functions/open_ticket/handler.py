@@ -20,7 +20,7 @@ from cxloop.domain.casework.open_ticket import open_ticket, record_follow_up
 from cxloop.domain.casework.ports import TicketStore
 from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.feedback.models import RoutingDecision
-from cxloop.domain.integrations.case_changes import open_request
+from cxloop.domain.integrations.case_changes import open_request, update_request
 from cxloop.domain.kernel.queues import MessageQueue
 from cxloop.domain.surveys.models import SurveyResponse
 from cxloop.observability import MetricUnit, logger, metrics
@@ -87,6 +87,10 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
             organisation=book.organisation,
         )
         outcome = ticket.follow_up.outcome if ticket and ticket.follow_up else None
+        # A connected team's case hears the answer (and is reopened there when it reopened here).
+        case = update_request(ticket, book.connectors, book.organisation) if ticket else None
+        if ticket is not None and case is not None and deps.cases is not None:
+            deps.cases.send(case.model_dump(mode="json"), correlation_id=ticket.correlation_id)
         logger.info(
             "follow-up recorded",
             extra={

@@ -137,7 +137,14 @@ def test_a_case_opened_in_zendesk_and_solved_there_sends_cxloops_follow_up(conne
     assert resolved["resolution"]["action_taken"] == "Visita reprogramada"
     assert resolved["history"][-1]["by"] == "zendesk:ana.agent@example.com"
 
-    # cxloop, not Zendesk, asks the customer whether it was solved.
+    # The same webhook delivered again changes nothing.
+    body = json.dumps(
+        {"ticket_id": str(case["id"]), "external_id": ticket["ticket_id"], "status": "solved", "comment": ""}
+    ).encode()
+    repeat = desk.http.post(desk.url(EVENTS), data=body, headers=signed(body), timeout=10)
+    assert repeat.json()["applied"] == "unchanged"
+
+    # cxloop, not Zendesk, asks the customer whether it was solved; "no" reopens it in both.
     follow_up = wait_for(
         lambda: next(
             (m for m in desk.outbox() if m["to"] == email and (m["subject"] or "").startswith("¿Resolvimos")),
@@ -145,19 +152,17 @@ def test_a_case_opened_in_zendesk_and_solved_there_sends_cxloops_follow_up(conne
         ),
         timeout_s=20,
     )
-    assert follow_up["survey_url"]
+    answer(desk, follow_up["survey_url"], solved=False, csat=1, comment="Nadie vino")
 
-    # The same webhook delivered again changes nothing; a reopening there reopens here.
-    again = solved.json()["ticket"]
-    body = json.dumps(
-        {"ticket_id": str(again["id"]), "external_id": ticket["ticket_id"], "status": "solved", "comment": ""}
-    ).encode()
-    repeat = desk.http.post(desk.url(EVENTS), data=body, headers=signed(body), timeout=10)
-    assert repeat.json()["applied"] == "unchanged"
-    reopen = desk.http.post(
-        desk.url(f"/_local/zendesk/_agent/tickets/{case['id']}"), json={"status": "open"}, timeout=30
+    def reopened_there() -> dict[str, Any] | None:
+        found = next(t for t in zendesk(desk)["tickets"] if t["id"] == case["id"])
+        return found if found["status"] == "open" else None
+
+    there = wait_for(reopened_there, timeout_s=20)
+    assert there["comments"][-1]["body"] == (
+        "The customer answered the follow-up survey: unhappy; the case is reopened in cxloop."
     )
-    assert reopen.json()["webhook"]["body"]["applied"] == "reopened"
+    assert desk.staff_get(f"/v1/tickets/{ticket['ticket_id']}").json()["reopen_count"] == 1
 
 
 def test_callbacks_unsigned_badly_signed_stale_or_unknown_are_refused(connected: Client) -> None:

@@ -30,11 +30,19 @@ DEFAULT_RETRY_AFTER_S = 60
 
 
 def connector_secret(connector: Connector) -> dict[str, str]:
+    """The connector's secret; Unavailable (503, or an SQS retry) when it cannot be read."""
     from aws_lambda_powertools.utilities.parameters import get_secret  # noqa: PLC0415
+    from aws_lambda_powertools.utilities.parameters.exceptions import (  # noqa: PLC0415
+        GetParameterError,
+        TransformParameterError,
+    )
 
-    document = get_secret(connector.secret, transform="json", max_age=SECRET_CACHE_S)
+    try:
+        document = get_secret(connector.secret, transform="json", max_age=SECRET_CACHE_S)
+    except (GetParameterError, TransformParameterError) as exc:
+        raise Unavailable(f"the secret of connector {connector.name} cannot be read") from exc
     if not isinstance(document, dict):
-        raise RuntimeError(f"the secret of connector {connector.name} is not a JSON object")
+        raise Unavailable(f"the secret of connector {connector.name} is not a JSON object")
     return {str(k): str(v) for k, v in document.items()}
 
 
@@ -47,6 +55,8 @@ def signing_secrets(connector: Connector) -> tuple[str, ...]:
 def helpdesk_for(connector: Connector) -> Helpdesk:
     if connector.vendor == "zendesk":
         secret = connector_secret(connector)
+        if not secret.get("email") or not secret.get("api_token"):
+            raise Unavailable(f"the secret of connector {connector.name} lacks email or api_token")
         return ZendeskTickets(connector.base_url, email=secret["email"], api_token=secret["api_token"])
     raise HelpdeskRefused(f"the {connector.vendor} connector is not available yet")
 

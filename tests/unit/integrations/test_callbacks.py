@@ -107,3 +107,14 @@ def test_a_comment_there_is_noted_once() -> None:
     assert applied == "commented"
     again = apply(tickets.ticket, "open", "llamé al cliente")[0]
     assert again == "unchanged"
+
+
+def test_reopened_there_reopens_a_resolved_ticket_here() -> None:
+    _, resolved, _ = apply(connected_ticket(), "solved", "rebooked")
+    applied, tickets, queue = apply(resolved.ticket, "open", "the customer called again")
+    assert (applied, tickets.ticket.status, tickets.ticket.reopen_count, queue.sent) == (
+        "reopened",
+        "assigned",
+        1,
+        [],
+    )

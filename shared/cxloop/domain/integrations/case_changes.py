@@ -12,9 +12,10 @@ from cxloop.domain.integrations.connectors import Connector, Connectors
 from cxloop.domain.kernel.modelling import DomainModel
 from cxloop.domain.organisation.hierarchy import Organisation
 
-# The changes made in cxloop a helpdesk hears of (cxloop.domain.integrations.cases.update_for);
-# calls logged and call-backs scheduled stay in cxloop.
-PUSHED = frozenset({"assign", "comment", "resolve", "reopen"})
+# The changes made in cxloop a helpdesk hears of (cxloop.domain.integrations.cases.update_for):
+# staff's, and the customer's follow-up answer (an unhappy one reopens the case); calls logged
+# and call-backs scheduled stay in cxloop.
+PUSHED = frozenset({"assign", "comment", "resolve", "reopen", "follow_up"})
 
 
 class CaseChange(DomainModel):

@@ -78,18 +78,26 @@ def describe(ticket: Ticket, link: str) -> str:
 
 def update_for(ticket: Ticket, entry: HistoryEntry) -> CaseUpdate | None:
     """What one change made in cxloop (a history entry) changes in the tool; None: nothing."""
-    said = f"{entry.note} — {entry.by} in cxloop" if entry.note else None
     if entry.action == "resolve" and ticket.resolution is not None:
         done = ticket.resolution
         text = f"Resolved in cxloop by {entry.by}. Root cause: {done.root_cause}. {done.action_taken}"
         return CaseUpdate(status="solved", comment=text)
+    if entry.action == "follow_up" and ticket.follow_up is not None:
+        answered = f"The customer answered the follow-up survey: {ticket.follow_up.outcome}"
+        if ticket.is_open:  # unhappy: cxloop reopened the case
+            return CaseUpdate(status="open", comment=f"{answered}; the case is reopened in cxloop.")
+        return CaseUpdate(comment=f"{answered}.")
+    return _staff_note(ticket, entry)
+
+
+def _staff_note(ticket: Ticket, entry: HistoryEntry) -> CaseUpdate | None:
     if entry.action == "reopen":
         return CaseUpdate(status="open", comment=f"Reopened in cxloop: {entry.note or 'no reason given'}")
     if entry.action == "assign":
         assigned = f"Assigned in cxloop to {ticket.owner} by {entry.by}."
         return CaseUpdate(comment=f"{assigned} {entry.note}" if entry.note else assigned)
-    if entry.action == "comment" and said:
-        return CaseUpdate(comment=said)
+    if entry.action == "comment" and entry.note:
+        return CaseUpdate(comment=f"{entry.note} — {entry.by} in cxloop")
     return None
 
 
