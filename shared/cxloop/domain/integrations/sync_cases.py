@@ -6,7 +6,10 @@ finds the case instead of making a second one. Each later change made in cxloop 
 comment, resolve, reopen: one history entry) is pushed once: recorded in the send log right
 after the tool accepted it and looked up before pushing (docs/ARCHITECTURE.md, Rules every
 step keeps); a push whose answer was lost is pushed again, erring towards a duplicate note
-over a case left unsolved in the tool.
+over a case left unsolved in the tool. Two deliveries of one opening handled at the same
+moment (a redelivery racing its original) could both find nothing and create twice: the
+lookup narrows that window to the time of one create call, and it errs towards a duplicate
+case over a missing one.
 
 A tool over its rate limit answers 429 with Retry-After: the change goes back to the queue
 hidden for that long (not a failure: a vendor's throttling must not dead-letter good work),
