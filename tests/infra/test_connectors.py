@@ -48,3 +48,21 @@ def test_only_the_connector_functions_read_the_connectors_secrets_by_their_prefi
         assert statement["Effect"] == "Allow"
     else:
         assert on_prefix == []
+
+
+def test_a_deployment_naming_a_connector_gets_its_secret_under_the_readable_prefix(
+    configured: Synthesized, synthesized: Synthesized
+) -> None:
+    def connector_secrets(template: Synthesized) -> dict[str, dict[str, object]]:
+        return {
+            k: v["Properties"]
+            for k, v in template.resources("AWS::SecretsManager::Secret").items()
+            if "connector" in v["Properties"]["Description"]
+        }
+
+    assert connector_secrets(synthesized) == {}
+    (secret,) = connector_secrets(configured).values()
+    name = str(secret["Name"])
+    assert name.startswith(SECRET_PREFIX) and name.endswith("/zendesk")
+    assert secret["GenerateSecretString"]["GenerateStringKey"] == "signing_secret"  # type: ignore[index]
+    assert configured.template["Outputs"]["ZendeskConnectorSecretName"]["Value"] == name
