@@ -158,6 +158,9 @@ class Function:
     # Queues whose dead-letter queue it writes to itself: a step that gives up on purpose
     # (deliver_webhook after its last retry) rather than by SQS's max receive count.
     dead_letters_to: tuple[str, ...] = ()
+    # The helpdesk connectors' credentials and signing keys: Secrets Manager secrets named under
+    # cxloop/connectors/ (cxloop.domain.integrations.connectors.SECRET_PREFIX), on AWS as locally.
+    reads_connector_secrets: bool = False
     timeout_s: int = 10
     memory_mb: int = 512
 
@@ -242,6 +245,8 @@ SMS_VOICE_PRINCIPAL = "sms-voice.amazonaws.com"
 WEBHOOK_BACKLOG_ALARM_S = 15 * 60 + 5 * 60
 # 6 x the consumer timeout, as Lambda's SQS event source mapping guidance asks.
 QUEUE_VISIBILITY_S = 6 * FUNCTION_TIMEOUT_S
+# A helpdesk call may take seconds (cxloop.adapters.helpdesks.TIMEOUT_S); a case takes up to three.
+SYNC_CASES_TIMEOUT_S = 30
 
 PIPELINE = Pipeline(
     tables=(
@@ -325,6 +330,8 @@ PIPELINE = Pipeline(
         Queue("suppressions", visibility_timeout_s=QUEUE_VISIBILITY_S),
         # Announced events to fan out, and each webhook delivery attempt (delayed for retries).
         Queue("webhooks", visibility_timeout_s=QUEUE_VISIBILITY_S, backlog_alarm_s=WEBHOOK_BACKLOG_ALARM_S),
+        # Cases to create or update in a connected team's helpdesk (sync_cases, SYNC_CASES_TIMEOUT_S).
+        Queue("cases", visibility_timeout_s=6 * SYNC_CASES_TIMEOUT_S),
     ),
     topics=(
         Topic("alerts"),
@@ -513,7 +520,20 @@ PIPELINE = Pipeline(
                 "config": "read_write",
                 "webhooks": "read",
             },
-            sends_to=("alerts", "notices", "webhooks"),
+            sends_to=("alerts", "notices", "webhooks", "cases"),
+            # cases: a connected team's new ticket is created in its helpdesk too (sync_cases).
+        ),
+        Function(
+            "sync_cases",
+            "Create a connected team's case once in its helpdesk (Zendesk) and push cxloop's changes to it.",
+            # One case at a time: each is a few calls to a rate-limited vendor API.
+            triggers=(QueueTrigger("cases", batch_size=1),),
+            # idempotency: the send log of the changes pushed; config: the connectors document.
+            tables={"tickets": "read", "config": "read", "idempotency": "read_write"},
+            # cases: a change the vendor throttled goes back, held for its Retry-After.
+            sends_to=("cases",),
+            reads_connector_secrets=True,
+            timeout_s=SYNC_CASES_TIMEOUT_S,
         ),
         Function(
             "push_alert",
@@ -552,8 +572,19 @@ PIPELINE = Pipeline(
                 Route("POST", "/v1/tickets/{ticket_id}/actions", auth="staff"),
             ),
             tables={"tickets": "read_write", "config": "read", "webhooks": "read"},
-            # A resolved ticket's follow-up survey goes out like any survey; ticket.* webhooks.
-            sends_to=("dispatch", "webhooks"),
+            # A resolved ticket's follow-up survey goes out like any survey; ticket.* webhooks; a
+            # connected team's change goes to its helpdesk (sync_cases).
+            sends_to=("dispatch", "webhooks", "cases"),
+        ),
+        Function(
+            "connector_events",
+            "Apply the changes a helpdesk reports (solved, reopened, a comment) to the cxloop ticket.",
+            # Signed with the vendor's own signing, verified by the function (not the ERP's scheme).
+            triggers=(Route("POST", "/v1/connectors/{name}/events", auth="signature"),),
+            tables={"tickets": "read_write", "config": "read"},
+            # A resolution there sends the follow-up survey, as one in cxloop does.
+            sends_to=("dispatch",),
+            reads_connector_secrets=True,
         ),
         Function(
             "config_api",

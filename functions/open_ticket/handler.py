@@ -22,6 +22,7 @@ from cxloop.domain.casework.ports import TicketStore
 from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.feedback.models import RoutingDecision
 from cxloop.domain.integrations.announcements import Announcer
+from cxloop.domain.integrations.case_changes import open_request, update_request
 from cxloop.domain.integrations.ticket_events import ticket_opened, ticket_reopened_by_follow_up
 from cxloop.domain.kernel.queues import MessageQueue
 from cxloop.domain.surveys.models import SurveyResponse
@@ -34,6 +35,8 @@ class Deps:
     alerts: MessageQueue
     notices: MessageQueue
     next_turn: NextTurn
+    # Where a connected team's case goes to its helpdesk (sync_cases); None: no connectors.
+    cases: MessageQueue | None = None
     rulebook: Callable[[], Rulebook] = Rulebook
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     # Outbound webhooks' ticket.opened; None: nobody is told.
@@ -63,6 +66,10 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
         if deps.announcer:
             # A repeat announces again with the same webhook-id (announcements.py says why).
             deps.announcer.announce(ticket_opened(opened.ticket), correlation_id=response.correlation_id)
+        # On every delivery, like the alert: sync_cases creates the case once whatever it is sent.
+        case = open_request(opened.ticket, book.connectors, book.organisation)
+        if case is not None and deps.cases is not None:
+            deps.cases.send(case.model_dump(mode="json"), correlation_id=opened.ticket.correlation_id)
         logger.info(
             "ticket opened",
             extra={
@@ -92,6 +99,10 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
             # An unhappy follow-up reopens the case (casework/open_ticket.py, record_follow_up).
             reopened = ticket_reopened_by_follow_up(ticket, at=deps.clock())
             deps.announcer.announce(reopened, correlation_id=response.correlation_id)
+        # A connected team's case hears the answer (and is reopened there when it reopened here).
+        case = update_request(ticket, book.connectors, book.organisation) if ticket else None
+        if ticket is not None and case is not None and deps.cases is not None:
+            deps.cases.send(case.model_dump(mode="json"), correlation_id=ticket.correlation_id)
         logger.info(
             "follow-up recorded",
             extra={
@@ -114,7 +125,10 @@ def _step() -> IdempotentStep:
         alerts=SqsQueue(config.queue_url("alerts")),
         notices=SqsQueue(config.queue_url("notices")),
         next_turn=config_store.next_turn,
-        rulebook=CachedRulebook(config_store, reads=("organisation", "sla", "classification", "assignment")),
+        cases=SqsQueue(config.queue_url("cases")),
+        rulebook=CachedRulebook(
+            config_store, reads=("organisation", "sla", "classification", "assignment", "connectors")
+        ),
         announcer=announcer_for(
             config.table("webhooks"), config.queue_url("webhooks"), ttl_s=config.webhook_cache_ttl_s
         ),

@@ -35,6 +35,7 @@ from cxloop.domain.casework.ticket_list import SortOrder, TicketFilter
 from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.feedback.models import Priority
 from cxloop.domain.integrations.announcements import Announcer
+from cxloop.domain.integrations.case_changes import update_request
 from cxloop.domain.integrations.ticket_events import ticket_changed
 from cxloop.domain.kernel.queues import MessageQueue
 from cxloop.http import caller_of, make_resolver
@@ -45,6 +46,8 @@ from cxloop.observability import logger, metrics
 class Deps:
     tickets: TicketStore
     follow_ups: MessageQueue
+    # A connected team's change goes to its helpdesk too (sync_cases); None: no connectors.
+    cases: MessageQueue | None = None
     rulebook: Callable[[], Rulebook] = Rulebook
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     # Outbound webhooks' ticket.updated, ticket.resolved and ticket.reopened; None: nobody is told.
@@ -108,6 +111,9 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
         if deps.announcer:
             changed = ticket_changed(ticket, action.action, at=now)
             deps.announcer.announce(changed, correlation_id=ticket.correlation_id)
+        case = update_request(ticket, book.connectors, book.organisation)
+        if case is not None and deps.cases is not None:
+            deps.cases.send(case.model_dump(mode="json"), correlation_id=ticket.correlation_id)
         logger.info(
             "ticket action",
             extra={
@@ -125,10 +131,13 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
 @built_once
 def _app() -> APIGatewayRestResolver:
     config = settings()
-    rulebook = CachedRulebook(DynamoConfigStore(config.table("config")), reads=("sla", "organisation"))
+    rulebook = CachedRulebook(
+        DynamoConfigStore(config.table("config")), reads=("sla", "organisation", "connectors")
+    )
     deps = Deps(
         tickets=DynamoTicketStore(config.table("tickets")),
         follow_ups=SqsQueue(config.queue_url("dispatch")),
+        cases=SqsQueue(config.queue_url("cases")),
         rulebook=rulebook,
         announcer=announcer_for(
             config.table("webhooks"), config.queue_url("webhooks"), ttl_s=config.webhook_cache_ttl_s

@@ -19,6 +19,8 @@ DEFAULT_POWERTOOLS_LAYER_VERSION = "36"
 # (the ARNs aws-cdk-lib 2.275's region facts list). Newer releases: README "OpenTelemetry".
 DEFAULT_OPEN_TELEMETRY_LAYER_VERSION = "1-29-0:1"
 _ADOT_LAYER_VERSION = re.compile(r"^\d+(-\d+){2,3}:\d+$")
+# As cxloop.domain.integrations.connectors.ConnectorName.
+_CONNECTOR_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 DEFAULTS = {
     "stage": "dev",
     "senderAddress": "surveys@example.com",
@@ -206,6 +208,8 @@ class DeployContext:
     open_telemetry: bool = False
     open_telemetry_layer_version: str = DEFAULT_OPEN_TELEMETRY_LAYER_VERSION
     chat: ChatContext = field(default_factory=ChatContext)
+    # Helpdesk connectors whose credentials secret the stack creates (README "Helpdesk connectors").
+    helpdesk_connectors: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         problems = [message for failed, message in self._checks() if failed]
@@ -236,6 +240,10 @@ class DeployContext:
                 f"openTelemetryLayerVersion {self.open_telemetry_layer_version!r}: "
                 "<release>:<layer version> as in the layer's ARN, such as 1-29-0:1",
             ),
+            *(
+                (not _CONNECTOR_NAME.match(name), f"helpdeskConnectors {name!r}: a connector's name")
+                for name in self.helpdesk_connectors
+            ),
         ]
 
     @classmethod
@@ -255,7 +263,16 @@ class DeployContext:
             open_telemetry=_switch(node, "openTelemetry"),
             open_telemetry_layer_version=value("openTelemetryLayerVersion"),
             chat=ChatContext.from_node(node),
+            helpdesk_connectors=_names(node.try_get_context("helpdeskConnectors")),
         )
+
+
+def _names(found: Any) -> tuple[str, ...]:
+    """A list in cdk.json, or comma-separated text from `-c helpdeskConnectors=zendesk,...`."""
+    if found is None or found == "":
+        return ()
+    names = found.split(",") if isinstance(found, str) else list(found)
+    return tuple(str(name).strip() for name in names)
 
 
 def _switch(node: Node, key: str) -> bool:

@@ -18,7 +18,7 @@ from infra.cdk.constructs.firewall import Firewall
 from infra.cdk.constructs.functions import Functions
 from infra.cdk.constructs.messaging import Messaging
 from infra.cdk.constructs.monitoring import Monitoring
-from infra.cdk.constructs.secrets import WebhookSecret
+from infra.cdk.constructs.secrets import ConnectorSecrets, WebhookSecret
 from infra.cdk.constructs.staff import SignInEndpoints, StaffDirectory
 from infra.cdk.constructs.storage import Storage
 from infra.cdk.constructs.suppressions import Suppressions
@@ -61,6 +61,14 @@ class CxloopStack(Stack):
             else None
         )
         webhook_secret = WebhookSecret(self, "WebhookSecret")
+        connector_secrets = ConnectorSecrets(self, "ConnectorSecrets", names=context.helpdesk_connectors)
+        for name, secret_name in connector_secrets.names.items():
+            CfnOutput(
+                self,
+                f"{name.replace('-', '_').title().replace('_', '')}ConnectorSecretName",
+                value=secret_name,
+                description=f"The secret the connectors document names for {name}",
+            )
         analytics = Analytics(self, "Analytics", pipeline=pipeline) if pipeline.delivery_streams else None
         functions = Functions(
             self,

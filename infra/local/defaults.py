@@ -46,3 +46,17 @@ def webhook_secret() -> str:
 def staff_secret() -> str:
     """The secret local staff tokens are signed with: CXLOOP_STAFF_TOKEN_SECRET, else the default."""
     return os.environ.get("CXLOOP_STAFF_TOKEN_SECRET") or STAFF_TOKEN_SECRET
+
+
+# The local Zendesk (infra/local/fake_zendesk.py) and the development secret the Zendesk connector
+# reads its credentials and signing key from, created in the AWS stand-in as
+# ZENDESK_SECRET_NAME (on AWS, a secret the operator fills: README "Helpdesk connectors").
+ZENDESK_SECRET_NAME = "cxloop/connectors/zendesk"  # noqa: S105 - a name, not a secret
+ZENDESK_EMAIL = "cxloop@example.com"
+ZENDESK_API_TOKEN = "cxloop-local-zendesk-api-token"  # noqa: S105 - public development default
+ZENDESK_SIGNING_SECRET = "cxloop-local-zendesk-signing-secret"  # noqa: S105 - public development default
+
+
+def zendesk_secret() -> dict[str, str]:
+    """The JSON the Zendesk connector's secret holds."""
+    return {"email": ZENDESK_EMAIL, "api_token": ZENDESK_API_TOKEN, "signing_secret": ZENDESK_SIGNING_SECRET}

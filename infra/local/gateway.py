@@ -30,6 +30,7 @@ from werkzeug.wrappers import Request, Response
 from infra.local.auth import verify_bearer
 from infra.local.context import LocalLambdaContext, invoke
 from infra.local.fake_channels import FakeChannels
+from infra.local.fake_zendesk import FakeZendesk
 from infra.local.oauth import (
     AUTHORIZE_PATH,
     CLIENT_ID,
@@ -86,6 +87,7 @@ class Gateway:
         allowed_origins: tuple[str, ...] | None = None,
         people: Callable[[], list[Identity]] = published_people,
         channels: FakeChannels | None = None,
+        zendesk: FakeZendesk | None = None,
     ) -> None:
         self.routes = [
             BoundRoute(route, function, compile_path(route.path))
@@ -98,6 +100,8 @@ class Gateway:
         self.fire_schedule = fire_schedule
         # End User Messaging SMS and WhatsApp, faked under /_local/ (moto has neither).
         self.channels = channels
+        # The Zendesk Tickets API, faked under /_local/zendesk (the Zendesk connector's tool).
+        self.zendesk = zendesk
         self.cors = CorsPolicy(
             allowed_origins if allowed_origins is not None else origins_from_env(),
             methods_by_path=staff_methods(self.routes),
@@ -151,10 +155,15 @@ class Gateway:
         return refused
 
     def _faked_channel(self, request: Request) -> Response | None:
-        """End User Messaging SMS and Social calls, and GET /_local/channels (fake_channels)."""
-        if self.channels is None or not request.path.startswith("/_local/"):
+        """End User Messaging SMS and Social calls, and GET /_local/channels (fake_channels); the
+        Zendesk Tickets API under /_local/zendesk (fake_zendesk)."""
+        if not request.path.startswith("/_local/"):
             return None
-        return self.channels.handle(request)
+        for fake in (self.channels, self.zendesk):
+            answer = fake.handle(request) if fake is not None else None
+            if answer is not None:
+                return answer
+        return None
 
     def _local_endpoint(self, request: Request) -> Response | None:
         if request.method == "POST" and request.path.startswith("/_local/schedules/"):

@@ -13,7 +13,14 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from infra.local.defaults import ACCOUNT_ID, FAKE_KEY, REGION, SUPPRESSION_KEY
+from infra.local.defaults import (
+    ACCOUNT_ID,
+    FAKE_KEY,
+    REGION,
+    SUPPRESSION_KEY,
+    ZENDESK_SECRET_NAME,
+    zendesk_secret,
+)
 from infra.pipeline import (
     PIPELINE,
     Bucket,
@@ -65,6 +72,10 @@ def provision(endpoint: str, region: str, *, sender: str, pipeline: Pipeline = P
         env[env_name_for("topic", topic.name)] = create_topic(aws["sns"], aws["sqs"], topic, env)
     if any(function.reads_suppression_key for function in pipeline.functions):
         env["CXLOOP_SUPPRESSION_KEY"] = SUPPRESSION_KEY
+    if any(function.reads_connector_secrets for function in pipeline.functions):
+        # The local Zendesk's credentials, where the connector reads them on AWS too.
+        secrets = local_session(region).client("secretsmanager", endpoint_url=endpoint)
+        secrets.create_secret(Name=ZENDESK_SECRET_NAME, SecretString=json.dumps(zendesk_secret()))
     # SES refuses unverified senders, in moto as in a new AWS account.
     _unless_exists(aws["sesv2"].create_email_identity, EmailIdentity=sender)
     if pipeline.delivery_streams:

@@ -22,6 +22,7 @@ from infra.local import defaults
 from infra.local.analytics import with_lake_endpoint
 from infra.local.bucket_pollers import BucketPoller
 from infra.local.fake_channels import SMS_PATH, SOCIAL_PATH, FakeChannels
+from infra.local.fake_zendesk import ZENDESK_PATH, FakeZendesk, ZendeskAccount
 from infra.local.faults import set_faults
 from infra.local.gateway import Gateway
 from infra.local.persistence import RemoteKept
@@ -118,6 +119,7 @@ class LocalRuntime:
         self._serve_thread: threading.Thread | None = None
         self.kept: RemoteKept | None = None
         self.base_url = ""
+        self.zendesk: FakeZendesk | None = None
         self.channels = FakeChannels(
             opted_out_sms=defaults.SMS_OPTED_OUT, refused_whatsapp=defaults.WHATSAPP_REFUSED
         )
@@ -138,6 +140,14 @@ class LocalRuntime:
         recorder = RemoteRecorder(endpoint)
         if self.options.data_dir is not None:
             self._keep_channels(RemoteKept(endpoint))
+        self.zendesk = FakeZendesk(
+            ZendeskAccount(
+                email=defaults.ZENDESK_EMAIL,
+                api_token=defaults.ZENDESK_API_TOKEN,
+                signing_secret=defaults.ZENDESK_SIGNING_SECRET,
+                webhook_url=f"{self.base_url}/v1/connectors/zendesk/events",
+            )
+        )
         self.scheduler = Scheduler(self.pipeline, region=defaults.REGION)
         gateway = Gateway(
             self.pipeline,
@@ -145,6 +155,7 @@ class LocalRuntime:
             recorder=recorder,
             fire_schedule=self.scheduler.fire,
             channels=self.channels,
+            zendesk=self.zendesk,
         )
         # GET /_local/aws tells `cxloop analytics` where the lake's files are.
         self._server.app = with_lake_endpoint(gateway, endpoint=endpoint, bucket=LAKE_BUCKET)
@@ -210,6 +221,11 @@ class LocalRuntime:
             "CXLOOP_WHATSAPP_PHONE_NUMBER_ID": defaults.WHATSAPP_PHONE_NUMBER_ID,
             "CXLOOP_WHATSAPP_TEMPLATE": json.dumps(defaults.WHATSAPP_TEMPLATE),
         }
+
+    @property
+    def zendesk_url(self) -> str:
+        """The local Zendesk's instance URL, for a connectors document."""
+        return f"{self.base_url}{ZENDESK_PATH}"
 
     def _start_pollers(self, endpoint: str, resource_env: dict[str, str]) -> None:
         sqs = mapping_session().client("sqs", endpoint_url=endpoint)

@@ -142,6 +142,8 @@ CHANNELS_CONTEXT = {
     "shortBaseUrl": "https://cx.example/",
     "commentSentiment": "comprehend",
     "chatAlerts": CHAT_ALERTS,
+    # A secret for the Zendesk connector (test_connectors).
+    "helpdeskConnectors": ["zendesk"],
 }
 
 

@@ -167,7 +167,8 @@ def test_only_the_pipeline_s_senders_may_email_publish_or_read_the_webhook_secre
     actions = synthesized.actions(spec)
     assert ("ses:SendEmail" in actions) == spec.sends_email
     assert ("sns:Publish" in actions) == bool(spec.publishes_to or spec.sends_sms)
-    reads_a_secret = spec.reads_webhook_secret or spec.reads_suppression_key  # test_suppressions: which
+    # test_suppressions and test_connectors: which secrets
+    reads_a_secret = spec.reads_webhook_secret or spec.reads_suppression_key or spec.reads_connector_secrets
     assert ("secretsmanager:GetSecretValue" in actions) == reads_a_secret
 
 

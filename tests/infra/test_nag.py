@@ -70,6 +70,8 @@ SCOPED_WILDCARDS = (
     "/ticket_events/*]",
     "/reports/*]",
     "/incoming/*]",
+    # The helpdesk connectors' secrets, by their name prefix (infra/cdk/constructs/functions.py).
+    ":secret:cxloop/connectors/*]",
 )
 
 

@@ -78,8 +78,9 @@ PREFLIGHT_REASON = (
     "and names the dashboard's origin alone."
 )
 PUBLIC_ROUTE_REASONS = {
-    "signature": "The ERP webhook is authenticated by the HMAC signature its function verifies before "
-    "anything else (contract 3.1); ERP systems cannot hold Cognito sessions.",
+    "signature": "The ERP webhook and the helpdesks' callbacks are authenticated by the HMAC signature "
+    "their function verifies before anything else (contract 3.1; a helpdesk's own signing for "
+    "/v1/connectors); those systems cannot hold Cognito sessions.",
     "none": "Public by design: survey links are authorized by their unguessable, expiring, single-use "
     "token, checked by the function, and the OpenAPI document is public.",
 }
@@ -90,8 +91,9 @@ def path_parameters(route: Route) -> dict[str, bool]:
 
 
 def carries_erp_json(route: Route) -> bool:
-    """Signed routes are the ERP webhook, whose body is always a JSON object (contract 3.1)."""
-    return route.auth == "signature" and route.method == "POST"
+    """The ERP webhook's body is always a JSON event (contract 3.1); a helpdesk's callback is
+    checked by its function, in the vendor's shape."""
+    return route.auth == "signature" and route.method == "POST" and route.path.startswith("/v1/events")
 
 
 class Api(Construct):

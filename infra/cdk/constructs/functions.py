@@ -31,6 +31,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from cxloop.domain.integrations.connectors import SECRET_PREFIX
 from infra.cdk.constructs.buckets import Buckets
 from infra.cdk.constructs.messaging import Messaging, encrypted_queue
 from infra.cdk.constructs.storage import Storage
@@ -341,6 +342,8 @@ class Functions(Construct):
                 actions=["secretsmanager:GetSecretValue"],
                 resource_arns=[self.webhook_secret.secret_arn],
             )
+        if spec.reads_connector_secrets:
+            self._grant_connector_secrets(function)
         for name in spec.delivers_to:
             iam.Grant.add_to_principal(
                 grantee=function,
@@ -361,6 +364,27 @@ class Functions(Construct):
             self._grant_whatsapp(function)
         if spec.reads_comments and self.context.comment_sentiment == "comprehend":
             self._grant_comprehend(function)
+
+    def _grant_connector_secrets(self, function: lambda_.Function) -> None:
+        """The helpdesk connectors' secrets: named by the connectors document, published at run
+        time, so the grant is their name prefix (cxloop.domain.integrations.connectors)."""
+        prefix = Stack.of(self).format_arn(
+            service="secretsmanager",
+            resource="secret",
+            resource_name=f"{SECRET_PREFIX}*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        iam.Grant.add_to_principal(
+            grantee=function,
+            actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+            resource_arns=[prefix],
+        )
+        acknowledge(
+            function.role,  # type: ignore[arg-type]
+            f"IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:{SECRET_PREFIX}*]",
+            "The connectors document names each helpdesk's secret at run time; every one must sit "
+            f"under {SECRET_PREFIX} (validated at publication), and only these two read actions are granted.",
+        )
 
     @staticmethod
     def _grant_comprehend(function: lambda_.Function) -> None:

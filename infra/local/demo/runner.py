@@ -22,6 +22,7 @@ from infra.local.demo.contacts.default import show_default_manners
 from infra.local.demo.contacts.policy import show_contact_policy
 from infra.local.demo.events import make_events, send_events, show_contract
 from infra.local.demo.explore import from_a_terminal, serve_until_interrupted
+from infra.local.demo.helpdesk import publish_connectors, show_helpdesk
 from infra.local.demo.http import Http
 from infra.local.demo.insurer import contact_of
 from infra.local.demo.qr import show_qr_code
@@ -87,6 +88,7 @@ def play(http: Http, count: int, rng: random.Random, tally: Tally) -> int:
     contact_book = show_default_manners(desk)
     surveys_before = len(http.json("/_local/outbox"))
     publish_configuration(desk)
+    connectors = publish_connectors(http, desk.executive)
     events = make_events(count, rng)
     send_events(http, events, tally)
     show_contract(http, events, tally)
@@ -100,6 +102,10 @@ def play(http: Http, count: int, rng: random.Random, tally: Tally) -> int:
     desk.forms = {a.plan.event["customer"]["id"]: a.plan.form for a in tally.recorded}
     desk.contacts = frozenset(contact_of(event) for event in events)
     work_the_cases(desk)
+    desk.say("the claims team in Quito works in Zendesk: its cases there, one solved there")
+    tally.helpdesk_problems = (
+        show_helpdesk(http, token, tally.tickets) if connectors else ["connectors refused"]
+    )
     tally.casebook = desk.book
     print_summary(tally)
     # After the summary: the policy it publishes must not touch the day's surveys.
@@ -122,6 +128,7 @@ def verdict(tally: Tally) -> int:
     problems += tally.contacts.problems()
     problems += tally.qr_problems
     problems += tally.metrics_problems
+    problems += tally.helpdesk_problems
     if problems:
         print(
             f"\ncxloop demo: the loop did not close: {'; '.join(problems)} (see {LOG_FILE})", file=sys.stderr

@@ -32,6 +32,8 @@ class Tally:
     qr_problems: list[str] = field(default_factory=list)
     # Where GET /v1/metrics disagreed with the answers counted directly.
     metrics_problems: list[str] = field(default_factory=list)
+    # What the helpdesk part (Zendesk) found wrong.
+    helpdesk_problems: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
 
     @property

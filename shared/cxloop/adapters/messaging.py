@@ -29,6 +29,16 @@ class SqsQueue:
                 MessageAttributes={"correlation_id": {"DataType": "String", "StringValue": correlation_id}},
             )
 
+    def send_later(self, body: Mapping[str, object], *, correlation_id: str, delay_s: int) -> None:
+        """Send, hidden from the consumer for `delay_s` seconds (SQS allows up to 900)."""
+        with translated("sqs send"):
+            (self._client or client("sqs")).send_message(
+                QueueUrl=self.queue_url,
+                MessageBody=to_json(body),
+                DelaySeconds=delay_s,
+                MessageAttributes={"correlation_id": {"DataType": "String", "StringValue": correlation_id}},
+            )
+
 
 class SesEmailSender:
     """SES v2 simple email. With `configuration_set`, SES publishes the message's bounce

@@ -56,7 +56,8 @@ EXPECTED: dict[str, frozenset[str] | set[str]] = {
     "qr_codes_api": {"configuration", "kernel", "organisation", "surveys"},
     # Each step that announces outbound webhooks loads integrations (announcements, not deliveries).
     "score_response": {"configuration", "feedback", "integrations", "kernel", "surveys"},
-    # Assignment walks the organisation; a new case may notify the customer (contact's notices).
+    # Assignment walks the organisation; a new case may notify the customer (contact's notices),
+    # is announced to webhooks, and a connected team's case goes to its helpdesk (case_changes).
     "open_ticket": {
         "casework",
         "configuration",
@@ -71,6 +72,7 @@ EXPECTED: dict[str, frozenset[str] | set[str]] = {
     "push_alert": {"casework", "feedback", "integrations", "kernel", "surveys"},
     "notify_customer": {"casework", "contact", "feedback", "kernel", "surveys"},
     "record_suppression": {"contact", "integrations", "kernel"},
+    # A connected team's change goes to its helpdesk (integrations.case_changes).
     "tickets_api": {
         "casework",
         "configuration",
@@ -98,6 +100,13 @@ EXPECTED: dict[str, frozenset[str] | set[str]] = {
     # Subscriptions are an executive's (organisation.access); delivery needs no other context.
     "webhooks_api": {"integrations", "kernel", "organisation"},
     "deliver_webhook": {"integrations", "kernel"},
+    # A case carries the ticket (its score, its call script) and moves it through the lifecycle.
+    **dict.fromkeys(
+        ("sync_cases", "connector_events"),
+        frozenset(
+            {"casework", "configuration", "feedback", "integrations", "kernel", "organisation", "surveys"}
+        ),
+    ),
 }
 # Modules of a loaded context that the step still must not load.
 NOT_LOADED: dict[str, set[str]] = {
@@ -110,6 +119,8 @@ NOT_LOADED: dict[str, set[str]] = {
         "casework.sla",
         "integrations.deliver_webhook",
     },
+    # Deciding whether a new case goes to a helpdesk loads none of the helpdesk code.
+    "open_ticket": {"integrations.sync_cases", "integrations.cases", "integrations.zendesk"},
 }
 
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from cxloop.domain.casework.sla import SlaSettings
     from cxloop.domain.contact.policy import ContactPolicy, PolicyVersion
     from cxloop.domain.feedback.ticket_rules import TicketRules
+    from cxloop.domain.integrations.connectors import Connectors
     from cxloop.domain.organisation.hierarchy import Organisation
     from cxloop.domain.surveys.survey_catalogue import SurveyCatalogue
 
@@ -53,6 +54,8 @@ DOCUMENT_KINDS: dict[str, DocumentKind] = {
     # gap, a monthly cap); a published document replaces them whole (ContactPolicy says why).
     "contact_policy": DocumentKind("contact.policy", "ContactPolicy", "RECOMMENDED"),
     "surveys": DocumentKind("surveys.survey_catalogue", "SurveyCatalogue", "DEFAULT_CATALOGUE"),
+    # Which teams work their cases in Zendesk, ServiceNow or Salesforce; none until published.
+    "connectors": DocumentKind("integrations.connectors", "Connectors", "NO_CONNECTORS"),
 }
 DOCUMENT_NAMES = tuple(DOCUMENT_KINDS)
 
@@ -148,6 +151,10 @@ class Rulebook:
     @property
     def surveys(self) -> SurveyCatalogue:
         return cast("SurveyCatalogue", self._document("surveys"))
+
+    @property
+    def connectors(self) -> Connectors:
+        return cast("Connectors", self._document("connectors"))
 
     @property
     def contact_policy_version(self) -> PolicyVersion:

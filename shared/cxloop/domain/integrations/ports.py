@@ -1,4 +1,5 @@
-"""What outbound webhooks need from the outside world."""
+"""What outbound webhooks need from the outside world (the helpdesk connectors' needs are in
+helpdesk_ports.py, so a webhook step loads nothing of casework)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,217 @@
+"""The Zendesk connector's round trip over real HTTP through `cxloop serve` and its local
+Zendesk (infra/local/fake_zendesk.py): a connected team's ticket opens a Zendesk ticket once,
+through a 429; an agent solves it in Zendesk, whose signed webhook resolves the cxloop ticket,
+and the customer gets cxloop's follow-up survey; unsigned, badly signed and stale callbacks
+are refused."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import requests
+
+from infra.local.auth import mint_token
+from infra.local.defaults import STAFF_TOKEN_SECRET, WEBHOOK_SECRET, ZENDESK_SIGNING_SECRET
+from infra.local.erp import signed_headers
+from infra.local.fake_zendesk import zendesk_signature
+from tests.e2e.conftest import Client, Served, start_runtime, wait_for
+from tests.e2e.test_casework import ORG_FILE, answer, cli, ticket_for
+from tests.e2e.test_loop import body_of, unique_event
+
+pytestmark = pytest.mark.e2e
+EVENTS = "/v1/connectors/zendesk/events"
+
+
+@pytest.fixture(scope="module")
+def connected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
+    """A runtime of its own whose claims team in Quito works in the local Zendesk."""
+    served: Served = start_runtime(tmp_path_factory.mktemp("connectors"))
+    try:
+        desk = Client(served.base_url, served.log_file)
+        published = cli("config", "push", "organisation", str(ORG_FILE), "--url", desk.base_url)
+        assert published.returncode == 0, published.stderr
+        connectors = {
+            "connectors": [
+                {
+                    "name": "zendesk",
+                    "vendor": "zendesk",
+                    "instance_url": f"{desk.base_url}/_local/zendesk",
+                    "secret": "cxloop/connectors/zendesk",
+                    "teams": ["quito-norte-claims"],
+                }
+            ]
+        }
+        executive = mint_token(STAFF_TOKEN_SECRET, role="executive", user="e2e-analyst")
+        put = desk.http.put(
+            desk.url("/v1/config/connectors"),
+            json={"document": connectors, "note": "claims in Quito work in Zendesk"},
+            headers={"Authorization": f"Bearer {executive}"},
+            timeout=10,
+        )
+        assert put.status_code == 200, put.text
+        yield desk
+    finally:
+        served.stop()
+
+
+def zendesk(desk: Client) -> dict[str, Any]:
+    return dict(desk.http.get(desk.url("/_local/zendesk/_tickets"), timeout=10).json())
+
+
+def case_of(desk: Client, ticket_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = wait_for(
+        lambda: next((t for t in zendesk(desk)["tickets"] if t["external_id"] == ticket_id), None),
+        timeout_s=20,
+    )
+    return found
+
+
+def detractor(desk: Client) -> tuple[dict[str, Any], str]:
+    """A claim reported and answered badly; the cxloop ticket and the customer's address."""
+    event = unique_event()
+    correlation_id = f"erp-{uuid.uuid4()}"
+    body = body_of(event)
+    headers = signed_headers(body, WEBHOOK_SECRET) | {"X-Correlation-Id": correlation_id}
+    assert desk.post_event(body, headers=headers).status_code == 202
+    email = event["customer"]["email"]
+    survey = desk.message_to(email)
+    answer(desk, survey["survey_url"], nps=2, csat=1, comment="El ajustador nunca llegó", callback=True)
+    return ticket_for(desk, correlation_id), email
+
+
+def signed(
+    body: bytes, *, at: datetime | None = None, secret: str = ZENDESK_SIGNING_SECRET
+) -> dict[str, str]:
+    stamp = (at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        "Content-Type": "application/json",
+        "X-Zendesk-Webhook-Signature": zendesk_signature(secret, stamp, body),
+        "X-Zendesk-Webhook-Signature-Timestamp": stamp,
+    }
+
+
+def test_a_case_opened_in_zendesk_and_solved_there_sends_cxloops_follow_up(connected: Client) -> None:
+    desk = connected
+    # Zendesk is over its rate limit when the case is first pushed: it waits for Retry-After.
+    throttle = desk.http.post(desk.url("/_local/zendesk/_throttle"), json={"requests": 1, "retry_after": 1})
+    assert throttle.status_code == 200
+    ticket, email = detractor(desk)
+    assert ticket["team"] == "quito-norte-claims"
+
+    case = case_of(desk, ticket["ticket_id"])
+    assert (case["priority"], case["status"], case["type"]) == ("high", "new", "problem")
+    assert {"cxloop", "claim"} <= set(case["tags"])
+    description = case["description"]
+    assert "NPS 2 (detractor), CSAT 1/5" in description
+    assert "Comment: El ajustador nunca llegó" in description
+    assert f"Due: {ticket['due_at']}" in description
+    assert "Call script (es):" in description
+    assert f"In cxloop: {desk.base_url}/v1/tickets/{ticket['ticket_id']}" in description
+    calls = zendesk(desk)["calls"]
+    assert [c["status"] for c in calls][:1] == [429]
+    creates = [c for c in calls if c["method"] == "POST" and c["status"] == 201]
+    assert len(creates) == 1
+
+    # An agent solves it in Zendesk; the trigger's signed webhook resolves the cxloop ticket.
+    solved = desk.http.post(
+        desk.url(f"/_local/zendesk/_agent/tickets/{case['id']}"),
+        json={
+            "status": "solved",
+            "comment": "Visita reprogramada",
+            "assignee_email": "ana.agent@example.com",
+        },
+        timeout=30,
+    )
+    assert solved.status_code == 200, solved.text
+    assert solved.json()["webhook"] == {
+        "status": 200,
+        "body": {"applied": "resolved", "ticket_id": ticket["ticket_id"], "status": "resolved"},
+    }
+    resolved = desk.staff_get(f"/v1/tickets/{ticket['ticket_id']}").json()
+    assert resolved["status"] == "resolved"
+    assert resolved["resolution"]["action_taken"] == "Visita reprogramada"
+    assert resolved["history"][-1]["by"] == "zendesk:ana.agent@example.com"
+
+    # The same webhook delivered again changes nothing.
+    body = json.dumps(
+        {"ticket_id": str(case["id"]), "external_id": ticket["ticket_id"], "status": "solved", "comment": ""}
+    ).encode()
+    repeat = desk.http.post(desk.url(EVENTS), data=body, headers=signed(body), timeout=10)
+    assert repeat.json()["applied"] == "unchanged"
+
+    # cxloop, not Zendesk, asks the customer whether it was solved; "no" reopens it in both.
+    follow_up = wait_for(
+        lambda: next(
+            (m for m in desk.outbox() if m["to"] == email and (m["subject"] or "").startswith("¿Resolvimos")),
+            None,
+        ),
+        timeout_s=20,
+    )
+    answer(desk, follow_up["survey_url"], solved=False, csat=1, comment="Nadie vino")
+
+    def reopened_there() -> dict[str, Any] | None:
+        found = next(t for t in zendesk(desk)["tickets"] if t["id"] == case["id"])
+        return found if found["status"] == "open" else None
+
+    there = wait_for(reopened_there, timeout_s=20)
+    assert there["comments"][-1]["body"] == (
+        "The customer answered the follow-up survey: unhappy; the case is reopened in cxloop."
+    )
+    assert desk.staff_get(f"/v1/tickets/{ticket['ticket_id']}").json()["reopen_count"] == 1
+
+
+def test_callbacks_unsigned_badly_signed_stale_or_unknown_are_refused(connected: Client) -> None:
+    desk = connected
+    body = json.dumps({"ticket_id": "1", "external_id": "CX-NOPE", "status": "solved"}).encode()
+
+    def post(headers: dict[str, str], path: str = EVENTS) -> requests.Response:
+        return desk.http.post(desk.url(path), data=body, headers=headers, timeout=10)
+
+    unsigned = post({"Content-Type": "application/json"})
+    assert unsigned.status_code == 401 and unsigned.json()["error"]["code"] == "unauthorized"
+    assert post(signed(body, secret="someone-else")).status_code == 401
+    assert post(signed(body, at=datetime.now(UTC) - timedelta(minutes=10))).status_code == 401
+    assert post(signed(body), path="/v1/connectors/servicenow/events").status_code == 404
+    # Signed, but not a ticket cxloop routed to Zendesk: acknowledged, nothing moved.
+    assert post(signed(body)).json() == {"applied": "not_ours", "ticket_id": None, "status": None}
+    bad = json.dumps({"ticket_id": "1", "external_id": "CX-1", "status": "archived"}).encode()
+    refused = desk.http.post(desk.url(EVENTS), data=bad, headers=signed(bad), timeout=10)
+    assert refused.status_code == 400
+    assert [d["field"] for d in refused.json()["error"]["details"]] == ["status"]
+
+
+def test_comments_and_the_resolution_made_in_cxloop_reach_zendesk_once(connected: Client) -> None:
+    desk = connected
+    ticket, _ = detractor(desk)
+    case = case_of(desk, ticket["ticket_id"])
+    owner = mint_token(
+        STAFF_TOKEN_SECRET, role="agent", scope="team:quito-norte-claims", user=ticket["owner"]
+    )
+
+    def act(action: dict[str, Any]) -> None:
+        done = desk.http.post(
+            desk.url(f"/v1/tickets/{ticket['ticket_id']}/actions"),
+            json=action,
+            headers={"Authorization": f"Bearer {owner}"},
+            timeout=10,
+        )
+        assert done.status_code == 200, done.text
+
+    act({"action": "comment", "text": "Cliente contactado"})
+    act({"action": "resolve", "root_cause": "adjuster overbooked", "action_taken": "visit rebooked"})
+
+    def solved_there() -> dict[str, Any] | None:
+        found = next(t for t in zendesk(desk)["tickets"] if t["id"] == case["id"])
+        return found if found["status"] == "solved" else None
+
+    there = wait_for(solved_there, timeout_s=20)
+    notes = [c["body"] for c in there["comments"][1:]]
+    assert notes == [
+        f"Cliente contactado — {ticket['owner']} in cxloop",
+        f"Resolved in cxloop by {ticket['owner']}. Root cause: adjuster overbooked. visit rebooked",
+    ]
