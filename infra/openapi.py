@@ -160,7 +160,9 @@ def _describe(path: str, method: str, operation: dict[str, Any]) -> None:
     if route.auth == "staff":
         operation["security"] = [{"staffBearer": []}]
         responses["401"] = _error("Missing or invalid bearer token")
-    if route.auth == "signature":
+    if route.auth == "signature" and path.startswith("/v1/connectors/"):
+        _describe_connector_callback(operation)
+    elif route.auth == "signature":
         _describe_webhook(path, operation)
     responses.update(contract.route_errors(path, method, staff=route.auth == "staff"))
     if path.startswith("/s/"):
@@ -186,6 +188,30 @@ def _constrain_parameters(path: str, method: str, operation: dict[str, Any]) -> 
             schema["enum"] = list(contract.PATH_ENUMS[name])
         if name == "from" and parameter["in"] == "query":
             parameter["description"] = f"{parameter.get('description', '')}; {contract.PERIOD_RULE}"
+
+
+def _describe_connector_callback(operation: dict[str, Any]) -> None:
+    """A helpdesk's callback is signed the vendor's way (Zendesk's signature and its timestamp),
+    beside the path's connector name the resolver declares."""
+    operation.setdefault("parameters", []).extend(
+        [
+            {
+                "name": "X-Zendesk-Webhook-Signature",
+                "in": "header",
+                "required": True,
+                "description": "base64(HMAC-SHA256(signing secret, timestamp + raw body))",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": "X-Zendesk-Webhook-Signature-Timestamp",
+                "in": "header",
+                "required": True,
+                "description": "when the helpdesk signed it; older than 300 s is refused",
+                "schema": {"type": "string"},
+            },
+        ]
+    )
+    operation["responses"]["401"] = _error("Missing, wrong or stale signature")
 
 
 def _describe_webhook(path: str, operation: dict[str, Any]) -> None:

@@ -18,7 +18,7 @@ from tests.contract.runner import run_schemathesis
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("api-contract")]
 # Per operation and phase: enough for every operation's coverage cases and a few hundred fuzzed
 # requests in all; the full run (tests/contract/run.py) uses schemathesis's default of 100.
-MAX_EXAMPLES = 15
+MAX_EXAMPLES = 8
 
 
 def test_schemathesis_finds_no_failure_in_the_served_api(tmp_path: Path) -> None:

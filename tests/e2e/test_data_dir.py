@@ -84,7 +84,8 @@ def test_a_restart_between_an_answer_and_its_ticket_then_a_kill_lose_nothing_sav
     # No contact policy published this time: the one from before the restart is still in force.
     served = start_runtime(tmp_path, contact_policy=None, extra_args=keep)
     try:
-        assert f"restored from {tmp_path / 'data'}" in served.output()
+        # The lines after "ready at" come as the runtime prints them.
+        assert wait_for(lambda: f"restored from {tmp_path / 'data'}" in served.output(), timeout_s=10)
         client = Client(served.base_url, served.log_file)
         ticket_id = _ticket_made_once(client, *answered)
         # The responses stream goes on where it got to: the one answer is in the lake once,

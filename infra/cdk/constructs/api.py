@@ -186,7 +186,9 @@ class Api(Construct):
         json_body = carries_erp_json(route)
         method = resource.add_method(
             route.method,
-            apigw.LambdaIntegration(target, allow_test_invoke=False),
+            # One invoke permission per function on the whole API, not one per method: the stack
+            # stays under CloudFormation's 500 resources with SnapStart's versions and aliases.
+            apigw.LambdaIntegration(target, allow_test_invoke=False, scope_permission_to_method=False),
             request_parameters=path_parameters(route) or None,
             request_models={"application/json": self.erp_event} if json_body else None,
             request_validator=self.body_and_parameters if json_body else self.parameters_only,
