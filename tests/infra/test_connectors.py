@@ -44,7 +44,7 @@ def test_only_the_connector_functions_read_the_connectors_secrets_by_their_prefi
     ]
     if function.name in {"sync_cases", "connector_events"}:
         (statement,) = on_prefix
-        assert statement["Action"] == ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+        assert statement["Action"] == "secretsmanager:GetSecretValue"
         assert statement["Effect"] == "Allow"
     else:
         assert on_prefix == []

@@ -376,14 +376,15 @@ class Functions(Construct):
         )
         iam.Grant.add_to_principal(
             grantee=function,
-            actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+            # GetSecretValue alone: the connectors read their secret's value, never its description.
+            actions=["secretsmanager:GetSecretValue"],
             resource_arns=[prefix],
         )
         acknowledge(
             function.role,  # type: ignore[arg-type]
             f"IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:{SECRET_PREFIX}*]",
             "The connectors document names each helpdesk's secret at run time; every one must sit "
-            f"under {SECRET_PREFIX} (validated at publication), and only these two read actions are granted.",
+            f"under {SECRET_PREFIX} (validated at publication), and only GetSecretValue is granted.",
         )
 
     @staticmethod
