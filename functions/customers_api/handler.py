@@ -22,7 +22,7 @@ from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore
 from cxloop.adapters.contacts import DynamoContactStore
-from cxloop.adapters.erasures import DynamoErasureLog
+from cxloop.adapters.erasures import DynamoErasureLog, TableErasure
 from cxloop.adapters.interactions import DynamoInteractionStore
 from cxloop.adapters.invitations import DynamoInvitationStore
 from cxloop.adapters.optouts import DynamoOptOutLinkStore
@@ -43,15 +43,8 @@ from cxloop.domain.kernel.events import Customer, Interaction
 from cxloop.domain.kernel.modelling import DomainModel
 from cxloop.domain.organisation.access import Caller
 from cxloop.domain.privacy.erasure import (
-    ErasureAudit,
     ErasureStores,
     erase,
-    needs_scrubbing,
-    scrubbed_contact_state,
-    scrubbed_interaction,
-    scrubbed_invitation,
-    scrubbed_response,
-    scrubbed_ticket,
 )
 from cxloop.http import IsoDate, caller_of, make_resolver
 from cxloop.observability import logger, metrics
@@ -78,49 +71,6 @@ class SimulationRequest(DomainModel):
         if (self.end - self.start).days > MAX_DAYS:
             raise ValueError(f"at most {MAX_DAYS} days at a time")
         return self
-
-
-@dataclass(frozen=True)
-class TableErasure:
-    """cxloop.domain.privacy.erasure.ErasureStores over the real tables."""
-
-    interaction_store: DynamoInteractionStore
-    invitation_store: DynamoInvitationStore
-    response_store: DynamoResponseStore
-    ticket_store: DynamoTicketStore
-    contact_store: ContactStore
-    link_store: DynamoOptOutLinkStore
-    log: DynamoErasureLog
-
-    def interactions(self, customer_id: str, alias: str) -> int:
-        return self.interaction_store.erase_customer(customer_id, alias, scrubbed_interaction)
-
-    def invitations(self, customer_id: str, alias: str) -> int:
-        return self.invitation_store.erase_customer(customer_id, alias, scrubbed_invitation)
-
-    def responses(self, customer_id: str, alias: str) -> int:
-        return self.response_store.erase_customer(customer_id, alias, scrubbed_response)
-
-    def tickets(self, customer_id: str, alias: str) -> int:
-        # Saved on the version read: someone working the ticket at that moment makes this a 409,
-        # and the repeated DELETE finishes the job.
-        found = self.ticket_store.of_customer(customer_id)
-        for ticket in found:
-            self.ticket_store.save(scrubbed_ticket(ticket, alias), expected_version=ticket.version)
-        return len(found)
-
-    def contacts(self, customer_id: str) -> int:
-        state = self.contact_store.load(customer_id)
-        if state.version == 0 or not needs_scrubbing(state):
-            return 0
-        self.contact_store.save(customer_id, scrubbed_contact_state(state), expected_version=state.version)
-        return 1
-
-    def optouts(self, customer_id: str) -> int:
-        return self.link_store.delete_of(customer_id)
-
-    def record(self, audit: ErasureAudit) -> None:
-        self.log.record(audit)
 
 
 @dataclass(frozen=True)
