@@ -84,11 +84,7 @@ class Sent:
 
     def facts(self) -> dict[str, str]:
         """What the send log keeps of it (cxloop.domain.kernel.sends): no link, no address."""
-        return {
-            "invitation_id": self.invitation_id,
-            "channel": self.channel,
-            "provider_message_id": self.provider_message_id,
-        }
+        return SentBefore(self.invitation_id, self.channel, self.provider_message_id).facts()
 
 
 @dataclass(frozen=True)
