@@ -27,19 +27,20 @@ from cxloop.adapters.interactions import DynamoInteractionStore
 from cxloop.adapters.invitations import DynamoInvitationStore
 from cxloop.adapters.optouts import DynamoOptOutLinkStore
 from cxloop.adapters.responses import DynamoResponseStore
-from cxloop.adapters.suppressions import SuppressedChannel, suppression_list
+from cxloop.adapters.suppressions import suppression_list
 from cxloop.adapters.tickets import DynamoTicketStore
 from cxloop.adapters.webhooks import announcer_for
 from cxloop.config import settings
 from cxloop.domain.configuration.documents import problems_of
 from cxloop.domain.configuration.rulebook import Rulebook
-from cxloop.domain.contact.manners import ContactState, ContactStore
+from cxloop.domain.contact.contact_record import SuppressionsOf, contact_view, suppressed_channels
+from cxloop.domain.contact.manners import ContactStore
 from cxloop.domain.contact.policy import ContactPolicy, PolicyVersion
 from cxloop.domain.contact.simulation import simulate
 from cxloop.domain.integrations.announcements import Announcer
 from cxloop.domain.integrations.customer_events import customer_erased
-from cxloop.domain.kernel.errors import Forbidden, InvalidInput, NotFound, Unavailable
-from cxloop.domain.kernel.events import Customer, Interaction
+from cxloop.domain.kernel.errors import Forbidden, InvalidInput, Unavailable
+from cxloop.domain.kernel.events import Interaction
 from cxloop.domain.kernel.modelling import DomainModel
 from cxloop.domain.organisation.access import Caller
 from cxloop.domain.privacy.erasure import (
@@ -85,7 +86,7 @@ class Deps:
     erasure_key: Callable[[], bytes] = lambda: secrets.token_bytes(32)
     # An interaction by id (the customer's addresses), and which of them are on the suppression list.
     interaction: Callable[[str], Interaction | None] = lambda _id: None
-    suppressions: Callable[[Customer], tuple[SuppressedChannel, ...]] = lambda _customer: ()
+    suppressions: SuppressionsOf = lambda _customer: ()
     # Outbound webhooks' customer.erased; None: nobody is told.
     announcer: Announcer | None = None
 
@@ -102,56 +103,6 @@ def eraser_of(event: dict[str, Any]) -> Caller:
     if caller.role not in ERASERS:
         raise Forbidden(f"{caller.role} may not erase a customer's personal data")
     return caller
-
-
-def contact_view(
-    customer_id: str,
-    contacts: ContactStore,
-    suppressed_channels: Callable[[ContactState], tuple[SuppressedChannel, ...]] = lambda _state: (),
-) -> dict[str, Any]:
-    state = contacts.load(customer_id)
-    if state.version == 0:
-        raise NotFound(f"no contact record for customer {customer_id}")
-    memory = state.memory
-    return {
-        "customer_id": customer_id,
-        "opted_out": memory.opted_out,
-        # Addresses are personal data: the record says how many are suppressed, not which.
-        "suppressed_addresses": len(memory.suppressed),
-        # The suppression list's entries for the customer's addresses: channel, reason, since.
-        "suppressed_channels": [s.as_json() for s in suppressed_channels(state)],
-        "sent": [s.model_dump(mode="json") for s in memory.sent],
-        "pending": [
-            {
-                "interaction_id": p.interaction.interaction_id,
-                "kind": p.kind,
-                "due_at": p.due_at.isoformat(),
-                "reason": p.reason,
-            }
-            for p in state.pending
-        ],
-        "decisions": [d.model_dump(mode="json") for d in reversed(state.decisions)],
-    }
-
-
-def latest_customer(state: ContactState, interaction: Callable[[str], Interaction | None]) -> Customer | None:
-    """The customer as their latest decided event names them (the contact record keeps no
-    address; the events do, until they expire or are erased)."""
-    for record in reversed(state.decisions):
-        if not record.interaction_id:  # an opt-out through a link belongs to no event
-            continue
-        found = interaction(record.interaction_id)
-        if found is not None:
-            return found.event.customer
-    return None
-
-
-def suppressed_channels_of(deps: Deps) -> Callable[[ContactState], tuple[SuppressedChannel, ...]]:
-    def channels(state: ContactState) -> tuple[SuppressedChannel, ...]:
-        customer = latest_customer(state, deps.interaction)
-        return deps.suppressions(customer) if customer is not None and not customer.erased else ()
-
-    return channels
 
 
 def proposed_policy(request: SimulationRequest, book: Rulebook) -> tuple[ContactPolicy, PolicyVersion | None]:
@@ -171,7 +122,11 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
     @app.get("/v1/customers/<customer_id>/contact", summary="What the contact policy remembered and decided")
     def contact(customer_id: Annotated[str, Path(max_length=128)]) -> dict[str, Any]:
         reader_of(app.current_event.raw_event)
-        return contact_view(customer_id, deps.contacts, suppressed_channels_of(deps))
+        return contact_view(
+            customer_id,
+            deps.contacts,
+            lambda state: suppressed_channels(state, deps.interaction, deps.suppressions),
+        )
 
     @app.post("/v1/contact-policy/simulate", summary="Replay a past period's events under a policy")
     def simulated(request: Annotated[SimulationRequest, Body()]) -> dict[str, Any]:

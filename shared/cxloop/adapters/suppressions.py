@@ -22,14 +22,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from cxloop.adapters.aws import translated
 from cxloop.adapters.dynamo import DynamoTable, conditional_write, string_value
 from cxloop.config import Settings
-from cxloop.domain.contact.record_suppression import Channel, SuppressionEvent
+from cxloop.domain.contact.record_suppression import Channel, SuppressedChannel, SuppressionEvent
 from cxloop.domain.kernel.errors import Unavailable
 from cxloop.domain.kernel.events import Customer
 
@@ -62,24 +61,6 @@ def suppression_key(settings: Settings) -> bytes:
     if not settings.suppression_key:
         raise RuntimeError("the suppression list's key is not configured (SUPPRESSION_KEY_SECRET_ARN)")
     return settings.suppression_key.encode()
-
-
-@dataclass(frozen=True)
-class SuppressedChannel:
-    """What staff may see of a suppression: the channel, why and since when; not the address."""
-
-    channel: Channel
-    reason: str
-    since: datetime
-    detail: str = ""
-
-    def as_json(self) -> dict[str, str]:
-        return {
-            "channel": self.channel,
-            "reason": self.reason,
-            "since": self.since.isoformat(),
-            "detail": self.detail,
-        }
 
 
 class DynamoSuppressionList:

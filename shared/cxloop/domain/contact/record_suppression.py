@@ -150,3 +150,21 @@ def json_object(text: str, what: str = "the SNS message") -> dict[str, Any]:
     if not isinstance(document, dict):
         raise InvalidInput(f"{what} is not a JSON object")
     return document
+
+
+@dataclass(frozen=True)
+class SuppressedChannel:
+    """What staff may see of a suppression: the channel, why and since when; not the address."""
+
+    channel: Channel
+    reason: str
+    since: datetime
+    detail: str = ""
+
+    def as_json(self) -> dict[str, str]:
+        return {
+            "channel": self.channel,
+            "reason": self.reason,
+            "since": self.since.isoformat(),
+            "detail": self.detail,
+        }
