@@ -13,8 +13,12 @@ from cxloop.adapters.dynamo import DynamoTable, conditional_write, epoch_seconds
 from cxloop.adapters.messaging import SqsQueue
 from cxloop.domain.integrations.announcements import Announcer
 from cxloop.domain.integrations.models import Delivery, SigningSecrets, Subscription
+from cxloop.domain.integrations.ports import SubscriptionChange
+from cxloop.domain.kernel.errors import Unavailable
 
 DELIVERIES_KEPT = timedelta(days=30)
+# A handful of deliveries settle at once at most: a few rereads always win the race.
+CHANGE_ATTEMPTS = 5
 
 
 class DynamoSubscriptionStore:
@@ -24,14 +28,30 @@ class DynamoSubscriptionStore:
     def add(self, subscription: Subscription) -> None:
         self.table.put_new("webhook_id", _subscription_item(subscription))
 
-    def save(self, subscription: Subscription) -> None:
-        """Only while it exists: a delivery finishing after a DELETE must not bring it back."""
-        conditional_write(
+    def change(self, webhook_id: str, change: SubscriptionChange) -> Subscription | None:
+        """Read, apply, and write conditioned on the stored document being the one read: a
+        compare-and-set on the whole item, so no field written meanwhile is lost."""
+        for _ in range(CHANGE_ATTEMPTS):
+            item = self.table.get({"webhook_id": string_value(webhook_id)})
+            if item is None:
+                return None
+            current = Subscription.model_validate_json(item["doc"]["S"])
+            changed = change(current)
+            if changed == current:
+                return current
+            if self._replace(item["doc"]["S"], changed):
+                return changed
+        raise Unavailable(f"subscription {webhook_id} kept changing; try again")
+
+    def _replace(self, read_doc: str, subscription: Subscription) -> bool:
+        return conditional_write(
             f"update {self.table.name}",
             lambda: self.table.db.put_item(
                 TableName=self.table.name,
                 Item=_subscription_item(subscription),
-                ConditionExpression="attribute_exists(webhook_id)",
+                ConditionExpression="#doc = :read",
+                ExpressionAttributeNames={"#doc": "doc"},
+                ExpressionAttributeValues={":read": string_value(read_doc)},
             ),
         )
 

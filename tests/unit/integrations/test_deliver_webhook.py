@@ -5,7 +5,7 @@ the message in the dead-letter queue, and an endpoint failing for days is disabl
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,7 +13,7 @@ from cxloop.domain.integrations.announcements import message_id_for
 from cxloop.domain.integrations.deliver_webhook import Delivering, deliver_webhook
 from cxloop.domain.integrations.destinations import Destination
 from cxloop.domain.integrations.models import Announcement, Delivery, SigningSecrets, Subscription
-from cxloop.domain.integrations.ports import Answer
+from cxloop.domain.integrations.ports import Answer, SubscriptionChange
 from cxloop.domain.integrations.signing import new_secret
 
 START = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
@@ -39,8 +39,12 @@ class Memory:
     def everything(self) -> list[Subscription]:
         return list(self.subscriptions.values())
 
-    def save(self, subscription: Subscription) -> None:
-        self.subscriptions[subscription.webhook_id] = subscription
+    def change(self, webhook_id: str, change: SubscriptionChange) -> Subscription | None:
+        current = self.subscriptions.get(webhook_id)
+        if current is None:
+            return None
+        self.subscriptions[webhook_id] = change(current)
+        return self.subscriptions[webhook_id]
 
     def delete(self, webhook_id: str) -> bool:
         return self.subscriptions.pop(webhook_id, None) is not None
@@ -203,3 +207,24 @@ def test_success_clears_the_failing_mark_and_a_410_disables_at_once() -> None:
     run_queue(memory, wiring(memory))
     assert len(memory.posted) == 2
     assert memory.subscriptions["wh_1"].status == "disabled"
+
+
+class RacingPoster(Poster):
+    """While this delivery is out, another one settles: its endpoint answered 410."""
+
+    def post(self, destination: Destination, *, headers: Mapping[str, str], body: str) -> Answer:
+        current = self.memory.subscriptions["wh_1"]
+        self.memory.subscriptions["wh_1"] = current.model_copy(
+            update={"status": "disabled", "disabled_reason": "the endpoint answered 410 Gone"}
+        )
+        return super().post(destination, headers=headers, body=body)
+
+
+def test_a_success_settling_after_a_410_does_not_re_enable_the_endpoint() -> None:
+    memory = Memory(status=204)
+    subscribed(memory, failing_since=START)
+    announce(memory)
+    deps = wiring(memory)
+    run_queue(memory, replace(deps, poster=RacingPoster(memory)))
+    subscription = memory.subscriptions["wh_1"]
+    assert subscription.status == "disabled" and subscription.failing_since is None

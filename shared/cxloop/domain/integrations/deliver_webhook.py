@@ -31,6 +31,7 @@ from cxloop.domain.integrations.ports import (
     DeliveryStore,
     Poster,
     SecretStore,
+    SubscriptionChange,
     SubscriptionStore,
 )
 from cxloop.domain.integrations.signing import webhook_headers
@@ -187,17 +188,17 @@ def settle(
             delivery.model_copy(update={"status": "delivered", "attempts": attempts, "next_try_at": None})
         )
         if subscription.failing_since:
-            deps.subscriptions.save(subscription.model_copy(update={"failing_since": None}))
+            deps.subscriptions.change(subscription.webhook_id, recovered)
         return {**outcome, "status": "delivered"}
     failing = subscription.failing_since or now
     if answer.status_code == GONE:
-        disable(subscription, "the endpoint answered 410 Gone", deps, now)
+        deps.subscriptions.change(subscription.webhook_id, disabled("the endpoint answered 410 Gone", now))
         deps.deliveries.save(
             delivery.model_copy(update={"status": "failed", "attempts": attempts, "next_try_at": None})
         )
         return {**outcome, "status": "failed", "disabled": "gone"}
     if subscription.failing_since is None:
-        deps.subscriptions.save(subscription.model_copy(update={"failing_since": now}))
+        deps.subscriptions.change(subscription.webhook_id, failing_from(now))
     number = int(message.get("attempt", 1))
     delay = None if message.get("replay") else deps.policy.delay_after(number, deps.random)
     if delay is not None:
@@ -217,15 +218,35 @@ def settle(
     if not message.get("replay"):
         deps.dead_letters.send(dict(message), correlation_id=correlation_id)
     if now - failing >= deps.policy.disable_after:
-        disable(subscription, f"failing since {failing.isoformat()}", deps, now)
+        deps.subscriptions.change(
+            subscription.webhook_id, disabled(f"failing since {failing.isoformat()}", now)
+        )
         return {**outcome, "status": "failed", "disabled": "failing"}
     return {**outcome, "status": "failed"}
 
 
-def disable(subscription: Subscription, reason: str, deps: Delivering, now: datetime) -> None:
-    deps.subscriptions.save(
-        subscription.model_copy(update={"status": "disabled", "disabled_at": now, "disabled_reason": reason})
-    )
+def disabled(reason: str, now: datetime) -> SubscriptionChange:
+    def disabling(current: Subscription) -> Subscription:
+        if current.status == "disabled":  # the first reason stays
+            return current
+        return current.model_copy(
+            update={"status": "disabled", "disabled_at": now, "disabled_reason": reason}
+        )
+
+    return disabling
+
+
+def recovered(current: Subscription) -> Subscription:
+    """A success ends the failing streak; it never re-enables a disabled endpoint."""
+    return current.model_copy(update={"failing_since": None})
+
+
+def failing_from(now: datetime) -> SubscriptionChange:
+    def failing(current: Subscription) -> Subscription:
+        # The streak's first failure stays its start, whichever delivery settles last.
+        return current if current.failing_since else current.model_copy(update={"failing_since": now})
+
+    return failing
 
 
 def _answer(answer: Answer) -> dict[str, Any]:

@@ -3,13 +3,15 @@ helpdesk_ports.py, so a webhook step loads nothing of casework)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from cxloop.domain.integrations.destinations import Destination
 from cxloop.domain.integrations.models import Delivery, SigningSecrets, Subscription
+
+SubscriptionChange = Callable[[Subscription], Subscription]
 
 
 class SubscriptionStore(Protocol):
@@ -19,7 +21,12 @@ class SubscriptionStore(Protocol):
 
     def everything(self) -> list[Subscription]: ...
 
-    def save(self, subscription: Subscription) -> None: ...
+    def change(self, webhook_id: str, change: SubscriptionChange) -> Subscription | None:
+        """Apply `change` to the subscription as it is stored now, and store the result only if
+        nobody changed it meanwhile (else read again and reapply): two deliveries settling at once
+        must not undo each other (a success must not re-enable what a 410 just disabled). None
+        when the subscription was deleted; a delivery must not bring it back."""
+        ...
 
     def delete(self, webhook_id: str) -> bool: ...
 
