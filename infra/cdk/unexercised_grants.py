@@ -148,12 +148,5 @@ UNEXERCISED: tuple[Unexercised, ...] = (
         "customer.opted_out is announced only while a subscription wants it; the suites' bounces and "
         "STOP replies run with none (tests/e2e/test_webhooks.py gets it from an unsubscribe link)",
     ),
-    Unexercised(
-        "sla_watcher",
-        "sqs:SendMessage",
-        "*:webhooks",
-        "ticket.escalated is announced only while a subscription wants it; no suite escalates a "
-        "ticket while one does (a gap to close with an end-to-end escalation)",
-    ),
     *(Unexercised("*", action, "*:table/*", _TABLES) for action in TABLE_ACTIONS["read_write"]),
 )

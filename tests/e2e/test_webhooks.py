@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -19,7 +20,7 @@ from standardwebhooks import Webhook
 
 from infra.local.auth import mint_token
 from infra.local.defaults import STAFF_TOKEN_SECRET
-from tests.e2e.conftest import Client, wait_for
+from tests.e2e.conftest import Client, Served, start_runtime, wait_for
 from tests.e2e.test_loop import body_of, unique_event
 
 pytestmark = pytest.mark.e2e
@@ -321,3 +322,36 @@ def test_after_a_rotation_deliveries_carry_both_signatures(client: Client, recei
         Webhook(subscription["secret"]).verify(request.body, request.headers)
     finally:
         staff(client, "DELETE", f"/v1/webhooks/{subscription['id']}")
+
+
+@pytest.fixture(scope="module")
+def watched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
+    """A runtime of its own: firing the SLA watcher escalates every overdue ticket on it."""
+    served: Served = start_runtime(tmp_path_factory.mktemp("escalations"))
+    try:
+        yield Client(served.base_url, served.log_file)
+    finally:
+        served.stop()
+
+
+def test_an_escalation_by_the_sla_watcher_reaches_a_subscriber(watched: Client, receiver: Receiver) -> None:
+    subscription = subscribe(watched, receiver.url("/escalations"), ["ticket.escalated"])
+    secret = subscription["secret"]
+    event = answer_as_detractor(watched)
+    customer = event["customer"]["id"]
+    # The only detractor on this runtime: its ticket is the only one.
+    ticket = wait_for(lambda: watched.staff_get("/v1/tickets?limit=5").json()["items"], 30)[0]
+
+    overdue = datetime.fromisoformat(ticket["due_at"]) + timedelta(minutes=1)
+    fired = watched.http.post(
+        watched.url("/_local/schedules/sla_watcher"), params={"at": overdue.isoformat()}, timeout=30
+    )
+    assert fired.status_code == 200 and fired.json()["escalated"] == 1, fired.text
+
+    (request, payload), *_ = wait_for(
+        lambda: of_type(receiver, "/escalations", "ticket.escalated", customer, secret), 30
+    )
+    assert payload["data"]["ticket_id"] == ticket["ticket_id"]
+    stored = watched.staff_get(f"/v1/tickets/{ticket['ticket_id']}").json()
+    assert payload["data"]["escalation_level"] == stored["escalation_level"] >= 1
+    assert request.headers["webhook-id"].startswith("msg_")

@@ -4,17 +4,21 @@ which fields reach a subscriber."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from standardwebhooks import Webhook
 
+from cxloop.domain.casework.push_alert import alert_request
 from cxloop.domain.integrations.announcements import body_for
 from cxloop.domain.integrations.deliver_webhook import RetryPolicy
 from cxloop.domain.integrations.destinations import check_destination
 from cxloop.domain.integrations.models import Announcement, SigningSecrets, Subscription
 from cxloop.domain.integrations.signing import new_secret, webhook_headers
+from cxloop.domain.integrations.ticket_events import EscalationsAnnounced
 from cxloop.domain.kernel.errors import InvalidInput
+from tests.helpers import sample_ticket
 
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 
@@ -98,3 +102,34 @@ def test_personal_data_reaches_only_subscriptions_that_chose_it() -> None:
     full = body_for(announcement, chosen)["data"]
     assert full["customer"] == {"id": "C-1", "name": "Ana", "email": "ana@example.com"}
     assert full["comment"] == "Nadie llamó"
+
+
+class Recorded:
+    def __init__(self) -> None:
+        self.sent: list[Mapping[str, object]] = []
+        self.announced: list[Announcement] = []
+
+    def send(self, body: Mapping[str, object], *, correlation_id: str) -> None:
+        self.sent.append(body)
+
+    def announce(self, announcement: Announcement, *, correlation_id: str) -> None:
+        self.announced.append(announcement)
+
+
+def test_each_breach_level_announces_ticket_escalated_at_that_level_once() -> None:
+    recorded = Recorded()
+    queue = EscalationsAnnounced(recorded, recorded, clock=lambda: NOW)  # type: ignore[arg-type]
+    # The watcher found the ticket at level 0 and, having been down, escalates two levels at once.
+    found = sample_ticket(ticket_id="CX-1", escalation_level=0)
+    for level in (1, 2):
+        queue.send(
+            alert_request(found, "sla_breach", level=level, audience="x", recipients=[]), correlation_id="c"
+        )
+    queue.send(alert_request(found, "new_ticket"), correlation_id="c")
+
+    assert len(recorded.sent) == 3
+    assert [(a.type, a.data["escalation_level"]) for a in recorded.announced] == [
+        ("ticket.escalated", 1),
+        ("ticket.escalated", 2),
+    ]
+    assert len({a.message_id for a in recorded.announced}) == 2

@@ -120,5 +120,7 @@ class EscalationsAnnounced:
             return
         ticket = Ticket.model_validate(body["ticket"])
         level = int(str(body.get("level", ticket.escalation_level)))
+        # The alert describes the ticket as the watcher found it; the event says where it is now.
+        ticket = ticket.model_copy(update={"escalation_level": level})
         escalated = ticket_event("ticket.escalated", ticket, key=f"level-{level}", at=self._clock())
         self._announcer.announce(escalated, correlation_id=correlation_id)
