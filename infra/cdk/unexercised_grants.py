@@ -141,12 +141,5 @@ UNEXERCISED: tuple[Unexercised, ...] = (
         "a delivery goes to the dead-letter queue itself after its last retry, about 28 hours in; "
         "the schedule is tested with in-memory stores (tests/unit/integrations/test_deliver_webhook.py)",
     ),
-    Unexercised(
-        "record_suppression",
-        "sqs:SendMessage",
-        "*:webhooks",
-        "customer.opted_out is announced only while a subscription wants it; the suites' bounces and "
-        "STOP replies run with none (tests/e2e/test_webhooks.py gets it from an unsubscribe link)",
-    ),
     *(Unexercised("*", action, "*:table/*", _TABLES) for action in TABLE_ACTIONS["read_write"]),
 )

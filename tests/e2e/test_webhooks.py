@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,8 +19,10 @@ import pytest
 import requests
 from standardwebhooks import Webhook
 
+from infra.local.analytics import lake_location
 from infra.local.auth import mint_token
 from infra.local.defaults import STAFF_TOKEN_SECRET
+from infra.local.demo.contacts.bounces import publish_bounce
 from tests.e2e.conftest import Client, Served, start_runtime, wait_for
 from tests.e2e.test_loop import body_of, unique_event
 
@@ -355,3 +358,35 @@ def test_an_escalation_by_the_sla_watcher_reaches_a_subscriber(watched: Client, 
     stored = watched.staff_get(f"/v1/tickets/{ticket['ticket_id']}").json()
     assert payload["data"]["escalation_level"] == stored["escalation_level"] >= 1
     assert request.headers["webhook-id"].startswith("msg_")
+
+
+def test_a_bounce_reaches_a_personal_data_subscriber_as_an_opt_out(
+    client: Client, receiver: Receiver
+) -> None:
+    created = staff(
+        client,
+        "POST",
+        "/v1/webhooks",
+        json={
+            "url": receiver.url("/bounces"),
+            "events": ["customer.opted_out"],
+            "include_personal_data": True,
+        },
+    )
+    assert created.status_code == 201, created.text
+    subscription = created.json()
+    time.sleep(SUBSCRIPTIONS_CACHE_S + 0.5)
+    address = f"rebota-{uuid.uuid4().hex[:8]}@example.com"
+    try:
+        publish_bounce(lake_location(client.base_url)[0], address)
+
+        def bounced() -> list[Any]:
+            verified = [
+                Webhook(subscription["secret"]).verify(r.body, r.headers) for r in receiver.at("/bounces")
+            ]
+            return [p for p in verified if p["data"]["customer"].get("email") == address]
+
+        (payload,) = wait_for(bounced, 30)
+        assert (payload["data"]["channel"], payload["data"]["reason"]) == ("email", "bounce")
+    finally:
+        staff(client, "DELETE", f"/v1/webhooks/{subscription['id']}")
