@@ -33,7 +33,10 @@ DEFAULTS = {
     # OpenTelemetry through the ADOT Lambda layer (README "OpenTelemetry (optional)"): opt-in.
     "openTelemetry": "false",
     "openTelemetryLayerVersion": DEFAULT_OPEN_TELEMETRY_LAYER_VERSION,
+    # A send whose answer was lost: taken as sent, or sent again (cxloop.adapters.unconfirmed_sends).
+    "unconfirmedSends": "assume_sent",
 }
+UNCONFIRMED_SENDS = ("assume_sent", "resend")
 COMMENT_SENTIMENT_READERS = ("lexicon", "comprehend")
 # API Gateway stage names: letters, digits, hyphens and underscores, up to 128.
 _STAGE = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
@@ -210,6 +213,7 @@ class DeployContext:
     chat: ChatContext = field(default_factory=ChatContext)
     # Helpdesk connectors whose credentials secret the stack creates (README "Helpdesk connectors").
     helpdesk_connectors: tuple[str, ...] = ()
+    unconfirmed_sends: str = "assume_sent"
 
     def __post_init__(self) -> None:
         problems = [message for failed, message in self._checks() if failed]
@@ -240,6 +244,10 @@ class DeployContext:
                 f"openTelemetryLayerVersion {self.open_telemetry_layer_version!r}: "
                 "<release>:<layer version> as in the layer's ARN, such as 1-29-0:1",
             ),
+            (
+                self.unconfirmed_sends not in UNCONFIRMED_SENDS,
+                f"unconfirmedSends {self.unconfirmed_sends!r}: assume_sent or resend",
+            ),
             *(
                 (not _CONNECTOR_NAME.match(name), f"helpdeskConnectors {name!r}: a connector's name")
                 for name in self.helpdesk_connectors
@@ -264,6 +272,7 @@ class DeployContext:
             open_telemetry_layer_version=value("openTelemetryLayerVersion"),
             chat=ChatContext.from_node(node),
             helpdesk_connectors=_names(node.try_get_context("helpdeskConnectors")),
+            unconfirmed_sends=value("unconfirmedSends"),
         )
 
 

@@ -97,6 +97,7 @@ class CxloopStack(Stack):
         functions.set_environment(
             "PUBLIC_BASE_URL", context.public_base_url or self._api_base_url(api, context)
         )
+        functions.set_environment("CXLOOP_UNCONFIRMED_SENDS", context.unconfirmed_sends)
         Firewall(self, "Firewall", stage_arn=api.rest_api.deployment_stage.stage_arn)
         monitoring = Monitoring(
             self,

@@ -46,7 +46,7 @@ def serve(args: argparse.Namespace) -> int:
             pollers_per_queue=args.pollers_per_queue,
             fault_share=args.faults,
             faults_above_retries=args.faults_above_retries,
-            extra_env={"CXLOOP_CHAT_ALERT_FILTER": args.chat_alerts} if args.chat_alerts else {},
+            extra_env=_function_env(args),
             data_dir=Path(args.data_dir) if args.data_dir else None,
         )
     )
@@ -254,7 +254,21 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         help="alerts for a chat channel too (AWS Chatbot's topic): a JSON filter on the alerts' "
         "attributes such as '{\"severity\": [\"critical\"]}', or '{}' for every alert",
     )
+    run.add_argument(
+        "--unconfirmed-sends",
+        choices=["assume_sent", "resend"],
+        default="assume_sent",
+        help="a send whose answer was lost (connection closed, read timeout): taken as sent "
+        "(default; errs towards a message never delivered) or sent again (towards a duplicate)",
+    )
     run.set_defaults(func=serve)
+
+
+def _function_env(args: argparse.Namespace) -> dict[str, str]:
+    env = {"CXLOOP_UNCONFIRMED_SENDS": args.unconfirmed_sends}
+    if args.chat_alerts:
+        env["CXLOOP_CHAT_ALERT_FILTER"] = args.chat_alerts
+    return env
 
 
 def _chat_filter(text: str) -> str:

@@ -110,6 +110,12 @@ def main() -> int:
     options.add_argument("--events", type=int, default=1000)
     options.add_argument("--share", type=float, default=0.1)
     options.add_argument("--above-retries", action="store_true")
+    options.add_argument(
+        "--unconfirmed-sends",
+        choices=["assume_sent", "resend"],
+        default="assume_sent",
+        help="what the functions do with a send whose answer was lost (cxloop serve's option)",
+    )
     options.add_argument("--workers", type=int, default=6)
     options.add_argument(
         "--kinds", nargs="+", choices=KINDS, default=list(KINDS), help="the faults to inject (default: all)"
@@ -118,9 +124,14 @@ def main() -> int:
     events = make_events(args.events, random.Random(23))
     contact = {contact_of(e): e["customer"]["id"] for e in events}
     detractors = {e["customer"]["id"] for n, e in enumerate(events) if n % 2 == 0}
-    print(f"== faults: {args.events} events at {args.share:.0%} faulted", flush=True)
+    print(
+        f"== faults: {args.events} events at {args.share:.0%} faulted, unconfirmed sends: "
+        f"{args.unconfirmed_sends}",
+        flush=True,
+    )
     Path(LOG_FILE).unlink(missing_ok=True)
-    extra = ("--faults-above-retries",) if args.above_retries else ()
+    extra = ("--unconfirmed-sends", args.unconfirmed_sends)
+    extra += ("--faults-above-retries",) if args.above_retries else ()
     try:
         with running_served(Path(LOG_FILE), extra_args=extra) as runtime:
             http = Http(runtime.base_url)

@@ -208,3 +208,18 @@ def test_tickets_api_works_tickets_and_only_reads_the_config(synthesized: Synthe
 def test_scheduled_rules_exist_only_for_scheduled_functions(synthesized: Synthesized) -> None:
     expected = sum(len(f.schedules) for f in PIPELINE.functions)
     assert len(synthesized.resources("AWS::Events::Rule")) == expected
+
+
+@FUNCTIONS
+def test_a_send_whose_answer_was_lost_is_taken_as_sent_by_default(
+    synthesized: Synthesized, spec: Function
+) -> None:
+    # cxloop.adapters.unconfirmed_sends reads it when the function creates its first client.
+    assert synthesized.environment(spec)["CXLOOP_UNCONFIRMED_SENDS"] == "assume_sent"
+
+
+def test_an_unknown_unconfirmed_sends_choice_stops_the_synth() -> None:
+    from infra.cdk.app import build_app
+
+    with pytest.raises(ValueError, match="unconfirmedSends 'retry': assume_sent or resend"):
+        build_app(context={"unconfirmedSends": "retry"})

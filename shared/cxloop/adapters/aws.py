@@ -18,6 +18,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cxloop.adapters.call_log import watch
+from cxloop.adapters.unconfirmed_sends import hold_unconfirmed_sends
 from cxloop.domain.kernel.errors import Unavailable
 
 _CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
@@ -32,6 +33,7 @@ def _session() -> Any:
 
     session = boto3.session.Session()
     watch(session)  # only under the IAM contract test (cxloop.adapters.call_log)
+    hold_unconfirmed_sends(session.events)
     return session
 
 

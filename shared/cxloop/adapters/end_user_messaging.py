@@ -22,6 +22,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from cxloop.adapters.aws import client, error_code, translated
+from cxloop.adapters.unconfirmed_sends import message_id_of
 from cxloop.domain.kernel.errors import ChannelRefused
 
 OPTED_OUT = "DESTINATION_PHONE_NUMBER_OPTED_OUT"
@@ -82,5 +83,6 @@ class EumSmsSender:
             # Context comes back in every delivery event, so events join the customer's trail.
             request["Context"] = {"correlation_id": correlation_id}
         with translated("sms send_text_message"), refusals_translated(sms_refusal):
-            answer = (self._client or client("pinpoint-sms-voice-v2")).send_text_message(**request)
-        return str(answer["MessageId"])
+            return message_id_of(
+                lambda: (self._client or client("pinpoint-sms-voice-v2")).send_text_message(**request)
+            )

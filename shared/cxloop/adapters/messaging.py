@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from cxloop.adapters.aws import client, to_json, translated
+from cxloop.adapters.unconfirmed_sends import message_id_of
 
 if TYPE_CHECKING:  # annotations only: a function sending to a queue need not load messages and models
     from cxloop.domain.casework.models import Alert
@@ -66,8 +67,7 @@ class SesEmailSender:
         if self.configuration_set:
             request["ConfigurationSetName"] = self.configuration_set
         with translated("ses send_email"):
-            answer = (self._client or client("sesv2")).send_email(**request)
-        return str(answer["MessageId"])
+            return message_id_of(lambda: (self._client or client("sesv2")).send_email(**request))
 
 
 def unsubscribe_headers(url: str) -> list[dict[str, str]]:
@@ -90,15 +90,13 @@ class SnsSmsSender:
         self._client = sns
 
     def send(self, *, to: str, text: str) -> str:
+        sms_type = {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}}
         with translated("sns sms"):
-            answer = (self._client or client("sns")).publish(
-                PhoneNumber=to,
-                Message=text,
-                MessageAttributes={
-                    "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}
-                },
+            return message_id_of(
+                lambda: (self._client or client("sns")).publish(
+                    PhoneNumber=to, Message=text, MessageAttributes=sms_type
+                )
             )
-        return str(answer["MessageId"])
 
 
 class SnsAlertPublisher:
@@ -111,13 +109,14 @@ class SnsAlertPublisher:
 
     def publish(self, alert: Alert) -> str:
         with translated("sns publish"):
-            answer = (self._client or client("sns")).publish(
-                TopicArn=self.topic_arn,
-                Subject=alert.subject,
-                Message=alert.message,
-                MessageAttributes=alert_attributes(alert),
+            return message_id_of(
+                lambda: (self._client or client("sns")).publish(
+                    TopicArn=self.topic_arn,
+                    Subject=alert.subject,
+                    Message=alert.message,
+                    MessageAttributes=alert_attributes(alert),
+                )
             )
-        return str(answer["MessageId"])
 
 
 class SnsChatPublisher:
@@ -134,12 +133,13 @@ class SnsChatPublisher:
         from cxloop.domain.casework.chat_alerts import chat_notification  # noqa: PLC0415
 
         with translated("sns publish to chat"):
-            answer = (self._client or client("sns")).publish(
-                TopicArn=self.topic_arn,
-                Message=to_json(chat_notification(alert)),
-                MessageAttributes=alert_attributes(alert),
+            return message_id_of(
+                lambda: (self._client or client("sns")).publish(
+                    TopicArn=self.topic_arn,
+                    Message=to_json(chat_notification(alert)),
+                    MessageAttributes=alert_attributes(alert),
+                )
             )
-        return str(answer["MessageId"])
 
 
 def alert_attributes(alert: Alert) -> dict[str, dict[str, str]]:

@@ -18,6 +18,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from cxloop.adapters.aws import client, error_code, translated
 from cxloop.adapters.end_user_messaging import refusals_translated
+from cxloop.adapters.unconfirmed_sends import message_id_of
 from cxloop.domain.kernel.errors import ChannelRefused
 from cxloop.domain.kernel.modelling import DomainModel
 
@@ -94,9 +95,11 @@ class WhatsAppSender:
     def send(self, *, to: str, language: str, values: Mapping[str, str]) -> str:
         message = self.template.message(to=to, language=language, values=values)
         with translated("whatsapp send_whatsapp_message"), refusals_translated(whatsapp_refusal):
-            answer = (self._client or client("socialmessaging")).send_whatsapp_message(
-                originationPhoneNumberId=self.phone_number_id,
-                message=json.dumps(message, ensure_ascii=False).encode("utf-8"),
-                metaApiVersion=self.meta_api_version,
+            return message_id_of(
+                lambda: (self._client or client("socialmessaging")).send_whatsapp_message(
+                    originationPhoneNumberId=self.phone_number_id,
+                    message=json.dumps(message, ensure_ascii=False).encode("utf-8"),
+                    metaApiVersion=self.meta_api_version,
+                ),
+                field="messageId",
             )
-        return str(answer["messageId"])

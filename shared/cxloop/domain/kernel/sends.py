@@ -7,9 +7,12 @@ later (a contact-state write, its idempotency record's completion) finds the sen
 does not repeat it.
 
 Which way each remaining case errs:
-- the send call fails without an answer (a dropped connection, a timeout): the step cannot
-  know whether it took effect, so it is retried and the customer may get it twice; we err
-  towards a duplicate over a customer never surveyed or a manager never alerted;
+- the send call's answer is lost (the connection closed or the read timed out after the
+  request went out): nobody can know whether it took effect. By default the adapters take it
+  as sent, with the provider message id `unconfirmed`, and it is recorded like any send: it
+  errs towards a message never delivered, which a reminder or the SLA watcher catches, over
+  one delivered twice. A deployment can choose the duplicate instead; the adapters'
+  cxloop.adapters.unconfirmed_sends says how, and why this is the default;
 - the send happened but its record could not be written: the adapter tries hard (it is one
   small write), and if it still fails the step fails and its retry sends again: a duplicate.
 """
