@@ -7,8 +7,10 @@ step: a customer surveyed twice, a manager alerted twice. cxloop's default is to
 sent (CXLOOP_UNCONFIRMED_SENDS=assume_sent): the step records the send (its provider message id
 reads `unconfirmed`) and carries on, so it errs towards a message never delivered over one
 delivered twice. What catches the first case:
-- a survey nobody received goes unanswered, and its reminder goes out as for any unanswered
-  survey (cxloop.domain.contact.send_reminders);
+- a survey nobody received goes unanswered; where the contact policy sends reminders
+  (reminder_after_days), its reminder goes out as for any unanswered survey
+  (cxloop.domain.contact.send_reminders); a lost survey is one answer fewer, a doubled one
+  is the contact the policy exists to prevent;
 - an alert nobody received leaves its ticket on the desk under the SLA watcher, which reminds
   and escalates (cxloop.domain.casework.sla_watcher);
 - a case notice is informative: the ticket, not the notice, carries the work.

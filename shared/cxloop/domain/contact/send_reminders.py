@@ -10,7 +10,7 @@ next run; a blocked one is settled and never asked again.
 At most one reminder per invitation: the invitation's record is claimed (a conditional
 update) before the message goes out, so two runs, or a retry, cannot both send it. A crash
 between the claim and the send loses the reminder: for a nudge we err towards none rather
-than two (the survey itself errs the other way).
+than two, as every send whose answer is lost does (cxloop.adapters.unconfirmed_sends).
 
 The link: only a token's hash is stored, so the original link cannot be rebuilt. The
 reminder carries a NEW token bound to the SAME invitation (an alias record): as

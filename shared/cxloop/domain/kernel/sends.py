@@ -10,7 +10,7 @@ Which way each remaining case errs:
 - the send call's answer is lost (the connection closed or the read timed out after the
   request went out): nobody can know whether it took effect. By default the adapters take it
   as sent, with the provider message id `unconfirmed`, and it is recorded like any send: it
-  errs towards a message never delivered, which a reminder or the SLA watcher catches, over
+  errs towards a message never delivered (a reminder, or the SLA watcher, may catch it) over
   one delivered twice. A deployment can choose the duplicate instead; the adapters'
   cxloop.adapters.unconfirmed_sends says how, and why this is the default;
 - the send happened but its record could not be written: the adapter tries hard (it is one
