@@ -101,5 +101,5 @@ def test_a_team_works_in_one_tool_only() -> None:
 
 
 def test_a_vendor_cxloop_cannot_talk_to_yet_is_refused_at_publication() -> None:
-    with pytest.raises(ValidationError, match="servicenow connector is not available yet"):
-        validate_document("connectors", {"connectors": [ZENDESK | {"vendor": "servicenow"}]})
+    with pytest.raises(ValidationError, match="salesforce connector is not available yet"):
+        validate_document("connectors", {"connectors": [ZENDESK | {"vendor": "salesforce"}]})
