@@ -86,6 +86,7 @@ def test_priorities_map_to_the_vendors_vocabulary_unless_the_document_says_other
         ({"teams": [], "team_kinds": []}, ("connectors", 0)),
         ({"name": "Zen Desk"}, ("connectors", 0, "name")),
         ({"priorities": {"critical": "urgent"}}, ("connectors", 0, "priorities", "critical", "[key]")),
+        ({"vendor": "servicenow", "priorities": {"medium": "normal"}}, ("connectors", 0, "priorities")),
     ],
 )
 def test_a_bad_connector_is_refused_naming_the_field(change: dict[str, Any], field: tuple[Any, ...]) -> None:
