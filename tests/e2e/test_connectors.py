@@ -348,3 +348,46 @@ def test_servicenow_callbacks_unsigned_badly_signed_or_stale_are_refused(connect
     refused = post(servicenow_signed(bad), data=bad)
     assert refused.status_code == 400
     assert [d["field"] for d in refused.json()["error"]["details"]] == ["state"]
+
+
+def test_cxloops_comments_and_resolution_reach_servicenow_once_and_its_comments_come_back(
+    connected: Client,
+) -> None:
+    desk = connected
+    ticket, _ = detractor(desk, branch="quito-sur")
+    incident = incident_of(desk, ticket["ticket_id"])
+    owner = mint_token(STAFF_TOKEN_SECRET, role="agent", scope="team:quito-sur-claims", user=ticket["owner"])
+
+    # An agent's additional comment in ServiceNow is a comment on the cxloop ticket.
+    commented = desk.http.post(
+        desk.url(f"/_local/servicenow/_agent/incidents/{incident['sys_id']}"),
+        json={"state": "2", "comments": "Llamé al cliente"},
+        timeout=30,
+    )
+    assert commented.json()["callback"]["body"]["applied"] == "commented"
+    history = desk.staff_get(f"/v1/tickets/{ticket['ticket_id']}").json()["history"]
+    assert (history[-1]["action"], history[-1]["note"]) == ("comment", "Llamé al cliente")
+
+    def act(action: dict[str, Any]) -> None:
+        done = desk.http.post(
+            desk.url(f"/v1/tickets/{ticket['ticket_id']}/actions"),
+            json=action,
+            headers={"Authorization": f"Bearer {owner}"},
+            timeout=10,
+        )
+        assert done.status_code == 200, done.text
+
+    act({"action": "comment", "text": "Cliente contactado"})
+    act({"action": "resolve", "root_cause": "adjuster overbooked", "action_taken": "visit rebooked"})
+
+    def resolved_there() -> dict[str, Any] | None:
+        found = next(i for i in servicenow(desk)["incidents"] if i["sys_id"] == incident["sys_id"])
+        return found if found["state"] == "6" else None
+
+    there = wait_for(resolved_there, timeout_s=20)
+    resolution = f"Resolved in cxloop by {ticket['owner']}. Root cause: adjuster overbooked. visit rebooked"
+    assert [n["value"] for n in there["work_notes"]] == [
+        f"Cliente contactado — {ticket['owner']} in cxloop",
+        resolution,
+    ]
+    assert (there["close_code"], there["close_notes"]) == ("Solution provided", resolution)
