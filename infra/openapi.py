@@ -191,22 +191,40 @@ def _constrain_parameters(path: str, method: str, operation: dict[str, Any]) -> 
 
 
 def _describe_connector_callback(operation: dict[str, Any]) -> None:
-    """A helpdesk's callback is signed the vendor's way (Zendesk's signature and its timestamp),
-    beside the path's connector name the resolver declares."""
+    """A helpdesk's callback is signed the vendor's way, beside the path's connector name the
+    resolver declares: Zendesk's signature and its timestamp; for ServiceNow, the business
+    rule's HMAC with the connector's shared key (cxloop.domain.integrations.servicenow). Each
+    is required for its vendor's connectors only."""
     operation.setdefault("parameters", []).extend(
         [
             {
                 "name": "X-Zendesk-Webhook-Signature",
                 "in": "header",
-                "required": True,
-                "description": "base64(HMAC-SHA256(signing secret, timestamp + raw body))",
+                "required": False,
+                "description": "Zendesk: base64(HMAC-SHA256(signing secret, timestamp + raw body))",
                 "schema": {"type": "string"},
             },
             {
                 "name": "X-Zendesk-Webhook-Signature-Timestamp",
                 "in": "header",
-                "required": True,
-                "description": "when the helpdesk signed it; older than 300 s is refused",
+                "required": False,
+                "description": "Zendesk: when Zendesk signed it; older than 300 s is refused",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": "X-Cxloop-Signature",
+                "in": "header",
+                "required": False,
+                "description": (
+                    'ServiceNow: sha256=hex(HMAC-SHA256(signing secret, "{timestamp}.{raw body}"))'
+                ),
+                "schema": {"type": "string"},
+            },
+            {
+                "name": "X-Cxloop-Timestamp",
+                "in": "header",
+                "required": False,
+                "description": "ServiceNow: Unix seconds when signed; over 300 s away is refused",
                 "schema": {"type": "string"},
             },
         ]

@@ -27,7 +27,7 @@ from cxloop.domain.kernel.errors import FieldProblem, NotFound, PayloadTooLarge
 from cxloop.http import header, make_resolver
 from cxloop.observability import MetricUnit, logger, metrics, set_correlation_id
 
-# A ticket change is a few hundred bytes; Zendesk's webhook bodies are far under this.
+# A ticket change is a few hundred bytes; Zendesk's and ServiceNow's callbacks are far under this.
 MAX_BODY_BYTES = 256 * 1024
 
 
@@ -96,7 +96,14 @@ EVENTS_DESCRIPTION = (
     "X-Zendesk-Webhook-Signature-Timestamp (refused more than 300 s away from now). Solved or closed "
     "there resolves the cxloop ticket (and sends the follow-up survey); open, pending or on hold reopens a "
     "resolved one; a comment is noted. `applied` says which: resolved, reopened, commented, unchanged, or "
-    "not_ours (a ticket cxloop did not route to this connector)."
+    "not_ours (a ticket cxloop did not route to this connector). "
+    'For ServiceNow: a business rule\'s outbound REST call with the JSON body {"sys_id", "number", '
+    '"correlation_id", "state", "comments", "work_notes", "close_notes", "assigned_to"} (state 1 New, '
+    "2 In Progress, 3 On Hold, 6 Resolved, 7 Closed, 8 Canceled), signed with the connector's shared key: "
+    'X-Cxloop-Signature = "sha256=" + hex(HMAC-SHA256(signing secret, "{timestamp}.{body}")) and '
+    "X-Cxloop-Timestamp (Unix seconds, refused more than 300 s away from now). Resolved, closed or "
+    "canceled there resolves the cxloop ticket (the resolution notes as the action taken); New, In "
+    "Progress or On Hold reopens a resolved one; a comment or work note is noted."
 )
 
 

@@ -60,3 +60,20 @@ ZENDESK_SIGNING_SECRET = "cxloop-local-zendesk-signing-secret"  # noqa: S105 - p
 def zendesk_secret() -> dict[str, str]:
     """The JSON the Zendesk connector's secret holds."""
     return {"email": ZENDESK_EMAIL, "api_token": ZENDESK_API_TOKEN, "signing_secret": ZENDESK_SIGNING_SECRET}
+
+
+# The local ServiceNow (infra/local/fake_servicenow.py) and its connector's development secret,
+# as Zendesk's above.
+SERVICENOW_SECRET_NAME = "cxloop/connectors/servicenow"  # noqa: S105 - a name, not a secret
+SERVICENOW_USERNAME = "cxloop.integration"
+SERVICENOW_PASSWORD = "cxloop-local-servicenow-password"  # noqa: S105 - public development default
+SERVICENOW_SIGNING_SECRET = "cxloop-local-servicenow-signing-secret"  # noqa: S105 - public development default
+
+
+def servicenow_secret() -> dict[str, str]:
+    """The JSON the ServiceNow connector's secret holds."""
+    return {
+        "username": SERVICENOW_USERNAME,
+        "password": SERVICENOW_PASSWORD,
+        "signing_secret": SERVICENOW_SIGNING_SECRET,
+    }

@@ -142,8 +142,9 @@ CHANNELS_CONTEXT = {
     "shortBaseUrl": "https://cx.example/",
     "commentSentiment": "comprehend",
     "chatAlerts": CHAT_ALERTS,
-    # A secret for the Zendesk connector (test_connectors).
-    "helpdeskConnectors": ["zendesk"],
+    # Secrets for the Zendesk and ServiceNow connectors (test_connectors), as the text
+    # `-c helpdeskConnectors=zendesk,servicenow` passes.
+    "helpdeskConnectors": "zendesk,servicenow",
 }
 
 

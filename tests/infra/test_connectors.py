@@ -5,6 +5,7 @@ connectors' secrets, by their name prefix and with read actions only."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -50,10 +51,17 @@ def test_only_the_connector_functions_read_the_connectors_secrets_by_their_prefi
         assert on_prefix == []
 
 
+@pytest.mark.parametrize(
+    ("name", "fields", "output"),
+    [
+        ("zendesk", {"email", "api_token"}, "ZendeskConnectorSecretName"),
+        ("servicenow", {"username", "password"}, "ServicenowConnectorSecretName"),
+    ],
+)
 def test_a_deployment_naming_a_connector_gets_its_secret_under_the_readable_prefix(
-    configured: Synthesized, synthesized: Synthesized
+    configured: Synthesized, synthesized: Synthesized, name: str, fields: set[str], output: str
 ) -> None:
-    def connector_secrets(template: Synthesized) -> dict[str, dict[str, object]]:
+    def connector_secrets(template: Synthesized) -> dict[str, dict[str, Any]]:
         return {
             k: v["Properties"]
             for k, v in template.resources("AWS::SecretsManager::Secret").items()
@@ -61,8 +69,11 @@ def test_a_deployment_naming_a_connector_gets_its_secret_under_the_readable_pref
         }
 
     assert connector_secrets(synthesized) == {}
-    (secret,) = connector_secrets(configured).values()
-    name = str(secret["Name"])
-    assert name.startswith(SECRET_PREFIX) and name.endswith("/zendesk")
-    assert secret["GenerateSecretString"]["GenerateStringKey"] == "signing_secret"  # type: ignore[index]
-    assert configured.template["Outputs"]["ZendeskConnectorSecretName"]["Value"] == name
+    (secret,) = [s for s in connector_secrets(configured).values() if str(s["Name"]).endswith(f"/{name}")]
+    secret_name = str(secret["Name"])
+    assert secret_name.startswith(SECRET_PREFIX)
+    generated = secret["GenerateSecretString"]
+    assert generated["GenerateStringKey"] == "signing_secret"
+    # The operator fills in what the connector's adapter reads (cxloop.adapters.helpdesks).
+    assert set(json.loads(generated["SecretStringTemplate"])) == fields
+    assert configured.template["Outputs"][output]["Value"] == secret_name

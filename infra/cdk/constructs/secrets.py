@@ -48,8 +48,9 @@ class WebhookSecret(Construct):
 class ConnectorSecrets(Construct):
     """A secret per helpdesk connector, under the prefix the connector functions may read and
     with the stack's name in it (two stacks in one account do not collide): the operator
-    puts the tool's credentials in ({"email", "api_token"} for Zendesk) and the webhook's
-    signing secret, then names the secret in the connectors document."""
+    puts the tool's credentials in ({"email", "api_token"} for Zendesk, {"username",
+    "password"} for a connector named servicenow...) and the webhook's signing secret, then
+    names the secret in the connectors document."""
 
     def __init__(self, scope: Construct, construct_id: str, *, names: tuple[str, ...]) -> None:
         super().__init__(scope, construct_id)
@@ -67,7 +68,7 @@ class ConnectorSecrets(Construct):
                 # A signing key for callouts cxloop verifies (ServiceNow, Salesforce); Zendesk's own
                 # webhook secret replaces it, with the email and API token, when the operator fills it.
                 generate_secret_string=secretsmanager.SecretStringGenerator(
-                    secret_string_template=json.dumps({"email": "", "api_token": ""}),
+                    secret_string_template=json.dumps(dict.fromkeys(_credential_fields(name), "")),
                     generate_string_key="signing_secret",
                     exclude_punctuation=True,
                     password_length=48,
@@ -81,3 +82,11 @@ class ConnectorSecrets(Construct):
             )
             skip_checkov(secret, "CKV_AWS_149", MANAGED_KEY_REASON)
             self.secrets[name] = secret
+
+
+def _credential_fields(name: str) -> tuple[str, ...]:
+    """The fields the operator fills, by the connector's name (the vendor's, as a rule): what
+    cxloop.adapters.helpdesks reads for that vendor; Zendesk's otherwise."""
+    if name.startswith("servicenow"):
+        return ("username", "password")
+    return ("email", "api_token")

@@ -86,6 +86,7 @@ def test_priorities_map_to_the_vendors_vocabulary_unless_the_document_says_other
         ({"teams": [], "team_kinds": []}, ("connectors", 0)),
         ({"name": "Zen Desk"}, ("connectors", 0, "name")),
         ({"priorities": {"critical": "urgent"}}, ("connectors", 0, "priorities", "critical", "[key]")),
+        ({"vendor": "servicenow", "priorities": {"medium": "normal"}}, ("connectors", 0, "priorities")),
     ],
 )
 def test_a_bad_connector_is_refused_naming_the_field(change: dict[str, Any], field: tuple[Any, ...]) -> None:
@@ -101,5 +102,5 @@ def test_a_team_works_in_one_tool_only() -> None:
 
 
 def test_a_vendor_cxloop_cannot_talk_to_yet_is_refused_at_publication() -> None:
-    with pytest.raises(ValidationError, match="servicenow connector is not available yet"):
-        validate_document("connectors", {"connectors": [ZENDESK | {"vendor": "servicenow"}]})
+    with pytest.raises(ValidationError, match="salesforce connector is not available yet"):
+        validate_document("connectors", {"connectors": [ZENDESK | {"vendor": "salesforce"}]})

@@ -1,7 +1,9 @@
 """Changes made in a helpdesk come back to cxloop: POST /v1/connectors/{name}/events, signed
-with the connector's key (for Zendesk: cxloop.domain.integrations.zendesk), moves the cxloop
-ticket through its own lifecycle (cxloop.domain.casework.lifecycle), so the SLA watcher, the
-escalations, the health report and the follow-up survey see it as any change made in cxloop.
+with the connector's key (for Zendesk: cxloop.domain.integrations.zendesk; for ServiceNow:
+cxloop.domain.integrations.servicenow, whose incident states read as Zendesk's statuses),
+moves the cxloop ticket through its own lifecycle (cxloop.domain.casework.lifecycle), so the
+SLA watcher, the escalations, the health report and the follow-up survey see it as any
+change made in cxloop.
 
 - solved or closed there resolves the ticket here, and the customer gets the "was it solved?"
   survey as for a resolution in cxloop (cxloop.domain.casework.desk.follow_up_interaction);
@@ -26,7 +28,7 @@ from cxloop.domain.casework.lifecycle import ALLOWED_FROM, Comment, Reopen, Reso
 from cxloop.domain.casework.models import Ticket
 from cxloop.domain.casework.ports import TicketStore
 from cxloop.domain.casework.sla import SlaSettings
-from cxloop.domain.integrations import zendesk
+from cxloop.domain.integrations import servicenow, zendesk
 from cxloop.domain.integrations.connectors import Connector, Connectors
 from cxloop.domain.integrations.zendesk import TicketChanged
 from cxloop.domain.kernel.errors import FieldProblem, InvalidInput, NotFound
@@ -111,8 +113,14 @@ def _taken(ticket: Ticket, *, by: str, now: datetime, where: str) -> Ticket:
 
 
 def _said_last(ticket: Ticket, text: str) -> bool:
-    # A webhook delivered twice carries the same comment: it is noted once.
-    return bool(ticket.history) and ticket.history[-1].action == "comment" and ticket.history[-1].note == text
+    # A webhook delivered twice carries the same comment, or the resolution it resolved with
+    # (the action taken): it is noted once.
+    if not ticket.history:
+        return False
+    last = ticket.history[-1]
+    if last.action == "resolve" and ticket.resolution is not None:
+        return ticket.resolution.action_taken == text
+    return last.action == "comment" and last.note == text
 
 
 def read_callback(
@@ -125,17 +133,29 @@ def read_callback(
 ) -> TicketChanged:
     """Verify the request with the vendor's own signing, then parse it; Unauthorized or
     InvalidInput otherwise. Verified before parsing, so an unsigned request costs nothing."""
-    if connector.vendor != "zendesk":
-        raise NotFound(f"connector {connector.name} takes no callbacks yet")
-    zendesk.verify_signature(
-        signature=headers(zendesk.SIGNATURE_HEADER),
-        timestamp=headers(zendesk.TIMESTAMP_HEADER),
-        body=body,
-        secrets=secrets,
-        now=now,
-    )
+    if connector.vendor == "zendesk":
+        zendesk.verify_signature(
+            signature=headers(zendesk.SIGNATURE_HEADER),
+            timestamp=headers(zendesk.TIMESTAMP_HEADER),
+            body=body,
+            secrets=secrets,
+            now=now,
+        )
+        return zendesk.parse_event(_json_of(body))
+    if connector.vendor == "servicenow":
+        servicenow.verify_signature(
+            signature=headers(servicenow.SIGNATURE_HEADER),
+            timestamp=headers(servicenow.TIMESTAMP_HEADER),
+            body=body,
+            secrets=secrets,
+            now=now.timestamp(),
+        )
+        return servicenow.parse_event(_json_of(body))
+    raise NotFound(f"connector {connector.name} takes no callbacks yet")
+
+
+def _json_of(body: bytes) -> object:
     try:
-        document = json.loads(body)
+        return json.loads(body)
     except ValueError as exc:
         raise InvalidInput("the body is not JSON", [FieldProblem("body", "is not JSON")]) from exc
-    return zendesk.parse_event(document)

@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, HttpUrl, StringConstraints, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from cxloop.domain.feedback.models import Priority
 from cxloop.domain.kernel.modelling import DomainModel
@@ -21,7 +29,7 @@ Vendor = Literal["zendesk", "servicenow", "salesforce"]
 VENDORS: tuple[Vendor, ...] = ("zendesk", "servicenow", "salesforce")
 # The vendors cxloop can talk to today (cxloop.adapters.helpdesks); the others are refused at
 # publication rather than accepted and silently never synced.
-AVAILABLE: frozenset[Vendor] = frozenset({"zendesk"})
+AVAILABLE: frozenset[Vendor] = frozenset({"zendesk", "servicenow"})
 # Every connector's secret lives under this name prefix, so the sync function's permission
 # can be scoped to it (infra/cdk grants secretsmanager:GetSecretValue on this prefix only).
 SECRET_PREFIX = "cxloop/connectors/"  # noqa: S105 - a name, not a secret
@@ -38,6 +46,9 @@ DEFAULT_PRIORITIES: dict[Vendor, dict[Priority, str]] = {
     "servicenow": {"low": "4", "medium": "3", "high": "2", "urgent": "1"},
     "salesforce": {"low": "Low", "medium": "Medium", "high": "High", "urgent": "High"},
 }
+# ServiceNow's priorities are a closed list (cxloop.domain.integrations.servicenow writes each as
+# the impact x urgency that yields it): anything else would be silently moderate there.
+SERVICENOW_PRIORITIES = ("1", "2", "3", "4", "5")
 
 
 class Connector(DomainModel):
@@ -57,6 +68,16 @@ class Connector(DomainModel):
         default_factory=dict,
         description="cxloop priority -> the tool's; the vendor's usual mapping by default",
     )
+
+    @field_validator("priorities")
+    @classmethod
+    def _in_the_vendors_list(
+        cls, priorities: dict[Priority, str], info: ValidationInfo
+    ) -> dict[Priority, str]:
+        unknown = sorted(v for v in priorities.values() if v not in SERVICENOW_PRIORITIES)
+        if info.data.get("vendor") == "servicenow" and unknown:
+            raise ValueError(f"ServiceNow priorities are {', '.join(SERVICENOW_PRIORITIES)}; not {unknown}")
+        return priorities
 
     @model_validator(mode="after")
     def _routes_something(self) -> Connector:
