@@ -30,6 +30,7 @@ from werkzeug.wrappers import Request, Response
 from infra.local.auth import verify_bearer
 from infra.local.context import LocalLambdaContext, invoke
 from infra.local.fake_channels import FakeChannels
+from infra.local.fake_salesforce import FakeSalesforce
 from infra.local.fake_zendesk import FakeZendesk
 from infra.local.oauth import (
     AUTHORIZE_PATH,
@@ -88,6 +89,7 @@ class Gateway:
         people: Callable[[], list[Identity]] = published_people,
         channels: FakeChannels | None = None,
         zendesk: FakeZendesk | None = None,
+        salesforce: FakeSalesforce | None = None,
     ) -> None:
         self.routes = [
             BoundRoute(route, function, compile_path(route.path))
@@ -102,6 +104,8 @@ class Gateway:
         self.channels = channels
         # The Zendesk Tickets API, faked under /_local/zendesk (the Zendesk connector's tool).
         self.zendesk = zendesk
+        # The Salesforce REST API, faked under /_local/salesforce (the Salesforce connector's tool).
+        self.salesforce = salesforce
         self.cors = CorsPolicy(
             allowed_origins if allowed_origins is not None else origins_from_env(),
             methods_by_path=staff_methods(self.routes),
@@ -156,10 +160,11 @@ class Gateway:
 
     def _faked_channel(self, request: Request) -> Response | None:
         """End User Messaging SMS and Social calls, and GET /_local/channels (fake_channels); the
-        Zendesk Tickets API under /_local/zendesk (fake_zendesk)."""
+        Zendesk Tickets API under /_local/zendesk (fake_zendesk); Salesforce's REST API under
+        /_local/salesforce (fake_salesforce)."""
         if not request.path.startswith("/_local/"):
             return None
-        for fake in (self.channels, self.zendesk):
+        for fake in (self.channels, self.zendesk, self.salesforce):
             answer = fake.handle(request) if fake is not None else None
             if answer is not None:
                 return answer

@@ -17,8 +17,10 @@ from infra.local.defaults import (
     ACCOUNT_ID,
     FAKE_KEY,
     REGION,
+    SALESFORCE_SECRET_NAME,
     SUPPRESSION_KEY,
     ZENDESK_SECRET_NAME,
+    salesforce_secret,
     zendesk_secret,
 )
 from infra.pipeline import (
@@ -76,6 +78,7 @@ def provision(endpoint: str, region: str, *, sender: str, pipeline: Pipeline = P
         # The local Zendesk's credentials, where the connector reads them on AWS too.
         secrets = local_session(region).client("secretsmanager", endpoint_url=endpoint)
         secrets.create_secret(Name=ZENDESK_SECRET_NAME, SecretString=json.dumps(zendesk_secret()))
+        secrets.create_secret(Name=SALESFORCE_SECRET_NAME, SecretString=json.dumps(salesforce_secret()))
     # SES refuses unverified senders, in moto as in a new AWS account.
     _unless_exists(aws["sesv2"].create_email_identity, EmailIdentity=sender)
     if pipeline.delivery_streams:

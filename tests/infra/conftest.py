@@ -142,8 +142,9 @@ CHANNELS_CONTEXT = {
     "shortBaseUrl": "https://cx.example/",
     "commentSentiment": "comprehend",
     "chatAlerts": CHAT_ALERTS,
-    # A secret for the Zendesk connector (test_connectors).
-    "helpdeskConnectors": ["zendesk"],
+    # A secret for the Zendesk and the Salesforce connectors (test_connectors), as text the way
+    # `-c helpdeskConnectors=zendesk,salesforce` gives it.
+    "helpdeskConnectors": "zendesk,salesforce",
 }
 
 

@@ -61,8 +61,20 @@ def test_a_deployment_naming_a_connector_gets_its_secret_under_the_readable_pref
         }
 
     assert connector_secrets(synthesized) == {}
-    (secret,) = connector_secrets(configured).values()
-    name = str(secret["Name"])
-    assert name.startswith(SECRET_PREFIX) and name.endswith("/zendesk")
-    assert secret["GenerateSecretString"]["GenerateStringKey"] == "signing_secret"  # type: ignore[index]
-    assert configured.template["Outputs"]["ZendeskConnectorSecretName"]["Value"] == name
+    by_name = {str(s["Name"]).rsplit("/", 1)[-1]: s for s in connector_secrets(configured).values()}
+    assert sorted(by_name) == ["salesforce", "zendesk"]
+    for name, secret in by_name.items():
+        assert str(secret["Name"]).startswith(SECRET_PREFIX)
+        generated: dict[str, str] = secret["GenerateSecretString"]  # type: ignore[assignment]
+        assert generated["GenerateStringKey"] == "signing_secret"
+        output = f"{name.title()}ConnectorSecretName"
+        assert configured.template["Outputs"][output]["Value"] == secret["Name"]
+    # What the operator fills: an agent's API token for Zendesk, the connected app's for Salesforce.
+    templates = {
+        name: json.loads(str(s["GenerateSecretString"]["SecretStringTemplate"]))
+        for name, s in by_name.items()
+    }  # type: ignore[index]
+    assert templates == {
+        "zendesk": {"email": "", "api_token": ""},
+        "salesforce": {"client_id": "", "client_secret": ""},
+    }

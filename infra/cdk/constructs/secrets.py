@@ -19,6 +19,10 @@ MANAGED_KEY_REASON = (
     "secret is decided by IAM, granted to the functions infra/pipeline.py names alone, and no "
     "other account ever reads it, which is what a customer managed key would add."
 )
+# The credential fields the operator fills, by the vendor a connector's name says; Zendesk's
+# (an agent's email and API token) for any other name.
+CREDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {"salesforce": ("client_id", "client_secret")}
+ZENDESK_FIELDS = ("email", "api_token")
 
 
 class WebhookSecret(Construct):
@@ -48,8 +52,9 @@ class WebhookSecret(Construct):
 class ConnectorSecrets(Construct):
     """A secret per helpdesk connector, under the prefix the connector functions may read and
     with the stack's name in it (two stacks in one account do not collide): the operator
-    puts the tool's credentials in ({"email", "api_token"} for Zendesk) and the webhook's
-    signing secret, then names the secret in the connectors document."""
+    puts the tool's credentials in ({"email", "api_token"} for Zendesk, the connected app's
+    {"client_id", "client_secret"} for a connector named salesforce) and the webhook's signing
+    secret, then names the secret in the connectors document."""
 
     def __init__(self, scope: Construct, construct_id: str, *, names: tuple[str, ...]) -> None:
         super().__init__(scope, construct_id)
@@ -67,7 +72,9 @@ class ConnectorSecrets(Construct):
                 # A signing key for callouts cxloop verifies (ServiceNow, Salesforce); Zendesk's own
                 # webhook secret replaces it, with the email and API token, when the operator fills it.
                 generate_secret_string=secretsmanager.SecretStringGenerator(
-                    secret_string_template=json.dumps({"email": "", "api_token": ""}),
+                    secret_string_template=json.dumps(
+                        dict.fromkeys(CREDENTIAL_FIELDS.get(name, ZENDESK_FIELDS), "")
+                    ),
                     generate_string_key="signing_secret",
                     exclude_punctuation=True,
                     password_length=48,

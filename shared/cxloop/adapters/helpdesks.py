@@ -1,6 +1,6 @@
 """The helpdesks and CRMs cases are kept in, over their REST APIs (stdlib HTTP: one JSON call
-at a time needs no client library in the layer). Zendesk first; ServiceNow and Salesforce
-follow the same Helpdesk port (cxloop.domain.integrations.ports).
+at a time needs no client library in the layer). Zendesk here; Salesforce in
+cxloop.adapters.salesforce_cases; all behind the Helpdesk port (cxloop.domain.integrations.helpdesk_ports).
 
 Each connector's credentials are a JSON secret in Secrets Manager, named by the connectors
 document (cxloop.domain.integrations.connectors); read through Powertools' cache, so a
@@ -16,6 +16,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+from cxloop.adapters.salesforce_cases import SalesforceCases
 from cxloop.domain.integrations import zendesk
 from cxloop.domain.integrations.cases import CaseDraft, CaseUpdate
 from cxloop.domain.integrations.connectors import Connector
@@ -58,6 +59,8 @@ def helpdesk_for(connector: Connector) -> Helpdesk:
         if not secret.get("email") or not secret.get("api_token"):
             raise Unavailable(f"the secret of connector {connector.name} lacks email or api_token")
         return ZendeskTickets(connector.base_url, email=secret["email"], api_token=secret["api_token"])
+    if connector.vendor == "salesforce":
+        return SalesforceCases.from_secret(connector.base_url, connector_secret(connector))
     raise HelpdeskRefused(f"the {connector.vendor} connector is not available yet")
 
 

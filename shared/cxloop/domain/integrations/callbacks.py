@@ -1,5 +1,6 @@
 """Changes made in a helpdesk come back to cxloop: POST /v1/connectors/{name}/events, signed
-with the connector's key (for Zendesk: cxloop.domain.integrations.zendesk), moves the cxloop
+with the connector's key (for Zendesk: cxloop.domain.integrations.zendesk; for Salesforce:
+cxloop.domain.integrations.salesforce), moves the cxloop
 ticket through its own lifecycle (cxloop.domain.casework.lifecycle), so the SLA watcher, the
 escalations, the health report and the follow-up survey see it as any change made in cxloop.
 
@@ -26,7 +27,7 @@ from cxloop.domain.casework.lifecycle import ALLOWED_FROM, Comment, Reopen, Reso
 from cxloop.domain.casework.models import Ticket
 from cxloop.domain.casework.ports import TicketStore
 from cxloop.domain.casework.sla import SlaSettings
-from cxloop.domain.integrations import zendesk
+from cxloop.domain.integrations import salesforce, zendesk
 from cxloop.domain.integrations.connectors import Connector, Connectors
 from cxloop.domain.integrations.zendesk import TicketChanged
 from cxloop.domain.kernel.errors import FieldProblem, InvalidInput, NotFound
@@ -125,6 +126,8 @@ def read_callback(
 ) -> TicketChanged:
     """Verify the request with the vendor's own signing, then parse it; Unauthorized or
     InvalidInput otherwise. Verified before parsing, so an unsigned request costs nothing."""
+    if connector.vendor == "salesforce":
+        return salesforce.read_callout(body=body, headers=headers, secrets=secrets, now=now)
     if connector.vendor != "zendesk":
         raise NotFound(f"connector {connector.name} takes no callbacks yet")
     zendesk.verify_signature(

@@ -21,7 +21,7 @@ Vendor = Literal["zendesk", "servicenow", "salesforce"]
 VENDORS: tuple[Vendor, ...] = ("zendesk", "servicenow", "salesforce")
 # The vendors cxloop can talk to today (cxloop.adapters.helpdesks); the others are refused at
 # publication rather than accepted and silently never synced.
-AVAILABLE: frozenset[Vendor] = frozenset({"zendesk"})
+AVAILABLE: frozenset[Vendor] = frozenset({"zendesk", "salesforce"})
 # Every connector's secret lives under this name prefix, so the sync function's permission
 # can be scoped to it (infra/cdk grants secretsmanager:GetSecretValue on this prefix only).
 SECRET_PREFIX = "cxloop/connectors/"  # noqa: S105 - a name, not a secret
