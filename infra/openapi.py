@@ -191,23 +191,41 @@ def _constrain_parameters(path: str, method: str, operation: dict[str, Any]) -> 
 
 
 def _describe_connector_callback(operation: dict[str, Any]) -> None:
-    """A helpdesk's callback is signed the vendor's way (Zendesk's signature and its timestamp),
-    beside the path's connector name the resolver declares."""
+    """A helpdesk's callback is signed the vendor's way (Zendesk's signature and its timestamp;
+    the shared-secret HMAC of a Salesforce callout), beside the path's connector name the
+    resolver declares. Which pair a request needs depends on the connector's vendor, so neither
+    is required by the document; a request without its vendor's pair is refused with 401."""
     operation.setdefault("parameters", []).extend(
         [
             {
                 "name": "X-Zendesk-Webhook-Signature",
                 "in": "header",
-                "required": True,
-                "description": "base64(HMAC-SHA256(signing secret, timestamp + raw body))",
+                "required": False,
+                "description": "Zendesk: base64(HMAC-SHA256(signing secret, timestamp + raw body))",
                 "schema": {"type": "string"},
             },
             {
                 "name": "X-Zendesk-Webhook-Signature-Timestamp",
                 "in": "header",
-                "required": True,
-                "description": "when the helpdesk signed it; older than 300 s is refused",
+                "required": False,
+                "description": "Zendesk: when it signed (ISO 8601); more than 300 s away is refused",
                 "schema": {"type": "string"},
+            },
+            {
+                "name": "X-Cxloop-Signature",
+                "in": "header",
+                "required": False,
+                "description": (
+                    'Salesforce: "sha256=" + hex(HMAC-SHA256(signing secret, "{timestamp}.{raw body}"))'
+                ),
+                "schema": {"type": "string"},
+            },
+            {
+                "name": "X-Cxloop-Timestamp",
+                "in": "header",
+                "required": False,
+                "description": "Salesforce: Unix seconds when it signed; more than 300 s away is refused",
+                "schema": {"type": "string", "pattern": "^[0-9]+$"},
             },
         ]
     )

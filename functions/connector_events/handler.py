@@ -27,7 +27,7 @@ from cxloop.domain.kernel.errors import FieldProblem, NotFound, PayloadTooLarge
 from cxloop.http import header, make_resolver
 from cxloop.observability import MetricUnit, logger, metrics, set_correlation_id
 
-# A ticket change is a few hundred bytes; Zendesk's webhook bodies are far under this.
+# A ticket change is a few hundred bytes; Zendesk's webhooks and Salesforce's callouts are far under this.
 MAX_BODY_BYTES = 256 * 1024
 
 
@@ -95,8 +95,13 @@ EVENTS_DESCRIPTION = (
     "X-Zendesk-Webhook-Signature = base64(HMAC-SHA256(signing secret, timestamp + body)) and "
     "X-Zendesk-Webhook-Signature-Timestamp (refused more than 300 s away from now). Solved or closed "
     "there resolves the cxloop ticket (and sends the follow-up survey); open, pending or on hold reopens a "
-    "resolved one; a comment is noted. `applied` says which: resolved, reopened, commented, unchanged, or "
-    "not_ours (a ticket cxloop did not route to this connector)."
+    'resolved one; a comment is noted. For Salesforce: an Apex callout (README "Helpdesk connectors") '
+    'with the JSON body {"Id", "CaseNumber", "Cxloop_Ticket_Id__c", "Status", "IsClosed", "Comment", '
+    '"OwnerEmail"}, signed with the connector\'s signing_secret: X-Cxloop-Timestamp (Unix seconds, '
+    'refused more than 300 s away from now) and X-Cxloop-Signature = "sha256=" + hex(HMAC-SHA256(signing '
+    'secret, "{timestamp}.{raw body}")). IsClosed true resolves the cxloop ticket (and sends the follow-up '
+    "survey); false reopens a resolved one; a Comment is noted. `applied` says which: resolved, reopened, "
+    "commented, unchanged, or not_ours (a ticket cxloop did not route to this connector)."
 )
 
 
