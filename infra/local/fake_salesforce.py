@@ -65,6 +65,8 @@ class SalesforceOrg:
     signing_secret: str
     # Where the org's Apex callout goes: cxloop's /v1/connectors/{name}/events.
     callout_url: str
+    # The Case's custom external-id field the connector keys Cases on.
+    external_id_field: str = EXTERNAL_ID_FIELD
 
 
 class FakeSalesforce:
@@ -169,9 +171,9 @@ class FakeSalesforce:
         return answer
 
     def _by_external_id(self, request: Request, *, field: str, value: str) -> Response:
-        if field != EXTERNAL_ID_FIELD:
+        if field != self.org.external_id_field:
             return _errors(404, "NOT_FOUND", "Provided external ID field does not exist or is not accessible")
-        case = next((c for c in self.cases.values() if c[EXTERNAL_ID_FIELD] == value), None)
+        case = next((c for c in self.cases.values() if c[self.org.external_id_field] == value), None)
         if request.method == "GET":
             return (
                 _json(200, case)
@@ -179,9 +181,9 @@ class FakeSalesforce:
                 else _errors(404, "NOT_FOUND", "The requested resource does not exist")
             )
         fields = _json_of(request)
-        if EXTERNAL_ID_FIELD in fields:
+        if self.org.external_id_field in fields:
             return _errors(
-                400, "INVALID_FIELD", f"{EXTERNAL_ID_FIELD} is in the URL; not allowed in the body"
+                400, "INVALID_FIELD", f"{self.org.external_id_field} is in the URL; not allowed in the body"
             )
         if case is not None:
             return self._update(case, fields) or _json(200, _saved(case, created=False))
@@ -193,7 +195,7 @@ class FakeSalesforce:
         case = {
             "Id": case_id,
             "CaseNumber": f"{1000 + len(self.cases) + 1:08d}",
-            EXTERNAL_ID_FIELD: value,
+            self.org.external_id_field: value,
             "Status": "New",
             "IsClosed": False,
             "OwnerEmail": "",
@@ -244,7 +246,7 @@ class FakeSalesforce:
             case["OwnerEmail"] = asked.get("owner_email") or ""
             if asked.get("comment"):
                 self._comment({"ParentId": case_id, "CommentBody": asked["comment"]})
-            payload = callout_payload(case, asked.get("comment") or "")
+            payload = callout_payload(case, asked.get("comment") or "", self.org.external_id_field)
         delivered = self.deliver(payload, timestamp=asked.get("timestamp"))
         return _json(200, {"case": case, "callout": delivered})
 
@@ -265,12 +267,13 @@ class FakeSalesforce:
         return {"status": answer.status_code, "body": document}
 
 
-def callout_payload(case: dict[str, Any], comment: str) -> dict[str, Any]:
-    """The JSON body the README's Apex trigger sends (JSON.serialize of the Case's fields)."""
+def callout_payload(case: dict[str, Any], comment: str, key: str = EXTERNAL_ID_FIELD) -> dict[str, Any]:
+    """The JSON body the README's Apex trigger sends (JSON.serialize of the Case's fields);
+    `key`: the external-id field."""
     return {
         "Id": case["Id"],
         "CaseNumber": case["CaseNumber"],
-        EXTERNAL_ID_FIELD: case[EXTERNAL_ID_FIELD],
+        key: case[key],
         "Status": case["Status"],
         "IsClosed": case["IsClosed"],
         "Comment": comment,

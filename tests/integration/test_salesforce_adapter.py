@@ -19,12 +19,22 @@ from werkzeug.wrappers import Request, Response
 
 from cxloop.adapters.salesforce_cases import DEFAULT_RETRY_AFTER_S, SalesforceCases
 from cxloop.domain.integrations.cases import CaseDraft, CaseUpdate
+from cxloop.domain.integrations.connectors import Connector
 from cxloop.domain.integrations.helpdesk_ports import HelpdeskRefused, RateLimited
 from cxloop.domain.kernel.errors import Unavailable
 from infra.local.fake_salesforce import SALESFORCE_PATH, FakeSalesforce, SalesforceOrg
 from infra.local.runtime import free_port
 
 ORG = SalesforceOrg("consumer-key", "consumer-secret", "signing-1", "http://127.0.0.1:9/unused")
+CONNECTOR = Connector.model_validate(
+    {
+        "name": "salesforce",
+        "vendor": "salesforce",
+        "instance_url": "https://acme.my.salesforce.com",
+        "secret": "cxloop/connectors/salesforce",
+        "teams": ["quito-sur-claims"],
+    }
+)
 DRAFT = CaseDraft(
     external_id="CX-ADAPTER01",
     subject="[CX-ADAPTER01] claim at Claims desk: NPS 2",
@@ -119,4 +129,30 @@ def test_refusals_become_the_domains_errors(salesforce: tuple[FakeSalesforce, st
     with pytest.raises(Unavailable):
         cases_for(f"http://127.0.0.1:{free_port()}").find_case("CX-1")
     with pytest.raises(Unavailable):
-        SalesforceCases.from_secret(url, {"client_id": "only"})
+        SalesforceCases.for_connector(CONNECTOR, {"client_id": "only"})
+
+
+def test_cases_are_keyed_on_the_field_the_connector_names() -> None:
+    org = SalesforceOrg(
+        ORG.client_id, ORG.client_secret, "signing-1", "http://127.0.0.1:9/unused", "Cx_Key__c"
+    )
+    fake = FakeSalesforce(org)
+
+    @Request.application  # type: ignore[arg-type]
+    def app(request: Request) -> Response:
+        return fake.handle(request) or Response(status=404)
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}{SALESFORCE_PATH}"
+        connector = CONNECTOR.model_copy(update={"instance_url": url, "external_id_field": "Cx_Key__c"})
+        secret = {"client_id": ORG.client_id, "client_secret": ORG.client_secret}
+        cases = SalesforceCases.for_connector(connector, secret)
+        case_id = cases.create_case(DRAFT)
+        assert cases.find_case(DRAFT.external_id) == case_id
+        assert fake.cases[case_id]["Cx_Key__c"] == DRAFT.external_id
+    finally:
+        server.shutdown()
+        thread.join()

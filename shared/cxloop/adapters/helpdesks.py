@@ -60,7 +60,7 @@ def helpdesk_for(connector: Connector) -> Helpdesk:
             raise Unavailable(f"the secret of connector {connector.name} lacks email or api_token")
         return ZendeskTickets(connector.base_url, email=secret["email"], api_token=secret["api_token"])
     if connector.vendor == "salesforce":
-        return SalesforceCases.from_secret(connector.base_url, connector_secret(connector))
+        return SalesforceCases.for_connector(connector, connector_secret(connector))
     raise HelpdeskRefused(f"the {connector.vendor} connector is not available yet")
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from cxloop.domain.integrations import salesforce
 from cxloop.domain.integrations.cases import CaseDraft, CaseUpdate
+from cxloop.domain.integrations.connectors import Connector
 from cxloop.domain.integrations.helpdesk_ports import HelpdeskRefused, RateLimited
 from cxloop.domain.kernel.errors import Unavailable
 
@@ -47,19 +48,32 @@ _sessions_lock = threading.Lock()
 
 
 class SalesforceCases:
-    def __init__(self, base_url: str, *, client_id: str, client_secret: str) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        client_id: str,
+        client_secret: str,
+        external_id_field: str = salesforce.EXTERNAL_ID_FIELD,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self._client_id = client_id
         self._client_secret = client_secret
+        self._key = external_id_field
 
     @classmethod
-    def from_secret(cls, base_url: str, secret: dict[str, str]) -> SalesforceCases:
+    def for_connector(cls, connector: Connector, secret: dict[str, str]) -> SalesforceCases:
         if not secret.get("client_id") or not secret.get("client_secret"):
-            raise Unavailable("the Salesforce connector's secret lacks client_id or client_secret")
-        return cls(base_url, client_id=secret["client_id"], client_secret=secret["client_secret"])
+            raise Unavailable(f"the secret of connector {connector.name} lacks client_id or client_secret")
+        return cls(
+            connector.base_url,
+            client_id=secret["client_id"],
+            client_secret=secret["client_secret"],
+            external_id_field=salesforce.external_id_field(connector),
+        )
 
     def find_case(self, external_id: str) -> str | None:
-        path = salesforce.case_path(value=urllib.parse.quote(external_id, safe="")) + "?fields=Id"
+        path = salesforce.case_path(self._key, urllib.parse.quote(external_id, safe="")) + "?fields=Id"
         try:
             found = self._api("GET", path)
         except _Missing:
@@ -69,7 +83,7 @@ class SalesforceCases:
     def create_case(self, draft: CaseDraft) -> str:
         # An upsert: a retry after a lost answer updates the Case it created (200) instead of
         # making another (201).
-        path = salesforce.case_path(value=urllib.parse.quote(draft.external_id, safe=""))
+        path = salesforce.case_path(self._key, urllib.parse.quote(draft.external_id, safe=""))
         upserted = self._api("PATCH", path, salesforce.case_fields(draft))
         return str(upserted["id"])
 

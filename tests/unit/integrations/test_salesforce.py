@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from cxloop.domain.casework.sla import DEFAULT_SLA_SETTINGS
 from cxloop.domain.integrations import salesforce
@@ -165,3 +166,26 @@ def test_a_case_is_an_upsert_body_without_its_key_and_changes_are_status_and_com
     assert salesforce.status_fields(CaseUpdate(comment="note")) is None
     assert salesforce.comment_fields("500A", CaseUpdate(status="open")) is None
     assert salesforce.status_fields(CaseUpdate(status="open")) == {"Status": "Working"}
+
+
+def test_the_connector_may_name_its_own_external_id_field() -> None:
+    connector = SALESFORCE.model_copy(update={"external_id_field": "Cx_Key__c"})
+    body = json.dumps(
+        {"Id": "500Dn00000AbCdEIAV", "Cx_Key__c": "CX-1", "Status": "Closed", "IsClosed": True}
+    ).encode()
+    change = read_callback(connector, body=body, headers=headers_for(body).get, secrets=("k1",), now=NOW)
+    assert change.external_id == "CX-1"
+    # The default field's name is not read for such a connector: the field it names is missing.
+    other = callout()
+    with pytest.raises(InvalidInput) as refused:
+        read_callback(connector, body=other, headers=headers_for(other).get, secrets=("k1",), now=NOW)
+    assert [p.field for p in refused.value.details] == ["Cx_Key__c"]
+
+
+def test_only_a_salesforce_connector_names_an_external_id_field() -> None:
+    zendesk = SALESFORCE.model_dump(mode="json") | {"vendor": "zendesk", "external_id_field": "Cx_Key__c"}
+    with pytest.raises(ValidationError) as refused:
+        Connector.model_validate(zendesk)
+    assert [e["loc"] for e in refused.value.errors()] == [("external_id_field",)]
+    with pytest.raises(ValidationError):
+        Connector.model_validate(SALESFORCE.model_dump(mode="json") | {"external_id_field": "Id"})

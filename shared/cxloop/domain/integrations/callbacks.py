@@ -127,7 +127,7 @@ def read_callback(
     """Verify the request with the vendor's own signing, then parse it; Unauthorized or
     InvalidInput otherwise. Verified before parsing, so an unsigned request costs nothing."""
     if connector.vendor == "salesforce":
-        return salesforce.read_callout(body=body, headers=headers, secrets=secrets, now=now)
+        return salesforce.read_callout(connector, body=body, headers=headers, secrets=secrets, now=now)
     if connector.vendor != "zendesk":
         raise NotFound(f"connector {connector.name} takes no callbacks yet")
     zendesk.verify_signature(

@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, HttpUrl, StringConstraints, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from cxloop.domain.feedback.models import Priority
 from cxloop.domain.kernel.modelling import DomainModel
@@ -57,6 +65,12 @@ class Connector(DomainModel):
         default_factory=dict,
         description="cxloop priority -> the tool's; the vendor's usual mapping by default",
     )
+    external_id_field: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z][A-Za-z0-9_]{0,60}__c$",
+        description="Salesforce only: the Case's custom external-id field keyed on cxloop's ticket id "
+        "(Cxloop_Ticket_Id__c by default)",
+    )
 
     @model_validator(mode="after")
     def _routes_something(self) -> Connector:
@@ -67,6 +81,13 @@ class Connector(DomainModel):
                 f"the {self.vendor} connector is not available yet; available: {sorted(AVAILABLE)}"
             )
         return self
+
+    @field_validator("external_id_field")
+    @classmethod
+    def _salesforce_only(cls, field: str | None, info: ValidationInfo) -> str | None:
+        if field is not None and info.data.get("vendor") != "salesforce":
+            raise ValueError("is for a salesforce connector only")
+        return field
 
     def priority_of(self, priority: Priority) -> str:
         return self.priorities.get(priority) or DEFAULT_PRIORITIES[self.vendor][priority]

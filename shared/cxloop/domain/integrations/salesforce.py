@@ -19,12 +19,14 @@ from pydantic import ConfigDict, Field, ValidationError
 
 from cxloop.domain.integrations import shared_secret_callouts
 from cxloop.domain.integrations.cases import CaseDraft, CaseStatus, CaseUpdate
+from cxloop.domain.integrations.connectors import Connector
 from cxloop.domain.integrations.zendesk import TicketChanged
 from cxloop.domain.kernel.errors import FieldProblem, InvalidInput
 from cxloop.domain.kernel.modelling import DomainModel
 
 API_VERSION = "v60.0"
-# A custom Text field on Case, marked External ID and Unique (README "Helpdesk connectors").
+# A custom Text field on Case, marked External ID and Unique (README "Helpdesk connectors"),
+# unless the connector names another (Connector.external_id_field).
 EXTERNAL_ID_FIELD = "Cxloop_Ticket_Id__c"
 # A value of the standard Case Origin picklist every org has.
 ORIGIN = "Web"
@@ -32,6 +34,10 @@ ORIGIN = "Web"
 STATUSES: dict[CaseStatus, str] = {"open": "Working", "solved": "Closed"}
 # Subject is a 255-character field; a longer one is refused with STRING_TOO_LONG.
 SUBJECT_MAX = 255
+
+
+def external_id_field(connector: Connector) -> str:
+    return connector.external_id_field or EXTERNAL_ID_FIELD
 
 
 def case_path(field: str = EXTERNAL_ID_FIELD, value: str | None = None) -> str:
@@ -89,13 +95,15 @@ class CaseChanged(DomainModel):
 
 
 def read_callout(
+    connector: Connector,
     *,
     body: bytes,
     headers: Callable[[str], str | None],
     secrets: tuple[str, ...],
     now: datetime,
 ) -> TicketChanged:
-    """Verify the callout's signature, then parse it; Unauthorized or InvalidInput otherwise."""
+    """Verify the callout's signature, then parse it; Unauthorized or InvalidInput otherwise.
+    The ticket id comes under the connector's external-id field's name, as the Case has it."""
     shared_secret_callouts.verify_callout(
         signature=headers(shared_secret_callouts.SIGNATURE_HEADER),
         timestamp=headers(shared_secret_callouts.TIMESTAMP_HEADER),
@@ -107,10 +115,17 @@ def read_callout(
         document = json.loads(body)
     except ValueError as exc:
         raise InvalidInput("the body is not JSON", [FieldProblem("body", "is not JSON")]) from exc
+    field = external_id_field(connector)
+    if isinstance(document, dict) and field != EXTERNAL_ID_FIELD:
+        document = {k: v for k, v in document.items() if k != EXTERNAL_ID_FIELD}
+        if field in document:
+            document[EXTERNAL_ID_FIELD] = document.pop(field)
     try:
         return CaseChanged.model_validate(document).as_ticket_change()
     except ValidationError as exc:
+        named = {EXTERNAL_ID_FIELD: field}
         problems = [
-            FieldProblem(".".join(str(p) for p in e["loc"]) or "body", e["msg"]) for e in exc.errors()
+            FieldProblem(".".join(named.get(str(p), str(p)) for p in e["loc"]) or "body", e["msg"])
+            for e in exc.errors()
         ]
         raise InvalidInput("not a Salesforce Case change cxloop understands", problems) from exc
