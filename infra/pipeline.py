@@ -525,7 +525,7 @@ PIPELINE = Pipeline(
         ),
         Function(
             "sync_cases",
-            "Create a connected team's case once in its helpdesk (Zendesk) and push cxloop's changes to it.",
+            "Create a connected team's case once in its helpdesk or CRM and push cxloop's changes to it.",
             # One case at a time: each is a few calls to a rate-limited vendor API.
             triggers=(QueueTrigger("cases", batch_size=1),),
             # idempotency: the send log of the changes pushed; config: the connectors document.

@@ -120,7 +120,13 @@ NOT_LOADED: dict[str, set[str]] = {
         "integrations.deliver_webhook",
     },
     # Deciding whether a new case goes to a helpdesk loads none of the helpdesk code.
-    "open_ticket": {"integrations.sync_cases", "integrations.cases", "integrations.zendesk"},
+    "open_ticket": {
+        "integrations.sync_cases",
+        "integrations.cases",
+        "integrations.zendesk",
+        "integrations.salesforce",
+        "integrations.shared_secret_callouts",
+    },
 }
 
 
