@@ -1,6 +1,7 @@
 """The helpdesks and CRMs cases are kept in, over their REST APIs (stdlib HTTP: one JSON call
-at a time needs no client library in the layer). Zendesk here; Salesforce in
-cxloop.adapters.salesforce_cases; all behind the Helpdesk port (cxloop.domain.integrations.helpdesk_ports).
+at a time needs no client library in the layer). Zendesk here, Salesforce in
+cxloop.adapters.salesforce_cases, all behind the Helpdesk port
+(cxloop.domain.integrations.helpdesk_ports).
 
 Each connector's credentials are a JSON secret in Secrets Manager, named by the connectors
 document (cxloop.domain.integrations.connectors); read through Powertools' cache, so a

@@ -1,8 +1,8 @@
 """Changes made in a helpdesk come back to cxloop: POST /v1/connectors/{name}/events, signed
 with the connector's key (for Zendesk: cxloop.domain.integrations.zendesk; for Salesforce:
-cxloop.domain.integrations.salesforce), moves the cxloop
-ticket through its own lifecycle (cxloop.domain.casework.lifecycle), so the SLA watcher, the
-escalations, the health report and the follow-up survey see it as any change made in cxloop.
+cxloop.domain.integrations.salesforce), moves the cxloop ticket through its own lifecycle
+(cxloop.domain.casework.lifecycle), so the SLA watcher, the escalations, the health report
+and the follow-up survey see it as any change made in cxloop.
 
 - solved or closed there resolves the ticket here, and the customer gets the "was it solved?"
   survey as for a resolution in cxloop (cxloop.domain.casework.desk.follow_up_interaction);
