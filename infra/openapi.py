@@ -192,9 +192,10 @@ def _constrain_parameters(path: str, method: str, operation: dict[str, Any]) -> 
 
 def _describe_connector_callback(operation: dict[str, Any]) -> None:
     """A helpdesk's callback is signed the vendor's way, beside the path's connector name the
-    resolver declares: Zendesk's signature and its timestamp; for ServiceNow, the business
-    rule's HMAC with the connector's shared key (cxloop.domain.integrations.servicenow). Each
-    is required for its vendor's connectors only."""
+    resolver declares: Zendesk's signature and its timestamp; for ServiceNow and Salesforce, the
+    HMAC of the business rule's or the Apex callout's body with the connector's shared key.
+    Which pair a request needs depends on the connector's vendor, so neither is required by the
+    document; a request without its vendor's pair is refused with 401."""
     operation.setdefault("parameters", []).extend(
         [
             {
@@ -208,7 +209,7 @@ def _describe_connector_callback(operation: dict[str, Any]) -> None:
                 "name": "X-Zendesk-Webhook-Signature-Timestamp",
                 "in": "header",
                 "required": False,
-                "description": "Zendesk: when Zendesk signed it; older than 300 s is refused",
+                "description": "Zendesk: when it signed (ISO 8601); more than 300 s away is refused",
                 "schema": {"type": "string"},
             },
             {
@@ -216,7 +217,8 @@ def _describe_connector_callback(operation: dict[str, Any]) -> None:
                 "in": "header",
                 "required": False,
                 "description": (
-                    'ServiceNow: sha256=hex(HMAC-SHA256(signing secret, "{timestamp}.{raw body}"))'
+                    'ServiceNow and Salesforce: "sha256=" + hex(HMAC-SHA256(signing secret, '
+                    '"{timestamp}.{raw body}"))'
                 ),
                 "schema": {"type": "string"},
             },
@@ -224,8 +226,10 @@ def _describe_connector_callback(operation: dict[str, Any]) -> None:
                 "name": "X-Cxloop-Timestamp",
                 "in": "header",
                 "required": False,
-                "description": "ServiceNow: Unix seconds when signed; over 300 s away is refused",
-                "schema": {"type": "string"},
+                "description": (
+                    "ServiceNow and Salesforce: Unix seconds when it signed; more than 300 s away is refused"
+                ),
+                "schema": {"type": "string", "pattern": "^[0-9]+$"},
             },
         ]
     )

@@ -27,7 +27,7 @@ from cxloop.domain.kernel.errors import FieldProblem, NotFound, PayloadTooLarge
 from cxloop.http import header, make_resolver
 from cxloop.observability import MetricUnit, logger, metrics, set_correlation_id
 
-# A ticket change is a few hundred bytes; Zendesk's and ServiceNow's callbacks are far under this.
+# A ticket change is a few hundred bytes; every vendor's callbacks are far under this.
 MAX_BODY_BYTES = 256 * 1024
 
 
@@ -104,6 +104,10 @@ EVENTS_DESCRIPTION = (
     "X-Cxloop-Timestamp (Unix seconds, refused more than 300 s away from now). Resolved, closed or "
     "canceled there resolves the cxloop ticket (the resolution notes as the action taken); New, In "
     "Progress or On Hold reopens a resolved one; a comment or work note is noted."
+    ' For Salesforce: an Apex callout (README "Helpdesk connectors") with the JSON body {"Id", '
+    '"CaseNumber", "Cxloop_Ticket_Id__c", "Status", "IsClosed", "Comment", "OwnerEmail"}, signed the '
+    "same way as ServiceNow's. IsClosed true resolves the cxloop ticket (and sends the follow-up survey); "
+    "false reopens a resolved one; a Comment is noted."
 )
 
 

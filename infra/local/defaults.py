@@ -77,3 +77,20 @@ def servicenow_secret() -> dict[str, str]:
         "password": SERVICENOW_PASSWORD,
         "signing_secret": SERVICENOW_SIGNING_SECRET,
     }
+
+
+# The local Salesforce org (infra/local/fake_salesforce.py): its connected app's credentials and
+# the key its Apex callouts are signed with, in the AWS stand-in as SALESFORCE_SECRET_NAME.
+SALESFORCE_SECRET_NAME = "cxloop/connectors/salesforce"  # noqa: S105 - a name, not a secret
+SALESFORCE_CLIENT_ID = "cxloop-local-salesforce-consumer-key"
+SALESFORCE_CLIENT_SECRET = "cxloop-local-salesforce-consumer-secret"  # noqa: S105 - public development default
+SALESFORCE_SIGNING_SECRET = "cxloop-local-salesforce-signing-secret"  # noqa: S105 - public development default
+
+
+def salesforce_secret() -> dict[str, str]:
+    """The JSON the Salesforce connector's secret holds."""
+    return {
+        "client_id": SALESFORCE_CLIENT_ID,
+        "client_secret": SALESFORCE_CLIENT_SECRET,
+        "signing_secret": SALESFORCE_SIGNING_SECRET,
+    }

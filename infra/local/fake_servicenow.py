@@ -77,7 +77,8 @@ CALLBACK_TIMEOUT_S = 10
 
 def servicenow_signature(signing_secret: str, timestamp: str, body: bytes) -> str:
     """What the business rule sends in X-Cxloop-Signature (written apart from cxloop's own
-    verification, cxloop.domain.integrations.servicenow, so a test of one checks the other)."""
+    verification, cxloop.domain.integrations.shared_secret_callouts, so a test of one checks
+    the other)."""
     message = timestamp.encode() + b"." + body
     return "sha256=" + hmac.new(signing_secret.encode(), message, hashlib.sha256).hexdigest()
 

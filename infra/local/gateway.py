@@ -30,6 +30,7 @@ from werkzeug.wrappers import Request, Response
 from infra.local.auth import verify_bearer
 from infra.local.context import LocalLambdaContext, invoke
 from infra.local.fake_channels import FakeChannels
+from infra.local.fake_salesforce import FakeSalesforce
 from infra.local.fake_servicenow import FakeServiceNow
 from infra.local.fake_zendesk import FakeZendesk
 from infra.local.oauth import (
@@ -90,6 +91,7 @@ class Gateway:
         channels: FakeChannels | None = None,
         zendesk: FakeZendesk | None = None,
         servicenow: FakeServiceNow | None = None,
+        salesforce: FakeSalesforce | None = None,
     ) -> None:
         self.routes = [
             BoundRoute(route, function, compile_path(route.path))
@@ -106,6 +108,8 @@ class Gateway:
         self.zendesk = zendesk
         # ServiceNow's Table API, faked under /_local/servicenow (the ServiceNow connector's tool).
         self.servicenow = servicenow
+        # The Salesforce REST API, faked under /_local/salesforce (the Salesforce connector's tool).
+        self.salesforce = salesforce
         self.cors = CorsPolicy(
             allowed_origins if allowed_origins is not None else origins_from_env(),
             methods_by_path=staff_methods(self.routes),
@@ -161,13 +165,15 @@ class Gateway:
     def _faked_channel(self, request: Request) -> Response | None:
         """End User Messaging SMS and Social calls, and GET /_local/channels (fake_channels); the
         Zendesk Tickets API under /_local/zendesk (fake_zendesk); ServiceNow's Table API under
-        /_local/servicenow (fake_servicenow)."""
+        /_local/servicenow (fake_servicenow); Salesforce's REST API under /_local/salesforce
+        (fake_salesforce)."""
         if not request.path.startswith("/_local/"):
             return None
-        fakes: tuple[FakeChannels | FakeZendesk | FakeServiceNow | None, ...] = (
+        fakes: tuple[FakeChannels | FakeZendesk | FakeServiceNow | FakeSalesforce | None, ...] = (
             self.channels,
             self.zendesk,
             self.servicenow,
+            self.salesforce,
         )
         for fake in fakes:
             answer = fake.handle(request) if fake is not None else None

@@ -17,9 +17,11 @@ from infra.local.defaults import (
     ACCOUNT_ID,
     FAKE_KEY,
     REGION,
+    SALESFORCE_SECRET_NAME,
     SERVICENOW_SECRET_NAME,
     SUPPRESSION_KEY,
     ZENDESK_SECRET_NAME,
+    salesforce_secret,
     servicenow_secret,
     zendesk_secret,
 )
@@ -79,6 +81,7 @@ def provision(endpoint: str, region: str, *, sender: str, pipeline: Pipeline = P
         secrets = local_session(region).client("secretsmanager", endpoint_url=endpoint)
         secrets.create_secret(Name=ZENDESK_SECRET_NAME, SecretString=json.dumps(zendesk_secret()))
         secrets.create_secret(Name=SERVICENOW_SECRET_NAME, SecretString=json.dumps(servicenow_secret()))
+        secrets.create_secret(Name=SALESFORCE_SECRET_NAME, SecretString=json.dumps(salesforce_secret()))
     # SES refuses unverified senders, in moto as in a new AWS account.
     _unless_exists(aws["sesv2"].create_email_identity, EmailIdentity=sender)
     if pipeline.delivery_streams:

@@ -22,6 +22,7 @@ from infra.local import defaults
 from infra.local.analytics import with_lake_endpoint
 from infra.local.bucket_pollers import BucketPoller
 from infra.local.fake_channels import SMS_PATH, SOCIAL_PATH, FakeChannels
+from infra.local.fake_salesforce import FakeSalesforce, SalesforceOrg
 from infra.local.fake_servicenow import SERVICENOW_PATH, FakeServiceNow, ServiceNowInstance
 from infra.local.fake_zendesk import ZENDESK_PATH, FakeZendesk, ZendeskAccount
 from infra.local.faults import set_faults
@@ -122,6 +123,7 @@ class LocalRuntime:
         self.base_url = ""
         self.zendesk: FakeZendesk | None = None
         self.servicenow: FakeServiceNow | None = None
+        self.salesforce: FakeSalesforce | None = None
         self.channels = FakeChannels(
             opted_out_sms=defaults.SMS_OPTED_OUT, refused_whatsapp=defaults.WHATSAPP_REFUSED
         )
@@ -158,6 +160,14 @@ class LocalRuntime:
                 callback_url=f"{self.base_url}/v1/connectors/servicenow/events",
             )
         )
+        self.salesforce = FakeSalesforce(
+            SalesforceOrg(
+                client_id=defaults.SALESFORCE_CLIENT_ID,
+                client_secret=defaults.SALESFORCE_CLIENT_SECRET,
+                signing_secret=defaults.SALESFORCE_SIGNING_SECRET,
+                callout_url=f"{self.base_url}/v1/connectors/salesforce/events",
+            )
+        )
         self.scheduler = Scheduler(self.pipeline, region=defaults.REGION)
         gateway = Gateway(
             self.pipeline,
@@ -167,6 +177,7 @@ class LocalRuntime:
             channels=self.channels,
             zendesk=self.zendesk,
             servicenow=self.servicenow,
+            salesforce=self.salesforce,
         )
         # GET /_local/aws tells `cxloop analytics` where the lake's files are.
         self._server.app = with_lake_endpoint(gateway, endpoint=endpoint, bucket=LAKE_BUCKET)

@@ -1,8 +1,9 @@
-"""The Zendesk connector's round trip over real HTTP through `cxloop serve` and its local
-Zendesk (infra/local/fake_zendesk.py): a connected team's ticket opens a Zendesk ticket once,
-through a 429; an agent solves it in Zendesk, whose signed webhook resolves the cxloop ticket,
-and the customer gets cxloop's follow-up survey; unsigned, badly signed and stale callbacks
-are refused."""
+"""The helpdesk connectors' round trips over real HTTP through `cxloop serve` and its local
+Zendesk, ServiceNow and Salesforce (infra/local/fake_zendesk.py, fake_servicenow.py,
+fake_salesforce.py): a connected team's ticket opens a case there once, through a 429; an agent
+solves it there, whose signed webhook, business rule or Apex callout resolves the cxloop
+ticket, and the customer gets cxloop's follow-up survey; unsigned, badly signed and stale
+callbacks are refused."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from typing import Any
 import pytest
 import requests
 
+from cxloop.domain.integrations.shared_secret_callouts import callout_signature
 from infra.local.auth import mint_token
 from infra.local.defaults import (
+    SALESFORCE_SIGNING_SECRET,
     SERVICENOW_SIGNING_SECRET,
     STAFF_TOKEN_SECRET,
     WEBHOOK_SECRET,
@@ -35,7 +38,8 @@ EVENTS = "/v1/connectors/zendesk/events"
 
 @pytest.fixture(scope="module")
 def connected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
-    """A runtime of its own whose claims team in Quito works in the local Zendesk."""
+    """A runtime of its own whose claims teams work in the local Zendesk (Quito Norte),
+    ServiceNow (Quito Sur) and Salesforce (Guayaquil)."""
     served: Served = start_runtime(tmp_path_factory.mktemp("connectors"))
     try:
         desk = Client(served.base_url, served.log_file)
@@ -58,12 +62,20 @@ def connected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
                     "secret": "cxloop/connectors/servicenow",
                     "teams": ["quito-sur-claims"],
                 },
+                # Claims in Guayaquil work in the local Salesforce org.
+                {
+                    "name": "salesforce",
+                    "vendor": "salesforce",
+                    "instance_url": f"{desk.base_url}/_local/salesforce",
+                    "secret": "cxloop/connectors/salesforce",
+                    "teams": ["guayaquil-centro-claims"],
+                },
             ]
         }
         executive = mint_token(STAFF_TOKEN_SECRET, role="executive", user="e2e-analyst")
         put = desk.http.put(
             desk.url("/v1/config/connectors"),
-            json={"document": connectors, "note": "claims in Quito work in Zendesk"},
+            json={"document": connectors, "note": "claims work in Zendesk, ServiceNow or Salesforce"},
             headers={"Authorization": f"Bearer {executive}"},
             timeout=10,
         )
@@ -391,3 +403,93 @@ def test_cxloops_comments_and_resolution_reach_servicenow_once_and_its_comments_
         resolution,
     ]
     assert (there["close_code"], there["close_notes"]) == ("Solution provided", resolution)
+
+
+# Salesforce (infra/local/fake_salesforce.py): the same round trip through a Case upserted on its
+# external id and the org's Apex callout, signed with the connector's shared key.
+SALESFORCE_EVENTS = "/v1/connectors/salesforce/events"
+
+
+def salesforce(desk: Client) -> dict[str, Any]:
+    return dict(desk.http.get(desk.url("/_local/salesforce/_cases"), timeout=10).json())
+
+
+def test_a_case_opened_in_salesforce_and_closed_there_sends_cxloops_follow_up(connected: Client) -> None:
+    desk = connected
+    # The org is over its limit when the Case is first pushed: it waits for Retry-After.
+    throttle = {"requests": 1, "retry_after": 1, "status": 429}
+    assert desk.http.post(desk.url("/_local/salesforce/_throttle"), json=throttle).status_code == 200
+    ticket, email = detractor(desk, branch="guayaquil-centro")
+    assert ticket["team"] == "guayaquil-centro-claims"
+
+    case: dict[str, Any] = wait_for(
+        lambda: next(
+            (c for c in salesforce(desk)["cases"] if c["Cxloop_Ticket_Id__c"] == ticket["ticket_id"]), None
+        ),
+        timeout_s=20,
+    )
+    assert (case["Priority"], case["Status"], case["Origin"]) == ("High", "New", "Web")
+    assert case["Subject"].startswith(f"[{ticket['ticket_id']}] claim at ")
+    description = case["Description"]
+    assert "NPS 2 (detractor), CSAT 1/5" in description
+    assert "Comment: El ajustador nunca llegó" in description
+    assert f"Due: {ticket['due_at']}" in description
+    assert "Call script (es):" in description
+    assert f"In cxloop: {desk.base_url}/v1/tickets/{ticket['ticket_id']}" in description
+    calls = salesforce(desk)["calls"]
+    assert 429 in [c["status"] for c in calls]
+    assert [c["status"] for c in calls if c["method"] == "PATCH"] == [201]
+
+    # An agent closes it in Salesforce; the org's Apex callout resolves the cxloop ticket.
+    closed = desk.http.post(
+        desk.url(f"/_local/salesforce/_agent/cases/{case['Id']}"),
+        json={"status": "Closed", "comment": "Visita reprogramada", "owner_email": "ana.agent@example.com"},
+        timeout=30,
+    )
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["callout"] == {
+        "status": 200,
+        "body": {"applied": "resolved", "ticket_id": ticket["ticket_id"], "status": "resolved"},
+    }
+    resolved = desk.staff_get(f"/v1/tickets/{ticket['ticket_id']}").json()
+    assert resolved["status"] == "resolved"
+    assert resolved["resolution"]["action_taken"] == "Visita reprogramada"
+    assert resolved["history"][-1]["by"] == "salesforce:ana.agent@example.com"
+
+    # cxloop asks the customer; "no" reopens the Case in Salesforce with an internal comment.
+    follow_up = wait_for(
+        lambda: next(
+            (m for m in desk.outbox() if m["to"] == email and (m["subject"] or "").startswith("¿Resolvimos")),
+            None,
+        ),
+        timeout_s=20,
+    )
+    answer(desk, follow_up["survey_url"], solved=False, csat=1, comment="Nadie vino")
+
+    def reopened_there() -> dict[str, Any] | None:
+        found = next(c for c in salesforce(desk)["cases"] if c["Id"] == case["Id"])
+        return found if found["Status"] == "Working" else None
+
+    there = wait_for(reopened_there, timeout_s=20)
+    assert there["comments"][-1]["CommentBody"] == (
+        "The customer answered the follow-up survey: unhappy; the case is reopened in cxloop."
+    )
+    assert there["comments"][-1]["IsPublished"] is False
+
+    # A callout signed with another key, or an old one, moves nothing.
+    body = json.dumps(
+        {"Id": case["Id"], "Cxloop_Ticket_Id__c": ticket["ticket_id"], "Status": "Closed", "IsClosed": True}
+    ).encode()
+    stale = str(int((datetime.now(UTC) - timedelta(minutes=10)).timestamp()))
+    for secret, stamp in (
+        ("someone-else", str(int(datetime.now(UTC).timestamp()))),
+        (SALESFORCE_SIGNING_SECRET, stale),
+    ):
+        headers = {
+            "Content-Type": "application/json",
+            "X-Cxloop-Timestamp": stamp,
+            "X-Cxloop-Signature": callout_signature(secret, stamp, body),
+        }
+        refused = desk.http.post(desk.url(SALESFORCE_EVENTS), data=body, headers=headers, timeout=10)
+        assert refused.status_code == 401
+    assert desk.staff_get(f"/v1/tickets/{ticket['ticket_id']}").json()["status"] != "resolved"

@@ -142,9 +142,9 @@ CHANNELS_CONTEXT = {
     "shortBaseUrl": "https://cx.example/",
     "commentSentiment": "comprehend",
     "chatAlerts": CHAT_ALERTS,
-    # Secrets for the Zendesk and ServiceNow connectors (test_connectors), as the text
-    # `-c helpdeskConnectors=zendesk,servicenow` passes.
-    "helpdeskConnectors": "zendesk,servicenow",
+    # Secrets for the Zendesk, ServiceNow and Salesforce connectors (test_connectors), as the
+    # text `-c helpdeskConnectors=zendesk,servicenow,salesforce` passes.
+    "helpdeskConnectors": "zendesk,servicenow,salesforce",
 }
 
 

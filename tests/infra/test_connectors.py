@@ -56,6 +56,7 @@ def test_only_the_connector_functions_read_the_connectors_secrets_by_their_prefi
     [
         ("zendesk", {"email", "api_token"}, "ZendeskConnectorSecretName"),
         ("servicenow", {"username", "password"}, "ServicenowConnectorSecretName"),
+        ("salesforce", {"client_id", "client_secret"}, "SalesforceConnectorSecretName"),
     ],
 )
 def test_a_deployment_naming_a_connector_gets_its_secret_under_the_readable_prefix(

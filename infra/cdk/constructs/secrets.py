@@ -19,6 +19,12 @@ MANAGED_KEY_REASON = (
     "secret is decided by IAM, granted to the functions infra/pipeline.py names alone, and no "
     "other account ever reads it, which is what a customer managed key would add."
 )
+# What cxloop.adapters.helpdesks reads from each vendor's secret, beside signing_secret.
+CREDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
+    "zendesk": ("email", "api_token"),
+    "servicenow": ("username", "password"),
+    "salesforce": ("client_id", "client_secret"),
+}
 
 
 class WebhookSecret(Construct):
@@ -49,8 +55,9 @@ class ConnectorSecrets(Construct):
     """A secret per helpdesk connector, under the prefix the connector functions may read and
     with the stack's name in it (two stacks in one account do not collide): the operator
     puts the tool's credentials in ({"email", "api_token"} for Zendesk, {"username",
-    "password"} for a connector named servicenow...) and the webhook's signing secret, then
-    names the secret in the connectors document."""
+    "password"} for ServiceNow, the connected app's {"client_id", "client_secret"} for
+    Salesforce; by the connector's name, see credential_fields) and the webhook's signing
+    secret, then names the secret in the connectors document."""
 
     def __init__(self, scope: Construct, construct_id: str, *, names: tuple[str, ...]) -> None:
         super().__init__(scope, construct_id)
@@ -68,7 +75,7 @@ class ConnectorSecrets(Construct):
                 # A signing key for callouts cxloop verifies (ServiceNow, Salesforce); Zendesk's own
                 # webhook secret replaces it, with the email and API token, when the operator fills it.
                 generate_secret_string=secretsmanager.SecretStringGenerator(
-                    secret_string_template=json.dumps(dict.fromkeys(_credential_fields(name), "")),
+                    secret_string_template=json.dumps(dict.fromkeys(credential_fields(name), "")),
                     generate_string_key="signing_secret",
                     exclude_punctuation=True,
                     password_length=48,
@@ -84,9 +91,9 @@ class ConnectorSecrets(Construct):
             self.secrets[name] = secret
 
 
-def _credential_fields(name: str) -> tuple[str, ...]:
-    """The fields the operator fills, by the connector's name (the vendor's, as a rule): what
-    cxloop.adapters.helpdesks reads for that vendor; Zendesk's otherwise."""
-    if name.startswith("servicenow"):
-        return ("username", "password")
-    return ("email", "api_token")
+def credential_fields(name: str) -> tuple[str, ...]:
+    """The fields the operator fills, by the connector's name: a name that starts with a
+    vendor's (servicenow, salesforce-eu...) gets that vendor's; any other, Zendesk's. Only the
+    secret's first template: the operator may store any vendor's fields in it."""
+    vendor = next((v for v in CREDENTIAL_FIELDS if name.startswith(v)), "zendesk")
+    return CREDENTIAL_FIELDS[vendor]

@@ -1,7 +1,7 @@
 """The helpdesks and CRMs cases are kept in, over their REST APIs (stdlib HTTP: one JSON call
-at a time needs no client library in the layer). Zendesk first; ServiceNow and Salesforce
-follow the same Helpdesk port (cxloop.domain.integrations.helpdesk_ports); ServiceNow's
-incidents are in cxloop.adapters.servicenow.
+at a time needs no client library in the layer). Zendesk here; ServiceNow's incidents in
+cxloop.adapters.servicenow and Salesforce's cases in cxloop.adapters.salesforce_cases, all
+behind the Helpdesk port (cxloop.domain.integrations.helpdesk_ports).
 
 Each connector's credentials are a JSON secret in Secrets Manager, named by the connectors
 document (cxloop.domain.integrations.connectors); read through Powertools' cache, so a
@@ -17,6 +17,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+from cxloop.adapters.salesforce_cases import SalesforceCases
 from cxloop.adapters.servicenow import ServiceNowIncidents
 from cxloop.domain.integrations import zendesk
 from cxloop.domain.integrations.cases import CaseDraft, CaseUpdate
@@ -67,6 +68,8 @@ def helpdesk_for(connector: Connector) -> Helpdesk:
         return ServiceNowIncidents(
             connector.base_url, username=secret["username"], password=secret["password"]
         )
+    if connector.vendor == "salesforce":
+        return SalesforceCases.for_connector(connector, connector_secret(connector))
     raise HelpdeskRefused(f"the {connector.vendor} connector is not available yet")
 
 

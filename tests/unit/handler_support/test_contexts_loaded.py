@@ -125,6 +125,8 @@ NOT_LOADED: dict[str, set[str]] = {
         "integrations.cases",
         "integrations.zendesk",
         "integrations.servicenow",
+        "integrations.salesforce",
+        "integrations.shared_secret_callouts",
     },
 }
 

@@ -80,7 +80,6 @@ def test_priorities_map_to_the_vendors_vocabulary_unless_the_document_says_other
     ("change", "field"),
     [
         ({"vendor": "freshdesk"}, ("connectors", 0, "vendor")),
-        ({"vendor": "salesforce"}, ("connectors", 0)),
         ({"instance_url": "not a url"}, ("connectors", 0, "instance_url")),
         ({"secret": "prod/zendesk-credentials"}, ("connectors", 0, "secret")),
         ({"teams": [], "team_kinds": []}, ("connectors", 0)),

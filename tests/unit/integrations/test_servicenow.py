@@ -17,12 +17,8 @@ from cxloop.domain.casework.sla import DEFAULT_SLA_SETTINGS
 from cxloop.domain.integrations.callbacks import CallbackPorts, apply_ticket_change, read_callback
 from cxloop.domain.integrations.cases import CaseUpdate, draft_for
 from cxloop.domain.integrations.connectors import Connector, Connectors
-from cxloop.domain.integrations.servicenow import (
-    incident_fields,
-    parse_event,
-    update_fields,
-    verify_signature,
-)
+from cxloop.domain.integrations.servicenow import incident_fields, parse_event, update_fields
+from cxloop.domain.integrations.shared_secret_callouts import verify_callout
 from cxloop.domain.kernel.errors import InvalidInput, Unauthorized
 from tests.unit.integrations.test_callbacks import Queue, Tickets
 from tests.unit.integrations.test_sync_cases import connected_ticket
@@ -99,13 +95,9 @@ def test_changes_are_work_notes_and_resolving_carries_a_resolution_code_and_note
 
 def test_a_callback_signed_with_the_current_or_previous_key_within_five_minutes_passes() -> None:
     for secret in ("old", "new"):
-        verify_signature(
-            signature=signs(secret), timestamp=STAMP, body=BODY, secrets=("new", "old"), now=NOW.timestamp()
-        )
+        verify_callout(signature=signs(secret), timestamp=STAMP, body=BODY, secrets=("new", "old"), now=NOW)
     earlier = str(int((NOW - timedelta(minutes=4)).timestamp()))
-    verify_signature(
-        signature=signs("new", earlier), timestamp=earlier, body=BODY, secrets=("new",), now=NOW.timestamp()
-    )
+    verify_callout(signature=signs("new", earlier), timestamp=earlier, body=BODY, secrets=("new",), now=NOW)
 
 
 STALE = str(int((NOW - timedelta(minutes=6)).timestamp()))
@@ -130,9 +122,7 @@ FUTURE = str(int((NOW + timedelta(minutes=6)).timestamp()))
 )
 def test_anything_else_is_unauthorized(signature: str | None, stamp: str | None, body: bytes) -> None:
     with pytest.raises(Unauthorized):
-        verify_signature(
-            signature=signature, timestamp=stamp, body=body, secrets=("new",), now=NOW.timestamp()
-        )
+        verify_callout(signature=signature, timestamp=stamp, body=body, secrets=("new",), now=NOW)
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,9 @@
 """Changes made in a helpdesk come back to cxloop: POST /v1/connectors/{name}/events, signed
 with the connector's key (for Zendesk: cxloop.domain.integrations.zendesk; for ServiceNow:
-cxloop.domain.integrations.servicenow, whose incident states read as Zendesk's statuses),
-moves the cxloop ticket through its own lifecycle (cxloop.domain.casework.lifecycle), so the
-SLA watcher, the escalations, the health report and the follow-up survey see it as any
-change made in cxloop.
+cxloop.domain.integrations.servicenow, whose incident states read as Zendesk's statuses; for
+Salesforce: cxloop.domain.integrations.salesforce), moves the cxloop ticket through its own
+lifecycle (cxloop.domain.casework.lifecycle), so the SLA watcher, the escalations, the health
+report and the follow-up survey see it as any change made in cxloop.
 
 - solved or closed there resolves the ticket here, and the customer gets the "was it solved?"
   survey as for a resolution in cxloop (cxloop.domain.casework.desk.follow_up_interaction);
@@ -28,7 +28,7 @@ from cxloop.domain.casework.lifecycle import ALLOWED_FROM, Comment, Reopen, Reso
 from cxloop.domain.casework.models import Ticket
 from cxloop.domain.casework.ports import TicketStore
 from cxloop.domain.casework.sla import SlaSettings
-from cxloop.domain.integrations import servicenow, zendesk
+from cxloop.domain.integrations import salesforce, servicenow, shared_secret_callouts, zendesk
 from cxloop.domain.integrations.connectors import Connector, Connectors
 from cxloop.domain.integrations.zendesk import TicketChanged
 from cxloop.domain.kernel.errors import FieldProblem, InvalidInput, NotFound
@@ -143,14 +143,16 @@ def read_callback(
         )
         return zendesk.parse_event(_json_of(body))
     if connector.vendor == "servicenow":
-        servicenow.verify_signature(
-            signature=headers(servicenow.SIGNATURE_HEADER),
-            timestamp=headers(servicenow.TIMESTAMP_HEADER),
+        shared_secret_callouts.verify_callout(
+            signature=headers(shared_secret_callouts.SIGNATURE_HEADER),
+            timestamp=headers(shared_secret_callouts.TIMESTAMP_HEADER),
             body=body,
             secrets=secrets,
-            now=now.timestamp(),
+            now=now,
         )
         return servicenow.parse_event(_json_of(body))
+    if connector.vendor == "salesforce":
+        return salesforce.read_callout(connector, body=body, headers=headers, secrets=secrets, now=now)
     raise NotFound(f"connector {connector.name} takes no callbacks yet")
 
 

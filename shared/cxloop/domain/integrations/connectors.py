@@ -29,7 +29,7 @@ Vendor = Literal["zendesk", "servicenow", "salesforce"]
 VENDORS: tuple[Vendor, ...] = ("zendesk", "servicenow", "salesforce")
 # The vendors cxloop can talk to today (cxloop.adapters.helpdesks); the others are refused at
 # publication rather than accepted and silently never synced.
-AVAILABLE: frozenset[Vendor] = frozenset({"zendesk", "servicenow"})
+AVAILABLE: frozenset[Vendor] = frozenset({"zendesk", "servicenow", "salesforce"})
 # Every connector's secret lives under this name prefix, so the sync function's permission
 # can be scoped to it (infra/cdk grants secretsmanager:GetSecretValue on this prefix only).
 SECRET_PREFIX = "cxloop/connectors/"  # noqa: S105 - a name, not a secret
@@ -68,6 +68,12 @@ class Connector(DomainModel):
         default_factory=dict,
         description="cxloop priority -> the tool's; the vendor's usual mapping by default",
     )
+    external_id_field: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z][A-Za-z0-9_]{0,60}__c$",
+        description="Salesforce only: the Case's custom external-id field keyed on cxloop's ticket id "
+        "(Cxloop_Ticket_Id__c by default)",
+    )
 
     @field_validator("priorities")
     @classmethod
@@ -88,6 +94,13 @@ class Connector(DomainModel):
                 f"the {self.vendor} connector is not available yet; available: {sorted(AVAILABLE)}"
             )
         return self
+
+    @field_validator("external_id_field")
+    @classmethod
+    def _salesforce_only(cls, field: str | None, info: ValidationInfo) -> str | None:
+        if field is not None and info.data.get("vendor") != "salesforce":
+            raise ValueError("is for a salesforce connector only")
+        return field
 
     def priority_of(self, priority: Priority) -> str:
         return self.priorities.get(priority) or DEFAULT_PRIORITIES[self.vendor][priority]

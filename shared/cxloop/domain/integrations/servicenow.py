@@ -2,18 +2,12 @@
 the incident changes a business rule reports back, verified with the connector's shared key.
 
 ServiceNow has no signing of its own for outbound REST calls, so the business rule README
-"Helpdesk connectors" sets up signs them as cxloop's ERP webhook is signed:
-X-Cxloop-Signature = "sha256=" + hex(HMAC-SHA256(signing secret, "{timestamp}.{raw body}")),
-the timestamp (Unix seconds) in X-Cxloop-Timestamp. The timestamp is inside the MAC, so a
-captured request cannot be replayed with a fresh one; one signed more than TOLERANCE_S away
-from now is refused.
+"Helpdesk connectors" sets up signs them with the connector's shared key, as a Salesforce
+callout is (cxloop.domain.integrations.shared_secret_callouts).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import re
 from datetime import UTC
 from typing import Any, Literal
 
@@ -21,14 +15,8 @@ from pydantic import ConfigDict, Field, ValidationError, field_validator
 
 from cxloop.domain.integrations.cases import CaseDraft, CaseUpdate
 from cxloop.domain.integrations.zendesk import TicketChanged, ZendeskStatus
-from cxloop.domain.kernel.errors import FieldProblem, InvalidInput, Unauthorized
+from cxloop.domain.kernel.errors import FieldProblem, InvalidInput
 from cxloop.domain.kernel.modelling import DomainModel
-
-SIGNATURE_HEADER = "X-Cxloop-Signature"
-TIMESTAMP_HEADER = "X-Cxloop-Timestamp"
-SCHEME = "sha256="
-TOLERANCE_S = 300
-_UNIX_SECONDS = re.compile(r"[0-9]{1,12}")
 
 # The incident's state choices (the base system's): 1 New, 2 In Progress, 3 On Hold,
 # 6 Resolved, 7 Closed, 8 Canceled.
@@ -93,32 +81,6 @@ def update_fields(update: CaseUpdate) -> dict[str, Any]:
     elif update.status == "open":
         fields["state"] = IN_PROGRESS
     return fields
-
-
-def signature_of(secret: str, timestamp: str, body: bytes) -> str:
-    """What the business rule sends in X-Cxloop-Signature; used by the fake, tests and the docs."""
-    return SCHEME + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-
-
-def verify_signature(
-    *, signature: str | None, timestamp: str | None, body: bytes, secrets: tuple[str, ...], now: float
-) -> None:
-    """Raise Unauthorized unless the body was signed with one of `secrets` (the current one, or
-    the previous while a rotation settles) within the window; `now` in Unix seconds."""
-    if not signature or not timestamp:
-        raise Unauthorized(f"missing {SIGNATURE_HEADER} or {TIMESTAMP_HEADER}")
-    # ASCII digits, and few: int() refuses "²" and over 4300 digits (a 500 for bad input).
-    if not _UNIX_SECONDS.fullmatch(timestamp):
-        raise Unauthorized(f"{TIMESTAMP_HEADER} must be Unix seconds")
-    if abs(now - int(timestamp)) > TOLERANCE_S:
-        raise Unauthorized("stale or future ServiceNow timestamp")
-    offered = signature.strip().encode()
-    matched = False
-    for secret in secrets:
-        if secret:
-            matched |= hmac.compare_digest(offered, signature_of(secret, timestamp, body).encode())
-    if not matched:
-        raise Unauthorized("ServiceNow signature does not match")
 
 
 class IncidentChanged(DomainModel):
