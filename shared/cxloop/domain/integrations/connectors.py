@@ -27,9 +27,6 @@ from cxloop.domain.organisation.hierarchy import Id, Kind, Organisation
 
 Vendor = Literal["zendesk", "servicenow", "salesforce"]
 VENDORS: tuple[Vendor, ...] = ("zendesk", "servicenow", "salesforce")
-# The vendors cxloop can talk to today (cxloop.adapters.helpdesks); the others are refused at
-# publication rather than accepted and silently never synced.
-AVAILABLE: frozenset[Vendor] = frozenset({"zendesk", "servicenow", "salesforce"})
 # Every connector's secret lives under this name prefix, so the sync function's permission
 # can be scoped to it (infra/cdk grants secretsmanager:GetSecretValue on this prefix only).
 SECRET_PREFIX = "cxloop/connectors/"  # noqa: S105 - a name, not a secret
@@ -89,10 +86,6 @@ class Connector(DomainModel):
     def _routes_something(self) -> Connector:
         if not self.teams and not self.team_kinds:
             raise ValueError("name at least one team or team kind")
-        if self.vendor not in AVAILABLE:
-            raise ValueError(
-                f"the {self.vendor} connector is not available yet; available: {sorted(AVAILABLE)}"
-            )
         return self
 
     @field_validator("external_id_field")
