@@ -23,13 +23,13 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
+from cxloop.adapters.vendor_http import answer_of, json_request, retry_after_s
 from cxloop.domain.integrations import salesforce
 from cxloop.domain.integrations.cases import CaseDraft, CaseUpdate
 from cxloop.domain.integrations.connectors import Connector
 from cxloop.domain.integrations.helpdesk_ports import HelpdeskRefused, RateLimited
 from cxloop.domain.kernel.errors import Unavailable
 
-TIMEOUT_S = 8
 UNAUTHORIZED, FORBIDDEN, NOT_FOUND, TOO_MANY_REQUESTS, UNAVAILABLE = 401, 403, 404, 429, 503
 # Without a Retry-After (a 403 over the daily API limit), wait the longest SQS can hold a message.
 DEFAULT_RETRY_AFTER_S = 900
@@ -135,23 +135,15 @@ class SalesforceCases:
             method="POST",
             headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
         )
-        granted = _answer(request, "POST /services/oauth2/token")
+        granted = answer_of(request, "salesforce POST /services/oauth2/token", _translated)
         if not granted.get("access_token") or not granted.get("instance_url"):
             raise HelpdeskRefused("salesforce's token endpoint answered no access_token or instance_url")
         return _Session(str(granted["access_token"]), str(granted["instance_url"]).rstrip("/"))
 
     def _call(self, method: str, url: str, body: dict[str, Any] | None, token: str) -> dict[str, Any]:
-        request = urllib.request.Request(  # noqa: S310 - the instance_url Salesforce's token answer named
-            url,
-            data=json.dumps(body).encode() if body is not None else None,
-            method=method,
-            headers={
-                "Authorization": f"Bearer {token}",
-                "Content-Type": "application/json",
-                "Accept": "application/json",
-            },
-        )
-        return _answer(request, f"{method} {urllib.parse.urlsplit(url).path}")
+        # The URL's base is the instance_url Salesforce's token answer named.
+        request = json_request(url, method=method, authorization=f"Bearer {token}", body=body)
+        return answer_of(request, f"salesforce {method} {urllib.parse.urlsplit(url).path}", _translated)
 
 
 class _Expired(Exception):
@@ -160,19 +152,6 @@ class _Expired(Exception):
 
 class _Missing(Exception):
     """404: no record with that id."""
-
-
-def _answer(request: urllib.request.Request, operation: str) -> dict[str, Any]:
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as answer:  # noqa: S310 - as above
-            data = answer.read()
-    except urllib.error.HTTPError as error:
-        raise _translated(error, f"salesforce {operation}") from error
-    except (urllib.error.URLError, TimeoutError) as error:
-        raise Unavailable(f"salesforce {operation} unreachable: {type(error).__name__}") from error
-    # A PATCH by Id answers 204 with no body.
-    document = json.loads(data) if data else {}
-    return document if isinstance(document, dict) else {}
 
 
 def _translated(error: urllib.error.HTTPError, operation: str) -> Exception:
@@ -185,7 +164,7 @@ def _translated(error: urllib.error.HTTPError, operation: str) -> Exception:
     if error.code == NOT_FOUND and "NOT_FOUND" in codes:
         return _Missing(operation)
     if error.code == TOO_MANY_REQUESTS or (error.code == UNAVAILABLE and retry_after):
-        return RateLimited(_seconds(retry_after))
+        return RateLimited(retry_after_s(retry_after, DEFAULT_RETRY_AFTER_S))
     if error.code == FORBIDDEN and "REQUEST_LIMIT_EXCEEDED" in codes:
         return RateLimited(DEFAULT_RETRY_AFTER_S)
     if error.code >= 500:
@@ -201,10 +180,3 @@ def _error_codes(error: urllib.error.HTTPError) -> set[str]:
         return set()
     items = document if isinstance(document, list) else [document]
     return {str(i.get("errorCode") or i.get("error")) for i in items if isinstance(i, dict)}
-
-
-def _seconds(value: str | None) -> int:
-    try:
-        return max(0, int(str(value).strip()))
-    except ValueError:
-        return DEFAULT_RETRY_AFTER_S

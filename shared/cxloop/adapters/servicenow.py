@@ -5,20 +5,15 @@ as the Zendesk adapter (cxloop.adapters.helpdesks)."""
 from __future__ import annotations
 
 import base64
-import json
-import urllib.error
 import urllib.parse
-import urllib.request
 from typing import Any
 
+from cxloop.adapters.vendor_http import answer_of, json_request, usual_reading
 from cxloop.domain.integrations import servicenow
 from cxloop.domain.integrations.cases import CaseDraft, CaseUpdate
-from cxloop.domain.integrations.helpdesk_ports import HelpdeskRefused, RateLimited
-from cxloop.domain.kernel.errors import Unavailable
+from cxloop.domain.integrations.helpdesk_ports import HelpdeskRefused
 
 TABLE = "/api/now/table/incident"
-TIMEOUT_S = 8
-TOO_MANY_REQUESTS = 429
 # A ServiceNow rate-limit rule counts requests per hour: without Retry-After, wait a minute.
 DEFAULT_RETRY_AFTER_S = 60
 
@@ -53,38 +48,9 @@ class ServiceNowIncidents:
         self._call("PATCH", path, servicenow.update_fields(update))
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(  # noqa: S310 - the URL is the connector's https instance URL
-            self.base_url + path,
-            data=data,
-            method=method,
-            headers={
-                "Authorization": self._authorization,
-                "Content-Type": "application/json",
-                "Accept": "application/json",
-            },
+        request = json_request(
+            self.base_url + path, method=method, authorization=self._authorization, body=body
         )
-        try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_S) as answer:  # noqa: S310 - as above
-                return dict(json.loads(answer.read() or b"{}"))
-        except urllib.error.HTTPError as error:
-            raise _translated(error, f"servicenow {method} {path.split('?', 1)[0]}") from error
-        except (urllib.error.URLError, TimeoutError) as error:
-            raise Unavailable(f"servicenow {method} unreachable: {type(error).__name__}") from error
-
-
-def _translated(error: urllib.error.HTTPError, operation: str) -> Exception:
-    """429 -> RateLimited (its Retry-After); 5xx -> Unavailable (retried); other 4xx -> refused
-    (a 403 is the incident's data policy or the user's ACLs: retrying will not help)."""
-    if error.code == TOO_MANY_REQUESTS:
-        return RateLimited(_seconds(error.headers.get("Retry-After")))
-    if error.code >= 500:
-        return Unavailable(f"{operation} answered {error.code}")
-    return HelpdeskRefused(f"{operation} answered {error.code}")
-
-
-def _seconds(value: str | None) -> int:
-    try:
-        return max(0, int(str(value).strip()))
-    except ValueError:
-        return DEFAULT_RETRY_AFTER_S
+        operation = f"servicenow {method} {path.split('?', 1)[0]}"
+        # A 403 is the incident's data policy or the user's ACLs: a refusal, as any other 4xx.
+        return answer_of(request, operation, usual_reading(DEFAULT_RETRY_AFTER_S))

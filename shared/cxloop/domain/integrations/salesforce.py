@@ -10,14 +10,10 @@ internal CaseComment.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from pydantic import ConfigDict, Field, ValidationError
 
-from cxloop.domain.integrations import shared_secret_callouts
 from cxloop.domain.integrations.cases import CaseDraft, CaseStatus, CaseUpdate
 from cxloop.domain.integrations.connectors import Connector
 from cxloop.domain.integrations.zendesk import TicketChanged
@@ -94,27 +90,10 @@ class CaseChanged(DomainModel):
         )
 
 
-def read_callout(
-    connector: Connector,
-    *,
-    body: bytes,
-    headers: Callable[[str], str | None],
-    secrets: tuple[str, ...],
-    now: datetime,
-) -> TicketChanged:
-    """Verify the callout's signature, then parse it; Unauthorized or InvalidInput otherwise.
-    The ticket id comes under the connector's external-id field's name, as the Case has it."""
-    shared_secret_callouts.verify_callout(
-        signature=headers(shared_secret_callouts.SIGNATURE_HEADER),
-        timestamp=headers(shared_secret_callouts.TIMESTAMP_HEADER),
-        body=body,
-        secrets=secrets,
-        now=now,
-    )
-    try:
-        document = json.loads(body)
-    except ValueError as exc:
-        raise InvalidInput("the body is not JSON", [FieldProblem("body", "is not JSON")]) from exc
+def parse_callout(connector: Connector, document: object) -> TicketChanged:
+    """The callout's change (its signature checked already, cxloop.domain.integrations.callbacks);
+    InvalidInput otherwise. The ticket id comes under the connector's external-id field's name,
+    as the Case has it."""
     field = external_id_field(connector)
     if isinstance(document, dict) and field != EXTERNAL_ID_FIELD:
         document = {k: v for k, v in document.items() if k != EXTERNAL_ID_FIELD}
