@@ -46,7 +46,10 @@ def test_the_loop_counts_and_answer_to_alert_percentiles(synthesized: Synthesize
         "AnswersRecorded",
         "TicketsOpened",
         "AlertsPublished",
+        "SendsUnconfirmed",
     ]
+    # The unconfirmed sends on the right axis, beside the loop's counts.
+    assert loop["metrics"][-1][-1]["yAxis"] == "right"
     assert all(metric[:2] == ["cxloop", metric[1]] and "service" in metric for metric in loop["metrics"])
     speed = widget(widgets, "Answer to alert")
     assert [(m[1], m[-1]["stat"]) for m in speed["metrics"]] == [

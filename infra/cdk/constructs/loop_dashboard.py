@@ -52,9 +52,12 @@ def _metric(name: str, statistic: str, label: str | None = None) -> cloudwatch.M
 
 
 def _loop_counts() -> cloudwatch.GraphWidget:
+    # Right: sends whose answer was lost and were taken as sent (cxloop.adapters.unconfirmed_sends);
+    # a steady stream of them means AWS's answers are being lost, and some messages with them.
     return cloudwatch.GraphWidget(
         title="The loop: events, surveys, answers, tickets, alerts (per 5 min)",
         left=[_metric(name, "Sum") for name in LOOP_COUNTS],
+        right=[_metric("SendsUnconfirmed", "Sum")],
         width=WIDTH,
     )
 
