@@ -36,7 +36,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import requests
 from werkzeug.wrappers import Request, Response
 
 from cxloop.domain.integrations.salesforce import API_VERSION, EXTERNAL_ID_FIELD
@@ -45,6 +44,7 @@ from cxloop.domain.integrations.shared_secret_callouts import (
     TIMESTAMP_HEADER,
     callout_signature,
 )
+from infra.local.fake_vendor import Throttle, json_body, json_response, post_callback
 
 SALESFORCE_PATH = "/_local/salesforce"
 TOKEN_PATH = f"{SALESFORCE_PATH}/services/oauth2/token"
@@ -75,9 +75,7 @@ class FakeSalesforce:
         self.cases: dict[str, dict[str, Any]] = {}
         self.calls: list[dict[str, Any]] = []
         self._tokens: set[str] = set()
-        self._throttled = 0
-        self._throttle_status = 429
-        self._retry_after = 0
+        self._rate_limit = Throttle()
         self._lock = threading.Lock()
 
     def handle(self, request: Request) -> Response | None:
@@ -93,37 +91,40 @@ class FakeSalesforce:
         return self._local(request, path.removeprefix(SALESFORCE_PATH))
 
     def _local(self, request: Request, rest: str) -> Response:
-        asked = _json_of(request)
+        asked = json_body(request)
         if request.method == "POST" and rest == "/_throttle":
             with self._lock:
-                self._throttled = int(asked.get("requests", 1))
-                self._retry_after = int(asked.get("retry_after", 1))
-                self._throttle_status = int(asked.get("status", 429))
-                return _json(200, {"requests": self._throttled, "status": self._throttle_status})
+                self._rate_limit.control(asked)
+                self._rate_limit.status = int(asked.get("status", 429))
+                return json_response(
+                    200, {"requests": self._rate_limit.requests, "status": self._rate_limit.status}
+                )
         if request.method == "POST" and rest == "/_expire_sessions":
             with self._lock:
                 self._tokens.clear()
-                return _json(200, {"expired": True})
+                return json_response(200, {"expired": True})
         if request.method == "POST" and rest.startswith("/_agent/cases/"):
             return self._agent_changes(asked, rest.rsplit("/", 1)[-1])
         if request.method == "GET" and rest == "/_cases":
             with self._lock:
-                return _json(200, {"cases": list(self.cases.values()), "calls": list(self.calls)})
+                return json_response(200, {"cases": list(self.cases.values()), "calls": list(self.calls)})
         return _errors(404, "NOT_FOUND", "The requested resource does not exist")
 
     def _token(self, request: Request) -> Response:
         form = request.form
         if form.get("grant_type") != "client_credentials":
-            return _json(
+            return json_response(
                 400, {"error": "unsupported_grant_type", "error_description": "grant type not supported"}
             )
         offered = (form.get("client_id", ""), form.get("client_secret", ""))
         if not secrets.compare_digest(repr(offered), repr((self.org.client_id, self.org.client_secret))):
-            return _json(400, {"error": "invalid_client", "error_description": "invalid client credentials"})
+            return json_response(
+                400, {"error": "invalid_client", "error_description": "invalid client credentials"}
+            )
         token = "00D000000000001!" + secrets.token_urlsafe(24)
         self._tokens.add(token)
         instance_url = request.host_url.rstrip("/") + SALESFORCE_PATH
-        return _json(
+        return json_response(
             200,
             {
                 "access_token": token,
@@ -143,15 +144,12 @@ class FakeSalesforce:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme != "Bearer" or token not in self._tokens:
             return _errors(401, "INVALID_SESSION_ID", "Session expired or invalid")
-        if self._throttled <= 0:
-            return None
-        self._throttled -= 1
-        return self._over_the_limit()
+        return self._over_the_limit() if self._rate_limit.refuses_next() else None
 
     def _route(self, request: Request, path: str) -> Response:
         rest = path.removeprefix(SOBJECTS).strip("/").split("/")
         if rest == ["CaseComment"] and request.method == "POST":
-            return self._comment(_json_of(request))
+            return self._comment(json_body(request))
         if rest[0] != "Case" or len(rest) not in (2, 3):
             return _errors(404, "NOT_FOUND", "The requested resource does not exist")
         if len(rest) == 3:
@@ -160,14 +158,14 @@ class FakeSalesforce:
         if case is None:
             return _errors(404, "NOT_FOUND", "The requested resource does not exist")
         if request.method == "PATCH":
-            return self._update(case, _json_of(request)) or Response(status=204)
-        return _json(200, case)
+            return self._update(case, json_body(request)) or Response(status=204)
+        return json_response(200, case)
 
     def _over_the_limit(self) -> Response:
-        if self._throttle_status == 403:
+        if self._rate_limit.status == 403:
             return _errors(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
-        answer = _errors(self._throttle_status, "SERVER_UNAVAILABLE", "Too many requests")
-        answer.headers["Retry-After"] = str(self._retry_after)
+        answer = _errors(self._rate_limit.status, "SERVER_UNAVAILABLE", "Too many requests")
+        answer.headers["Retry-After"] = str(self._rate_limit.retry_after)
         return answer
 
     def _by_external_id(self, request: Request, *, field: str, value: str) -> Response:
@@ -176,17 +174,17 @@ class FakeSalesforce:
         case = next((c for c in self.cases.values() if c[self.org.external_id_field] == value), None)
         if request.method == "GET":
             return (
-                _json(200, case)
+                json_response(200, case)
                 if case
                 else _errors(404, "NOT_FOUND", "The requested resource does not exist")
             )
-        fields = _json_of(request)
+        fields = json_body(request)
         if self.org.external_id_field in fields:
             return _errors(
                 400, "INVALID_FIELD", f"{self.org.external_id_field} is in the URL; not allowed in the body"
             )
         if case is not None:
-            return self._update(case, fields) or _json(200, _saved(case, created=False))
+            return self._update(case, fields) or json_response(200, _saved(case, created=False))
         refused = _invalid(fields)
         if refused is not None:
             return refused
@@ -204,7 +202,7 @@ class FakeSalesforce:
         }
         self.cases[case_id] = case
         self._update(case, fields)
-        return _json(201, _saved(case, created=True))
+        return json_response(201, _saved(case, created=True))
 
     def _update(self, case: dict[str, Any], fields: dict[str, Any]) -> Response | None:
         """Apply the fields; the 400 Salesforce answers for a bad one, else None."""
@@ -231,7 +229,7 @@ class FakeSalesforce:
                 "CreatedDate": _now(),
             }
         )
-        return _json(201, {"id": comment_id, "success": True, "errors": []})
+        return json_response(201, {"id": comment_id, "success": True, "errors": []})
 
     def _agent_changes(self, asked: dict[str, Any], case_id: str) -> Response:
         """An agent changes the Case in Salesforce; the org's Apex trigger calls cxloop."""
@@ -248,23 +246,17 @@ class FakeSalesforce:
                 self._comment({"ParentId": case_id, "CommentBody": asked["comment"]})
             payload = callout_payload(case, asked.get("comment") or "", self.org.external_id_field)
         delivered = self.deliver(payload, timestamp=asked.get("timestamp"))
-        return _json(200, {"case": case, "callout": delivered})
+        return json_response(200, {"case": case, "callout": delivered})
 
     def deliver(self, payload: dict[str, Any], *, timestamp: str | None = None) -> dict[str, Any]:
         """POST the Apex callout's JSON body to cxloop, signed with the shared secret."""
         body = json.dumps(payload).encode()
         stamp = timestamp or str(int(time.time()))
         headers = {
-            "Content-Type": "application/json",
             TIMESTAMP_HEADER: stamp,
             SIGNATURE_HEADER: callout_signature(self.org.signing_secret, stamp, body),
         }
-        answer = requests.post(self.org.callout_url, data=body, headers=headers, timeout=CALLOUT_TIMEOUT_S)
-        try:
-            document = answer.json()
-        except ValueError:
-            document = None
-        return {"status": answer.status_code, "body": document}
+        return post_callback(self.org.callout_url, body, headers, timeout_s=CALLOUT_TIMEOUT_S)
 
 
 def callout_payload(case: dict[str, Any], comment: str, key: str = EXTERNAL_ID_FIELD) -> dict[str, Any]:
@@ -301,22 +293,10 @@ def _saved(case: dict[str, Any], *, created: bool) -> dict[str, Any]:
     return {"id": case["Id"], "success": True, "errors": [], "created": created}
 
 
-def _json_of(request: Request) -> dict[str, Any]:
-    try:
-        document = json.loads(request.get_data() or b"{}")
-    except ValueError:
-        return {}
-    return document if isinstance(document, dict) else {}
-
-
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
 
 
 def _errors(status: int, code: str, message: str) -> Response:
     """Salesforce's REST error body: a list of {"message", "errorCode"}."""
-    return _json(status, [{"message": message, "errorCode": code}])
-
-
-def _json(status: int, document: object) -> Response:
-    return Response(json.dumps(document, ensure_ascii=False), status=status, mimetype="application/json")
+    return json_response(status, [{"message": message, "errorCode": code}])

@@ -28,7 +28,6 @@ GET /_local/servicenow/_incidents lists every incident with its journal and the 
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -39,8 +38,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import requests
 from werkzeug.wrappers import Request, Response
+
+from infra.local.fake_vendor import Throttle, basic_auth_matches, json_body, json_response, post_callback
 
 SERVICENOW_PATH = "/_local/servicenow"
 API = f"{SERVICENOW_PATH}/api/now/table/incident"
@@ -97,8 +97,7 @@ class FakeServiceNow:
         self.instance = instance
         self.incidents: dict[str, dict[str, Any]] = {}
         self.calls: list[dict[str, Any]] = []
-        self._throttled = 0
-        self._retry_after = 0
+        self._rate_limit = Throttle()
         self._lock = threading.Lock()
 
     def handle(self, request: Request) -> Response | None:
@@ -114,7 +113,9 @@ class FakeServiceNow:
             return self._agent_changes(request, path.rsplit("/", 1)[-1])
         if request.method == "GET" and path == f"{SERVICENOW_PATH}/_incidents":
             with self._lock:
-                return _json(200, {"incidents": list(self.incidents.values()), "calls": list(self.calls)})
+                return json_response(
+                    200, {"incidents": list(self.incidents.values()), "calls": list(self.calls)}
+                )
         return _failure(400, "Invalid table", "Requested URI does not represent any resource")
 
     def _api(self, request: Request, rest: str) -> Response:
@@ -128,11 +129,10 @@ class FakeServiceNow:
         """401 without the integration user's credentials; 429 while throttled."""
         if not self._authenticated(request):
             return _failure(401, "User Not Authenticated", "Required to provide Auth information")
-        if self._throttled <= 0:
+        if not self._rate_limit.refuses_next():
             return None
-        self._throttled -= 1
         response = _failure(429, "Rate limit exceeded", "Too many requests for this user")
-        response.headers["Retry-After"] = str(self._retry_after)
+        response.headers["Retry-After"] = str(self._rate_limit.retry_after)
         return response
 
     def _route(self, request: Request, rest: str) -> Response:
@@ -142,28 +142,20 @@ class FakeServiceNow:
         if incident is None:
             return _failure(404, "No Record found", "Record doesn't exist or ACL restricts its retrieval")
         if request.method in ("PATCH", "PUT"):
-            return self._update(incident, _fields_of(request), author=self.instance.username)
+            return self._update(incident, json_body(request), author=self.instance.username)
         if request.method == "GET":
-            return _json(200, {"result": incident})
+            return json_response(200, {"result": incident})
         return _failure(405, "Method not Supported", f"{request.method} is not served here")
 
     def _on_table(self, request: Request) -> Response:
         if request.method == "POST":
-            return self._create(_fields_of(request))
+            return self._create(json_body(request))
         if request.method == "GET":
             return self._query(request)
         return _failure(405, "Method not Supported", f"{request.method} needs a sys_id")
 
     def _authenticated(self, request: Request) -> bool:
-        expected = f"{self.instance.username}:{self.instance.password}".encode()
-        scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "basic":
-            return False
-        try:
-            decoded = base64.b64decode(credentials, validate=True)
-        except ValueError:
-            return False
-        return hmac.compare_digest(decoded, expected)
+        return basic_auth_matches(request, f"{self.instance.username}:{self.instance.password}")
 
     def _query(self, request: Request) -> Response:
         conditions = _conditions(request.args.get("sysparm_query", ""))
@@ -175,7 +167,7 @@ class FakeServiceNow:
         found = [i for i in self.incidents.values() if all(i.get(k) == v for k, v in conditions)]
         fields = [f for f in request.args.get("sysparm_fields", "").split(",") if f]
         shown = [{f: i.get(f, "") for f in fields} if fields else i for i in found[: int(limit)]]
-        return _json(200, {"result": shown})
+        return json_response(200, {"result": shown})
 
     def _create(self, fields: dict[str, Any]) -> Response:
         refused = _invalid(fields)
@@ -197,14 +189,14 @@ class FakeServiceNow:
         }
         self._apply(incident, fields, author=self.instance.username, at=now)
         self.incidents[sys_id] = incident
-        return _json(201, {"result": incident})
+        return json_response(201, {"result": incident})
 
     def _update(self, incident: dict[str, Any], fields: dict[str, Any], *, author: str) -> Response:
         refused = _invalid(fields) or _unresolvable(incident, fields)
         if refused is not None:
             return refused
         self._apply(incident, fields, author=author, at=_now())
-        return _json(200, {"result": incident})
+        return json_response(200, {"result": incident})
 
     def _apply(self, incident: dict[str, Any], fields: dict[str, Any], *, author: str, at: str) -> None:
         for name in WRITABLE:
@@ -220,9 +212,7 @@ class FakeServiceNow:
     def _throttle(self, request: Request) -> Response:
         asked = json.loads(request.get_data() or b"{}")
         with self._lock:
-            self._throttled = int(asked.get("requests", 1))
-            self._retry_after = int(asked.get("retry_after", 1))
-            return _json(200, {"requests": self._throttled, "retry_after": self._retry_after})
+            return json_response(200, self._rate_limit.control(asked))
 
     def _agent_changes(self, request: Request, key: str) -> Response:
         """An agent changes the incident in ServiceNow; the business rule calls cxloop."""
@@ -241,25 +231,17 @@ class FakeServiceNow:
                 return answer
             payload = business_rule_payload(incident, fields)
         delivered = self.deliver(payload, timestamp=asked.get("timestamp"))
-        return _json(200, {"result": incident, "callback": delivered})
+        return json_response(200, {"result": incident, "callback": delivered})
 
     def deliver(self, payload: dict[str, Any], *, timestamp: str | None = None) -> dict[str, Any]:
         """POST the business rule's JSON body to cxloop, signed with the shared key."""
         body = json.dumps(payload).encode()
         stamp = timestamp or str(int(time.time()))
         headers = {
-            "Content-Type": "application/json",
             "X-Cxloop-Signature": servicenow_signature(self.instance.signing_secret, stamp, body),
             "X-Cxloop-Timestamp": stamp,
         }
-        answer = requests.post(
-            self.instance.callback_url, data=body, headers=headers, timeout=CALLBACK_TIMEOUT_S
-        )
-        try:
-            document = answer.json()
-        except ValueError:
-            document = None
-        return {"status": answer.status_code, "body": document}
+        return post_callback(self.instance.callback_url, body, headers, timeout_s=CALLBACK_TIMEOUT_S)
 
 
 def business_rule_payload(incident: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
@@ -318,22 +300,10 @@ def _unresolvable(incident: dict[str, Any], fields: dict[str, Any]) -> Response 
     return _failure(403, "Operation Failed", detail)
 
 
-def _fields_of(request: Request) -> dict[str, Any]:
-    try:
-        document = json.loads(request.get_data() or b"{}")
-    except ValueError:
-        return {}
-    return document if isinstance(document, dict) else {}
-
-
 def _now() -> str:
     """The Table API's date-times: "YYYY-MM-DD HH:MM:SS" in UTC."""
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _failure(status: int, message: str, detail: str) -> Response:
-    return _json(status, {"error": {"message": message, "detail": detail}, "status": "failure"})
-
-
-def _json(status: int, document: object) -> Response:
-    return Response(json.dumps(document, ensure_ascii=False), status=status, mimetype="application/json")
+    return json_response(status, {"error": {"message": message, "detail": detail}, "status": "failure"})

@@ -29,8 +29,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import requests
 from werkzeug.wrappers import Request, Response
+
+from infra.local.fake_vendor import Throttle, basic_auth_matches, json_body, json_response, post_callback
 
 ZENDESK_PATH = "/_local/zendesk"
 API = f"{ZENDESK_PATH}/api/v2/tickets"
@@ -59,8 +60,7 @@ class FakeZendesk:
         self.account = account
         self.tickets: dict[int, dict[str, Any]] = {}
         self.calls: list[dict[str, Any]] = []
-        self._throttled = 0
-        self._retry_after = 0
+        self._rate_limit = Throttle()
         self._lock = threading.Lock()
 
     def handle(self, request: Request) -> Response | None:
@@ -76,8 +76,8 @@ class FakeZendesk:
             return self._agent_changes(request, path.rsplit("/", 1)[-1])
         if request.method == "GET" and path == f"{ZENDESK_PATH}/_tickets":
             with self._lock:
-                return _json(200, {"tickets": list(self.tickets.values()), "calls": list(self.calls)})
-        return _json(404, {"error": "InvalidEndpoint", "description": "Not found"})
+                return json_response(200, {"tickets": list(self.tickets.values()), "calls": list(self.calls)})
+        return json_response(404, {"error": "InvalidEndpoint", "description": "Not found"})
 
     def _api(self, request: Request, rest: str) -> Response:
         with self._lock:
@@ -89,12 +89,11 @@ class FakeZendesk:
     def _refusal(self, request: Request) -> Response | None:
         """401 without the account's API token; 429 while throttled."""
         if not self._authenticated(request):
-            return _json(401, {"error": "Couldn't authenticate you"})
-        if self._throttled <= 0:
+            return json_response(401, {"error": "Couldn't authenticate you"})
+        if not self._rate_limit.refuses_next():
             return None
-        self._throttled -= 1
-        response = _json(429, {"error": "APIRateLimitExceeded", "description": "Rate limit exceeded"})
-        response.headers["Retry-After"] = str(self._retry_after)
+        response = json_response(429, {"error": "APIRateLimitExceeded", "description": "Rate limit exceeded"})
+        response.headers["Retry-After"] = str(self._rate_limit.retry_after)
         return response
 
     def _route(self, request: Request, rest: str) -> Response:
@@ -104,32 +103,25 @@ class FakeZendesk:
             return self._search(request.args.get("external_id"))
         ticket = self.tickets.get(int(rest[1:])) if rest[1:].isdigit() else None
         if ticket is None:
-            return _json(404, {"error": "RecordNotFound", "description": "Not found"})
+            return json_response(404, {"error": "RecordNotFound", "description": "Not found"})
         if request.method == "PUT":
             return self._update(ticket, _ticket_of(request), author="api")
-        return _json(200, {"ticket": ticket})
+        return json_response(200, {"ticket": ticket})
 
     def _authenticated(self, request: Request) -> bool:
-        expected = f"{self.account.email}/token:{self.account.api_token}".encode()
-        offered = request.headers.get("Authorization", "")
-        scheme, _, credentials = offered.partition(" ")
-        if scheme.lower() != "basic":
-            return False
-        try:
-            decoded = base64.b64decode(credentials, validate=True)
-        except ValueError:
-            return False
-        return hmac.compare_digest(decoded, expected)
+        return basic_auth_matches(request, f"{self.account.email}/token:{self.account.api_token}")
 
     def _search(self, external_id: str | None) -> Response:
         found = [t for t in self.tickets.values() if external_id and t.get("external_id") == external_id]
-        return _json(200, {"tickets": found, "count": len(found), "next_page": None, "previous_page": None})
+        return json_response(
+            200, {"tickets": found, "count": len(found), "next_page": None, "previous_page": None}
+        )
 
     def _create(self, fields: dict[str, Any]) -> Response:
         comment = fields.get("comment") or {}
         problems = _invalid(fields) or ({} if comment.get("body") else {"description": ["cannot be blank"]})
         if problems:
-            return _json(
+            return json_response(
                 422,
                 {"error": "RecordInvalid", "description": "Record validation errors", "details": problems},
             )
@@ -152,12 +144,12 @@ class FakeZendesk:
             "comments": [_comment(comment, "api", now)],
         }
         self.tickets[ticket_id] = ticket
-        return _json(201, {"ticket": ticket})
+        return json_response(201, {"ticket": ticket})
 
     def _update(self, ticket: dict[str, Any], fields: dict[str, Any], *, author: str) -> Response:
         problems = _invalid(fields)
         if problems:
-            return _json(
+            return json_response(
                 422,
                 {"error": "RecordInvalid", "description": "Record validation errors", "details": problems},
             )
@@ -170,14 +162,12 @@ class FakeZendesk:
         if (fields.get("comment") or {}).get("body"):
             ticket["comments"].append(_comment(fields["comment"], author, now))
         ticket["updated_at"] = now
-        return _json(200, {"ticket": ticket})
+        return json_response(200, {"ticket": ticket})
 
     def _throttle(self, request: Request) -> Response:
         asked = json.loads(request.get_data() or b"{}")
         with self._lock:
-            self._throttled = int(asked.get("requests", 1))
-            self._retry_after = int(asked.get("retry_after", 1))
-            return _json(200, {"requests": self._throttled, "retry_after": self._retry_after})
+            return json_response(200, self._rate_limit.control(asked))
 
     def _agent_changes(self, request: Request, ticket_id: str) -> Response:
         """An agent changes the ticket in Zendesk; its trigger calls cxloop's webhook."""
@@ -185,7 +175,7 @@ class FakeZendesk:
         with self._lock:
             ticket = self.tickets.get(int(ticket_id)) if ticket_id.isdigit() else None
             if ticket is None:
-                return _json(404, {"error": "RecordNotFound"})
+                return json_response(404, {"error": "RecordNotFound"})
             fields = {k: asked[k] for k in ("status", "assignee_email") if k in asked}
             if asked.get("comment"):
                 fields["comment"] = {"body": asked["comment"], "public": False}
@@ -194,26 +184,18 @@ class FakeZendesk:
                 return answer
             payload = trigger_payload(ticket, asked.get("comment") or "")
         delivered = self.deliver(payload, timestamp=asked.get("timestamp"))
-        return _json(200, {"ticket": ticket, "webhook": delivered})
+        return json_response(200, {"ticket": ticket, "webhook": delivered})
 
     def deliver(self, payload: dict[str, Any], *, timestamp: str | None = None) -> dict[str, Any]:
         """POST the trigger's JSON body to the webhook, signed as Zendesk signs it."""
         body = json.dumps(payload).encode()
-        stamp = timestamp or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamp = timestamp or _now()
         headers = {
-            "Content-Type": "application/json",
             "X-Zendesk-Webhook-Signature": zendesk_signature(self.account.signing_secret, stamp, body),
             "X-Zendesk-Webhook-Signature-Timestamp": stamp,
             "X-Zendesk-Webhook-Id": "01FAKEWEBHOOK0000000000000",
         }
-        answer = requests.post(
-            self.account.webhook_url, data=body, headers=headers, timeout=WEBHOOK_TIMEOUT_S
-        )
-        try:
-            document = answer.json()
-        except ValueError:
-            document = None
-        return {"status": answer.status_code, "body": document}
+        return post_callback(self.account.webhook_url, body, headers, timeout_s=WEBHOOK_TIMEOUT_S)
 
 
 def trigger_payload(ticket: dict[str, Any], comment: str) -> dict[str, Any]:
@@ -230,11 +212,7 @@ def trigger_payload(ticket: dict[str, Any], comment: str) -> dict[str, Any]:
 
 
 def _ticket_of(request: Request) -> dict[str, Any]:
-    try:
-        document = json.loads(request.get_data() or b"{}")
-    except ValueError:
-        return {}
-    ticket = document.get("ticket") if isinstance(document, dict) else None
+    ticket = json_body(request).get("ticket")
     return ticket if isinstance(ticket, dict) else {}
 
 
@@ -258,7 +236,3 @@ def _comment(comment: dict[str, Any], author: str, at: str) -> dict[str, Any]:
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _json(status: int, document: object) -> Response:
-    return Response(json.dumps(document, ensure_ascii=False), status=status, mimetype="application/json")

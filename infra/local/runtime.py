@@ -144,30 +144,7 @@ class LocalRuntime:
         recorder = RemoteRecorder(endpoint)
         if self.options.data_dir is not None:
             self._keep_channels(RemoteKept(endpoint))
-        self.zendesk = FakeZendesk(
-            ZendeskAccount(
-                email=defaults.ZENDESK_EMAIL,
-                api_token=defaults.ZENDESK_API_TOKEN,
-                signing_secret=defaults.ZENDESK_SIGNING_SECRET,
-                webhook_url=f"{self.base_url}/v1/connectors/zendesk/events",
-            )
-        )
-        self.servicenow = FakeServiceNow(
-            ServiceNowInstance(
-                username=defaults.SERVICENOW_USERNAME,
-                password=defaults.SERVICENOW_PASSWORD,
-                signing_secret=defaults.SERVICENOW_SIGNING_SECRET,
-                callback_url=f"{self.base_url}/v1/connectors/servicenow/events",
-            )
-        )
-        self.salesforce = FakeSalesforce(
-            SalesforceOrg(
-                client_id=defaults.SALESFORCE_CLIENT_ID,
-                client_secret=defaults.SALESFORCE_CLIENT_SECRET,
-                signing_secret=defaults.SALESFORCE_SIGNING_SECRET,
-                callout_url=f"{self.base_url}/v1/connectors/salesforce/events",
-            )
-        )
+        self._create_helpdesks()
         self.scheduler = Scheduler(self.pipeline, region=defaults.REGION)
         gateway = Gateway(
             self.pipeline,
@@ -188,6 +165,36 @@ class LocalRuntime:
         self._serve_thread = threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True)
         self._serve_thread.start()
         return self.base_url
+
+    def _create_helpdesks(self) -> None:
+        """The local helpdesks, each sending its changes to the connector of its name."""
+        self.zendesk = FakeZendesk(
+            ZendeskAccount(
+                email=defaults.ZENDESK_EMAIL,
+                api_token=defaults.ZENDESK_API_TOKEN,
+                signing_secret=defaults.ZENDESK_SIGNING_SECRET,
+                webhook_url=self._events_url("zendesk"),
+            )
+        )
+        self.servicenow = FakeServiceNow(
+            ServiceNowInstance(
+                username=defaults.SERVICENOW_USERNAME,
+                password=defaults.SERVICENOW_PASSWORD,
+                signing_secret=defaults.SERVICENOW_SIGNING_SECRET,
+                callback_url=self._events_url("servicenow"),
+            )
+        )
+        self.salesforce = FakeSalesforce(
+            SalesforceOrg(
+                client_id=defaults.SALESFORCE_CLIENT_ID,
+                client_secret=defaults.SALESFORCE_CLIENT_SECRET,
+                signing_secret=defaults.SALESFORCE_SIGNING_SECRET,
+                callout_url=self._events_url("salesforce"),
+            )
+        )
+
+    def _events_url(self, connector: str) -> str:
+        return f"{self.base_url}/v1/connectors/{connector}/events"
 
     def _start_aws(self) -> str:
         self._aws, endpoint = start_stand_in(self.options.data_dir)
