@@ -500,7 +500,6 @@ PIPELINE = Pipeline(
             tables={
                 "responses": "read_write",
                 "aggregates": "read_write",
-                "idempotency": "read_write",
                 "config": "read",
                 # Which event types someone subscribes to (response.recorded), never their secrets.
                 "webhooks": "read",
@@ -516,7 +515,6 @@ PIPELINE = Pipeline(
             # webhooks: whether anyone subscribes to ticket.opened.
             tables={
                 "tickets": "read_write",
-                "idempotency": "read_write",
                 "config": "read_write",
                 "webhooks": "read",
             },

@@ -1,4 +1,13 @@
-"""open_ticket: consumes `tickets`; one case per response, routed, with its alert queued."""
+"""open_ticket: consumes `tickets`; one case per response, routed, with its alert queued.
+
+No Powertools idempotency record: the ticket's own write is the guard. Its id derives from the
+response (casework/open_ticket.py, ticket_id_for) and it is put on condition that no ticket has
+that id (cxloop.adapters.tickets, DynamoTicketStore.add), so a redelivery finds the case opened
+and only queues again what every delivery queues: the alert, the notice, the helpdesk case and
+the webhook announcement, whose consumers are idempotent on keys set from the ticket. A follow-up
+is kept once by its own check (record_follow_up: the answer's time already on the ticket). What a
+redelivery can repeat is a turn of the team's round-robin counter, as a crash could before: it
+only moves whose turn is next. That saves two writes per loop (tests/benchmarks/requests_per_loop.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +23,7 @@ from cxloop.adapters.messaging import SqsQueue
 from cxloop.adapters.tickets import DynamoTicketStore
 from cxloop.adapters.webhooks import announcer_for
 from cxloop.config import settings
-from cxloop.consumer import IdempotentStep, consume
+from cxloop.consumer import consume
 from cxloop.domain.casework.assignment import NextTurn
 from cxloop.domain.casework.case_rules import CaseRouting
 from cxloop.domain.casework.open_ticket import open_ticket, record_follow_up
@@ -117,7 +126,7 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
 
 
 @built_once
-def _step() -> IdempotentStep:
+def _step() -> Callable[[dict[str, Any]], dict[str, Any]]:
     config = settings()
     config_store = DynamoConfigStore(config.table("config"))
     deps = Deps(
@@ -133,12 +142,10 @@ def _step() -> IdempotentStep:
             config.table("webhooks"), config.queue_url("webhooks"), ttl_s=config.webhook_cache_ttl_s
         ),
     )
-    return IdempotentStep(
-        create_step(deps), table_name=config.table("idempotency"), key="response.response_id"
-    )
+    return create_step(deps)
 
 
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     step = _step()
-    return consume(event, context, lambda message: step(message, context))
+    return consume(event, context, step)

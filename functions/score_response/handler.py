@@ -1,4 +1,12 @@
-"""score_response: consumes `responses`; scores, counts once, asks for a ticket when a rule fires."""
+"""score_response: consumes `responses`; scores, counts once, asks for a ticket when a rule fires.
+
+No Powertools idempotency record: the count's own write is the guard. The live aggregates take
+a response in one transaction with a marker put on condition that the response id was never
+applied (cxloop.adapters.aggregates, apply_once), so a redelivery counts nothing again. What else
+a delivery does is the same every time: the score written on the response (the same answers give
+the same score), the ticket request (open_ticket opens one case per response id) and the
+response.recorded announcement (same webhook-id). That saves two writes per loop
+(tests/benchmarks/requests_per_loop.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +22,7 @@ from cxloop.adapters.messaging import SqsQueue
 from cxloop.adapters.responses import DynamoResponseStore
 from cxloop.adapters.webhooks import announcer_for
 from cxloop.config import settings
-from cxloop.consumer import IdempotentStep, consume
+from cxloop.consumer import consume
 from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.feedback.ports import AggregateStore
 from cxloop.domain.feedback.score_response import SentimentReader, assess
@@ -84,7 +92,7 @@ def sentiment_reader(choice: str) -> SentimentReader | None:
 
 
 @built_once
-def _step() -> IdempotentStep:
+def _step() -> Callable[[dict[str, Any]], dict[str, Any]]:
     config = settings()
     store = DynamoConfigStore(config.table("config"))
     rulebook = CachedRulebook(store, reads=("ticket_rules", "surveys"))
@@ -99,10 +107,10 @@ def _step() -> IdempotentStep:
             config.table("webhooks"), config.queue_url("webhooks"), ttl_s=config.webhook_cache_ttl_s
         ),
     )
-    return IdempotentStep(create_step(deps), table_name=config.table("idempotency"), key="response_id")
+    return create_step(deps)
 
 
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     step = _step()
-    return consume(event, context, lambda message: step(message, context))
+    return consume(event, context, step)

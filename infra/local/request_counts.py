@@ -1,7 +1,9 @@
 """What the functions ask of AWS, counted by the local stand-in: every request by service and
 operation (`GET /_cxloop/requests`), so a benchmark can tell how many requests a closed loop
 costs and which (tests/benchmarks/requests_per_loop.py). The stand-in's own paths are not
-counted."""
+counted. Requests that name their function (cxloop.adapters.call_log, FUNCTION_HEADER, when
+the benchmark turns it on) are also counted per function (`GET /_cxloop/requests/by-function`:
+{function: {service:operation: count}})."""
 
 from __future__ import annotations
 
@@ -13,30 +15,39 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
+from cxloop.adapters.call_log import FUNCTION_HEADER
 from infra.local.faults import SPARED_PREFIXES, service_of
 
 REQUESTS_PATH = "/_cxloop/requests"
+BY_FUNCTION_PATH = f"{REQUESTS_PATH}/by-function"
+# The WSGI name of cxloop.adapters.call_log's FUNCTION_HEADER.
+FUNCTION_KEY = "HTTP_" + FUNCTION_HEADER.upper().replace("-", "_")
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 def with_request_counts(app: WsgiApp) -> WsgiApp:
     counts: Counter[str] = Counter()
+    by_function: dict[str, Counter[str]] = {}
     lock = threading.Lock()
 
     def counting(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = str(environ.get("PATH_INFO", ""))
-        if path == REQUESTS_PATH:
+        if path in (REQUESTS_PATH, BY_FUNCTION_PATH):
             with lock:
-                body = json.dumps(dict(counts)).encode()
+                shown = counts if path == REQUESTS_PATH else by_function
+                body = json.dumps(shown).encode()
             start_response(
                 "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
             )
             return [body]
         if not path.startswith(SPARED_PREFIXES):
             name = f"{service_of(environ) or 'unknown'}:{operation_of(environ)}"
+            function = environ.get(FUNCTION_KEY)
             with lock:
                 counts[name] += 1
+                if function:
+                    by_function.setdefault(str(function), Counter())[name] += 1
         return app(environ, start_response)
 
     return counting

@@ -217,10 +217,12 @@ class LocalRuntime:
             "AWS_REGION": defaults.REGION,
             "CXLOOP_STAGE": "local",
             # One person publishes and tries at once locally: no minute-long wait for a new rule.
-            "CXLOOP_RULEBOOK_TTL_S": "2",
+            # A caller's own setting wins: tests/benchmarks/requests_per_loop.py counts with the
+            # deployed lifetimes.
+            "CXLOOP_RULEBOOK_TTL_S": os.environ.get("CXLOOP_RULEBOOK_TTL_S", "2"),
             # Likewise a new webhook subscription, and delivery retries a second or two apart
             # instead of over a day (the local runtime's one deviation, like the pollers').
-            "CXLOOP_WEBHOOK_CACHE_TTL_S": "1",
+            "CXLOOP_WEBHOOK_CACHE_TTL_S": os.environ.get("CXLOOP_WEBHOOK_CACHE_TTL_S", "1"),
             "CXLOOP_WEBHOOK_RETRY_DELAYS_S": "1,1,2,2,2",
             "PUBLIC_BASE_URL": self.base_url,
             "SENDER_ADDRESS": self.options.sender,

@@ -55,10 +55,10 @@ BASE_URL = "https://cx.segurosandinos.example"
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 HANDLERS = {f.name: importlib.import_module(f.handler_module) for f in PIPELINE.functions}
 # The business key each consumer is idempotent on, as its handler configures it.
+# The steps that keep a Powertools idempotency record, and its key. score_response and
+# open_ticket keep none: their conditional writes on the business key are the guard.
 IDEMPOTENCY_KEYS = {
     "send_survey": "[interaction_id, release]",
-    "score_response": "response_id",
-    "open_ticket": "response.response_id",
     "push_alert": "dedupe_key",
     "notify_customer": "notice_id",
 }
@@ -362,7 +362,10 @@ class Ports:
         return tickets_api.create_app(deps)
 
     def consumer(self, function: str, step: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
-        """The step as its handler runs it: partial batches and Powertools idempotency."""
+        """The step as its handler runs it: partial batches, and Powertools idempotency where
+        the handler keeps it (IDEMPOTENCY_KEYS)."""
+        if function not in IDEMPOTENCY_KEYS:
+            return lambda event: consume(event, context(function), step)
         idempotent = IdempotentStep(
             step,
             table_name=self.aws.table("idempotency"),

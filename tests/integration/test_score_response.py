@@ -25,7 +25,10 @@ def test_a_detractor_is_counted_once_in_every_scope_across_redelivery(ports: Por
     for scope in SCOPES:
         assert ports.aggregates().read(scope) == expected, scope
     assert ports.aggregates().read("branch:madrid-centro") == Counters()
-    request = json.loads(one(ports.aws.drain("tickets"))["Body"])
+    # Each delivery asks for the ticket (one that counted and then failed must still ask);
+    # open_ticket opens one case per response id.
+    request, again = (json.loads(m["Body"]) for m in ports.aws.drain("tickets"))
+    assert again == request
     assert request["decision"]["rule"] == "angry_detractor" and request["decision"]["priority"] == "high"
     assert request["response"]["score"]["nps_category"] == "detractor"
 
@@ -97,11 +100,12 @@ def test_a_malformed_response_fails_alone(ports: Ports) -> None:
 # --- the real Lambda handler -------------------------------------------------------------
 
 
-def test_handler_counts_once_and_queues_one_ticket_request(lambda_env: LocalAws, ports: Ports) -> None:
+def test_handler_counts_once_and_asks_for_the_same_ticket(lambda_env: LocalAws, ports: Ports) -> None:
     message = answered(ports, nps=1, comment="Nunca llegó")
     for delivery in (message, redelivered(message)):
         assert invoke("score_response", as_sqs(delivery, queue="responses")) == {"batchItemFailures": []}
 
     assert ports.aggregates().read("branch:quito-norte") == Counters(responses=1, detractors=1, comments=1)
-    request = json.loads(one(lambda_env.drain("tickets"))["Body"])
-    assert request["response"]["answers"]["comment"] == "Nunca llegó"
+    # The same request per delivery: open_ticket opens one case per response id.
+    request, again = (json.loads(m["Body"]) for m in lambda_env.drain("tickets"))
+    assert again == request and request["response"]["answers"]["comment"] == "Nunca llegó"

@@ -23,6 +23,11 @@ from pathlib import Path
 from typing import Any
 
 RECORD_VARIABLE = "CXLOOP_RECORD_AWS_CALLS"
+# Set by tests/benchmarks/requests_per_loop.py: every request then names the function making it
+# in FUNCTION_HEADER, so the local stand-in counts requests per function
+# (infra/local/request_counts.py). Off on Lambda: nothing is added.
+TAG_VARIABLE = "CXLOOP_TAG_AWS_REQUESTS"
+FUNCTION_HEADER = "X-Cxloop-Function"
 
 # The request parameters that name a call's resources (tests/iam_contract/calls.py turns them
 # into ARNs). Only names, never contents: no message bodies or personal data are written.
@@ -69,6 +74,13 @@ def watch(session: Any) -> None:
     directory = os.environ.get(RECORD_VARIABLE)  # a test switch, not a function's settings
     if directory:
         session.events.register("before-parameter-build", _CallWriter(Path(directory)).record)
+    if os.environ.get(TAG_VARIABLE):  # a benchmark's switch, likewise
+        session.events.register("before-send", _tag_with_function)
+
+
+def _tag_with_function(request: Any, **_: Any) -> None:
+    # After signing: the stand-in does not check signatures, and the header is only ever local.
+    request.headers[FUNCTION_HEADER] = _function.get() or "(event source mapping)"
 
 
 def naming_parameters(params: dict[str, Any]) -> dict[str, Any]:
