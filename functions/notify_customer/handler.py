@@ -1,5 +1,11 @@
 """notify_customer: consumes `notices`; tells the customer their case number and when
-they will be contacted, in their language, on their channel, once per notice."""
+they will be contacted, in their language, on their channel, once per notice.
+
+No Powertools idempotency record: the notice's send is the step's one effect (its opt-out
+link is written inside it, under the same key each time), and the send log's claim on
+"notice#<notice id>" (cxloop.domain.kernel.sends, adapters/send_log.py) is a conditional
+write on that business key: it finds a notice already sent and stops a copy of the message
+delivered at the same time. That saves two writes per loop."""
 
 from __future__ import annotations
 
@@ -15,7 +21,7 @@ from cxloop.adapters.messaging import SesEmailSender
 from cxloop.adapters.optouts import DynamoOptOutLinkStore
 from cxloop.adapters.send_log import DynamoSendLog
 from cxloop.config import settings
-from cxloop.consumer import IdempotentStep, consume
+from cxloop.consumer import consume
 from cxloop.domain.casework.notify_customer import Notice, send_notice
 from cxloop.domain.contact.opt_out import OptOutLinkStore
 from cxloop.domain.contact.ports import EmailSender, SmsSender
@@ -74,7 +80,7 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, str]]:
 
 
 @built_once
-def _step() -> IdempotentStep:
+def _step() -> Callable[[dict[str, Any]], dict[str, Any]]:
     config = settings()
     deps = Deps(
         email=SesEmailSender(configuration_set=config.ses_configuration_set),
@@ -83,10 +89,10 @@ def _step() -> IdempotentStep:
         optouts=DynamoOptOutLinkStore(config.table("optouts")),
         sends=DynamoSendLog(config.table("idempotency")),
     )
-    return IdempotentStep(create_step(deps), table_name=config.table("idempotency"), key="notice_id")
+    return create_step(deps)
 
 
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     step = _step()
-    return consume(event, context, lambda message: step(message, context))
+    return consume(event, context, step)

@@ -1,4 +1,11 @@
-"""push_alert: consumes `alerts`; publishes each ticket's alert once to SNS."""
+"""push_alert: consumes `alerts`; publishes each ticket's alert once to SNS.
+
+No Powertools idempotency record: publishing is the step's effect, and the send log's claim on
+"alert#<dedupe key>" (cxloop.domain.kernel.sends, adapters/send_log.py) is a conditional write
+on that business key, kept for the suppression window (a day): it finds an alert already
+published and stops a copy of the message delivered at the same time. What a redelivery
+repeats is the alert.published announcement, with the same webhook-id (announcements.py). That
+saves two writes per loop."""
 
 from __future__ import annotations
 
@@ -13,7 +20,7 @@ from cxloop.adapters.messaging import SnsAlertPublisher, SnsChatPublisher
 from cxloop.adapters.send_log import DynamoSendLog
 from cxloop.adapters.webhooks import announcer_for
 from cxloop.config import settings
-from cxloop.consumer import IdempotentStep, consume
+from cxloop.consumer import consume
 from cxloop.domain.casework.chat_alerts import ChatFilter
 from cxloop.domain.casework.models import Alert, Ticket
 from cxloop.domain.casework.ports import AlertPublisher
@@ -80,7 +87,7 @@ def publish_once(publisher: AlertPublisher, alert: Alert, sends: SendLog | None,
 
 
 @built_once
-def _step() -> IdempotentStep:
+def _step() -> Callable[[dict[str, Any]], dict[str, Any]]:
     config = settings()
     # The suppression window: the same ticket, kind and level alerts once per day at most.
     window = timedelta(days=1)
@@ -94,15 +101,10 @@ def _step() -> IdempotentStep:
             config.table("webhooks"), config.queue_url("webhooks"), ttl_s=config.webhook_cache_ttl_s
         ),
     )
-    return IdempotentStep(
-        create_step(deps),
-        table_name=config.table("idempotency"),
-        key="dedupe_key",
-        expires_after_s=int(window.total_seconds()),
-    )
+    return create_step(deps)
 
 
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     step = _step()
-    return consume(event, context, lambda message: step(message, context))
+    return consume(event, context, step)

@@ -25,6 +25,7 @@ from cxloop.adapters.interactions import DynamoInteractionStore
 from cxloop.adapters.invitations import DynamoInvitationStore
 from cxloop.adapters.messaging import SesEmailSender, SnsAlertPublisher, SnsSmsSender, SqsQueue
 from cxloop.adapters.responses import DynamoResponseStore
+from cxloop.adapters.send_log import DynamoSendLog
 from cxloop.adapters.tickets import DynamoTicketStore
 from cxloop.consumer import IdempotentStep, consume
 from cxloop.domain.configuration.documents import publish_document
@@ -55,12 +56,11 @@ BASE_URL = "https://cx.segurosandinos.example"
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 HANDLERS = {f.name: importlib.import_module(f.handler_module) for f in PIPELINE.functions}
 # The business key each consumer is idempotent on, as its handler configures it.
-# The steps that keep a Powertools idempotency record, and its key. score_response and
-# open_ticket keep none: their conditional writes on the business key are the guard.
+# The steps that keep a Powertools idempotency record, and its key. score_response,
+# open_ticket, push_alert and notify_customer keep none: their conditional writes on the
+# business key (the send log's claims for the last two) are the guard.
 IDEMPOTENCY_KEYS = {
     "send_survey": "[interaction_id, release]",
-    "push_alert": "dedupe_key",
-    "notify_customer": "notice_id",
 }
 # Email links carry 43-character tokens, SMS and WhatsApp links 22 (cxloop.domain.kernel.tokens).
 _TOKEN_IN_URL = re.compile(r"/s/([A-Za-z0-9_-]{43}|[A-Za-z0-9_-]{22})(?![A-Za-z0-9_-])")
@@ -352,8 +352,10 @@ class Ports:
         return open_ticket.create_step(deps)
 
     def alert_step(self, *, clock: Callable[[], datetime] = lambda: NOW, sends: Any = None) -> Any:
+        """push_alert's step with its send log (the idempotency table), as the handler builds it."""
         publisher = SnsAlertPublisher(self.aws.topic_arn("alerts"), self.aws.clients["sns"])
-        return push_alert.create_step(push_alert.Deps(publisher=publisher, clock=clock, sends=sends))
+        log = sends or DynamoSendLog(self.aws.table("idempotency"), self.db, keep_for=timedelta(days=1))
+        return push_alert.create_step(push_alert.Deps(publisher=publisher, clock=clock, sends=log))
 
     def tickets_app(self, *, clock: Callable[[], datetime] = lambda: NOW) -> APIGatewayRestResolver:
         deps = tickets_api.Deps(

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from cxloop.adapters.send_log import DynamoSendLog
 from cxloop.datafile import load_document_file
 from cxloop.domain.contact.send_survey import SendSettings
 from functions.notify_customer import handler as notify_customer
@@ -51,6 +52,8 @@ def notify_step(ports: Ports) -> Any:
         email=SesEmailSender(ports.aws.clients["sesv2"]),
         sms=SnsSmsSender(ports.aws.clients["sns"]),
         send_settings=SETTINGS,
+        # The handler's guard against sending a notice twice (no Powertools record beside it).
+        sends=DynamoSendLog(ports.aws.table("idempotency"), ports.db),
     )
     return notify_customer.create_step(deps)
 

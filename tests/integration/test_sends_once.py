@@ -1,21 +1,23 @@
 """A step that sent and then failed does not send again on retry: each send is recorded right
-after it happens and read before sending (cxloop.domain.kernel.sends, the send log in the
-idempotency table). The faults are injected on purpose, in the writes that follow the send."""
+after it happens and claimed before sending (cxloop.domain.kernel.sends, the send log in the
+idempotency table). The faults are injected on purpose, in what follows the send."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from cxloop.adapters.contacts import DynamoContactStore
+from cxloop.adapters.messaging import SnsAlertPublisher
 from cxloop.adapters.send_log import DynamoSendLog
-from cxloop.consumer import IdempotentStep
 from cxloop.domain.casework.push_alert import alert_request
 from cxloop.domain.contact.manners import ContactState
 from cxloop.domain.kernel.errors import Unavailable
-from infra.local.context import LocalLambdaContext
+from cxloop.domain.kernel.sends import SendInFlight
+from functions.push_alert import handler as push_alert
 from tests.helpers import sample_ticket
 from tests.integration.support import (
     NOW,
@@ -75,34 +77,74 @@ def test_without_the_send_log_the_same_retry_sends_twice(ports: Ports) -> None:
     assert len(emails()) == 2
 
 
-class CompletionFailingOnce:
-    """The DynamoDB client the idempotency records use: marking the step done fails once."""
+class AnnouncerFailingOnce:
+    """What push_alert does after publishing (the alert.published announcement) fails once."""
 
+    def __init__(self) -> None:
+        self.failures_left = 1
+
+    def announce(self, event: Any, *, correlation_id: str) -> None:
+        if self.failures_left:
+            self.failures_left -= 1
+            raise Unavailable("webhooks queue failed: ThrottlingException")
+
+
+class PublisherFailingOnce:
     def __init__(self, real: Any) -> None:
         self.real = real
         self.failures_left = 1
 
-    def update_item(self, **request: Any) -> Any:
+    def publish(self, alert: Any) -> str:
         if self.failures_left:
             self.failures_left -= 1
-            raise Unavailable("idempotency update failed: ThrottlingException")
-        return self.real.update_item(**request)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.real, name)
+            raise Unavailable("sns publish failed: ThrottlingException")
+        return str(self.real.publish(alert))
 
 
-def test_an_alert_whose_step_could_not_be_marked_done_is_published_once(ports: Ports) -> None:
-    step = ports.alert_step(sends=DynamoSendLog(ports.aws.table("idempotency"), ports.db))
-    idempotent = IdempotentStep(
-        step,
-        table_name=ports.aws.table("idempotency"),
-        key="dedupe_key",
-        dynamodb=CompletionFailingOnce(ports.db),
-    )
+def send_log(ports: Ports) -> DynamoSendLog:
+    return DynamoSendLog(ports.aws.table("idempotency"), ports.db)
+
+
+def alert_step(ports: Ports, log: DynamoSendLog, **deps: Any) -> Any:
+    publisher = SnsAlertPublisher(ports.aws.topic_arn("alerts"), ports.aws.clients["sns"])
+    fields: dict[str, Any] = {"publisher": publisher, "sends": log, **deps}
+    if "publisher" in deps:
+        fields["publisher"] = deps["publisher"](publisher)
+    return push_alert.create_step(push_alert.Deps(**fields))
+
+
+def test_an_alert_whose_step_failed_after_publishing_is_published_once(ports: Ports) -> None:
+    # No Powertools record in push_alert: the send log's claim alone keeps the publish once.
+    step = alert_step(ports, send_log(ports), announcer=AnnouncerFailingOnce())
     message = alert_request(sample_ticket(), "detractor")
-    with pytest.raises(Exception, match="success"):
-        idempotent(message, LocalLambdaContext("push_alert", timeout_s=0, memory_mb=256))
-    # The record the failed attempt left in progress expired with that attempt's time.
-    assert idempotent(message, LocalLambdaContext("push_alert", timeout_s=10, memory_mb=256))
+    with pytest.raises(Unavailable):
+        step(message)
+    first = one(notifications(ports.aws))
+    assert step(message)["message_id"] == first[0]
+    assert len(notifications(ports.aws)) == 1
+
+
+def test_a_publish_that_failed_gives_its_claim_back_and_the_retry_publishes(ports: Ports) -> None:
+    step = alert_step(ports, send_log(ports), publisher=PublisherFailingOnce)
+    message = alert_request(sample_ticket(), "detractor")
+    with pytest.raises(Unavailable):
+        step(message)
+    assert notifications(ports.aws) == []
+    step(message)
+    assert len(notifications(ports.aws)) == 1
+
+
+def test_a_copy_delivered_while_another_attempt_sends_waits_for_the_claim(ports: Ports) -> None:
+    """Two copies of one message at once (SQS may deliver twice): the second finds the first's
+    claim and is retried; should the first attempt die mid-send, its claim lapses."""
+    message = alert_request(sample_ticket(), "detractor")
+    now = [NOW]
+    log = DynamoSendLog(ports.aws.table("idempotency"), ports.db, clock=lambda: now[0])
+    assert log.claim(f"alert#{message['dedupe_key']}") is None  # the other attempt, mid-send
+    with pytest.raises(SendInFlight):
+        alert_step(ports, log)(message)
+    assert notifications(ports.aws) == []
+    now[0] = NOW + log.claim_for + timedelta(seconds=1)  # that attempt died: its claim lapsed
+    alert_step(ports, log)(message)
+    alert_step(ports, log)(message)
     assert len(notifications(ports.aws)) == 1

@@ -85,8 +85,11 @@ class Log:
     def __init__(self) -> None:
         self.facts: dict[str, Facts] = {}
 
-    def recorded(self, key: str) -> Facts | None:
+    def claim(self, key: str) -> Facts | None:
         return self.facts.get(key)
+
+    def release(self, key: str) -> None:
+        pass
 
     def record(self, key: str, facts: Facts) -> None:
         self.facts[key] = facts

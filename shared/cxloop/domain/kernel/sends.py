@@ -2,9 +2,17 @@
 
 An email, an SMS or a published alert cannot be taken back, and no provider cxloop sends
 through takes an idempotency token. So a step records each send right after it happens (the
-send log) and reads that record before sending: a retry of a step that sent and then failed
+send log) and checks that record before sending: a retry of a step that sent and then failed
 later (a contact-state write, its idempotency record's completion) finds the send done and
 does not repeat it.
+
+The check is a claim: one conditional write that takes the send for this attempt unless an
+earlier attempt recorded it, or another holds a live claim on it (a copy of the message
+delivered twice at once, which SQS may do). That one write is also the step's lock, so a step
+whose only effect is its send needs no Powertools idempotency record beside it (push_alert,
+notify_customer). A send that fails gives its claim back, so the retry may send; an attempt
+that dies mid-send leaves a claim that lapses (the adapter's `claim_for`, a consumer's timeout)
+before SQS delivers the message again.
 
 Which way each remaining case errs:
 - the send call's answer is lost (the connection closed or the read timed out after the
@@ -22,16 +30,27 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Protocol, TypeVar
 
+from cxloop.domain.kernel.errors import Unavailable
+
 Facts = Mapping[str, str]
 T = TypeVar("T")
 
 
 class SendLog(Protocol):
-    def recorded(self, key: str) -> Facts | None:
-        """What an earlier attempt recorded of the send `key`, or None if it never sent."""
+    def claim(self, key: str) -> Facts | None:
+        """Take the send `key` for this attempt (None), or answer what an earlier attempt
+        recorded of it. Raises SendInFlight while another attempt holds it."""
+        ...
+
+    def release(self, key: str) -> None:
+        """The claimed send failed: a retry may make it."""
         ...
 
     def record(self, key: str, facts: Facts) -> None: ...
+
+
+class SendInFlight(Unavailable):
+    """Another attempt holds the send's claim: retry later (it either records or lapses)."""
 
 
 def send_once(
@@ -47,9 +66,13 @@ def send_once(
     of something else), it just sends."""
     if log is None:
         return send()
-    found = log.recorded(key)
+    found = log.claim(key)
     if found is not None:
         return earlier(found)
-    sent = send()
+    try:
+        sent = send()
+    except BaseException:
+        log.release(key)
+        raise
     log.record(key, facts(sent))
     return sent
