@@ -1,5 +1,11 @@
 """send_survey: consumes `dispatch`; asks the contact policy, then sends one survey per
-interaction (or per released group), whatever SQS redelivers."""
+interaction (or per released group), whatever SQS redelivers.
+
+No Powertools idempotency record: two conditional writes on the message's business key (its
+interaction and release) guard the step. The send log's claim on "survey#<interaction>#<release>"
+(cxloop.domain.kernel.sends) sends the survey once, and the decision saved in the customer's
+contact record on condition of its version (contact/manners.py, dispatch) makes a redelivery a
+repeat that decides, sends and saves nothing again. That saves two writes per loop."""
 
 from __future__ import annotations
 
@@ -19,7 +25,7 @@ from cxloop.adapters.optouts import DynamoOptOutLinkStore
 from cxloop.adapters.send_log import DynamoSendLog
 from cxloop.adapters.suppressions import suppression_list
 from cxloop.config import settings
-from cxloop.consumer import IdempotentStep, consume
+from cxloop.consumer import consume
 from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.contact.manners import ContactStore, dispatch
 from cxloop.domain.contact.opt_out import OptOutLinkStore
@@ -29,9 +35,6 @@ from cxloop.domain.kernel.events import Channel, Customer, Interaction
 from cxloop.domain.kernel.sends import SendLog, send_once
 from cxloop.domain.surveys.ports import InvitationStore
 from cxloop.observability import MetricUnit, logger, metrics
-
-# A released send carries its release time, so it is a new step, not a repeat of the first.
-IDEMPOTENCY_KEY = "[interaction_id, release]"
 
 
 @dataclass(frozen=True)
@@ -80,10 +83,13 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
             key = f"survey#{chosen.interaction_id}#{message.get('release') or ''}"
             return send_once(deps.sends, key, fresh, facts=lambda sent: sent.facts(), earlier=SentBefore.of)
 
+        release = message.get("release")
         outcome = dispatch(
             interaction,
             now=now,
-            released=bool(message.get("release")),
+            released=bool(release),
+            # A released send carries its release time: a new message, not a repeat of the first.
+            release_at=datetime.fromisoformat(release) if release else None,
             policy=book.contact_policy,
             policy_version=book.contact_policy_version,
             contacts=deps.contacts,
@@ -93,6 +99,12 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
             suppressed=deps.suppressed,
         )
         decision = outcome.decision
+        if outcome.repeat:
+            logger.info(
+                "dispatch handled before",
+                extra={"interaction_id": interaction.interaction_id, "action": decision.action},
+            )
+            return {"action": decision.action, "reason": decision.reason, "channel": decision.channel}
         metrics.add_metric(name=f"Contact_{decision.reason}", unit=MetricUnit.Count, value=1)
         if isinstance(outcome.sent, Sent):  # not a send an earlier attempt made
             metrics.add_metric(name="SurveysSent", unit=MetricUnit.Count, value=1)
@@ -113,7 +125,7 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
 
 
 @built_once
-def _step() -> IdempotentStep:
+def _step() -> Callable[[dict[str, Any]], dict[str, Any]]:
     config = settings()
     deps = Deps(
         invitations=DynamoInvitationStore(config.table("invitations")),
@@ -130,10 +142,10 @@ def _step() -> IdempotentStep:
         suppressed=suppression_list(config),
         sends=DynamoSendLog(config.table("idempotency")),
     )
-    return IdempotentStep(create_step(deps), table_name=config.table("idempotency"), key=IDEMPOTENCY_KEY)
+    return create_step(deps)
 
 
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     step = _step()
-    return consume(event, context, lambda message: step(message, context))
+    return consume(event, context, step)

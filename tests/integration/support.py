@@ -27,7 +27,7 @@ from cxloop.adapters.messaging import SesEmailSender, SnsAlertPublisher, SnsSmsS
 from cxloop.adapters.responses import DynamoResponseStore
 from cxloop.adapters.send_log import DynamoSendLog
 from cxloop.adapters.tickets import DynamoTicketStore
-from cxloop.consumer import IdempotentStep, consume
+from cxloop.consumer import consume
 from cxloop.domain.configuration.documents import publish_document
 from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.contact.send_survey import SendSettings
@@ -56,12 +56,6 @@ BASE_URL = "https://cx.segurosandinos.example"
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 HANDLERS = {f.name: importlib.import_module(f.handler_module) for f in PIPELINE.functions}
 # The business key each consumer is idempotent on, as its handler configures it.
-# The steps that keep a Powertools idempotency record, and its key. score_response,
-# open_ticket, push_alert and notify_customer keep none: their conditional writes on the
-# business key (the send log's claims for the last two) are the guard.
-IDEMPOTENCY_KEYS = {
-    "send_survey": "[interaction_id, release]",
-}
 # Email links carry 43-character tokens, SMS and WhatsApp links 22 (cxloop.domain.kernel.tokens).
 _TOKEN_IN_URL = re.compile(r"/s/([A-Za-z0-9_-]{43}|[A-Za-z0-9_-]{22})(?![A-Za-z0-9_-])")
 
@@ -296,6 +290,8 @@ class Ports:
             open_complaints=DynamoOpenComplaints(self.aws.table("tickets"), self.db),
             rulebook=self.rulebook,
             clock=clock,
+            # The handler's send log (the idempotency table); `sends=None` is the control.
+            sends=DynamoSendLog(self.aws.table("idempotency"), self.db),
         )
         return send_survey.create_step(replace(deps, **overrides))
 
@@ -364,22 +360,9 @@ class Ports:
         return tickets_api.create_app(deps)
 
     def consumer(self, function: str, step: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
-        """The step as its handler runs it: partial batches, and Powertools idempotency where
-        the handler keeps it (IDEMPOTENCY_KEYS)."""
-        if function not in IDEMPOTENCY_KEYS:
-            return lambda event: consume(event, context(function), step)
-        idempotent = IdempotentStep(
-            step,
-            table_name=self.aws.table("idempotency"),
-            key=IDEMPOTENCY_KEYS[function],
-            dynamodb=self.db,
-        )
-
-        def run(event: dict[str, Any]) -> dict[str, Any]:
-            lambda_context = context(function)
-            return consume(event, lambda_context, lambda message: idempotent(message, lambda_context))
-
-        return run
+        """The step as its handler runs it: partial batches. The loop's steps keep no Powertools
+        idempotency record: their conditional writes on the business key are the guard."""
+        return lambda event: consume(event, context(function), step)
 
 
 def invitation_for(

@@ -103,11 +103,11 @@ class Contacts:
         return []
 
 
-def interaction(**customer: Any) -> Interaction:
+def interaction(interaction_id: str = "i-1", **customer: Any) -> Interaction:
     raw = load_event("erp/claim_reported")
     raw["customer"] = {**raw["customer"], **customer}
     event = InteractionEvent.model_validate(raw)
-    return Interaction(interaction_id="i-1", correlation_id="corr-1", received_at=NOW, event=event)
+    return Interaction(interaction_id=interaction_id, correlation_id="corr-1", received_at=NOW, event=event)
 
 
 def sent_by(outbox: Outbox, chosen: Interaction, channel: Channel) -> Any:
@@ -274,7 +274,7 @@ def test_an_opted_out_number_is_suppressed_so_the_next_message_skips_it() -> Non
     assert contacts.state.memory.suppressed == frozenset({PHONE})
     # The next survey goes straight to email: the number is never tried again.
     second = Outbox({"sms": AssertionError("the suppressed number was tried")})
-    again = run(second, interaction(preferred_channel="sms"), contacts, whatsapp=False)
+    again = run(second, interaction("i-2", preferred_channel="sms"), contacts, whatsapp=False)
     assert (again.decision.reason, again.decision.channel) == ("rerouted_preference", "email")
 
 

@@ -10,17 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from pydantic import ConfigDict
 
 from cxloop.domain.contact.policy import (
+    Action,
     ContactMemory,
     ContactPolicy,
     Decision,
     MessageKind,
     OpenGroup,
     PolicyVersion,
+    Reason,
     address_for,
     after_refusals,
     decide,
@@ -61,6 +63,10 @@ class DecisionRecord(DomainModel):
     # The contact_policy version that decided, or `default`. None: not a policy's decision
     # (an opt-out), a proposed policy's in a simulation, or a record kept before versions were.
     policy_version: PolicyVersion | None = None
+    # The release this decision answered (a postponed or grouped send let go at that time);
+    # None for the event's own dispatch. With the interaction it names the dispatch message,
+    # which is what makes a redelivered one a repeat (`dispatch`).
+    released_at: datetime | None = None
 
     @classmethod
     def of(
@@ -71,8 +77,10 @@ class DecisionRecord(DomainModel):
         now: datetime,
         *,
         policy_version: PolicyVersion | None,
+        released_at: datetime | None = None,
     ) -> DecisionRecord:
         return cls(
+            released_at=released_at,
             at=now,
             interaction_id=interaction.interaction_id,
             kind=kind,
@@ -116,6 +124,8 @@ def kind_of(interaction: Interaction) -> MessageKind:
 class Dispatched:
     decision: Decision
     sent: Any | None
+    # The message was handled before (a redelivery): nothing was decided, sent or saved again.
+    repeat: bool = False
 
 
 def dispatch(
@@ -131,12 +141,26 @@ def dispatch(
     offered: Iterable[Channel] = ("email", "sms"),
     # The customer's addresses on the suppression list (bounced, complained, replied STOP).
     suppressed: Callable[[Customer], frozenset[str]] = lambda _customer: frozenset(),
+    # When the message is a release (released_messages), its release time.
+    release_at: datetime | None = None,
 ) -> Dispatched:
     """Decide, act, remember (the decision names `policy_version`). A released send was
     already postponed or grouped once: only the blocks (opt-out, cap, complaint) and quiet
-    hours still apply to it."""
+    hours still apply to it.
+
+    Once per message: the decision record, saved on condition of the record's version, is the
+    guard. A message (the interaction and its release) whose decision is on the record was
+    handled: a redelivery returns it as a repeat, deciding, sending and saving nothing again
+    (the send log, cxloop.domain.kernel.sends, covers an attempt that sent and failed before
+    that save). A copy handled at the same time finds the other's send claimed, or its save
+    first (the Conflict's fresh read finds the decision and changes nothing)."""
+    released = released or release_at is not None
     customer_id = interaction.event.customer.id
+    kind = kind_of(interaction)
     state = contacts.load(customer_id)
+    earlier = decided_before(state, interaction.interaction_id, kind, release_at)
+    if earlier is not None:
+        return Dispatched(earlier, None, repeat=True)
     memory = state.memory.model_copy(update={"open_complaints": open_complaints(customer_id)})
     listed = suppressed(interaction.event.customer)
     memory = memory.model_copy(update={"suppressed": memory.suppressed | listed})
@@ -144,16 +168,18 @@ def dispatch(
         # Its wait is over: no new gap or group window, the rest of the manners unchanged.
         memory = memory.model_copy(update={"group": None})
         policy = policy.model_copy(update={"min_gap_hours": 0, "group_window_minutes": 0})
-    kind = kind_of(interaction)
     offered = tuple(offered)
     customer = interaction.event.customer
     decision = decide(customer, kind=kind, now=now, memory=memory, policy=policy, offered=offered)
     attempt = _send_or_fall_back(interaction, decision, memory, policy, offered=offered, send=send)
-    record = DecisionRecord.of(attempt.decision, interaction, kind, now, policy_version=policy_version)
+    record = DecisionRecord.of(
+        attempt.decision, interaction, kind, now, policy_version=policy_version, released_at=release_at
+    )
     _remember(
         contacts,
         customer_id,
         lambda state: _after(state, interaction, record, attempt.decision, suppress=attempt.suppress),
+        read=state,
     )
     return Dispatched(attempt.decision, attempt.sent)
 
@@ -201,12 +227,18 @@ def _send_or_fall_back(
 
 
 def _remember(
-    contacts: ContactStore, customer_id: str, change: Callable[[ContactState], ContactState]
+    contacts: ContactStore,
+    customer_id: str,
+    change: Callable[[ContactState], ContactState],
+    *,
+    read: ContactState | None = None,
 ) -> None:
     """Keep the decision (and the send or the pending message). A message already sent must be
-    remembered even if the record changed meanwhile: read it again and retry."""
+    remembered even if the record changed meanwhile: read it again and retry. `read`, the state
+    the decision was made on, is tried first: the save is conditioned on its version, so a
+    change since is a Conflict and a fresh read, and an unchanged record costs no second read."""
     for attempt in range(SAVE_ATTEMPTS):
-        state = contacts.load(customer_id)
+        state = read if attempt == 0 and read is not None else contacts.load(customer_id)
         try:
             contacts.save(customer_id, change(state), expected_version=state.version)
             return
@@ -224,6 +256,8 @@ def _after(
     suppress: frozenset[str] = frozenset(),
 ) -> ContactState:
     kind, now = record.kind, record.at
+    if decided_before(state, record.interaction_id, kind, record.released_at) is not None:
+        return state  # a copy of the message saved its decision first
     memory, pending = state.memory, state.pending
     if suppress:  # a channel said the customer opted out there: the next message skips it
         memory = memory.model_copy(update={"suppressed": memory.suppressed | suppress})
@@ -237,6 +271,22 @@ def _after(
         memory = grouped(memory, interaction, decision, now)
     decisions = (*state.decisions, record)[-KEPT_DECISIONS:]
     return state.model_copy(update={"memory": memory, "pending": pending, "decisions": decisions})
+
+
+def decided_before(
+    state: ContactState, interaction_id: str, kind: MessageKind, release_at: datetime | None
+) -> Decision | None:
+    """The decision on the record for this dispatch message, if it was handled."""
+    for record in reversed(state.decisions):
+        if (record.interaction_id, record.kind, record.released_at) == (interaction_id, kind, release_at):
+            return Decision(
+                action=cast(Action, record.action),
+                reason=cast(Reason, record.reason),
+                channel=record.channel,
+                at=record.due_at,
+                detail=record.detail,
+            )
+    return None
 
 
 def grouped(
