@@ -5,7 +5,8 @@ a response in one transaction with a marker put on condition that the response i
 applied (cxloop.adapters.aggregates, apply_once), so a redelivery counts nothing again. What else
 a delivery does is the same every time: the score written on the response (the same answers give
 the same score), the ticket request (open_ticket opens one case per response id) and the
-response.recorded announcement (same webhook-id). That saves two writes per loop
+response.recorded announcement (same webhook-id). The score itself is written in the counts'
+transaction. That saves three writes per loop
 (tests/benchmarks/requests_per_loop.py)."""
 
 from __future__ import annotations
@@ -98,7 +99,10 @@ def _step() -> Callable[[dict[str, Any]], dict[str, Any]]:
     rulebook = CachedRulebook(store, reads=("ticket_rules", "surveys"))
     deps = Deps(
         responses=DynamoResponseStore(config.table("responses")),
-        aggregates=DynamoAggregateStore(config.table("aggregates")),
+        # The score is written in the counts' transaction (cxloop.adapters.aggregates).
+        aggregates=DynamoAggregateStore(
+            config.table("aggregates"), responses_table=config.table("responses")
+        ),
         tickets=SqsQueue(config.queue_url("tickets")),
         rulebook=rulebook,
         library=survey_library(store, rulebook),

@@ -261,7 +261,9 @@ class Ports:
         return DynamoResponseStore(self.aws.table("responses"), self.aws.table("invitations"), self.db)
 
     def aggregates(self) -> DynamoAggregateStore:
-        return DynamoAggregateStore(self.aws.table("aggregates"), self.db)
+        return DynamoAggregateStore(
+            self.aws.table("aggregates"), self.db, responses_table=self.aws.table("responses")
+        )
 
     def tickets(self) -> DynamoTicketStore:
         return DynamoTicketStore(self.aws.table("tickets"), self.db)

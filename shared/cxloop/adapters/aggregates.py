@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from cxloop.adapters.aws import translated
 from cxloop.adapters.dynamo import DynamoTable, conditional_write, number_value, string_value, transact
+from cxloop.adapters.responses import score_update
 
 if TYPE_CHECKING:
     # The metric counters load on first use: reports_api holds this store for routes its health
     # check never takes, and starts without them.
     from cxloop.domain.feedback.metrics import Counters
+    from cxloop.domain.surveys.scoring import Score
 
 
 class DynamoAggregateStore:
@@ -22,11 +24,16 @@ class DynamoAggregateStore:
     cxloop.domain.feedback.metrics.Counters.as_dict as a number attribute (`promoters`,
     `driver#cleanliness#sum`, `topic#waiting_time#n`...) and `parent`, the scope's parent in
     the chain of the response that last counted there. A marker item `applied#<response id>`
-    written in the same transaction makes a redelivered response change nothing.
+    written in the same transaction makes a redelivered response change nothing. With
+    `responses_table`, the response's score is written in that transaction too (apply_once's
+    `score`): scored and counted together, in one request.
     """
 
-    def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
+    def __init__(
+        self, table_name: str, dynamodb: Any | None = None, *, responses_table: str | None = None
+    ) -> None:
         self.table = DynamoTable(table_name, dynamodb)
+        self.responses_table = responses_table
 
     def apply_once(
         self,
@@ -36,6 +43,7 @@ class DynamoAggregateStore:
         counters: Counters,
         *,
         parents: Mapping[str, str] | None = None,
+        score: Score | None = None,
     ) -> bool:
         marker = {
             "Put": {
@@ -48,6 +56,10 @@ class DynamoAggregateStore:
         updates = [
             {"Update": self._day_update(scope, day, counters, (parents or {}).get(scope))} for scope in scopes
         ]
+        if score is not None:
+            if self.responses_table is None:
+                raise ValueError("a score is written with the counts only when the responses table is known")
+            updates.append({"Update": score_update(self.responses_table, response_id, score)})
         return conditional_write("apply aggregates", lambda: transact(self.table.db, [marker, *updates]))
 
     def _day_update(self, scope: str, day: date, counters: Counters, parent: str | None) -> dict[str, Any]:

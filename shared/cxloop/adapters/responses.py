@@ -92,13 +92,19 @@ class DynamoResponseStore:
 
     def save_score(self, response_id: str, score: Score) -> None:
         with translated("save score"):
-            self.table.db.update_item(
-                TableName=self.table.name,
-                Key={"response_id": string_value(response_id)},
-                UpdateExpression="SET #score = :score",
-                ExpressionAttributeNames={"#score": "score"},
-                ExpressionAttributeValues={":score": string_value(score.model_dump_json())},
-            )
+            self.table.db.update_item(**score_update(self.table.name, response_id, score))
+
+
+def score_update(table_name: str, response_id: str, score: Score) -> dict[str, Any]:
+    """The write of a response's score: alone (save_score) or in the aggregates' transaction
+    (cxloop.adapters.aggregates, apply_once)."""
+    return {
+        "TableName": table_name,
+        "Key": {"response_id": string_value(response_id)},
+        "UpdateExpression": "SET #score = :score",
+        "ExpressionAttributeNames": {"#score": "score"},
+        "ExpressionAttributeValues": {":score": string_value(score.model_dump_json())},
+    }
 
 
 def _response_keys(response: SurveyResponse) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from cxloop.domain.feedback.metrics import Counters
+    from cxloop.domain.surveys.scoring import Score
 
 
 class AggregateStore(Protocol):
@@ -19,9 +20,12 @@ class AggregateStore(Protocol):
         counters: Counters,
         *,
         parents: Mapping[str, str] | None = None,
+        score: Score | None = None,
     ) -> bool:
         """Add counters to every scope's day exactly once per response; False on repeat.
-        `parents` names each scope's parent (cxloop.domain.feedback.score_response.parents_of)."""
+        `parents` names each scope's parent (cxloop.domain.feedback.score_response.parents_of).
+        `score`, when given, is kept on the response in the same write: a response is scored
+        and counted together or not at all."""
 
     def read(self, scope: str) -> Counters:
         """Every day of the scope, added up."""

@@ -114,9 +114,9 @@ def assess(
     if survey is not None:
         surveys = {**surveys, survey.id: survey}
     score = with_comment_insight(score_answers(response.answers, survey), response, sentiment)
-    responses.save_score(response.response_id, score)
     scored = response.model_copy(update={"score": score})
     if response.survey_id == FOLLOW_UP_SURVEY.id:
+        responses.save_score(response.response_id, score)
         # "Was it solved?" is about the case, not the moment: it stays out of the live NPS/CSAT
         # and goes to the ticket it belongs to.
         tickets.send(
@@ -130,6 +130,9 @@ def assess(
         response.submitted_at.date(),
         counters_for(score, driver_answers(response, surveys)),
         parents=parents_of(response),
+        # Kept on the response in the counts' own transaction: one write, and a response whose
+        # counts are in is always scored (a repeat finds both done).
+        score=score,
     )
     decision = route(scored, rules)
     if decision is not None:
