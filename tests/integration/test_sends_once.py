@@ -148,3 +148,19 @@ def test_a_copy_delivered_while_another_attempt_sends_waits_for_the_claim(ports:
     alert_step(ports, log)(message)
     alert_step(ports, log)(message)
     assert len(notifications(ports.aws)) == 1
+
+
+def test_an_attempt_gives_back_only_its_own_claim(ports: Ports) -> None:
+    # A's claim lapsed and B claimed the send; A's failure must not free B's claim.
+    now = [NOW]
+    first = DynamoSendLog(ports.aws.table("idempotency"), ports.db, clock=lambda: now[0])
+    second = DynamoSendLog(ports.aws.table("idempotency"), ports.db, clock=lambda: now[0])
+    assert first.claim("alert#k") is None
+    now[0] = NOW + first.claim_for + timedelta(seconds=1)
+    assert second.claim("alert#k") is None
+    first.release("alert#k")
+    third = DynamoSendLog(ports.aws.table("idempotency"), ports.db, clock=lambda: now[0])
+    with pytest.raises(SendInFlight):
+        third.claim("alert#k")
+    second.record("alert#k", {"message_id": "m-1"})
+    assert third.claim("alert#k") == {"message_id": "m-1"}

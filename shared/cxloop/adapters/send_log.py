@@ -11,6 +11,7 @@ delivered twice at once."""
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -49,6 +50,10 @@ class DynamoSendLog:
         self.table = DynamoTable(table_name, dynamodb)
         self.keep_for = keep_for
         self.claim_for = claim_for
+        # The claims this thread's attempt holds (send key -> attempt), so a release gives
+        # back only its own claim, never one another attempt took after it lapsed. Per thread:
+        # the local runtime runs several invocations at once on threads (Lambda runs one).
+        self._held = threading.local()
         self.clock = clock
         self.pause = pause
 
@@ -79,25 +84,35 @@ class DynamoSendLog:
             if not isinstance(cause, ClientError) or error_code(cause) != "ConditionalCheckFailedException":
                 raise
             found: dict[str, Any] = dict(cause.response.get("Item") or {})  # type: ignore[call-overload]
-            if found.get("claimed_by", {}).get("S") == attempt:
-                return None
-            return _facts_of(found, key)
+            if found.get("claimed_by", {}).get("S") != attempt:
+                return _facts_of(found, key)
+        self._claims()[key] = attempt
         return None
+
+    def _claims(self) -> dict[str, str]:
+        if not hasattr(self._held, "claims"):
+            self._held.claims = {}
+        return self._held.claims  # type: ignore[no-any-return]
 
     def release(self, key: str) -> None:
         """Best effort: a claim that cannot be given back lapses after `claim_for`."""
+        attempt = self._claims().pop(key, None)
+        if attempt is None:
+            return
         try:
             with translated("release a send"):
                 self.table.db.delete_item(
                     TableName=self.table.name,
                     Key={"id": string_value(_record_id(key))},
-                    ConditionExpression="attribute_not_exists(#facts)",
-                    ExpressionAttributeNames={"#facts": "facts"},
+                    ConditionExpression="attribute_not_exists(#facts) AND #by = :me",
+                    ExpressionAttributeNames={"#facts": "facts", "#by": "claimed_by"},
+                    ExpressionAttributeValues={":me": string_value(attempt)},
                 )
         except Unavailable:
             pass
 
     def record(self, key: str, facts: Facts) -> None:
+        self._claims().pop(key, None)
         item = {
             "id": string_value(_record_id(key)),
             "facts": {"M": {name: string_value(value) for name, value in facts.items()}},
