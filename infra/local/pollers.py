@@ -5,9 +5,9 @@ the DLQ. The only deviation: a failed message becomes visible again sooner than 
 visibility timeout, so local retries are quick: after `retry_delay_s`, doubling with each
 receive. The last retry before the dead-letter queue waits the function's whole timeout, as
 every retry does on AWS (visibility timeout >= 6 x the function's, infra/pipeline.py): an
-idempotency record an interrupted attempt left in progress expires with that timeout
-(cxloop.consumer.IdempotentStep), so the last try finds it expired instead of dead-lettering
-a message that would now succeed.
+idempotency record an interrupted attempt left in progress (cxloop.consumer.IdempotentStep),
+or a send it claimed (cxloop.adapters.send_log, CLAIM_FOR), expires with that timeout, so the
+last try finds it expired instead of dead-lettering a message that would now succeed.
 """
 
 from __future__ import annotations
