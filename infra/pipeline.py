@@ -367,11 +367,12 @@ PIPELINE = Pipeline(
             "Import a CSV or XLSX extract as events (or past answers), once per file; report bad rows.",
             triggers=(ObjectCreated("intake", INTAKE_INCOMING),),
             # A history file (incoming/history/) stores past answers and counts them on their
-            # days (cxloop.domain.feedback.past_responses), against the published surveys (config).
+            # days (cxloop.domain.feedback.past_responses), against the published surveys (config);
+            # responses read: a repeated answer's first import is read back to tell a retry from it.
             tables={
                 "interactions": "read_write",
                 "idempotency": "read_write",
-                "responses": "write",
+                "responses": "read_write",
                 "aggregates": "write",
                 "config": "read",
             },
