@@ -26,8 +26,10 @@ DIPPING_BRANCH = "guayaquil-centro"
 # (cxloop.domain.insights.metric_alerts): enough answers in both, and a fall no chance explains.
 DIP_DAYS = 7
 DIP = -1.8
-# Answers a branch gets a day, drawn uniformly; the dipping branch's recent week needs >= 10.
-ANSWERS_A_DAY = (1, 3)
+# Answers a branch gets a day, drawn uniformly (about 10 a week: enough for the 30 a baseline
+# needs); the dipping branch gets more, as its recent week needs >= 10.
+ANSWERS_A_DAY = (1, 2)
+DIPPING_ANSWERS_A_DAY = (2, 3)
 # Customer numbers of the history, far from the day's (C-104001...).
 FIRST_CUSTOMER = 200_000
 HISTORY_SURVEY_ID = "seguros_andinos"
@@ -97,8 +99,8 @@ def past_days(today: date, rng: random.Random) -> list[PastDay]:
     found = []
     for days_ago in range(WEEKS * 7, 0, -1):
         for branch in BRANCHES:
-            low = 2 if branch.id == DIPPING_BRANCH else ANSWERS_A_DAY[0]
-            count = rng.randint(low, ANSWERS_A_DAY[1])
+            low, high = DIPPING_ANSWERS_A_DAY if branch.id == DIPPING_BRANCH else ANSWERS_A_DAY
+            count = rng.randint(low, high)
             found.append(PastDay(today - timedelta(days=days_ago), branch, count, days_ago))
     return found
 

@@ -1,9 +1,10 @@
-"""After the day: the last 12 weeks brought in, then what history makes visible.
+"""The last 12 weeks brought in, then what history makes visible.
 
-1. An analyst publishes the insurer's old survey (its drivers) in the `surveys` catalogue, and
-   the export of its answers is dropped into the intake bucket's incoming/history/ (boto3 against
-   the runtime's moto, found with GET /_local/aws). import_events stores and counts each answer on
-   its own day: no survey, ticket or alert for a 12-week-old answer.
+1. After the day (start_history), an analyst publishes the insurer's old survey (its drivers) in
+   the `surveys` catalogue, and the export of its answers is dropped into the intake bucket's
+   incoming/history/ (boto3 against the runtime's moto, found with GET /_local/aws).
+   import_events stores and counts each answer on its own day: no survey, ticket or alert for a
+   12-week-old answer; finish_history waits for the import's report.
 2. The daily metric-drop check runs (POST /_local/schedules/metric_alerts): Guayaquil Centro's
    last week falls below its 28 days before, and the alert is read back from /_local/alerts.
 3. Last month's periodic reports are published, as on the first of this month
@@ -39,6 +40,9 @@ from infra.pipeline import PIPELINE
 HISTORY_KEY = "incoming/history/seguros-andinos-12-weeks.csv"
 REPORT_KEY = "reports/history/seguros-andinos-12-weeks.csv.report.csv"
 IMPORT_TIMEOUT_S = 90
+# A scheduled run answers when it is done: every manager's report (HTML and PDF) takes seconds.
+SCHEDULED_TIMEOUT_S = 120
+INTAKE = bucket_name(next(b for b in PIPELINE.buckets if b.name == "intake"))
 _LINK = re.compile(r"https?://[^\s\"<>]+?\.html[^\s\"<>]*")
 
 
@@ -52,20 +56,14 @@ class History:
     reports: dict[str, Any] = field(default_factory=dict)
     report_links: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    started: float = 0.0
 
 
-def play_history(http: Http, token: str, seed: int, say: Any) -> History:
+def start_history(http: Http, token: str, seed: int, say: Any) -> History:
+    """Publish the old survey and drop the history file; import_events works on it in the
+    runtime (finish_history waits for it)."""
     seen = History()
     say(f"the last {WEEKS} weeks: the insurer's past answers, imported with their own dates")
-    import_history(http, token, seed, seen)
-    say("the daily metric-drop check (POST /_local/schedules/metric_alerts)")
-    check_drops(http, seen)
-    say("last month's reports, as on the 1st (POST /_local/schedules/publish_reports)")
-    publish_last_month(http, seen)
-    return seen
-
-
-def import_history(http: Http, token: str, seed: int, seen: History) -> None:
     published = http.session.put(
         f"{http.base_url}/v1/config/surveys",
         json={"document": history_catalogue().model_dump(mode="json"), "note": "demo: the old survey"},
@@ -75,31 +73,47 @@ def import_history(http: Http, token: str, seed: int, seen: History) -> None:
     print(f"  surveys catalogue with {HISTORY_SURVEY_ID} (three drivers): {published.status_code}")
     if published.status_code != 200:
         seen.problems.append(f"publishing the history's survey answered {published.status_code}")
-        return
+        return seen
     rows = history_rows(datetime.now(UTC).date(), random.Random(seed))
     seen.rows = len(rows)
-    s3 = _s3(http)
-    intake = bucket_name(next(b for b in PIPELINE.buckets if b.name == "intake"))
-    started = time.monotonic()
-    s3.put_object(Bucket=intake, Key=HISTORY_KEY, Body=history_csv(rows))
-    print(f"  s3://{intake}/{HISTORY_KEY}: {len(rows)} answers from {rows[0]['answered_at'][:10]} on")
-    report = _wait_for_object(s3, intake, REPORT_KEY, IMPORT_TIMEOUT_S)
-    seen.import_s = time.monotonic() - started
+    seen.started = time.monotonic()
+    _s3(http).put_object(Bucket=INTAKE, Key=HISTORY_KEY, Body=history_csv(rows))
+    print(f"  s3://{INTAKE}/{HISTORY_KEY}: {len(rows)} answers from {rows[0]['answered_at'][:10]} on")
+    return seen
+
+
+def finish_history(http: Http, seen: History, say: Any) -> History:
+    """Wait for the import's report, then run the drop check and last month's reports."""
+    if seen.problems:
+        return seen
+    say("the history imported: its report, the daily metric-drop check, last month's reports")
+    report = _wait_for_object(_s3(http), INTAKE, REPORT_KEY, IMPORT_TIMEOUT_S)
+    seen.import_s = time.monotonic() - seen.started
     if report is None:
         seen.problems.append(f"the history import wrote no report in {IMPORT_TIMEOUT_S} s")
-        return
+        return seen
     bad = list(csv.DictReader(io.StringIO(report)))
-    print(
-        f"  imported by import_events in {seen.import_s:.1f} s; rows reported: {len(bad)} (s3://{intake}/{REPORT_KEY})"
-    )
+    print(f"  import_events done {seen.import_s:.1f} s after the drop; rows reported: {len(bad)}")
+    print(f"  (s3://{INTAKE}/{REPORT_KEY})")
     if bad:
         seen.problems.append(f"{len(bad)} history rows were not imported, e.g. {bad[0]}")
+    print("  POST /_local/schedules/metric_alerts:")
+    check_drops(http, seen)
+    print("  POST /_local/schedules/publish_reports?at=<the 1st of this month>:")
+    publish_last_month(http, seen)
+    return seen
+
+
+def play_history(http: Http, token: str, seed: int, say: Any) -> History:
+    """Both halves, one after the other."""
+    return finish_history(http, start_history(http, token, seed, say), say)
 
 
 def check_drops(http: Http, seen: History) -> None:
-    answer = http.post("/_local/schedules/metric_alerts")
+    started = time.monotonic()
+    answer = http.session.post(f"{http.base_url}/_local/schedules/metric_alerts", timeout=SCHEDULED_TIMEOUT_S)
     summary = answer.json() if answer.ok else {"status": answer.status_code}
-    print(f"  {summary}")
+    print(f"  {summary} in {time.monotonic() - started:.1f} s")
     seen.drop_alerts = [
         a for a in http.json("/_local/alerts") if a["attributes"].get("kind") == "metric_drop"
     ]
@@ -114,9 +128,14 @@ def check_drops(http: Http, seen: History) -> None:
 def publish_last_month(http: Http, seen: History) -> None:
     first = datetime.combine(date.today().replace(day=1), clock_time(6), UTC)
     before = len(http.json("/_local/outbox"))
-    answer = http.post("/_local/schedules/publish_reports", params={"at": first.isoformat()})
+    started = time.monotonic()
+    answer = http.session.post(
+        f"{http.base_url}/_local/schedules/publish_reports",
+        params={"at": first.isoformat()},
+        timeout=SCHEDULED_TIMEOUT_S,
+    )
     seen.reports = answer.json() if answer.ok else {"status": answer.status_code}
-    print(f"  {seen.reports}")
+    print(f"  {seen.reports} in {time.monotonic() - started:.1f} s")
     if not seen.reports.get("stored"):
         seen.problems.append(f"no periodic report was published: {seen.reports}")
         return
