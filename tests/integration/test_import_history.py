@@ -122,3 +122,15 @@ def test_a_retried_import_adds_what_the_failed_attempt_left_out_once(lambda_env:
     assert (second.accepted, second.retry) == (3, 0)
     days = days_of(lambda_env, "branch:quito")
     assert (days[date(2026, 9, 1)].responses, days[date(2026, 9, 2)].responses) == (2, 1)
+
+
+def test_a_row_repeated_in_the_same_file_counts_once(lambda_env: LocalAws) -> None:
+    answer = invoke(
+        "import_events", drop(lambda_env, "incoming/history/twice.csv", history_file((ROWS[0],) * 2))
+    )
+
+    (summary,) = answer["imported"]
+    assert (summary["accepted"], summary["duplicates"]) == (1, 1)
+    assert days_of(lambda_env, "branch:quito")[date(2026, 9, 1)].responses == 1
+    (line,) = report_rows(lambda_env, summary["report"])
+    assert (line["row"], line["status"]) == ("3", "duplicate")

@@ -13,11 +13,17 @@ event, in the columns of cxloop.domain.intake.import_events, plus:
     answer.<question id>         one column per answer, as the survey page's form posts it
 
 A past answer counts on the day it was given, never on the import's: the live counters of that
-day in every scope, exactly once per response (the AggregateStore.apply_once score_response uses),
-and the data lake's partition of that date (the responses table's stream feeds archive_to_lake).
-It is history, not a live moment: no survey is sent, no ticket opened, no alert or webhook
-announced; a detractor of twelve weeks ago is not a case to work today. The response id derives
-from (source, event_id), so a row imported twice, from one file or two, counts once.
+day in every scope (the counters score_response adds, cxloop.domain.feedback.metrics), and the
+data lake's partition of that date (the responses table's stream feeds archive_to_lake). It is
+history, not a live moment: no survey is sent, no ticket opened, no alert or webhook announced;
+a detractor of twelve weeks ago is not a case to work today.
+
+Exactly once. The response id derives from (source, event_id) and the response is stored under a
+condition, naming the group (the file and the chunk's first row) that stored it: a row another
+file already brought is a duplicate and counts nothing. A chunk's answers are counted together,
+one write per scope and day (PastCounts.add_once), each write conditional on its item not holding
+the group yet; a retried import reads the same file in the same chunks, so it adds what a failed
+attempt left out, and nothing twice.
 """
 
 from __future__ import annotations
@@ -69,10 +75,6 @@ REQUIRED_HISTORY_COLUMNS = (
 )
 # Rows stored and counted at once: each is two conditional writes (the response, its counts).
 WORKERS = 8
-
-
-def is_history_file(key: str) -> bool:
-    return key.startswith(HISTORY_PREFIX)
 
 
 def history_header(cells: Sequence[object]) -> Header:
@@ -266,6 +268,11 @@ def import_history(rows: Iterable[Sequence[object]], deps: HistoryImport, report
     return summary
 
 
+# A row's outcome: stored (by this group or another), a dependency failure, or None for a repeat
+# of a row earlier in the same chunk (stored once, for the first).
+Outcome = Stored | Unavailable | None
+
+
 def _count_chunk(
     pending: list[tuple[int, PastAnswer]], deps: HistoryImport, summary: ImportSummary, report: Report
 ) -> None:
@@ -276,16 +283,20 @@ def _count_chunk(
         return
     group = f"{deps.correlation_prefix}-{pending[0][0]}"
 
-    def store(item: tuple[int, PastAnswer]) -> Stored | Unavailable:
+    def store(item: tuple[int, PastAnswer]) -> Outcome:
         try:
             return store_past_answer(item[1], group, deps.responses, deps.sentiment)
         except Unavailable as exc:
             return exc
 
+    firsts = {answer.response.response_id: row for row, answer in reversed(pending)}
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        outcomes = list(pool.map(store, pending))
-        counted = [o for o in outcomes if isinstance(o, Stored) and o.ours]
-        days = day_totals(counted)
+        outcomes = [
+            pool.submit(store, (row, answer)) if firsts[answer.response.response_id] == row else None
+            for row, answer in pending
+        ]
+        stored = [future.result() if future else None for future in outcomes]
+        days = day_totals(o for o in stored if isinstance(o, Stored) and o.ours)
 
         def add(day: date) -> Unavailable | None:
             totals, parents = days[day]
@@ -298,26 +309,30 @@ def _count_chunk(
         failed_days = {
             day: failure for day, failure in zip(days, pool.map(add, days), strict=True) if failure
         }
-    for (row, answer), outcome in zip(pending, outcomes, strict=True):
-        failure = outcome if isinstance(outcome, Unavailable) else None
-        failure = failure or failed_days.get(answer.response.submitted_at.date())
-        if failure is not None:
-            summary.retry += 1
-            report(
-                ReportLine(
-                    row, answer.event_id, "retry", "", f"not imported yet ({failure.message}); retried"
-                )
-            )
-        elif isinstance(outcome, Stored) and outcome.ours:
-            summary.accepted += 1
-        else:
-            summary.duplicates += 1
-            report(
-                ReportLine(
-                    row,
-                    answer.event_id,
-                    "duplicate",
-                    "",
-                    f"already imported as {answer.response.response_id}",
-                )
-            )
+    for (row, answer), outcome in zip(pending, stored, strict=True):
+        day_failure = failed_days.get(answer.response.submitted_at.date())
+        _tell(row, answer, outcome, day_failure=day_failure, summary=summary, report=report)
+
+
+def _tell(
+    row: int,
+    answer: PastAnswer,
+    outcome: Outcome,
+    *,
+    day_failure: Unavailable | None,
+    summary: ImportSummary,
+    report: Report,
+) -> None:
+    failure = outcome if isinstance(outcome, Unavailable) else day_failure
+    if failure is not None:
+        summary.retry += 1
+        report(
+            ReportLine(row, answer.event_id, "retry", "", f"not imported yet ({failure.message}); retried")
+        )
+    elif isinstance(outcome, Stored) and outcome.ours:
+        summary.accepted += 1
+    else:
+        summary.duplicates += 1
+        where = "earlier in this file" if outcome is None else "before"
+        problem = f"already imported {where} as {answer.response.response_id}"
+        report(ReportLine(row, answer.event_id, "duplicate", "", problem))
