@@ -81,13 +81,17 @@ def test_past_answers_count_on_their_own_days_and_ask_for_nothing(lambda_env: Lo
 
 def test_the_same_answers_in_a_second_file_are_duplicates_and_count_once(lambda_env: LocalAws) -> None:
     invoke("import_events", drop(lambda_env, "incoming/history/monday.csv", history_file(ROWS[:2])))
+    # A new answer on a day that has counts already (added to them), and one on a new day.
+    same_day = (("h-5", *ROWS[1][1:]),)
 
-    again = invoke("import_events", drop(lambda_env, "incoming/history/tuesday.csv", history_file(ROWS[:3])))
+    again = invoke(
+        "import_events", drop(lambda_env, "incoming/history/tuesday.csv", history_file(ROWS[:3] + same_day))
+    )
 
     (summary,) = again["imported"]
-    assert (summary["accepted"], summary["duplicates"]) == (1, 2)
+    assert (summary["accepted"], summary["duplicates"]) == (2, 2)
     days = days_of(lambda_env, "branch:quito")
-    assert days[date(2026, 9, 1)].responses == 2
+    assert (days[date(2026, 9, 1)].responses, days[date(2026, 9, 1)].promoters) == (3, 2)
     assert days[date(2026, 9, 2)].responses == 1
 
 

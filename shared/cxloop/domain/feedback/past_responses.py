@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -290,9 +291,13 @@ def _count_chunk(
             return exc
 
     firsts = {answer.response.response_id: row for row, answer in reversed(pending)}
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+    # Each piece of work runs in a copy of the caller's context, as on the caller's thread: what
+    # the invocation set there (cxloop.adapters.call_log's caller) follows it (as in batch.py).
+    with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="history") as pool:
         outcomes = [
-            pool.submit(store, (row, answer)) if firsts[answer.response.response_id] == row else None
+            pool.submit(copy_context().run, store, (row, answer))
+            if firsts[answer.response.response_id] == row
+            else None
             for row, answer in pending
         ]
         stored = [future.result() if future else None for future in outcomes]
@@ -306,9 +311,9 @@ def _count_chunk(
                 return exc
             return None
 
-        failed_days = {
-            day: failure for day, failure in zip(days, pool.map(add, days), strict=True) if failure
-        }
+        contexts = [copy_context() for _ in days]  # taken here, on the caller's thread
+        added = pool.map(lambda context, day: context.run(add, day), contexts, days)
+        failed_days = {day: failure for day, failure in zip(days, added, strict=True) if failure}
     for (row, answer), outcome in zip(pending, stored, strict=True):
         day_failure = failed_days.get(answer.response.submitted_at.date())
         _tell(row, answer, outcome, day_failure=day_failure, summary=summary, report=report)
