@@ -364,9 +364,18 @@ PIPELINE = Pipeline(
         ),
         Function(
             "import_events",
-            "Import a CSV or XLSX extract row by row as events, once per file; report rejected rows.",
+            "Import a CSV or XLSX extract as events (or past answers), once per file; report bad rows.",
             triggers=(ObjectCreated("intake", INTAKE_INCOMING),),
-            tables={"interactions": "read_write", "idempotency": "read_write"},
+            # A history file (incoming/history/) stores past answers and counts them on their
+            # days (cxloop.domain.feedback.past_responses), against the published surveys (config);
+            # responses read: a repeated answer's first import is read back to tell a retry from it.
+            tables={
+                "interactions": "read_write",
+                "idempotency": "read_write",
+                "responses": "read_write",
+                "aggregates": "write",
+                "config": "read",
+            },
             sends_to=("dispatch",),
             objects=(
                 BucketAccess("intake", INTAKE_INCOMING, "read"),

@@ -1,5 +1,9 @@
 """import_events: a CSV or XLSX extract dropped into the intake bucket's incoming/ becomes events.
 
+A file under incoming/history/ is a history file instead: past answers with their own dates,
+stored and counted on the days they were given, with no survey, ticket or alert
+(cxloop.domain.feedback.past_responses).
+
 S3 invokes this function (asynchronously) for each object created under incoming/. Each object
 (bucket, key and version, or ETag without versioning) is imported once: Powertools idempotency
 on that identity in the idempotency table, so a repeated notification does nothing. Rows are
@@ -20,7 +24,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
 from cxloop.adapters.intake import ReportFile, S3Intake, intake_settings_from
@@ -44,6 +48,14 @@ from cxloop.domain.kernel.errors import Unavailable
 from cxloop.domain.kernel.events import InteractionEvent
 from cxloop.domain.kernel.queues import MessageQueue
 from cxloop.observability import MetricUnit, logger, metrics, set_correlation_id
+
+if TYPE_CHECKING:  # a history file's contexts load with the first one (see History)
+    from cxloop.domain.configuration.rulebook import Rulebook
+    from cxloop.domain.feedback.ports import PastCounts, PastResponseStore
+
+# A history file's key starts with this (cxloop.domain.feedback.past_responses.HISTORY_PREFIX,
+# which a unit test keeps equal): the daily extracts' cold starts load no survey or scoring code.
+HISTORY_PREFIX = "incoming/history/"
 
 # As long as incoming/ keeps the files (the bucket's lifecycle): a notification repeated
 # within that time is recognised.
@@ -97,10 +109,21 @@ def objects_of(event: dict[str, Any]) -> list[SourceObject]:
 
 
 @dataclass(frozen=True)
+class History:
+    """What a history file needs: the published surveys, where answers and counts go. Built on
+    the first history file: the surveys, feedback and configuration contexts load then."""
+
+    rulebook: Callable[[], Rulebook]
+    responses: PastResponseStore
+    aggregates: PastCounts
+
+
+@dataclass(frozen=True)
 class Deps:
     intake: S3Intake
     interactions: InteractionStore
     dispatch: MessageQueue
+    history: Callable[[], History] | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
@@ -124,7 +147,14 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
         try:
             stream = deps.intake.download(key, message["version_id"])
             try:
-                summary = import_file(key, stream, accept=accept, report=report, correlation_prefix=prefix)
+                if key.startswith(HISTORY_PREFIX) and deps.history is not None:
+                    summary = import_history_file(
+                        key, stream, deps.history(), report=report, prefix=prefix, now=deps.clock()
+                    )
+                else:
+                    summary = import_file(
+                        key, stream, accept=accept, report=report, correlation_prefix=prefix
+                    )
             finally:
                 stream.close()
             deps.intake.put_report(report_key, report, summary)
@@ -153,6 +183,26 @@ def import_file(
         return ImportSummary(unreadable=True)
     rows = rows_of(stream, kind)
     return import_rows(rows, accept=accept, report=report.add, correlation_prefix=correlation_prefix)
+
+
+def import_history_file(
+    key: str, stream: IO[bytes], history: History, *, report: ReportFile, prefix: str, now: datetime
+) -> ImportSummary:
+    kind = file_format(key, stream.read(4))
+    stream.seek(0)
+    if kind is None:
+        report.add(ReportLine(0, "", "rejected", "file", "unsupported file type: send .csv or .xlsx"))
+        return ImportSummary(unreadable=True)
+    from cxloop.domain.feedback.past_responses import HistoryImport, import_history  # noqa: PLC0415
+
+    deps = HistoryImport(
+        catalogue=history.rulebook().surveys,
+        responses=history.responses,
+        aggregates=history.aggregates,
+        now=now,
+        correlation_prefix=prefix,
+    )
+    return import_history(rows_of(stream, kind), deps, report.add)
 
 
 def _observe(key: str, summary: ImportSummary, report_key: str) -> None:
@@ -188,10 +238,26 @@ def _deps() -> IdempotentStep:
             intake=S3Intake(intake_settings_from().bucket("intake")),
             interactions=DynamoInteractionStore(config.table("interactions")),
             dispatch=SqsQueue(config.queue_url("dispatch")),
+            history=_history,
         )
     )
     return IdempotentStep(
         step, table_name=config.table("idempotency"), key=IDEMPOTENCY_KEY, expires_after_s=REMEMBER_IMPORTS_S
+    )
+
+
+@built_once
+def _history() -> History:
+    # Imported here: only a history file needs them (see History).
+    from cxloop.adapters.aggregates import DynamoAggregateStore  # noqa: PLC0415
+    from cxloop.adapters.config_store import CachedRulebook, DynamoConfigStore  # noqa: PLC0415
+    from cxloop.adapters.responses import DynamoResponseStore  # noqa: PLC0415
+
+    config = settings()
+    return History(
+        rulebook=CachedRulebook(DynamoConfigStore(config.table("config")), reads=("surveys",)),
+        responses=DynamoResponseStore(config.table("responses")),
+        aggregates=DynamoAggregateStore(config.table("aggregates")),
     )
 
 

@@ -25,6 +25,11 @@
    `cxloop.domain.feedback.metrics` from the answers the customers submitted, tickets by
    priority, alerts, the answer-to-alert time from the server's own clocks, and what
    case management did.
+7. Plays the insurer's last 12 weeks (infra/local/demo/history.py, past.py): its old survey
+   with three driver questions is published, a history file of past answers is dropped into
+   the intake bucket (counted on their own days, no tickets or surveys), Guayaquil Centro's
+   last-week dip raises a metric-drop alert, and last month's periodic reports are published
+   and their links printed.
 
 Everything is deterministic for a given seed except the survey tokens, ids and clocks.
 Exits 0 when the loop closed and the cases were worked as expected, 1 when not (saying

@@ -34,6 +34,8 @@ class Tally:
     metrics_problems: list[str] = field(default_factory=list)
     # What the helpdesk part (Zendesk) found wrong.
     helpdesk_problems: list[str] = field(default_factory=list)
+    # What the 12 weeks of history did not show (infra/local/demo/past.py).
+    history_problems: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
 
     @property

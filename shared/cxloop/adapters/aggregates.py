@@ -62,6 +62,57 @@ class DynamoAggregateStore:
             updates.append({"Update": score_update(self.responses_table, response_id, score)})
         return conditional_write("apply aggregates", lambda: transact(self.table.db, [marker, *updates]))
 
+    def add_once(
+        self, group_id: str, day: date, counts: Mapping[str, Counters], parents: Mapping[str, str]
+    ) -> int:
+        """Add a group of past answers' counts to each scope's day, once per group and item: each
+        item records the groups it holds (`applied`, a string set). A day without counts yet gets
+        the whole item in one conditional PutItem; a day with counts, a conditional UpdateItem
+        that skips an item already holding the group. No transaction: each item is exactly-once
+        on its own, so a retry after a partial failure adds only what is missing (and moto, the
+        local stand-in, copies every table a transaction names and parses long update
+        expressions slowly: a 12-week history took a minute that way). Answers how many were added."""
+        added = 0
+        for scope, counters in counts.items():
+            parent = parents.get(scope)
+            added += self._put_new(group_id, scope, day, counters, parent) or self._add_to(
+                group_id, scope, day, counters, parent
+            )
+        return added
+
+    def _put_new(self, group_id: str, scope: str, day: date, counters: Counters, parent: str | None) -> bool:
+        from cxloop.domain.feedback.metrics import SCALAR_FIELDS  # noqa: PLC0415 - see the imports
+
+        item: dict[str, Any] = {
+            name: number_value(value)
+            for name, value in counters.as_dict().items()
+            if value or name in SCALAR_FIELDS
+        }
+        item |= {
+            "scope": string_value(scope),
+            "period": string_value(f"day#{day.isoformat()}"),
+            "applied": {"SS": [group_id]},
+        }
+        if parent is not None:
+            item["parent"] = string_value(parent)
+        return conditional_write(
+            "add past counts",
+            lambda: self.table.db.put_item(
+                TableName=self.table.name,
+                Item=item,
+                ConditionExpression="attribute_not_exists(#scope)",
+                ExpressionAttributeNames={"#scope": "scope"},
+            ),
+        )
+
+    def _add_to(self, group_id: str, scope: str, day: date, counters: Counters, parent: str | None) -> bool:
+        update = self._day_update(scope, day, counters, parent)
+        update["UpdateExpression"] = update["UpdateExpression"].replace("ADD ", "ADD #applied :group, ", 1)
+        update["ConditionExpression"] = "NOT contains(#applied, :one)"
+        update["ExpressionAttributeNames"]["#applied"] = "applied"
+        update["ExpressionAttributeValues"] |= {":group": {"SS": [group_id]}, ":one": string_value(group_id)}
+        return conditional_write("add past counts", lambda: self.table.db.update_item(**update))
+
     def _day_update(self, scope: str, day: date, counters: Counters, parent: str | None) -> dict[str, Any]:
         # Attribute names like driver#cleanliness#sum are not valid in an expression: each
         # count gets a placeholder. Zero counts of drivers and topics are not written.

@@ -55,6 +55,27 @@ class DynamoResponseStore:
             lambda: transact(self.table.db, [close_invitation, store_answers]),
         )
 
+    def record_past(self, response: SurveyResponse, score: Score, *, group: str) -> str:
+        """A past answer from a history file, already scored (cxloop.domain.feedback.past_responses):
+        no invitation to close and nothing to enqueue. Answers the import group it was first stored
+        by: `group` when new (or stored by this group's earlier attempt), another when a repeat."""
+        item = {
+            "response_id": string_value(response.response_id),
+            "doc": string_value(response.model_dump_json()),
+            "score": string_value(score.model_dump_json()),
+            "history_group": string_value(group),
+            **_response_keys(response),
+        }
+        if conditional_write(
+            "record past response",
+            lambda: self.table.db.put_item(
+                TableName=self.table.name, Item=item, ConditionExpression="attribute_not_exists(response_id)"
+            ),
+        ):
+            return group
+        stored = self.table.get({"response_id": string_value(response.response_id)})
+        return str((stored or {}).get("history_group", {}).get("S", ""))
+
     def get(self, response_id: str) -> SurveyResponse | None:
         item = self.table.get({"response_id": string_value(response_id)})
         if not item:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from cxloop.domain.feedback.metrics import Counters
+    from cxloop.domain.surveys.models import SurveyResponse
     from cxloop.domain.surveys.scoring import Score
 
 
@@ -36,3 +37,16 @@ class AggregateStore(Protocol):
 
     def parent_of(self, scope: str) -> str | None:
         """The parent stored with the scope's latest counts; None for `all` or no counts."""
+
+
+class PastResponseStore(Protocol):
+    def record_past(self, response: SurveyResponse, score: Score, *, group: str) -> str:
+        """Store a past answer with its score, once per response id; answers the import group
+        that first stored it (`group` itself unless another import did)."""
+
+
+class PastCounts(Protocol):
+    def add_once(
+        self, group_id: str, day: date, counts: Mapping[str, Counters], parents: Mapping[str, str]
+    ) -> int:
+        """Add each scope's counters to its day once per group; answers how many were added."""

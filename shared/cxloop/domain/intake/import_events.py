@@ -119,7 +119,14 @@ class Header:
     problems: list[FieldProblem] = field(default_factory=list)
 
 
-def read_header(cells: Sequence[object]) -> Header:
+def read_header(
+    cells: Sequence[object],
+    *,
+    also: Callable[[str], bool] = lambda _: False,
+    required: Sequence[str] = REQUIRED_COLUMNS,
+) -> Header:
+    """`also` accepts the columns of a richer file beside the event's (a history file's answers:
+    cxloop.domain.feedback.past_responses); document_of leaves them out of the event."""
     columns: list[str | None] = []
     problems: list[FieldProblem] = []
     for cell in cells:
@@ -129,14 +136,14 @@ def read_header(cells: Sequence[object]) -> Header:
         elif name in columns:
             problems.append(FieldProblem(name, "the column appears twice"))
             columns.append(None)
-        elif name not in COLUMNS and not name.startswith(ATTRIBUTE_PREFIX):
+        elif name not in COLUMNS and not name.startswith(ATTRIBUTE_PREFIX) and not also(name):
             problems.append(FieldProblem(name, "unknown column: see the documented header"))
             columns.append(None)
         else:
             columns.append(name)
-    for required in REQUIRED_COLUMNS:
-        if required not in columns:
-            problems.append(FieldProblem(required, "required column missing"))
+    for column in required:
+        if column not in columns:
+            problems.append(FieldProblem(column, "required column missing"))
     return Header(tuple(columns), problems)
 
 
@@ -185,7 +192,7 @@ def document_of(header: Header, cells: Sequence[object]) -> dict[str, Any]:
             if (attribute := attribute_value(value)) is not None:
                 document.setdefault("attributes", {})[name.removeprefix(ATTRIBUTE_PREFIX)] = attribute
             continue
-        if (text := cell_text(value)) is not None:
+        if name in COLUMNS and (text := cell_text(value)) is not None:
             _place(document, COLUMNS[name], text)
     if stray:
         raise InvalidInput("the row has values outside the header", stray)
