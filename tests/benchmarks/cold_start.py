@@ -40,7 +40,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.pipeline import PIPELINE, Function, env_name_for
+from infra.pipeline import PIPELINE, Function, dead_letters_name, env_name_for
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -183,6 +183,11 @@ def function_env(function: Function) -> dict[str, str]:
         env[env_name_for("table", table)] = f"cxloop-bench-{table}"
     for queue in function.sends_to:
         env[env_name_for("queue", queue)] = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/cxloop-{queue}"
+    for queue in function.dead_letters_to:
+        dead_letters = dead_letters_name(queue)
+        env[env_name_for("queue", dead_letters)] = (
+            f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/cxloop-{dead_letters}"
+        )
     for topic in function.publishes_to:
         env[env_name_for("topic", topic)] = f"arn:aws:sns:{REGION}:{ACCOUNT}:cxloop-{topic}"
     if function.reads_webhook_secret:
