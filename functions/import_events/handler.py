@@ -21,7 +21,7 @@ from __future__ import annotations
 from cxloop.startup import built_once
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
@@ -176,22 +176,17 @@ def import_file(
     report: ReportFile,
     correlation_prefix: str,
 ) -> ImportSummary:
-    kind = file_format(key, stream.read(4))
-    stream.seek(0)
-    if kind is None:
-        report.add(ReportLine(0, "", "rejected", "file", "unsupported file type: send .csv or .xlsx"))
+    rows = readable_rows(key, stream, report)
+    if rows is None:
         return ImportSummary(unreadable=True)
-    rows = rows_of(stream, kind)
     return import_rows(rows, accept=accept, report=report.add, correlation_prefix=correlation_prefix)
 
 
 def import_history_file(
     key: str, stream: IO[bytes], history: History, *, report: ReportFile, prefix: str, now: datetime
 ) -> ImportSummary:
-    kind = file_format(key, stream.read(4))
-    stream.seek(0)
-    if kind is None:
-        report.add(ReportLine(0, "", "rejected", "file", "unsupported file type: send .csv or .xlsx"))
+    rows = readable_rows(key, stream, report)
+    if rows is None:
         return ImportSummary(unreadable=True)
     from cxloop.domain.feedback.past_responses import HistoryImport, import_history  # noqa: PLC0415
 
@@ -202,7 +197,18 @@ def import_history_file(
         now=now,
         correlation_prefix=prefix,
     )
-    return import_history(rows_of(stream, kind), deps, report.add)
+    return import_history(rows, deps, report.add)
+
+
+def readable_rows(key: str, stream: IO[bytes], report: ReportFile) -> Iterator[Sequence[object]] | None:
+    """The file's rows, by its content's format; None, and the report says so, for neither
+    CSV nor XLSX."""
+    kind = file_format(key, stream.read(4))
+    stream.seek(0)
+    if kind is None:
+        report.add(ReportLine(0, "", "rejected", "file", "unsupported file type: send .csv or .xlsx"))
+        return None
+    return rows_of(stream, kind)
 
 
 def _observe(key: str, summary: ImportSummary, report_key: str) -> None:

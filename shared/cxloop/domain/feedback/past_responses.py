@@ -50,10 +50,10 @@ from cxloop.domain.intake.import_events import (
     Report,
     ReportLine,
     cell_text,
-    event_id_cell,
     event_of_row,
     is_blank,
     read_header,
+    reject_row,
 )
 from cxloop.domain.kernel.errors import FieldProblem, InvalidInput, Unavailable
 from cxloop.domain.kernel.events import interaction_id_for
@@ -257,11 +257,7 @@ def import_history(rows: Iterable[Sequence[object]], deps: HistoryImport, report
             )
             pending.append((row, answer))
         except InvalidInput as exc:
-            summary.rejected += 1
-            for problem in exc.details:
-                report(
-                    ReportLine(row, event_id_cell(header, cells), "rejected", problem.field, problem.problem)
-                )
+            reject_row(row, header, cells, exc, summary=summary, report=report)
         if len(pending) == CHUNK_ROWS:
             _count_chunk(pending, deps, summary, report)
             pending = []

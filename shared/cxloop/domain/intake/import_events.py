@@ -299,6 +299,21 @@ def is_blank(cells: Sequence[object]) -> bool:
 Report = Callable[[ReportLine], None]
 
 
+def reject_row(
+    row: int,
+    header: Header,
+    cells: Sequence[object],
+    refusal: InvalidInput,
+    *,
+    summary: ImportSummary,
+    report: Report,
+) -> None:
+    """Count a row refused and report each of its problems, naming the row by its event_id."""
+    summary.rejected += 1
+    for problem in refusal.details:
+        report(ReportLine(row, event_id_cell(header, cells), "rejected", problem.field, problem.problem))
+
+
 @dataclass(frozen=True)
 class _Pending:
     row: int
@@ -391,11 +406,7 @@ def _read_body(
         try:
             pending.append(_Pending(row, event_of_row(header, cells)))
         except InvalidInput as exc:
-            summary.rejected += 1
-            for problem in exc.details:
-                report(
-                    ReportLine(row, event_id_cell(header, cells), "rejected", problem.field, problem.problem)
-                )
+            reject_row(row, header, cells, exc, summary=summary, report=report)
         if len(pending) == CHUNK_ROWS:
             _accept_chunk(pending, summary, accept=accept, report=report, prefix=prefix)
             pending.clear()
