@@ -8,14 +8,11 @@ REQUEST_LIMIT_EXCEEDED -> RateLimited, wrong credentials -> HelpdeskRefused, nob
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 import requests
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
 
 from cxloop.adapters.salesforce_cases import DEFAULT_RETRY_AFTER_S, SalesforceCases
 from cxloop.domain.integrations.cases import CaseDraft, CaseUpdate
@@ -24,6 +21,7 @@ from cxloop.domain.integrations.helpdesk_ports import HelpdeskRefused, RateLimit
 from cxloop.domain.kernel.errors import Unavailable
 from infra.local.fake_salesforce import SALESFORCE_PATH, FakeSalesforce, SalesforceOrg
 from infra.local.runtime import free_port
+from tests.fake_vendors import served
 
 ORG = SalesforceOrg("consumer-key", "consumer-secret", "signing-1", "http://127.0.0.1:9/unused")
 CONNECTOR = Connector.model_validate(
@@ -49,19 +47,8 @@ DRAFT = CaseDraft(
 @pytest.fixture
 def salesforce() -> Iterator[tuple[FakeSalesforce, str]]:
     fake = FakeSalesforce(ORG)
-
-    @Request.application  # type: ignore[arg-type]
-    def app(request: Request) -> Response:
-        return fake.handle(request) or Response(status=404)
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield fake, f"http://127.0.0.1:{server.server_port}{SALESFORCE_PATH}"
-    finally:
-        server.shutdown()
-        thread.join()
+    with served(fake) as base_url:
+        yield fake, f"{base_url}{SALESFORCE_PATH}"
 
 
 def cases_for(url: str, secret: str = ORG.client_secret) -> SalesforceCases:
@@ -138,21 +125,11 @@ def test_cases_are_keyed_on_the_field_the_connector_names() -> None:
     )
     fake = FakeSalesforce(org)
 
-    @Request.application  # type: ignore[arg-type]
-    def app(request: Request) -> Response:
-        return fake.handle(request) or Response(status=404)
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_port}{SALESFORCE_PATH}"
+    with served(fake) as base_url:
+        url = f"{base_url}{SALESFORCE_PATH}"
         connector = CONNECTOR.model_copy(update={"instance_url": url, "external_id_field": "Cx_Key__c"})
         secret = {"client_id": ORG.client_id, "client_secret": ORG.client_secret}
         cases = SalesforceCases.for_connector(connector, secret)
         case_id = cases.create_case(DRAFT)
         assert cases.find_case(DRAFT.external_id) == case_id
         assert fake.cases[case_id]["Cx_Key__c"] == DRAFT.external_id
-    finally:
-        server.shutdown()
-        thread.join()

@@ -6,14 +6,11 @@ answers it cannot use into the domain's errors: 429 -> RateLimited with Retry-Af
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 import requests
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
 
 from cxloop.adapters.servicenow import ServiceNowIncidents
 from cxloop.domain.integrations.cases import CaseDraft, CaseUpdate
@@ -21,6 +18,7 @@ from cxloop.domain.integrations.helpdesk_ports import HelpdeskRefused, RateLimit
 from cxloop.domain.kernel.errors import Unavailable
 from infra.local.fake_servicenow import SERVICENOW_PATH, FakeServiceNow, ServiceNowInstance
 from infra.local.runtime import free_port
+from tests.fake_vendors import served
 
 INSTANCE = ServiceNowInstance("cxloop.integration", "pw-1", "signing-1", "http://127.0.0.1:9/unused")
 DRAFT = CaseDraft(
@@ -37,19 +35,8 @@ DRAFT = CaseDraft(
 @pytest.fixture
 def servicenow() -> Iterator[tuple[FakeServiceNow, str]]:
     fake = FakeServiceNow(INSTANCE)
-
-    @Request.application  # type: ignore[arg-type]
-    def app(request: Request) -> Response:
-        return fake.handle(request) or Response(status=404)
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield fake, f"http://127.0.0.1:{server.server_port}{SERVICENOW_PATH}"
-    finally:
-        server.shutdown()
-        thread.join()
+    with served(fake) as base_url:
+        yield fake, f"{base_url}{SERVICENOW_PATH}"
 
 
 def incidents(url: str) -> ServiceNowIncidents:

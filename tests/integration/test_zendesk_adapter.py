@@ -5,14 +5,11 @@ listening -> Unavailable."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 import requests
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
 
 from cxloop.adapters.helpdesks import ZendeskTickets
 from cxloop.domain.integrations.cases import CaseDraft, CaseUpdate
@@ -20,6 +17,7 @@ from cxloop.domain.integrations.helpdesk_ports import HelpdeskRefused, RateLimit
 from cxloop.domain.kernel.errors import Unavailable
 from infra.local.fake_zendesk import ZENDESK_PATH, FakeZendesk, ZendeskAccount
 from infra.local.runtime import free_port
+from tests.fake_vendors import served
 
 ACCOUNT = ZendeskAccount("agent@example.com", "token-1", "signing-1", "http://127.0.0.1:9/unused")
 DRAFT = CaseDraft(
@@ -36,19 +34,8 @@ DRAFT = CaseDraft(
 @pytest.fixture
 def zendesk() -> Iterator[tuple[FakeZendesk, str]]:
     fake = FakeZendesk(ACCOUNT)
-
-    @Request.application  # type: ignore[arg-type]
-    def app(request: Request) -> Response:
-        return fake.handle(request) or Response(status=404)
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield fake, f"http://127.0.0.1:{server.server_port}{ZENDESK_PATH}"
-    finally:
-        server.shutdown()
-        thread.join()
+    with served(fake) as base_url:
+        yield fake, f"{base_url}{ZENDESK_PATH}"
 
 
 def test_create_find_and_update(zendesk: tuple[FakeZendesk, str]) -> None:

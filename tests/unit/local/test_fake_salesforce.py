@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 from werkzeug.test import Client
-from werkzeug.wrappers import Request, Response
 
 from infra.local.fake_salesforce import FakeSalesforce, SalesforceOrg
+from tests.fake_vendors import app_of
 
 ORG = SalesforceOrg("consumer-key", "consumer-secret", "signing-1", "http://127.0.0.1:9/unused")
 BASE = "/_local/salesforce"
@@ -22,11 +22,7 @@ CASES = f"{BASE}/services/data/v60.0/sobjects/Case"
 def org() -> tuple[FakeSalesforce, Client]:
     fake = FakeSalesforce(ORG)
 
-    @Request.application  # type: ignore[arg-type]
-    def app(request: Request) -> Response:
-        return fake.handle(request) or Response(status=599)
-
-    return fake, Client(app)
+    return fake, Client(app_of(fake, unowned_status=599))
 
 
 def token(client: Client, secret: str = ORG.client_secret) -> Any:

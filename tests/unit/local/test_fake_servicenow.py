@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from werkzeug.test import Client
-from werkzeug.wrappers import Request, Response
 
 from infra.local.fake_servicenow import (
     FakeServiceNow,
@@ -20,6 +19,7 @@ from infra.local.fake_servicenow import (
     business_rule_payload,
     servicenow_signature,
 )
+from tests.fake_vendors import app_of
 
 INSTANCE = ServiceNowInstance("cxloop.integration", "pw-1", "signing-1", "http://127.0.0.1:9/unused")
 API = "/_local/servicenow/api/now/table/incident"
@@ -34,11 +34,7 @@ def auth(username: str = INSTANCE.username, password: str = INSTANCE.password) -
 def servicenow() -> tuple[FakeServiceNow, Client]:
     fake = FakeServiceNow(INSTANCE)
 
-    @Request.application  # type: ignore[arg-type]
-    def app(request: Request) -> Response:
-        return fake.handle(request) or Response(status=599)
-
-    return fake, Client(app)
+    return fake, Client(app_of(fake, unowned_status=599))
 
 
 def create(client: Client, **fields: Any) -> Any:

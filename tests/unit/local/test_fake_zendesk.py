@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 from werkzeug.test import Client
-from werkzeug.wrappers import Request, Response
 
 from infra.local.fake_zendesk import FakeZendesk, ZendeskAccount, zendesk_signature
+from tests.fake_vendors import app_of
 
 ACCOUNT = ZendeskAccount("agent@example.com", "token-1", "signing-1", "http://127.0.0.1:9/unused")
 API = "/_local/zendesk/api/v2/tickets"
@@ -28,11 +28,7 @@ def auth(email: str = ACCOUNT.email, token: str = ACCOUNT.api_token) -> dict[str
 def zendesk() -> tuple[FakeZendesk, Client]:
     fake = FakeZendesk(ACCOUNT)
 
-    @Request.application  # type: ignore[arg-type]
-    def app(request: Request) -> Response:
-        return fake.handle(request) or Response(status=599)
-
-    return fake, Client(app)
+    return fake, Client(app_of(fake, unowned_status=599))
 
 
 def create(client: Client, **fields: Any) -> Any:
