@@ -111,6 +111,18 @@ def detractor(desk: Client, branch: str = "quito-norte") -> tuple[dict[str, Any]
     return ticket_for(desk, correlation_id), email
 
 
+def answer_follow_up_unhappily(desk: Client, email: str) -> None:
+    """The customer gets cxloop's "was it solved?" survey and answers no."""
+    follow_up = wait_for(
+        lambda: next(
+            (m for m in desk.outbox() if m["to"] == email and (m["subject"] or "").startswith("¿Resolvimos")),
+            None,
+        ),
+        timeout_s=20,
+    )
+    answer(desk, follow_up["survey_url"], solved=False, csat=1, comment="Nadie vino")
+
+
 def signed(
     body: bytes, *, at: datetime | None = None, secret: str = ZENDESK_SIGNING_SECRET
 ) -> dict[str, str]:
@@ -172,14 +184,7 @@ def test_a_case_opened_in_zendesk_and_solved_there_sends_cxloops_follow_up(conne
     assert repeat.json()["applied"] == "unchanged"
 
     # cxloop, not Zendesk, asks the customer whether it was solved; "no" reopens it in both.
-    follow_up = wait_for(
-        lambda: next(
-            (m for m in desk.outbox() if m["to"] == email and (m["subject"] or "").startswith("¿Resolvimos")),
-            None,
-        ),
-        timeout_s=20,
-    )
-    answer(desk, follow_up["survey_url"], solved=False, csat=1, comment="Nadie vino")
+    answer_follow_up_unhappily(desk, email)
 
     def reopened_there() -> dict[str, Any] | None:
         found = next(t for t in zendesk(desk)["tickets"] if t["id"] == case["id"])
@@ -322,14 +327,7 @@ def test_an_incident_opened_in_servicenow_and_resolved_there_sends_cxloops_follo
     assert closed_there.json()["callback"]["body"]["applied"] == "unchanged"
 
     # cxloop, not ServiceNow, asks the customer whether it was solved; "no" reopens it in both.
-    follow_up = wait_for(
-        lambda: next(
-            (m for m in desk.outbox() if m["to"] == email and (m["subject"] or "").startswith("¿Resolvimos")),
-            None,
-        ),
-        timeout_s=20,
-    )
-    answer(desk, follow_up["survey_url"], solved=False, csat=1, comment="Nadie vino")
+    answer_follow_up_unhappily(desk, email)
 
     def reopened_there() -> dict[str, Any] | None:
         found = next(i for i in servicenow(desk)["incidents"] if i["sys_id"] == incident["sys_id"])
@@ -457,14 +455,7 @@ def test_a_case_opened_in_salesforce_and_closed_there_sends_cxloops_follow_up(co
     assert resolved["history"][-1]["by"] == "salesforce:ana.agent@example.com"
 
     # cxloop asks the customer; "no" reopens the Case in Salesforce with an internal comment.
-    follow_up = wait_for(
-        lambda: next(
-            (m for m in desk.outbox() if m["to"] == email and (m["subject"] or "").startswith("¿Resolvimos")),
-            None,
-        ),
-        timeout_s=20,
-    )
-    answer(desk, follow_up["survey_url"], solved=False, csat=1, comment="Nadie vino")
+    answer_follow_up_unhappily(desk, email)
 
     def reopened_there() -> dict[str, Any] | None:
         found = next(c for c in salesforce(desk)["cases"] if c["Id"] == case["Id"])
