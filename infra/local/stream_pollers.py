@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -38,6 +39,9 @@ from infra.pipeline import DeliveryStream, Function, StreamTrigger
 
 log = logging.getLogger("cxloop.local.streams")
 IDLE_WAIT_S = 0.25
+# How often the batching window looks for more records (the mapping polls a shard about four
+# times a second).
+GATHER_WAIT_S = 0.25
 UNEVALUATED = "!{partitionKeyFromQuery:dt}"
 
 
@@ -129,6 +133,7 @@ class StreamPoller:
         self.stream_arn = stream_arn
         self.streams = streams
         self.retry_delay_s = retry_delay_s
+        self.gather_wait_s = GATHER_WAIT_S
         self.handler = handler or load_handler(function)
         self.after_batch = after_batch
         # With a data directory, where it got to, kept with the stand-in's state: a restart
@@ -155,19 +160,21 @@ class StreamPoller:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                handled = self.poll_once()
+                handled = self.poll_once(gather=True)
             except (BotoCoreError, ClientError):
                 log.exception("reading the %s stream failed; retrying", self.trigger.table)
                 handled = 0
             if not handled:
                 self._stop.wait(IDLE_WAIT_S)
 
-    def poll_once(self) -> int:
+    def poll_once(self, *, gather: bool = False) -> int:
         """Fetch (when nothing is pending) and invoke one batch; answers how many records it
-        offered the handler."""
+        offered the handler. With `gather`, the trigger's batching window first."""
         if not self._pending:
             with acting_as(self.function.name):  # Lambda reads the stream with the function's role
                 self._pending = self._fetch()
+                if gather:
+                    self._gather()
         if not self._pending:
             return 0
         batch = self._pending[: min(self._window, self.trigger.batch_size)]
@@ -175,6 +182,21 @@ class StreamPoller:
         self.after_batch()
         self._settle(batch, done)
         return len(batch)
+
+    def _gather(self) -> None:
+        """The mapping's batching window (MaximumBatchingWindowInSeconds): once a record is
+        there, the records that follow within the window join its batch, up to the batch size,
+        before the function is invoked. Without it, a burst of writes is archived a record or
+        two per invocation, each a Firehose request, where Lambda would send one batch."""
+        window = self.trigger.max_batching_window_s
+        if not self._pending or window <= 0:
+            return
+        deadline = time.monotonic() + window
+        while len(self._pending) < self.trigger.batch_size:
+            left = deadline - time.monotonic()
+            if left <= 0 or self._stop.wait(min(self.gather_wait_s, left)):
+                return
+            self._pending += self._fetch()
 
     def _fetch(self) -> list[dict[str, Any]]:
         if self._iterator is None:

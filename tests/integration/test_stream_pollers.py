@@ -88,3 +88,35 @@ def test_a_raising_handler_gets_the_batch_bisected_and_gives_up_on_the_poison_re
     ]
     (given_up,) = stream_poller.dead_letters
     assert (given_up["table"], given_up["size"]) == ("responses", 1)
+
+
+class OneRecordAFetch:
+    """The stream client, answering one record a read: records that arrive one at a time."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def get_records(self, **request: Any) -> Any:
+        return self.real.get_records(**{**request, "Limit": 1})
+
+
+def test_the_batching_window_gathers_records_that_arrive_within_it(aws: LocalAws) -> None:
+    handler = Recorder()
+    gathering = poller(aws, handler, batch_size=4, max_batching_window_s=2)
+    gathering.streams = OneRecordAFetch(gathering.streams)
+    gathering.gather_wait_s = 0.01
+    while gathering.poll_once(gather=True):
+        pass
+    # A full batch before the window is over, then what arrived before it closed.
+    assert handler.batches == [["r0", "r1", "r2", "r3"], ["r4", "r5"]]
+
+
+def test_without_a_window_each_read_is_its_own_batch(aws: LocalAws) -> None:
+    handler = Recorder()
+    eager = poller(aws, handler, batch_size=4, max_batching_window_s=0)
+    eager.streams = OneRecordAFetch(eager.streams)
+    drain(eager)
+    assert handler.batches == [["r0"], ["r1"], ["r2"], ["r3"], ["r4"], ["r5"]]
