@@ -1,11 +1,11 @@
 """notify_customer: consumes `notices`; tells the customer their case number and when
 they will be contacted, in their language, on their channel, once per notice.
 
-No Powertools idempotency record: the notice's send is the step's one effect (its opt-out
-link is written inside it, under the same key each time), and the send log's claim on
-"notice#<notice id>" (cxloop.domain.kernel.sends, adapters/send_log.py) is a conditional
-write on that business key: it finds a notice already sent and stops a copy of the message
-delivered at the same time. That saves two writes per loop."""
+No Powertools idempotency record: the notice's send is the step's one effect, and the send
+log's claim on "notice#<notice id>" (cxloop.domain.kernel.sends, adapters/send_log.py) is a
+conditional write on that business key, with the notice's opt-out link stored in the same
+request: it finds a notice already sent and stops a copy of the message delivered at the same
+time. Where the claim is the send's record (the default), the notice costs that one write."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from typing import Any
 from cxloop.adapters.channels import sms_sender
 from cxloop.adapters.messaging import SesEmailSender
 from cxloop.adapters.optouts import DynamoOptOutLinkStore
-from cxloop.adapters.send_log import DynamoSendLog
+from cxloop.adapters.send_log import message_send_log
 from cxloop.config import settings
 from cxloop.consumer import consume
 from cxloop.domain.casework.notify_customer import Notice, send_notice
@@ -27,7 +27,7 @@ from cxloop.domain.contact.opt_out import OptOutLinkStore
 from cxloop.domain.contact.ports import EmailSender, SmsSender
 from cxloop.domain.contact.send_survey import SendSettings
 from cxloop.domain.kernel.errors import ChannelRefused
-from cxloop.domain.kernel.sends import SendLog, send_once
+from cxloop.domain.kernel.sends import SendLog
 from cxloop.observability import MetricUnit, logger, metrics
 
 
@@ -47,19 +47,14 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, str]]:
     def notify(message: dict[str, Any]) -> dict[str, str]:
         notice = Notice.model_validate(message)
         try:
-            channel, message_id = send_once(
-                deps.sends,
-                f"notice#{notice.notice_id}",
-                lambda: send_notice(
-                    notice,
-                    settings=deps.send_settings,
-                    email=deps.email,
-                    sms=deps.sms,
-                    optouts=deps.optouts,
-                    now=deps.clock(),
-                ),
-                facts=lambda sent: {"channel": sent[0], "message_id": sent[1]},
-                earlier=lambda facts: (facts["channel"], facts["message_id"]),
+            channel, message_id = send_notice(
+                notice,
+                settings=deps.send_settings,
+                email=deps.email,
+                sms=deps.sms,
+                optouts=deps.optouts,
+                now=deps.clock(),
+                sends=deps.sends,
             )
         except ChannelRefused as refusal:
             # A refusal will not change on retry: settled here, never looped to the DLQ.
@@ -87,7 +82,7 @@ def _step() -> Callable[[dict[str, Any]], dict[str, Any]]:
         sms=sms_sender(config),
         send_settings=config.send_settings(),
         optouts=DynamoOptOutLinkStore(config.table("optouts")),
-        sends=DynamoSendLog(config.table("idempotency")),
+        sends=message_send_log(config.table("idempotency")),
     )
     return create_step(deps)
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cxloop.adapters.messaging import SnsAlertPublisher, SnsChatPublisher
-from cxloop.adapters.send_log import DynamoSendLog
+from cxloop.adapters.send_log import message_send_log
 from cxloop.adapters.webhooks import announcer_for
 from cxloop.config import settings
 from cxloop.consumer import consume
@@ -27,7 +27,7 @@ from cxloop.domain.casework.ports import AlertPublisher
 from cxloop.domain.casework.push_alert import alert_for
 from cxloop.domain.integrations.announcements import Announcer
 from cxloop.domain.integrations.ticket_events import alert_published
-from cxloop.domain.kernel.sends import SendLog, send_once
+from cxloop.domain.kernel.sends import NOT_RECORDED, Outbound, SendLog, send_once
 from cxloop.observability import MetricUnit, logger, metrics
 
 
@@ -80,9 +80,10 @@ def publish_once(publisher: AlertPublisher, alert: Alert, sends: SendLog | None,
     return send_once(
         sends,
         key,
-        lambda: publisher.publish(alert),
+        Outbound(alert),
+        publisher.publish,
         facts=lambda published: {"message_id": published},
-        earlier=lambda facts: facts["message_id"],
+        earlier=lambda facts: facts.get("message_id", NOT_RECORDED),
     )
 
 
@@ -94,7 +95,7 @@ def _step() -> Callable[[dict[str, Any]], dict[str, Any]]:
     chat_on = config.chat_alert_filter is not None
     deps = Deps(
         publisher=SnsAlertPublisher(config.topic_arn("alerts")),
-        sends=DynamoSendLog(config.table("idempotency"), keep_for=window),
+        sends=message_send_log(config.table("idempotency"), keep_for=window),
         chat=SnsChatPublisher(config.topic_arn("chat_alerts")) if chat_on else None,
         chat_filter=ChatFilter(config.chat_alert_filter),
         announcer=announcer_for(

@@ -3,9 +3,11 @@ interaction (or per released group), whatever SQS redelivers.
 
 No Powertools idempotency record: two conditional writes on the message's business key (its
 interaction and release) guard the step. The send log's claim on "survey#<interaction>#<release>"
-(cxloop.domain.kernel.sends) sends the survey once, and the decision saved in the customer's
-contact record on condition of its version (contact/manners.py, dispatch) makes a redelivery a
-repeat that decides, sends and saves nothing again. That saves two writes per loop."""
+(cxloop.domain.kernel.sends) sends the survey once, with its invitation and opt-out link stored
+in the same request, and the decision saved in the customer's contact record on condition of
+its version (contact/manners.py, dispatch) makes a redelivery a repeat that decides, sends and
+saves nothing again. Where the claim is the send's record (the default), a survey costs those
+two writes."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from cxloop.adapters.contacts import DynamoContactStore, DynamoOpenComplaints
 from cxloop.adapters.invitations import DynamoInvitationStore
 from cxloop.adapters.messaging import SesEmailSender
 from cxloop.adapters.optouts import DynamoOptOutLinkStore
-from cxloop.adapters.send_log import DynamoSendLog
+from cxloop.adapters.send_log import message_send_log
 from cxloop.adapters.suppressions import suppression_list
 from cxloop.config import settings
 from cxloop.consumer import consume
@@ -32,7 +34,7 @@ from cxloop.domain.contact.opt_out import OptOutLinkStore
 from cxloop.domain.contact.ports import EmailSender, SmsSender, TemplateSender
 from cxloop.domain.contact.send_survey import Senders, SendSettings, Sent, SentBefore, send_survey
 from cxloop.domain.kernel.events import Channel, Customer, Interaction
-from cxloop.domain.kernel.sends import SendLog, send_once
+from cxloop.domain.kernel.sends import SendLog
 from cxloop.domain.surveys.ports import InvitationStore
 from cxloop.observability import MetricUnit, logger, metrics
 
@@ -64,24 +66,22 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
         book = deps.rulebook()
 
         def deliver(chosen: Interaction, channel: Channel) -> Sent | SentBefore:
-            def fresh() -> Sent | SentBefore:
-                return send_survey(
-                    chosen,
-                    now=now,
-                    settings=deps.send_settings,
-                    invitations=deps.invitations,
-                    email=deps.email,
-                    sms=deps.sms,
-                    whatsapp=deps.whatsapp,
-                    channel=channel,
-                    optouts=deps.optouts,
-                    # The published catalogue picks the survey per touchpoint and event type.
-                    catalogue=book.surveys,
-                    catalogue_version=book.versions.get("surveys"),
-                )
-
-            key = f"survey#{chosen.interaction_id}#{message.get('release') or ''}"
-            return send_once(deps.sends, key, fresh, facts=lambda sent: sent.facts(), earlier=SentBefore.of)
+            return send_survey(
+                chosen,
+                now=now,
+                settings=deps.send_settings,
+                invitations=deps.invitations,
+                email=deps.email,
+                sms=deps.sms,
+                whatsapp=deps.whatsapp,
+                channel=channel,
+                optouts=deps.optouts,
+                # The published catalogue picks the survey per touchpoint and event type.
+                catalogue=book.surveys,
+                catalogue_version=book.versions.get("surveys"),
+                sends=deps.sends,
+                send_key=f"survey#{chosen.interaction_id}#{message.get('release') or ''}",
+            )
 
         release = message.get("release")
         outcome = dispatch(
@@ -140,7 +140,7 @@ def _step() -> Callable[[dict[str, Any]], dict[str, Any]]:
         ),
         optouts=DynamoOptOutLinkStore(config.table("optouts")),
         suppressed=suppression_list(config),
-        sends=DynamoSendLog(config.table("idempotency")),
+        sends=message_send_log(config.table("idempotency")),
     )
     return create_step(deps)
 

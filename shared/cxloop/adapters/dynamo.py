@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -70,6 +71,10 @@ class DynamoTable:
     def db(self) -> Any:
         return self._client or client("dynamodb")
 
+    def staged_put_new(self, key: str, item: dict[str, Any]) -> StagedPut:
+        """`put_new`, prepared and not made: the send log makes it with its claim."""
+        return StagedPut(self, key, item)
+
     def put_new(self, key: str, item: dict[str, Any]) -> bool:
         """Put unless the key exists; False when it does (the step already happened)."""
         return conditional_write(
@@ -93,3 +98,28 @@ class DynamoTable:
                 ExpressionAttributeNames={"#a": attribute},
                 ExpressionAttributeValues={":v": {"BOOL": value}},
             )
+
+
+@dataclass(frozen=True)
+class StagedPut:
+    """A put of a new item (refused when `key` exists), prepared by a store and made later: in
+    a transaction with a send's claim (cxloop.adapters.send_log, `request`), or on its own
+    (`apply`, cxloop.domain.kernel.sends's StagedWrite) where the step keeps no send log."""
+
+    table: DynamoTable
+    key: str
+    item: dict[str, Any]
+
+    def request(self) -> dict[str, Any]:
+        """The transaction's item for this put."""
+        return {
+            "Put": {
+                "TableName": self.table.name,
+                "Item": self.item,
+                "ConditionExpression": f"attribute_not_exists({self.key})",
+            }
+        }
+
+    def apply(self) -> None:
+        if not self.table.put_new(self.key, self.item):
+            raise RuntimeError(f"{self.key} collision: refusing to overwrite an item of {self.table.name}")

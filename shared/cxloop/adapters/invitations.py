@@ -9,7 +9,14 @@ from typing import Any
 
 from cxloop.adapters.aws import translated
 from cxloop.adapters.customer_index import add_customer_keys, erase_documents
-from cxloop.adapters.dynamo import DynamoTable, conditional_write, epoch_seconds, number_value, string_value
+from cxloop.adapters.dynamo import (
+    DynamoTable,
+    StagedPut,
+    conditional_write,
+    epoch_seconds,
+    number_value,
+    string_value,
+)
 from cxloop.domain.surveys.models import Invitation
 
 # Keep answered/expired invitations a while so the link shows a friendly page.
@@ -30,6 +37,10 @@ class DynamoInvitationStore:
         self.table = DynamoTable(table_name, dynamodb)
 
     def add(self, invitation: Invitation) -> None:
+        self.staged_add(invitation).apply()
+
+    def staged_add(self, invitation: Invitation) -> StagedPut:
+        """The invitation's put, made with its survey's send claim (cxloop.adapters.send_log)."""
         item = {
             "token_hash": string_value(invitation.token_hash),
             "invitation_id": string_value(invitation.invitation_id),
@@ -41,8 +52,7 @@ class DynamoInvitationStore:
             # The customer index erasure reads (created_at is its sort key).
             "customer_key": string_value(invitation.customer.id),
         }
-        if not self.table.put_new("token_hash", item):
-            raise RuntimeError("token hash collision: refusing to overwrite an invitation")
+        return self.table.staged_put_new("token_hash", item)
 
     def erase_customer(
         self, customer_id: str, alias: str, scrub: Callable[[Invitation, str], Invitation]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from cxloop.adapters.aws import translated
-from cxloop.adapters.dynamo import DynamoTable, epoch_seconds, number_value, string_value
+from cxloop.adapters.dynamo import DynamoTable, StagedPut, epoch_seconds, number_value, string_value
 from cxloop.domain.contact.opt_out import OptOutLink
 
 
@@ -16,6 +16,10 @@ class DynamoOptOutLinkStore:
         self.table = DynamoTable(table_name, dynamodb)
 
     def add(self, link: OptOutLink) -> None:
+        self.staged_add(link).apply()
+
+    def staged_add(self, link: OptOutLink) -> StagedPut:
+        """The link's put, made with its message's send claim (cxloop.adapters.send_log)."""
         item = {
             "link_hash": string_value(link.token_hash),
             "customer_key": string_value(link.customer_id),
@@ -23,8 +27,7 @@ class DynamoOptOutLinkStore:
             "doc": string_value(link.model_dump_json()),
             "expires_at": number_value(epoch_seconds(link.expires_at)),
         }
-        if not self.table.put_new("link_hash", item):
-            raise RuntimeError("token hash collision: refusing to overwrite an opt-out link")
+        return self.table.staged_put_new("link_hash", item)
 
     def get(self, token_hash: str) -> OptOutLink | None:
         item = self.table.get({"link_hash": string_value(token_hash)})

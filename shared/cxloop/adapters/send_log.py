@@ -5,25 +5,29 @@ the step's own idempotency record lives, or the alerts' suppression window).
 
 A claim is one conditional put, refused when the record has facts (sent) or a claim that has
 not lapsed; the refusal carries the record (ReturnValuesOnConditionCheckFailure), so finding an
-earlier send costs no read. Claim and record are the two requests a send costs, as the read
-and the record cost before claims, and the claim is also the step's lock against a message
-delivered twice at once."""
+earlier send costs no read. The claim is also the step's lock against a message delivered twice
+at once. What the message needs stored (its invitation, its opt-out link: the stores'
+StagedPut) rides in the claim's request, one transaction, so a send costs one write where
+claims are records (the facts written with the claim), two where they lapse (a record after the
+send)."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from cxloop.adapters.aws import error_code, translated
-from cxloop.adapters.dynamo import DynamoTable, epoch_seconds, number_value, string_value
+from cxloop.adapters.dynamo import DynamoTable, StagedPut, epoch_seconds, number_value, string_value, transact
+from cxloop.adapters.unconfirmed_sends import choice
 from cxloop.domain.kernel.errors import Unavailable
-from cxloop.domain.kernel.sends import Facts, SendInFlight
+from cxloop.domain.kernel.sends import Facts, SendInFlight, StagedWrite
 
 # The record is all that stands between a retried step and a second message to a customer:
 # try it a few more times than the SDK does (about 1.5 s in all) before the step fails.
@@ -37,6 +41,10 @@ CLAIM_FOR = timedelta(seconds=10)
 
 
 class DynamoSendLog:
+    """`claims_are_records`: each claim is the send's record, never lapsing (the default
+    choice for sends whose answer was lost, cxloop.adapters.unconfirmed_sends, and
+    `message_send_log`); otherwise a claim lapses unless recorded after the send."""
+
     def __init__(
         self,
         table_name: str,
@@ -44,12 +52,14 @@ class DynamoSendLog:
         *,
         keep_for: timedelta = timedelta(days=7),
         claim_for: timedelta = CLAIM_FOR,
+        claims_are_records: bool = False,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         pause: Callable[[float], None] = time.sleep,
     ) -> None:
         self.table = DynamoTable(table_name, dynamodb)
         self.keep_for = keep_for
         self.claim_for = claim_for
+        self.claims_are_records = claims_are_records
         # The claims this thread's attempt holds (send key -> attempt), so a release gives
         # back only its own claim, never one another attempt took after it lapsed. Per thread:
         # the local runtime runs several invocations at once on threads (Lambda runs one).
@@ -57,37 +67,47 @@ class DynamoSendLog:
         self.clock = clock
         self.pause = pause
 
-    def claim(self, key: str) -> Facts | None:
+    def claim(
+        self, key: str, *, facts: Facts | None = None, along: Sequence[StagedWrite] = ()
+    ) -> Facts | None:
         now = self.clock()
         # Whose claim it is: the SDK retries a put whose answer was lost, and that retry must
         # find the claim its first try wrote as its own, not another attempt's.
         attempt = uuid.uuid4().hex
-        item = {
-            "id": string_value(_record_id(key)),
-            "claimed_by": string_value(attempt),
-            "claimed_until": number_value(epoch_seconds(now + self.claim_for)),
-            "expiration": number_value(epoch_seconds(now + self.keep_for)),
+        put = {
+            "TableName": self.table.name,
+            "Item": self._claim_item(key, attempt, now, facts or {}),
+            "ConditionExpression": "attribute_not_exists(#id) OR "
+            "(attribute_not_exists(#facts) AND #until < :now)",
+            "ExpressionAttributeNames": {"#id": "id", "#facts": "facts", "#until": "claimed_until"},
+            "ExpressionAttributeValues": {":now": number_value(epoch_seconds(now))},
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
+        riders = [_request_of(write) for write in along]
         try:
             with translated("claim a send"):
-                self.table.db.put_item(
-                    TableName=self.table.name,
-                    Item=item,
-                    ConditionExpression="attribute_not_exists(#id) OR "
-                    "(attribute_not_exists(#facts) AND #until < :now)",
-                    ExpressionAttributeNames={"#id": "id", "#facts": "facts", "#until": "claimed_until"},
-                    ExpressionAttributeValues={":now": number_value(epoch_seconds(now))},
-                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                )
+                if riders:
+                    transact(self.table.db, [*riders, {"Put": put}])
+                else:
+                    self.table.db.put_item(**put)
         except Unavailable as exc:
-            cause = exc.__cause__
-            if not isinstance(cause, ClientError) or error_code(cause) != "ConditionalCheckFailedException":
-                raise
-            found: dict[str, Any] = dict(cause.response.get("Item") or {})  # type: ignore[call-overload]
+            found = _refusing_claim(exc, position=len(riders))
             if found.get("claimed_by", {}).get("S") != attempt:
                 return _facts_of(found, key)
         self._claims()[key] = attempt
         return None
+
+    def _claim_item(self, key: str, attempt: str, now: datetime, facts: Facts) -> dict[str, Any]:
+        item = {
+            "id": string_value(_record_id(key)),
+            "claimed_by": string_value(attempt),
+            "expiration": number_value(epoch_seconds(now + self.keep_for)),
+        }
+        if self.claims_are_records:
+            item["facts"] = _facts_value(facts)
+        else:
+            item["claimed_until"] = number_value(epoch_seconds(now + self.claim_for))
+        return item
 
     def _claims(self) -> dict[str, str]:
         if not hasattr(self._held, "claims"):
@@ -95,38 +115,90 @@ class DynamoSendLog:
         return self._held.claims  # type: ignore[no-any-return]
 
     def release(self, key: str) -> None:
-        """Best effort: a claim that cannot be given back lapses after `claim_for`."""
+        """Where claims lapse, best effort: a claim that cannot be given back lapses after
+        `claim_for`. Where a claim is the record, tried as hard as a record: a claim not given
+        back is a message never sent."""
         attempt = self._claims().pop(key, None)
         if attempt is None:
             return
-        try:
+        condition = "#by = :me" if self.claims_are_records else "attribute_not_exists(#facts) AND #by = :me"
+        names = {"#by": "claimed_by"} if self.claims_are_records else {"#facts": "facts", "#by": "claimed_by"}
+
+        def give_back() -> None:
             with translated("release a send"):
                 self.table.db.delete_item(
                     TableName=self.table.name,
                     Key={"id": string_value(_record_id(key))},
-                    ConditionExpression="attribute_not_exists(#facts) AND #by = :me",
-                    ExpressionAttributeNames={"#facts": "facts", "#by": "claimed_by"},
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames=names,
                     ExpressionAttributeValues={":me": string_value(attempt)},
                 )
-        except Unavailable:
-            pass
+
+        with contextlib.suppress(Unavailable):
+            self._persist(give_back, attempts=RECORD_ATTEMPTS if self.claims_are_records else 1)
 
     def record(self, key: str, facts: Facts) -> None:
         self._claims().pop(key, None)
+        if self.claims_are_records:
+            return
         item = {
             "id": string_value(_record_id(key)),
-            "facts": {"M": {name: string_value(value) for name, value in facts.items()}},
+            "facts": _facts_value(facts),
             "expiration": number_value(epoch_seconds(self.clock() + self.keep_for)),
         }
-        for attempt in range(RECORD_ATTEMPTS):
+
+        def write() -> None:
+            with translated("record a send"):
+                self.table.db.put_item(TableName=self.table.name, Item=item)
+
+        self._persist(write, attempts=RECORD_ATTEMPTS)
+
+    def _persist(self, write: Callable[[], None], *, attempts: int) -> None:
+        """One small write tried a few more times than the SDK does before the step fails."""
+        for attempt in range(attempts):
             try:
-                with translated("record a send"):
-                    self.table.db.put_item(TableName=self.table.name, Item=item)
+                write()
                 return
             except Unavailable:
-                if attempt == RECORD_ATTEMPTS - 1:
+                if attempt == attempts - 1:
                     raise
                 self.pause(FIRST_PAUSE_S * 2**attempt)
+
+
+def message_send_log(table_name: str, *, keep_for: timedelta = timedelta(days=7)) -> DynamoSendLog:
+    """The send log of the steps that message customers and managers (send_survey,
+    notify_customer, push_alert): its claims are records unless the deployment chose to resend
+    sends whose answer was lost (cxloop.adapters.unconfirmed_sends)."""
+    return DynamoSendLog(table_name, keep_for=keep_for, claims_are_records=choice() == "assume_sent")
+
+
+def _request_of(write: StagedWrite) -> dict[str, Any]:
+    if not isinstance(write, StagedPut):
+        raise TypeError(f"the send log makes only its own stores' staged puts, not {write!r}")
+    return write.request()
+
+
+def _refusing_claim(exc: Unavailable, *, position: int) -> dict[str, Any]:
+    """The record that refused the claim (its put, or the transaction's item at `position`);
+    re-raises anything else: a throttle, or a rider refused (a token hash collision)."""
+    cause = exc.__cause__
+    if not isinstance(cause, ClientError):
+        raise exc
+    code = error_code(cause)
+    if code == "ConditionalCheckFailedException":
+        return dict(cause.response.get("Item") or {})  # type: ignore[call-overload]
+    reasons = cause.response.get("CancellationReasons") or []  # type: ignore[typeddict-item]
+    if code != "TransactionCanceledException" or len(reasons) <= position:
+        raise exc
+    if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons[:position]):
+        raise RuntimeError("a staged put collided with an existing item: refusing to overwrite it") from cause
+    if reasons[position].get("Code") != "ConditionalCheckFailed":
+        raise exc
+    return dict(reasons[position].get("Item") or {})
+
+
+def _facts_value(facts: Facts) -> dict[str, Any]:
+    return {"M": {name: string_value(value) for name, value in facts.items()}}
 
 
 def _record_id(key: str) -> str:

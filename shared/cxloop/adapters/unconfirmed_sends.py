@@ -4,9 +4,10 @@ to AWS and whose answer never came back (the connection closed, or the read time
 AWS may or may not have sent it, and none of these APIs takes an idempotency token or lets us
 ask afterwards. botocore would send it again on its own, and so would SQS's redelivery of the
 step: a customer surveyed twice, a manager alerted twice. cxloop's default is to assume it was
-sent (CXLOOP_UNCONFIRMED_SENDS=assume_sent): the step records the send (its provider message id
-reads `unconfirmed`) and carries on, so it errs towards a message never delivered over one
-delivered twice. What catches the first case:
+sent (CXLOOP_UNCONFIRMED_SENDS=assume_sent): the step takes the send as made (its provider
+message id reads `unconfirmed`; the send log's claim is its record, adapters/send_log.py) and
+carries on, so it errs towards a message never delivered over one delivered twice.
+What catches the first case:
 - a survey nobody received goes unanswered; where the contact policy sends reminders
   (reminder_after_days), its reminder goes out as for any unanswered survey
   (cxloop.domain.contact.send_reminders); a lost survey is one answer fewer, a doubled one

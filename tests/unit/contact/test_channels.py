@@ -4,7 +4,8 @@ channel when one refuses (cxloop.domain.contact.manners)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,6 +73,16 @@ class Outbox:
         return Senders(self.email(), self.sms(), self.whatsapp() if whatsapp else None)
 
 
+@dataclass(frozen=True)
+class StoredLater:
+    """A staged write kept in memory (cxloop.domain.kernel.sends.StagedWrite)."""
+
+    write: Callable[[], None]
+
+    def apply(self) -> None:
+        self.write()
+
+
 class Invitations:
     def __init__(self) -> None:
         self.added: list[Invitation] = []
@@ -79,6 +90,9 @@ class Invitations:
 
     def add(self, invitation: Invitation) -> None:
         self.added.append(invitation)
+
+    def staged_add(self, invitation: Invitation) -> StoredLater:
+        return StoredLater(lambda: self.add(invitation))
 
     def get(self, token_hash: str) -> Invitation | None:
         return next((i for i in self.added if i.token_hash == token_hash), None)

@@ -4,7 +4,7 @@ sends the change back to the queue for its Retry-After."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +18,7 @@ from cxloop.domain.integrations.connectors import Connector, Connectors
 from cxloop.domain.integrations.helpdesk_ports import RateLimited
 from cxloop.domain.integrations.sync_cases import MAX_THROTTLED, SyncPorts, sync_case
 from cxloop.domain.integrations.zendesk import ticket_fields, update_fields
-from cxloop.domain.kernel.sends import Facts
+from cxloop.domain.kernel.sends import Facts, StagedWrite
 from cxloop.domain.surveys.scoring import score_answers
 from tests.helpers import sample_ticket
 
@@ -85,7 +85,9 @@ class Log:
     def __init__(self) -> None:
         self.facts: dict[str, Facts] = {}
 
-    def claim(self, key: str) -> Facts | None:
+    def claim(
+        self, key: str, *, facts: Facts | None = None, along: Sequence[StagedWrite] = ()
+    ) -> Facts | None:
         return self.facts.get(key)
 
     def release(self, key: str) -> None:

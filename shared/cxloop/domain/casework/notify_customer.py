@@ -4,7 +4,7 @@ open_ticket queues for a complaint or claim, sent by notify_customer."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import ConfigDict
 
@@ -14,6 +14,7 @@ from cxloop.domain.contact import messages, notices
 from cxloop.domain.contact.ports import EmailSender, SmsSender
 from cxloop.domain.kernel.events import Channel, Customer
 from cxloop.domain.kernel.modelling import DomainModel
+from cxloop.domain.kernel.sends import NOT_RECORDED, Outbound, SendLog, StagedWrite, send_once
 
 if TYPE_CHECKING:  # annotations only: notify_customer sends notices without loading the SLA rules
     from cxloop.domain.casework.sla import SlaSettings
@@ -62,27 +63,44 @@ def send_notice(
     sms: SmsSender,
     optouts: OptOutLinkStore | None = None,
     now: datetime | None = None,
+    sends: SendLog | None = None,
 ) -> tuple[Channel, str]:
-    """Send it on the customer's channel; answers the channel and the provider's message id.
-    The step records each send right after it (cxloop.domain.kernel.sends), so only a send
-    whose answer was lost can reach the customer twice: a duplicate over none.
-    With `optouts` (and `now`), the notice carries an opt-out link like every message."""
+    """Send it on the customer's channel, once per notice with `sends` (claimed under
+    "notice#<notice id>", cxloop.domain.kernel.sends); answers the channel and the provider's
+    message id (NOT_RECORDED for a notice an earlier attempt sent). With `optouts` (and
+    `now`), the notice carries an opt-out link like every message, stored in the claim's
+    request."""
     # Imported here: open_ticket builds notices but never sends them, and need not load
     # dispatch (surveys, messages, tokens) to start; notify_customer has it loaded already.
-    from cxloop.domain.contact.send_survey import choose_channel, opt_out_link  # noqa: PLC0415
+    from cxloop.domain.contact.send_survey import choose_channel, fresh_opt_out  # noqa: PLC0415
 
     customer = notice.customer
     language = customer.language
     when = notices.local_when(notice.contact_by, language=language, timezone=notice.timezone)
     channel = choose_channel(customer)
-    opt_out = opt_out_link(customer, now=now, settings=settings, optouts=optouts) if now else None
-    if channel == "sms" and customer.phone:
-        text = notices.acknowledgement_sms(language, settings.brand, notice.ticket_id, when)
-        return channel, sms.send(to=customer.phone, text=messages.sms_with_stop(text, opt_out))
-    assert customer.email, "choose_channel picks email only when there is one"
-    message = notices.acknowledgement_email(language, customer.name, notice.ticket_id, when)
-    message = messages.with_opt_out(message, language=language, url=opt_out)
-    return channel, email.send(sender=settings.sender_address, to=customer.email, message=message)
+    unsubscribe: str | None = None
+    stores: tuple[StagedWrite, ...] = ()
+    if optouts is not None and now is not None:
+        unsubscribe, link = fresh_opt_out(customer, now=now, base_url=settings.public_base_url)
+        stores = (optouts.staged_add(link),)
+
+    def carry() -> str:
+        if channel == "sms" and customer.phone:
+            text = notices.acknowledgement_sms(language, settings.brand, notice.ticket_id, when)
+            return sms.send(to=customer.phone, text=messages.sms_with_stop(text, unsubscribe))
+        assert customer.email, "choose_channel picks email only when there is one"
+        message = notices.acknowledgement_email(language, customer.name, notice.ticket_id, when)
+        message = messages.with_opt_out(message, language=language, url=unsubscribe)
+        return email.send(sender=settings.sender_address, to=customer.email, message=message)
+
+    return send_once(
+        sends,
+        f"notice#{notice.notice_id}",
+        Outbound(carry, facts={"channel": channel}, stores=stores),
+        lambda send: (channel, send()),
+        facts=lambda sent: {"channel": sent[0], "message_id": sent[1]},
+        earlier=lambda facts: (cast(Channel, facts["channel"]), facts.get("message_id", NOT_RECORDED)),
+    )
 
 
 def notice_message(notice: Notice) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from cxloop.domain.contact.manners import KEPT_DECISIONS, ContactState, ContactS
 from cxloop.domain.kernel import tokens
 from cxloop.domain.kernel.errors import Conflict
 from cxloop.domain.kernel.modelling import DomainModel
+from cxloop.domain.kernel.sends import StagedWrite
 
 # A link in an old mail keeps working for a year; after that the customer still has
 # the link in every newer message.
@@ -48,6 +49,10 @@ class OptOutLink(DomainModel):
 class OptOutLinkStore(Protocol):
     def add(self, link: OptOutLink) -> None: ...
 
+    def staged_add(self, link: OptOutLink) -> StagedWrite:
+        """The link's write, made with its message's send claim (kernel/sends.py)."""
+        ...
+
     def get(self, token_hash: str) -> OptOutLink | None: ...
 
 
@@ -58,17 +63,23 @@ def unsubscribe_url(base_url: str, token: str) -> str:
 def new_link(customer_id: str, *, language: str, now: datetime, base_url: str, links: OptOutLinkStore) -> str:
     """Store a fresh link for this customer and answer its URL (stored first: a link never
     reaches a customer unrecorded)."""
+    url, link = fresh_link(customer_id, language=language, now=now, base_url=base_url)
+    links.add(link)
+    return url
+
+
+def fresh_link(customer_id: str, *, language: str, now: datetime, base_url: str) -> tuple[str, OptOutLink]:
+    """A fresh link's URL and what to store of it, not stored yet: a message stores it with its
+    send's claim (kernel/sends.py, `Outbound.stores`)."""
     token = tokens.new_token()
-    links.add(
-        OptOutLink(
-            token_hash=tokens.token_hash(token),
-            customer_id=customer_id,
-            language=language,
-            created_at=now,
-            expires_at=now + LINK_LIFETIME,
-        )
+    link = OptOutLink(
+        token_hash=tokens.token_hash(token),
+        customer_id=customer_id,
+        language=language,
+        created_at=now,
+        expires_at=now + LINK_LIFETIME,
     )
-    return unsubscribe_url(base_url, token)
+    return unsubscribe_url(base_url, token), link
 
 
 def look_up(token: str, *, now: datetime, links: OptOutLinkStore) -> OptOutLink | None:

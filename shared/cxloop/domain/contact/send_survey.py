@@ -19,6 +19,7 @@ from cxloop.domain.contact.ports import EmailSender, SmsSender, TemplateSender
 from cxloop.domain.kernel import tokens
 from cxloop.domain.kernel.errors import ChannelRefused
 from cxloop.domain.kernel.events import Channel, Customer, Interaction
+from cxloop.domain.kernel.sends import NOT_RECORDED, Outbound, SendLog, send_once
 from cxloop.domain.surveys.definitions import FOLLOW_UP_SURVEY
 from cxloop.domain.surveys.models import Invitation
 from cxloop.domain.surveys.ports import InvitationStore
@@ -104,7 +105,10 @@ class SentBefore:
 
     @classmethod
     def of(cls, facts: Mapping[str, str]) -> SentBefore:
-        return cls(facts["invitation_id"], cast(Channel, facts["channel"]), facts["provider_message_id"])
+        """From the send log: where its claim is the record, the provider's message id was
+        never written (kernel/sends.py)."""
+        message_id = facts.get("provider_message_id", NOT_RECORDED)
+        return cls(facts["invitation_id"], cast(Channel, facts["channel"]), message_id)
 
 
 def is_phone_channel(channel: Channel) -> bool:
@@ -145,18 +149,66 @@ def send_survey(
     optouts: opt_out.OptOutLinkStore | None = None,
     catalogue: SurveyCatalogue = DEFAULT_CATALOGUE,
     catalogue_version: int | None = None,
-) -> Sent:
-    """Store the invitation first, then send: a link never reaches a customer unrecorded.
+    sends: SendLog | None = None,
+    send_key: str = "",
+) -> Sent | SentBefore:
+    """Store the invitation, then send: a link never reaches a customer unrecorded.
     `channel` is the contact policy's choice; without one, the customer's own. With
     `optouts`, the message carries a fresh opt-out link (stored before sending, too).
     The survey is the catalogue's choice for the event; the invitation keeps its version
     and the catalogue's, so the link shows those questions whatever is published later.
 
-    No provider takes an idempotency token: the step records each send right after it
-    (cxloop.domain.kernel.sends, `SentBefore`), so only a send whose answer was lost is
-    made again on retry: we err towards a duplicate message over none.
+    No provider takes an idempotency token: with `sends`, the send is claimed once under
+    `send_key` (cxloop.domain.kernel.sends), the invitation and the opt-out link stored in
+    the claim's request, and a retry finds it made (SentBefore).
     Raises ChannelRefused when the channel will not carry it (the link never left).
     """
+    survey = prepared_survey(
+        interaction,
+        now=now,
+        settings=settings,
+        invitations=invitations,
+        channel=channel,
+        optouts=optouts,
+        catalogue=catalogue,
+        catalogue_version=catalogue_version,
+    )
+
+    def carry(ready: ReadySurvey) -> Sent | SentBefore:
+        try:
+            message_id = deliver(ready.outgoing, ready.channel, Senders(email, sms, whatsapp), settings)
+        except ChannelRefused:
+            # The link never left: no reminder may follow a survey the customer never got.
+            invitations.settle_reminder(ready.invitation.token_hash, at=now, outcome="refused")
+            raise
+        return Sent(ready.invitation, ready.token, ready.channel, message_id)
+
+    return send_once(sends, send_key, survey, carry, facts=lambda sent: sent.facts(), earlier=SentBefore.of)
+
+
+@dataclass(frozen=True)
+class ReadySurvey:
+    """A survey rendered for its channel, its invitation not stored yet."""
+
+    invitation: Invitation
+    token: str
+    channel: Channel
+    outgoing: Outgoing
+
+
+def prepared_survey(
+    interaction: Interaction,
+    *,
+    now: datetime,
+    settings: SendSettings,
+    invitations: InvitationStore,
+    channel: Channel | None = None,
+    optouts: opt_out.OptOutLinkStore | None = None,
+    catalogue: SurveyCatalogue = DEFAULT_CATALOGUE,
+    catalogue_version: int | None = None,
+) -> Outbound[ReadySurvey]:
+    """The survey ready to leave, with its invitation's write (and its opt-out link's) staged
+    for the send's claim."""
     event = interaction.event
     channel = channel or choose_channel(event.customer)
     token = new_link_token(channel)
@@ -177,17 +229,18 @@ def send_survey(
         created_at=now,
         expires_at=now + timedelta(days=settings.link_ttl_days),
     )
-    invitations.add(invitation)
     base = settings.base_url_for(channel)
-    links = _Links(survey_url(base, token), _opt_out_link(event.customer, now, settings, optouts, base))
-    outgoing = _rendered(invitation, links, settings)
-    try:
-        message_id = deliver(outgoing, channel, Senders(email, sms, whatsapp), settings)
-    except ChannelRefused:
-        # The link never left: no reminder may follow a survey the customer never got.
-        invitations.settle_reminder(invitation.token_hash, at=now, outcome="refused")
-        raise
-    return Sent(invitation, token, channel, message_id)
+    stores = [invitations.staged_add(invitation)]
+    unsubscribe = None
+    if optouts is not None:
+        unsubscribe, link = fresh_opt_out(event.customer, now=now, base_url=base)
+        stores.append(optouts.staged_add(link))
+    outgoing = _rendered(invitation, _Links(survey_url(base, token), unsubscribe), settings)
+    return Outbound(
+        ReadySurvey(invitation, token, channel, outgoing),
+        facts={"invitation_id": invitation.invitation_id, "channel": channel},
+        stores=tuple(stores),
+    )
 
 
 def deliver(outgoing: Outgoing, channel: Channel, senders: Senders, settings: SendSettings) -> str:
@@ -195,25 +248,9 @@ def deliver(outgoing: Outgoing, channel: Channel, senders: Senders, settings: Se
     return CARRIERS[channel](outgoing, senders, settings)
 
 
-def opt_out_link(
-    customer: Customer, *, now: datetime, settings: SendSettings, optouts: opt_out.OptOutLinkStore | None
-) -> str | None:
-    """A fresh opt-out URL bound to this customer, or None when the caller keeps no links."""
-    return _opt_out_link(customer, now, settings, optouts, settings.public_base_url)
-
-
-def _opt_out_link(
-    customer: Customer,
-    now: datetime,
-    settings: SendSettings,
-    optouts: opt_out.OptOutLinkStore | None,
-    base_url: str,
-) -> str | None:
-    if optouts is None:
-        return None
-    return opt_out.new_link(
-        customer.id, language=customer.language, now=now, base_url=base_url, links=optouts
-    )
+def fresh_opt_out(customer: Customer, *, now: datetime, base_url: str) -> tuple[str, opt_out.OptOutLink]:
+    """A fresh opt-out URL bound to this customer, and its link to store with the send's claim."""
+    return opt_out.fresh_link(customer.id, language=customer.language, now=now, base_url=base_url)
 
 
 @dataclass(frozen=True)

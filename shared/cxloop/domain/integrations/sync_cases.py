@@ -27,7 +27,7 @@ from cxloop.domain.integrations.case_changes import CaseChange, connector_for
 from cxloop.domain.integrations.cases import draft_for, update_for
 from cxloop.domain.integrations.connectors import Connector, Connectors
 from cxloop.domain.integrations.helpdesk_ports import HelpdeskFor, LaterQueue, RateLimited
-from cxloop.domain.kernel.sends import SendLog, send_once
+from cxloop.domain.kernel.sends import Outbound, SendLog, send_once
 from cxloop.domain.organisation.hierarchy import Organisation
 
 MAX_THROTTLED = 20
@@ -99,7 +99,8 @@ def _sync(
     send_once(
         ports.sends,
         f"case:{connector.name}:{ticket.ticket_id}:{entry_index}",
-        lambda: desk.update_case(found_id, update),
+        Outbound(update),
+        lambda change: desk.update_case(found_id, change),
         facts=lambda _: {"case_id": found_id},
         earlier=lambda _: None,
     )

@@ -1,52 +1,76 @@
 """Sends to the outside world made once per step, whatever SQS redelivers.
 
 An email, an SMS or a published alert cannot be taken back, and no provider cxloop sends
-through takes an idempotency token. So a step records each send right after it happens (the
-send log) and checks that record before sending: a retry of a step that sent and then failed
-later (a contact-state write, its idempotency record's completion) finds the send done and
-does not repeat it.
+through takes an idempotency token. So a step claims each send before making it (the send
+log): one conditional write on the send's business key, refused when an earlier attempt
+sent it, or while another holds a live claim on it (a copy of the message delivered twice at
+once, which SQS may do). That one write is also the step's lock, so a step whose only effect
+is its send needs no Powertools idempotency record beside it (push_alert, notify_customer).
 
-The check is a claim: one conditional write that takes the send for this attempt unless an
-earlier attempt recorded it, or another holds a live claim on it (a copy of the message
-delivered twice at once, which SQS may do). That one write is also the step's lock, so a step
-whose only effect is its send needs no Powertools idempotency record beside it (push_alert,
-notify_customer). A send that fails gives its claim back, so the retry may send; an attempt
-that dies mid-send leaves a claim that lapses (the adapter's `claim_for`, a consumer's timeout)
-before SQS delivers the message again.
+What the message needs stored before it leaves (a survey's invitation, an opt-out link) rides
+in the claim's own request (`Outbound.stores`): a link never reaches a customer unrecorded,
+a refused claim leaves no stray invitation, and the send costs one write, not three.
 
-Which way each remaining case errs:
-- the send call's answer is lost (the connection closed or the read timed out after the
-  request went out): nobody can know whether it took effect. By default the adapters take it
-  as sent, with the provider message id `unconfirmed`, and it is recorded like any send: it
-  errs towards a message never delivered (a reminder, or the SLA watcher, may catch it) over
-  one delivered twice. A deployment can choose the duplicate instead; the adapters'
-  cxloop.adapters.unconfirmed_sends says how, and why this is the default;
-- the send happened but its record could not be written: the adapter tries hard (it is one
-  small write), and if it still fails the step fails and its retry sends again: a duplicate.
+What a claim means depends on the deployment's choice for sends whose answer was lost
+(cxloop.adapters.unconfirmed_sends):
+- `assume_sent` (the default): the claim is the send's record, holding the facts known
+  before it leaves. A send that fails (refused, throttled) gives its claim back, so the retry
+  may send; an attempt that dies mid-send (a Lambda timeout, the answer lost) leaves the claim
+  standing, and the send is taken as made: it errs towards a message never delivered (a
+  reminder, or the SLA watcher, may catch it) over one delivered twice;
+- `resend`: a claim lapses (the adapter's `claim_for`) unless the send is recorded right after
+  it happens; an attempt that dies mid-send is retried once the claim lapsed, and errs towards
+  a duplicate over none. The record is a second write.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Protocol, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar
 
 from cxloop.domain.kernel.errors import Unavailable
 
 Facts = Mapping[str, str]
+# The provider message id of a send whose claim is its record: it left after the claim was written.
+NOT_RECORDED = "not-recorded"
 T = TypeVar("T")
+M = TypeVar("M")
+
+
+class StagedWrite(Protocol):
+    """A store's write, made with a send's claim in one request (the send log's adapter knows
+    its own stores' writes) or, with no send log, on its own."""
+
+    def apply(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Outbound(Generic[M]):
+    """A send ready to leave: what its carrier takes, what is known of it before it leaves
+    (kept with the claim, for a retry to find), and what must be stored before it does."""
+
+    message: M
+    facts: Facts = field(default_factory=dict)
+    stores: tuple[StagedWrite, ...] = ()
 
 
 class SendLog(Protocol):
-    def claim(self, key: str) -> Facts | None:
-        """Take the send `key` for this attempt (None), or answer what an earlier attempt
-        recorded of it. Raises SendInFlight while another attempt holds it."""
+    def claim(
+        self, key: str, *, facts: Facts | None = None, along: Sequence[StagedWrite] = ()
+    ) -> Facts | None:
+        """Take the send `key` for this attempt, storing `along` in the same request (None),
+        or answer what an earlier attempt recorded of it (and store nothing). Raises
+        SendInFlight while another attempt holds it."""
         ...
 
     def release(self, key: str) -> None:
         """The claimed send failed: a retry may make it."""
         ...
 
-    def record(self, key: str, facts: Facts) -> None: ...
+    def record(self, key: str, facts: Facts) -> None:
+        """The send left, with these facts (a no-op where the claim is the record)."""
+        ...
 
 
 class SendInFlight(Unavailable):
@@ -56,21 +80,25 @@ class SendInFlight(Unavailable):
 def send_once(
     log: SendLog | None,
     key: str,
-    send: Callable[[], T],
+    outbound: Outbound[M],
+    deliver: Callable[[M], T],
     *,
     facts: Callable[[T], Facts],
     earlier: Callable[[Facts], T],
 ) -> T:
-    """`send()` unless the log holds `key`; then `earlier(facts)`, the earlier send's facts
-    (its provider message id, channel...), in the caller's own type. Without a log (a test
-    of something else), it just sends."""
+    """`deliver(outbound.message)` unless the log holds `key`; then `earlier(facts)`, the
+    earlier send's facts (those known before it left, and its provider message id where it was
+    recorded), in the caller's own type. Without a log (a test of something else), it stores
+    what the send needs and sends."""
     if log is None:
-        return send()
-    found = log.claim(key)
+        for write in outbound.stores:
+            write.apply()
+        return deliver(outbound.message)
+    found = log.claim(key, facts=outbound.facts, along=outbound.stores)
     if found is not None:
         return earlier(found)
     try:
-        sent = send()
+        sent = deliver(outbound.message)
     except BaseException:
         log.release(key)
         raise

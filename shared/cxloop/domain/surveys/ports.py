@@ -6,12 +6,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from cxloop.domain.kernel.sends import StagedWrite
     from cxloop.domain.surveys.models import Invitation, SurveyResponse
     from cxloop.domain.surveys.scoring import Score
 
 
 class InvitationStore(Protocol):
     def add(self, invitation: Invitation) -> None: ...
+
+    def staged_add(self, invitation: Invitation) -> StagedWrite:
+        """The invitation's write, made with its survey's send claim (kernel/sends.py)."""
+        ...
 
     def get(self, token_hash: str) -> Invitation | None: ...
 
