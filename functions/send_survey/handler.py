@@ -29,11 +29,11 @@ from cxloop.adapters.suppressions import suppression_list
 from cxloop.config import settings
 from cxloop.consumer import consume
 from cxloop.domain.configuration.rulebook import Rulebook
-from cxloop.domain.contact.manners import ContactStore, dispatch
+from cxloop.domain.contact.manners import ContactBook, dispatch
 from cxloop.domain.contact.opt_out import OptOutLinkStore
 from cxloop.domain.contact.ports import EmailSender, SmsSender, TemplateSender
 from cxloop.domain.contact.send_survey import Senders, SendSettings, Sent, SentBefore, send_survey
-from cxloop.domain.kernel.events import Channel, Customer, Interaction
+from cxloop.domain.kernel.events import Channel, Interaction
 from cxloop.domain.kernel.sends import SendLog
 from cxloop.domain.surveys.ports import InvitationStore
 from cxloop.observability import MetricUnit, logger, metrics
@@ -45,7 +45,8 @@ class Deps:
     email: EmailSender
     sms: SmsSender
     send_settings: SendSettings
-    contacts: ContactStore
+    # The contact records, read with the customer's entries on the suppression list.
+    contacts: ContactBook
     open_complaints: Callable[[str], tuple[str, ...]]
     rulebook: Callable[[], Rulebook] = Rulebook
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -53,8 +54,6 @@ class Deps:
     optouts: OptOutLinkStore | None = None
     # WhatsApp is offered only when configured (cxloop.adapters.channels.whatsapp_sender).
     whatsapp: TemplateSender | None = None
-    # The customer's addresses on the suppression list; by default none.
-    suppressed: Callable[[Customer], frozenset[str]] = lambda _customer: frozenset()
     # Each survey recorded right after it leaves, so a retried step does not send it again.
     sends: SendLog | None = None
 
@@ -96,7 +95,6 @@ def create_step(deps: Deps) -> Callable[[dict[str, Any]], dict[str, Any]]:
             open_complaints=deps.open_complaints,
             send=deliver,
             offered=Senders(deps.email, deps.sms, deps.whatsapp).offered,
-            suppressed=deps.suppressed,
         )
         decision = outcome.decision
         if outcome.repeat:
@@ -133,13 +131,12 @@ def _step() -> Callable[[dict[str, Any]], dict[str, Any]]:
         sms=sms_sender(config),
         whatsapp=whatsapp_sender(config),
         send_settings=config.send_settings(),
-        contacts=DynamoContactStore(config.table("contacts")),
+        contacts=DynamoContactStore(config.table("contacts"), suppressions=suppression_list(config)),
         open_complaints=DynamoOpenComplaints(config.table("tickets")),
         rulebook=CachedRulebook(
             DynamoConfigStore(config.table("config")), reads=("contact_policy", "surveys")
         ),
         optouts=DynamoOptOutLinkStore(config.table("optouts")),
-        suppressed=suppression_list(config),
         sends=message_send_log(config.table("idempotency")),
     )
     return create_step(deps)

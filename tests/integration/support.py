@@ -26,6 +26,7 @@ from cxloop.adapters.invitations import DynamoInvitationStore
 from cxloop.adapters.messaging import SesEmailSender, SnsAlertPublisher, SnsSmsSender, SqsQueue
 from cxloop.adapters.responses import DynamoResponseStore
 from cxloop.adapters.send_log import DynamoSendLog
+from cxloop.adapters.suppressions import DynamoSuppressionList
 from cxloop.adapters.tickets import DynamoTicketStore
 from cxloop.consumer import consume
 from cxloop.domain.configuration.documents import publish_document
@@ -45,7 +46,7 @@ from functions.send_survey import handler as send_survey
 from functions.survey_page import handler as survey_page
 from functions.tickets_api import handler as tickets_api
 from infra.local.context import LocalLambdaContext
-from infra.local.defaults import ACCOUNT_ID, REGION, SENDER_ADDRESS
+from infra.local.defaults import ACCOUNT_ID, REGION, SENDER_ADDRESS, SUPPRESSION_KEY
 from infra.pipeline import PIPELINE
 from tests.conftest import LocalAws
 from tests.helpers import PERMISSIVE_CONTACT_POLICY, event_bytes, load_event
@@ -288,7 +289,8 @@ class Ports:
             email=SesEmailSender(self.aws.clients["sesv2"]),
             sms=SnsSmsSender(self.aws.clients["sns"]),
             send_settings=SendSettings(BASE_URL, SENDER_ADDRESS, link_ttl_days=14),
-            contacts=self.contacts(),
+            # As the handler wires it: the records read with the suppression list.
+            contacts=self.contacts(suppressions=self.suppressions()),
             open_complaints=DynamoOpenComplaints(self.aws.table("tickets"), self.db),
             rulebook=self.rulebook,
             clock=clock,
@@ -297,8 +299,14 @@ class Ports:
         )
         return send_survey.create_step(replace(deps, **overrides))
 
-    def contacts(self) -> DynamoContactStore:
-        return DynamoContactStore(self.aws.table("contacts"), self.db)
+    def contacts(self, *, suppressions: DynamoSuppressionList | None = None) -> DynamoContactStore:
+        return DynamoContactStore(self.aws.table("contacts"), self.db, suppressions=suppressions)
+
+    def suppressions(self) -> DynamoSuppressionList:
+        """The suppression list under the local runtime's key (infra/local/defaults.py)."""
+        return DynamoSuppressionList(
+            self.aws.table("suppressions"), key=SUPPRESSION_KEY.encode, dynamodb=self.db
+        )
 
     def survey_app(
         self, *, clock: Callable[[], datetime] = lambda: NOW, scoring: MessageQueue | None = None

@@ -194,7 +194,7 @@ def test_one_failing_record_fails_alone(ports: Ports) -> None:
 
 
 def suppression_list(ports: Ports) -> DynamoSuppressionList:
-    return DynamoSuppressionList(ports.aws.table("suppressions"), key=lambda: KEY, dynamodb=ports.db)
+    return ports.suppressions()
 
 
 def suppress(ports: Ports, channel: Channel, address: str, notification: str = "n-1") -> None:
@@ -210,7 +210,7 @@ def survey_decision(ports: Ports, **customer: Any) -> dict[str, Any]:
     body = claim(customer=load_event("erp/claim_reported")["customer"] | customer)
     posted = resolve(ports.capture_app(), signed_post(body, timestamp=int(NOW.timestamp())), "capture_event")
     assert posted["statusCode"] == 202, posted
-    step = ports.send_step(suppressed=suppression_list(ports))
+    step = ports.send_step()  # its contact records are read with the suppression list
     return dict(step(json.loads(one(ports.aws.drain("dispatch"))["Body"])))
 
 

@@ -1,16 +1,22 @@
 """The contacts table: each customer's contact record (memory, pending sends, decisions),
-changed only on the version read; a sparse index finds the records with a send due."""
+changed only on the version read; a sparse index finds the records with a send due. Given the
+suppression list, the store reads a customer's record and their entries on the list in one
+BatchGetItem (`standing`, what send_survey's dispatch decides on)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cxloop.adapters.aws import translated
-from cxloop.adapters.dynamo import DynamoTable, conditional_write, number_value, string_value
-from cxloop.domain.contact.manners import ContactState
+from cxloop.adapters.dynamo import DynamoTable, batch_get, conditional_write, number_value, string_value
+from cxloop.domain.contact.manners import ContactState, Standing
 from cxloop.domain.contact.policy import ContactMemory
 from cxloop.domain.kernel.errors import Conflict
+from cxloop.domain.kernel.events import Customer
+
+if TYPE_CHECKING:  # only its type: the functions that never read the list do not load its module
+    from cxloop.adapters.suppressions import DynamoSuppressionList
 
 # The value every record with a pending send carries in the index's partition key.
 HAS_PENDING = "pending"
@@ -18,19 +24,42 @@ OPEN_CASES = ("new", "assigned", "in_progress", "waiting_customer")
 
 
 class DynamoContactStore:
-    def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
+    def __init__(
+        self,
+        table_name: str,
+        dynamodb: Any | None = None,
+        *,
+        suppressions: DynamoSuppressionList | None = None,
+    ) -> None:
         self.table = DynamoTable(table_name, dynamodb)
+        # Read with the record by `standing`; None: no address counts as suppressed.
+        self.suppressions = suppressions
 
     def load(self, customer_id: str) -> ContactState:
-        item = self.table.get({"customer_key": string_value(customer_id)})
-        if item is None:
-            return ContactState(memory=ContactMemory(customer_id=customer_id))
-        state = ContactState.model_validate_json(item["doc"]["S"])
-        return state.model_copy(update={"version": int(item["version"]["N"])})
+        return _state(customer_id, self.table.get(_key(customer_id)))
+
+    def standing(self, customer: Customer) -> Standing:
+        """The record and the customer's entries on the suppression list, both strongly
+        consistent (as `load` and the list's own reads are), in one BatchGetItem."""
+        if self.suppressions is None:
+            return Standing(self.load(customer.id))
+        wanted = self.suppressions.keys_of(customer)
+        request: dict[str, dict[str, Any]] = {
+            self.table.name: {"Keys": [_key(customer.id)], "ConsistentRead": True}
+        }
+        if wanted:
+            request |= self.suppressions.lookup(wanted)
+        found = batch_get(self.table.db, request)
+        items = found[self.table.name]
+        listed = self.suppressions.listed(wanted, found)
+        return Standing(
+            _state(customer.id, items[0] if items else None),
+            frozenset(address for address, _ in listed),
+        )
 
     def save(self, customer_id: str, state: ContactState, *, expected_version: int) -> None:
         item: dict[str, Any] = {
-            "customer_key": string_value(customer_id),
+            **_key(customer_id),
             "version": number_value(expected_version + 1),
             "doc": string_value(state.model_dump_json(exclude={"version"})),
         }
@@ -64,6 +93,18 @@ class DynamoContactStore:
                 },
             )
             return [item["customer_key"]["S"] for page in pages for item in page["Items"]]
+
+
+def _key(customer_id: str) -> dict[str, Any]:
+    return {"customer_key": string_value(customer_id)}
+
+
+def _state(customer_id: str, item: dict[str, Any] | None) -> ContactState:
+    """The record as stored, its version the one a save is conditioned on; a new one if none."""
+    if item is None:
+        return ContactState(memory=ContactMemory(customer_id=customer_id))
+    state = ContactState.model_validate_json(item["doc"]["S"])
+    return state.model_copy(update={"version": int(item["version"]["N"])})
 
 
 class DynamoOpenComplaints:

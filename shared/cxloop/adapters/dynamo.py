@@ -14,6 +14,11 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from cxloop.adapters.aws import client, error_code, translated
+from cxloop.domain.kernel.errors import Unavailable
+
+# A batch's keys left unprocessed (throttled, or over the answer's size) are asked again a few
+# times (the SDK's retries pace it), then the step fails and its message is retried.
+BATCH_ATTEMPTS = 3
 
 
 def string_value(value: str) -> dict[str, str]:
@@ -50,6 +55,24 @@ def conditional_write(operation: str, write: Callable[[], object]) -> bool:
                 return False
             raise
     return True
+
+
+def batch_get(db: Any, request: dict[str, dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """One BatchGetItem over the tables of `request` ({table: {"Keys": [...], options}}): the
+    items found, by table. Keys left unprocessed are asked again with their table's own options
+    (ConsistentRead is per table), so a strongly consistent read stays one on the retry."""
+    found: dict[str, list[dict[str, Any]]] = {table: [] for table in request}
+    left = request
+    for _ in range(BATCH_ATTEMPTS):
+        with translated(f"batch get {', '.join(sorted(left))}"):
+            answer = db.batch_get_item(RequestItems=left)
+        for table, items in answer.get("Responses", {}).items():
+            found[table].extend(items)
+        unprocessed = answer.get("UnprocessedKeys") or {}
+        left = {table: request[table] | {"Keys": entry["Keys"]} for table, entry in unprocessed.items()}
+        if not left:
+            return found
+    raise Unavailable(f"batch get {', '.join(sorted(left))} left keys unprocessed")
 
 
 def transact(db: Any, items: list[dict[str, Any]]) -> object:

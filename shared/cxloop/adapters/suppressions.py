@@ -21,22 +21,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from cxloop.adapters.aws import translated
-from cxloop.adapters.dynamo import DynamoTable, conditional_write, string_value
+from cxloop.adapters.dynamo import DynamoTable, batch_get, conditional_write, string_value
 from cxloop.config import Settings
 from cxloop.domain.contact.record_suppression import Channel, SuppressedChannel, SuppressionEvent
-from cxloop.domain.kernel.errors import Unavailable
 from cxloop.domain.kernel.events import Customer
 
 # The key never rotates on its own: a new key would orphan every entry (see SuppressionKey).
 KEY_CACHE_S = 3600
-# A customer has two addresses, far below BatchGetItem's 100 keys; throttled keys are asked
-# again a few times (the SDK's retries pace it), then the step fails and SQS retries it.
-BATCH_ATTEMPTS = 3
 
 
 def normalised(channel: Channel, address: str) -> str:
@@ -110,35 +105,40 @@ class DynamoSuppressionList:
             for _, item in self._found(customer)
         )
 
-    def _found(self, customer: Customer) -> list[tuple[str, dict[str, Any]]]:
-        """(address, item) for each of the customer's addresses on the list: one BatchGetItem."""
+    def keys_of(self, customer: Customer) -> dict[str, str]:
+        """The customer's addresses (spelled as the customer's record has them) by the key their
+        entry would have; reads the list's key."""
         key = self._key()
         wanted: dict[str, str] = {}
         if customer.email:
             wanted[address_key(key, "email", customer.email)] = customer.email
         if customer.phone:
             wanted[address_key(key, "sms", customer.phone)] = customer.phone
-        if not wanted:
-            return []
-        items = self._batch_get(list(wanted))
-        return [(wanted[item["address_key"]["S"]], item) for item in items]
+        return wanted
 
-    def _batch_get(self, keys: list[str]) -> list[dict[str, Any]]:
-        request: dict[str, Any] = {
+    def lookup(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """This table's part of a BatchGetItem request for the entries of `keys` (a customer
+        has two addresses, far below the request's 100 keys): strongly consistent, so a bounce
+        recorded a moment ago is seen."""
+        return {
             self.table.name: {
                 "Keys": [{"address_key": string_value(k)} for k in keys],
                 "ConsistentRead": True,
             }
         }
-        found: list[dict[str, Any]] = []
-        for _ in range(BATCH_ATTEMPTS):
-            with translated(f"batch get {self.table.name}"):
-                answer = self.table.db.batch_get_item(RequestItems=request)
-            found.extend(answer.get("Responses", {}).get(self.table.name, []))
-            request = answer.get("UnprocessedKeys") or {}
-            if not request:
-                return found
-        raise Unavailable(f"batch get {self.table.name} left keys unprocessed")
+
+    def listed(
+        self, wanted: dict[str, str], found: dict[str, list[dict[str, Any]]]
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """(address, item) for each entry of a batch's answer, `wanted` being keys_of's."""
+        return [(wanted[item["address_key"]["S"]], item) for item in found.get(self.table.name, [])]
+
+    def _found(self, customer: Customer) -> list[tuple[str, dict[str, Any]]]:
+        """(address, item) for each of the customer's addresses on the list: one BatchGetItem."""
+        wanted = self.keys_of(customer)
+        if not wanted:
+            return []
+        return self.listed(wanted, batch_get(self.table.db, self.lookup(wanted)))
 
 
 def suppression_list(settings: Settings) -> DynamoSuppressionList:

@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from cxloop.domain.contact.manners import ContactState, dispatch
+from cxloop.domain.contact.manners import ContactState, Standing, dispatch
 from cxloop.domain.contact.messages import EmailMessage, invitation_sms
 from cxloop.domain.contact.policy import ContactMemory, ContactPolicy
 from cxloop.domain.contact.send_survey import Senders, SendSettings, send_survey, survey_url
 from cxloop.domain.contact.sms_text import measure
 from cxloop.domain.kernel import tokens
 from cxloop.domain.kernel.errors import ChannelRefused, Unavailable
-from cxloop.domain.kernel.events import Channel, Interaction, InteractionEvent
+from cxloop.domain.kernel.events import Channel, Customer, Interaction, InteractionEvent
 from cxloop.domain.surveys.models import Invitation
 from tests.helpers import load_event
 
@@ -109,6 +109,9 @@ class Contacts:
 
     def load(self, customer_id: str) -> ContactState:
         return self.state
+
+    def standing(self, customer: Customer) -> Standing:
+        return Standing(self.load(customer.id))
 
     def save(self, customer_id: str, state: ContactState, *, expected_version: int) -> None:
         self.state = state.model_copy(update={"version": expected_version + 1})

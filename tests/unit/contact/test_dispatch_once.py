@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cxloop.domain.contact.manners import ContactState, Dispatched, dispatch
+from cxloop.domain.contact.manners import ContactState, Dispatched, Standing, dispatch
 from cxloop.domain.contact.policy import ContactMemory, ContactPolicy
 from cxloop.domain.kernel.errors import Conflict
-from cxloop.domain.kernel.events import Channel, Interaction, InteractionEvent
+from cxloop.domain.kernel.events import Channel, Customer, Interaction, InteractionEvent
 from tests.helpers import load_event
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -22,12 +22,20 @@ class Contacts:
     def __init__(self) -> None:
         self.state = ContactState(memory=ContactMemory(customer_id="C-1042"))
         self.stale: ContactState | None = None  # what a copy read before the other saved
+        self.listed: frozenset[str] = frozenset()  # the customer's addresses on the suppression list
+        self.reads: list[str] = []
 
     def load(self, customer_id: str) -> ContactState:
+        self.reads.append("load")
         if self.stale is not None:
             stale, self.stale = self.stale, None
             return stale
         return self.state
+
+    def standing(self, customer: Customer) -> Standing:
+        state = self.load(customer.id)
+        self.reads[-1] = "standing"
+        return Standing(state, self.listed)
 
     def save(self, customer_id: str, state: ContactState, *, expected_version: int) -> None:
         if expected_version != self.state.version:
@@ -107,3 +115,22 @@ def test_a_copy_handled_at_the_same_time_saves_nothing_twice() -> None:
     copy = run(contacts, sent)  # ...and the other, which read the record before that save
     assert not copy.repeat
     assert len(contacts.state.decisions) == 1 and len(contacts.state.memory.sent) == 1
+
+
+def test_the_record_and_the_suppression_list_are_one_read_and_a_listed_address_is_skipped() -> None:
+    contacts, sent = Contacts(), []
+    contacts.listed = frozenset({"ana@example.com"})  # her email bounced
+    outcome = run(contacts, sent)
+    assert (outcome.decision.action, outcome.decision.channel) == ("send", "sms")
+    assert sent == ["sms"] and contacts.reads == ["standing"]
+    # The list stays the one place that holds it: the record keeps what the channels said only.
+    assert contacts.state.memory.suppressed == frozenset()
+
+
+def test_a_conflicting_save_reads_the_record_alone_again() -> None:
+    contacts, sent = Contacts(), []
+    unread = contacts.state
+    run(contacts, sent)
+    contacts.stale, contacts.reads = unread, []
+    run(contacts, sent)
+    assert contacts.reads == ["standing", "load"]

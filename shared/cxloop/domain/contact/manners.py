@@ -116,6 +116,24 @@ class ContactStore(Protocol):
         """Customers with a pending send due at `now` or before."""
 
 
+@dataclass(frozen=True)
+class Standing:
+    """What a dispatch decides on: the customer's contact record, and which of their addresses
+    (spelled as the customer's record has them) are on the suppression list (bounced,
+    complained, replied STOP)."""
+
+    state: ContactState
+    suppressed: frozenset[str] = frozenset()
+
+
+class ContactBook(ContactStore, Protocol):
+    """The contact store dispatch uses: it also answers the suppression list, so the two are
+    read together (one BatchGetItem in cxloop.adapters.contacts)."""
+
+    def standing(self, customer: Customer) -> Standing:
+        """The customer's record (strongly consistent, as `load`) and suppressed addresses."""
+
+
 def kind_of(interaction: Interaction) -> MessageKind:
     return "follow_up" if interaction.event.event_type == CASE_RESOLVED else "survey"
 
@@ -135,12 +153,10 @@ def dispatch(
     released: bool,
     policy: ContactPolicy,
     policy_version: PolicyVersion,
-    contacts: ContactStore,
+    contacts: ContactBook,
     open_complaints: Callable[[str], tuple[str, ...]],
     send: Callable[[Interaction, Channel], Any],
     offered: Iterable[Channel] = ("email", "sms"),
-    # The customer's addresses on the suppression list (bounced, complained, replied STOP).
-    suppressed: Callable[[Customer], frozenset[str]] = lambda _customer: frozenset(),
     # When the message is a release (released_messages), its release time.
     release_at: datetime | None = None,
 ) -> Dispatched:
@@ -155,21 +171,25 @@ def dispatch(
     that save). A copy handled at the same time finds the other's send claimed, or its save
     first (the Conflict's fresh read finds the decision and changes nothing)."""
     released = released or release_at is not None
-    customer_id = interaction.event.customer.id
+    customer = interaction.event.customer
+    customer_id = customer.id
     kind = kind_of(interaction)
-    state = contacts.load(customer_id)
+    standing = contacts.standing(customer)
+    state = standing.state
     earlier = decided_before(state, interaction.interaction_id, kind, release_at)
     if earlier is not None:
         return Dispatched(earlier, None, repeat=True)
-    memory = state.memory.model_copy(update={"open_complaints": open_complaints(customer_id)})
-    listed = suppressed(interaction.event.customer)
-    memory = memory.model_copy(update={"suppressed": memory.suppressed | listed})
+    memory = state.memory.model_copy(
+        update={
+            "open_complaints": open_complaints(customer_id),
+            "suppressed": state.memory.suppressed | standing.suppressed,
+        }
+    )
     if released:
         # Its wait is over: no new gap or group window, the rest of the manners unchanged.
         memory = memory.model_copy(update={"group": None})
         policy = policy.model_copy(update={"min_gap_hours": 0, "group_window_minutes": 0})
     offered = tuple(offered)
-    customer = interaction.event.customer
     decision = decide(customer, kind=kind, now=now, memory=memory, policy=policy, offered=offered)
     attempt = _send_or_fall_back(interaction, decision, memory, policy, offered=offered, send=send)
     record = DecisionRecord.of(
