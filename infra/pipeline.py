@@ -522,10 +522,13 @@ PIPELINE = Pipeline(
             triggers=(QueueTrigger("tickets"),),
             # config: read the rules, and turn the team's round-robin counter.
             # webhooks: whether anyone subscribes to ticket.opened.
+            # contacts: a new ticket marks its customer as having had a case, in the same
+            # transaction (adapters/contacts.py, the case mark send_survey reads).
             tables={
                 "tickets": "read_write",
                 "config": "read_write",
                 "webhooks": "read",
+                "contacts": "write",
             },
             sends_to=("alerts", "notices", "webhooks", "cases"),
             # cases: a connected team's new ticket is created in its helpdesk too (sync_cases).

@@ -130,7 +130,7 @@ def _step() -> Callable[[dict[str, Any]], dict[str, Any]]:
     config = settings()
     config_store = DynamoConfigStore(config.table("config"))
     deps = Deps(
-        tickets=DynamoTicketStore(config.table("tickets")),
+        tickets=DynamoTicketStore(config.table("tickets"), case_marks=config.table("contacts")),
         alerts=SqsQueue(config.queue_url("alerts")),
         notices=SqsQueue(config.queue_url("notices")),
         next_turn=config_store.next_turn,

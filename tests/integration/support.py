@@ -267,7 +267,8 @@ class Ports:
         )
 
     def tickets(self) -> DynamoTicketStore:
-        return DynamoTicketStore(self.aws.table("tickets"), self.db)
+        """As open_ticket stores them: each new ticket marks its customer in the contacts table."""
+        return DynamoTicketStore(self.aws.table("tickets"), self.db, case_marks=self.aws.table("contacts"))
 
     def queue(self, name: str) -> SqsQueue:
         return SqsQueue(self.aws.queue_url(name), self.aws.clients["sqs"])

@@ -18,7 +18,9 @@ from cxloop.domain.contact.record_suppression import SuppressionEvent
 from cxloop.domain.kernel.errors import Conflict, Unavailable
 from cxloop.domain.kernel.events import Customer
 from infra.local.defaults import SUPPRESSION_KEY
-from tests.integration.support import Ports
+from tests.helpers import sample_ticket
+from tests.integration.support import Ports, as_sqs, emails
+from tests.integration.test_sends_once import dispatch_message
 
 ANA = Customer(id="C-1042", name="Ana Pérez", email="Ana@Example.com", phone="+593991234567")
 
@@ -116,3 +118,31 @@ def test_the_save_after_a_standing_is_conditioned_on_the_version_it_read(ports: 
     with pytest.raises(Conflict):
         contacts.save(ANA.id, standing.state, expected_version=standing.state.version)
     assert contacts.load(ANA.id).version == 2
+
+
+def test_a_stored_ticket_marks_its_customer_as_having_had_a_case(ports: Ports) -> None:
+    ticket = sample_ticket(customer=ANA)
+    assert not store(ports, ports.db).standing(ANA).had_cases
+    assert ports.tickets().add(ticket)
+    standing = store(ports, ports.db).standing(ANA)
+    # The mark is not the record: she still has none, and a new record's save is unconditioned.
+    assert standing.had_cases and standing.state == ContactState(memory=ContactMemory(customer_id=ANA.id))
+    assert not ports.tickets().add(ticket)  # a repeat: the ticket exists, nothing changes
+
+
+def test_an_anonymous_ticket_marks_nobody(ports: Ports) -> None:
+    qr = Customer(id="qr-anon-1", anonymous=True)
+    assert ports.tickets().add(sample_ticket(customer=qr))
+    assert not store(ports, ports.db).standing(qr).had_cases
+
+
+@pytest.mark.usefixtures("permissive_contact_policy")
+def test_dispatch_looks_for_open_complaints_only_for_a_customer_who_had_a_case(ports: Ports) -> None:
+    queries: list[str] = []
+    ports.db.meta.events.register("before-call.dynamodb.Query", lambda model, **_: queries.append(model.name))
+    send = ports.consumer("send_survey", ports.send_step())
+    send(as_sqs(dispatch_message(ports)))
+    assert queries == [] and len(emails()) == 1
+    ports.tickets().add(sample_ticket(ticket_id="CX-OPEN", status="assigned", ticket_type="complaint"))
+    send(as_sqs(dispatch_message(ports, event_id="claim-2")))
+    assert queries == ["Query"] and len(emails()) == 1  # held: her complaint is open

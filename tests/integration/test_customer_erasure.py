@@ -159,9 +159,12 @@ def test_erasure_leaves_no_personal_data_anywhere_and_keeps_the_scores(lambda_en
     assert interaction.event.customer == Customer(
         id=ticket["customer"]["id"], locale="es-EC", timezone="America/Guayaquil", erased=True
     )
-    # The contact record keeps the opt-out.
-    contact = json.loads(one(scan(lambda_env, "contacts"))["doc"]["S"])
-    assert contact["memory"]["opted_out"] is True
+    # The contact record keeps the opt-out; beside it, her case mark (only the pseudonymous id
+    # and a date: cxloop.adapters.case_marks).
+    items = {item["customer_key"]["S"]: item for item in scan(lambda_env, "contacts")}
+    assert set(items) == {"C-1042", "cases#C-1042"}
+    assert json.loads(items["C-1042"]["doc"]["S"])["memory"]["opted_out"] is True
+    assert set(items["cases#C-1042"]) == {"customer_key", "last_opened_at"}
 
     again = invoke("customers_api", erase_request("C-1042"))
     assert again["statusCode"] == 202

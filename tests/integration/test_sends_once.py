@@ -47,9 +47,10 @@ class ContactsFailingOnceOnSave(DynamoContactStore):
         super().save(customer_id, state, expected_version=expected_version)
 
 
-def dispatch_message(ports: Ports) -> dict[str, Any]:
+def dispatch_message(ports: Ports, **event: Any) -> dict[str, Any]:
+    """The sample claim event (its fields changed as given), accepted and queued for dispatch."""
     answer = resolve(
-        ports.capture_app(), signed_post(claim(), timestamp=int(NOW.timestamp())), "capture_event"
+        ports.capture_app(), signed_post(claim(**event), timestamp=int(NOW.timestamp())), "capture_event"
     )
     assert answer["statusCode"] == 202, answer
     return dict(one(ports.aws.drain("dispatch")))

@@ -1,7 +1,11 @@
 """The contacts table: each customer's contact record (memory, pending sends, decisions),
 changed only on the version read; a sparse index finds the records with a send due. Given the
 suppression list, the store reads a customer's record and their entries on the list in one
-BatchGetItem (`standing`, what send_survey's dispatch decides on)."""
+BatchGetItem (`standing`, what send_survey's dispatch decides on).
+
+Beside each record, a customer who ever had a case opened has a case mark (cxloop.adapters.
+case_marks), read in the same request: a customer without one cannot have an open complaint, so
+dispatch skips the tickets index query for them, which most customers never need."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from cxloop.adapters.aws import translated
+from cxloop.adapters.case_marks import case_mark_key
 from cxloop.adapters.dynamo import DynamoTable, batch_get, conditional_write, number_value, string_value
 from cxloop.domain.contact.manners import ContactState, Standing
 from cxloop.domain.contact.policy import ContactMemory
@@ -39,22 +44,23 @@ class DynamoContactStore:
         return _state(customer_id, self.table.get(_key(customer_id)))
 
     def standing(self, customer: Customer) -> Standing:
-        """The record and the customer's entries on the suppression list, both strongly
-        consistent (as `load` and the list's own reads are), in one BatchGetItem."""
+        """The record, whether the customer ever had a case (their case mark), and their
+        entries on the suppression list, all strongly consistent (as `load` and the list's own
+        reads are), in one BatchGetItem."""
         if self.suppressions is None:
             return Standing(self.load(customer.id))
         wanted = self.suppressions.keys_of(customer)
-        request: dict[str, dict[str, Any]] = {
-            self.table.name: {"Keys": [_key(customer.id)], "ConsistentRead": True}
-        }
+        keys = [_key(customer.id), _key(case_mark_key(customer.id))]
+        request: dict[str, dict[str, Any]] = {self.table.name: {"Keys": keys, "ConsistentRead": True}}
         if wanted:
             request |= self.suppressions.lookup(wanted)
         found = batch_get(self.table.db, request)
-        items = found[self.table.name]
+        items = {item["customer_key"]["S"]: item for item in found[self.table.name]}
         listed = self.suppressions.listed(wanted, found)
         return Standing(
-            _state(customer.id, items[0] if items else None),
+            _state(customer.id, items.get(customer.id)),
             frozenset(address for address, _ in listed),
+            had_cases=case_mark_key(customer.id) in items,
         )
 
     def save(self, customer_id: str, state: ContactState, *, expected_version: int) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from cxloop.adapters.aws import translated
-from cxloop.adapters.dynamo import DynamoTable, conditional_write, number_value, string_value
+from cxloop.adapters.case_marks import case_mark_put
+from cxloop.adapters.dynamo import DynamoTable, conditional_write, number_value, string_value, transact
 from cxloop.domain.casework.models import OPEN_STATUSES, Ticket
 from cxloop.domain.kernel.errors import Conflict
 
@@ -18,11 +19,29 @@ class DynamoTicketStore:
     # A list reads at most this many tickets of the caller's partition before filtering.
     MAX_READ = 5000
 
-    def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
+    def __init__(
+        self, table_name: str, dynamodb: Any | None = None, *, case_marks: str | None = None
+    ) -> None:
         self.table = DynamoTable(table_name, dynamodb)
+        # The contacts table, where a new ticket marks its customer as having had a case
+        # (cxloop.adapters.contacts, `case_mark_put`); None for the stores that never add one.
+        self.case_marks = case_marks
 
     def add(self, ticket: Ticket) -> bool:
-        return self.table.put_new("ticket_id", _ticket_item(ticket))
+        """Store a new ticket (False when it exists); with `case_marks`, its customer's case
+        mark in the same transaction, so no ticket is ever stored without it."""
+        customer = ticket.customer
+        if self.case_marks is None or customer.anonymous or customer.erased:
+            return self.table.put_new("ticket_id", _ticket_item(ticket))
+        put = {
+            "Put": {
+                "TableName": self.table.name,
+                "Item": _ticket_item(ticket),
+                "ConditionExpression": "attribute_not_exists(ticket_id)",
+            }
+        }
+        mark = case_mark_put(self.case_marks, customer.id, ticket.opened_at)
+        return conditional_write(f"put {self.table.name}", lambda: transact(self.table.db, [put, mark]))
 
     def get(self, ticket_id: str) -> Ticket | None:
         item = self.table.get({"ticket_id": string_value(ticket_id)})

@@ -124,6 +124,9 @@ class Standing:
 
     state: ContactState
     suppressed: frozenset[str] = frozenset()
+    # False only where the store knows the customer never had a case opened: then they have no
+    # open complaint, and dispatch need not look for one.
+    had_cases: bool = True
 
 
 class ContactBook(ContactStore, Protocol):
@@ -181,7 +184,7 @@ def dispatch(
         return Dispatched(earlier, None, repeat=True)
     memory = state.memory.model_copy(
         update={
-            "open_complaints": open_complaints(customer_id),
+            "open_complaints": open_complaints(customer_id) if standing.had_cases else (),
             "suppressed": state.memory.suppressed | standing.suppressed,
         }
     )
