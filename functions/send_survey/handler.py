@@ -5,7 +5,9 @@ No Powertools idempotency record: two conditional writes on the message's busine
 interaction and release) guard the step. The send log's claim on "survey#<interaction>#<release>"
 (cxloop.domain.kernel.sends) sends the survey once, and the decision saved in the customer's
 contact record on condition of its version (contact/manners.py, dispatch) makes a redelivery a
-repeat that decides, sends and saves nothing again. That saves two writes per loop."""
+repeat that decides, sends and saves nothing again. That saves two writes per loop. The same
+guards absorb the copies capture_event sends on purpose: it hands a repeated event on again
+rather than marking its hand-off (cxloop.domain.intake.capture_event, hands_on_again)."""
 
 from __future__ import annotations
 
