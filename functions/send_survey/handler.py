@@ -7,7 +7,9 @@ interaction and release) guard the step. The send log's claim on "survey#<intera
 in the same request, and the decision saved in the customer's contact record on condition of
 its version (contact/manners.py, dispatch) makes a redelivery a repeat that decides, sends and
 saves nothing again. Where the claim is the send's record (the default), a survey costs those
-two writes."""
+two writes. The same guards absorb the copies capture_event sends on purpose: it hands a
+repeated event on again rather than marking its hand-off (cxloop.domain.intake.capture_event,
+hands_on_again)."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Callable
 
 import pytest
@@ -15,8 +16,9 @@ import pytest
 from infra.local.auth import mint_token
 from infra.local.defaults import STAFF_TOKEN_SECRET, WEBHOOK_SECRET
 from infra.local.erp import signed_headers
-from tests.e2e.conftest import Client
+from tests.e2e.conftest import Client, wait_for
 from tests.e2e.test_loop import body_of, unique_event
+from tests.e2e.test_qr_codes import metrics_of
 
 pytestmark = pytest.mark.e2e
 
@@ -101,8 +103,10 @@ def test_body_over_256_kb_is_413_and_stores_nothing(client: Client) -> None:
     assert client.post_event(body_of(event)).status_code == 202
 
 
-def _survey_url(client: Client) -> str:
+def _survey_url(client: Client, touchpoint: str | None = None) -> str:
     event = unique_event()
+    if touchpoint:
+        event["touchpoint"]["id"] = touchpoint
     assert client.post_event(body_of(event)).status_code == 202
     return str(client.message_to(event["customer"]["email"])["survey_url"])
 
@@ -142,7 +146,8 @@ def test_out_of_range_answers_are_400_and_record_nothing(
 
 
 def test_second_submission_is_409_and_records_once(client: Client) -> None:
-    url = _survey_url(client)
+    touchpoint = f"quito-norte/desk-{uuid.uuid4().hex[:8]}"
+    url = _survey_url(client, touchpoint)
     assert client.http.post(url, data={"nps": "9"}, timeout=10).status_code == 200
     again = client.http.post(url, data={"nps": "0", "comment": "changed my mind"}, timeout=10)
     assert again.status_code == 409
@@ -150,6 +155,14 @@ def test_second_submission_is_409_and_records_once(client: Client) -> None:
     assert as_json.status_code == 409
     assert as_json.json()["error"]["code"] == "already_answered"
     assert client.http.get(url, timeout=10).status_code == 409
+    # Each repeat before scoring hands the response on again; scoring counts it once. A second
+    # customer's answer at the same desk, counted after them, shows the first counted once.
+    marker = _survey_url(client, touchpoint)
+    assert client.http.post(marker, json={"answers": {"nps": 0}}, timeout=10).status_code == 201
+    counted = wait_for(lambda: (m := metrics_of(client, touchpoint))["nps"]["detractors"] == 1 and m)
+    assert (counted["responses"], counted["nps"]["promoters"]) == (2, 1)
+    late = client.http.post(url, json={"answers": {"nps": 0}}, timeout=10)
+    assert late.status_code == 409 and late.json()["error"]["code"] == "already_answered"
 
 
 def test_markup_in_comment_is_stored_as_text_and_never_rendered(client: Client) -> None:
@@ -165,8 +178,6 @@ def test_markup_in_comment_is_stored_as_text_and_never_rendered(client: Client) 
 
 
 def _wait_alert_for_comment(client: Client, comment: str) -> dict[str, object]:
-    from tests.e2e.conftest import wait_for
-
     return wait_for(
         lambda: next(
             (

@@ -7,6 +7,7 @@ import json
 import time
 from typing import Any
 
+import pytest
 from botocore.exceptions import ClientError
 
 from cxloop.adapters.messaging import SqsQueue
@@ -18,8 +19,10 @@ from tests.integration.support import (
     NOW,
     SECRET,
     Ports,
+    as_sqs,
     body_of,
     claim,
+    emails,
     header_of,
     invoke,
     resolve,
@@ -78,7 +81,8 @@ def test_good_bad_and_repeated_items_each_get_their_result(ports: Ports) -> None
     assert found["results"][2]["error"]["code"] == "validation_error"
     assert {d["field"] for d in found["results"][2]["error"]["details"]} == {"customer.phone", "occurred_at"}
     assert (found["accepted"], found["duplicates"], found["rejected"], found["retry"]) == (2, 1, 1, 0)
-    assert dispatched_ids(ports.aws) == ["b-1", "b-2"]
+    # The duplicate is handed on again too (send_survey is idempotent on the interaction).
+    assert dispatched_ids(ports.aws) == ["b-1", "b-2", "claim-2026-000123"]
     assert len(scan(ports.aws, "interactions")) == 3
 
 
@@ -106,6 +110,7 @@ class FlakySqs:
         return self.real.send_message(**request)
 
 
+@pytest.mark.usefixtures("permissive_contact_policy")
 def test_a_dependency_failure_on_one_item_answers_retry_and_loses_nothing(ports: Ports) -> None:
     flaky = SqsQueue(ports.aws.queue_url("dispatch"), FlakySqs(ports.aws.clients["sqs"], "f-2"))
     items = [item("f-1"), item("f-2"), item("f-3")]
@@ -115,12 +120,22 @@ def test_a_dependency_failure_on_one_item_answers_retry_and_loses_nothing(ports:
     assert [r["status"] for r in answer["results"]] == ["accepted", "retry", "accepted"]
     assert answer["results"][1]["interaction_id"] == interaction_id_for("erp-claims", "f-2")
     assert answer["results"][1]["error"]["code"] == "unavailable"
-    assert dispatched_ids(ports.aws) == ["f-1", "f-3"]
-    # The ERP resends the whole batch (or just f-2): only f-2 is new to dispatch.
+    first = ports.aws.drain("dispatch")
+    assert sorted(json.loads(m["Body"])["event"]["event_id"] for m in first) == ["f-1", "f-3"]
+    # The ERP resends the whole batch: all three were stored the first time (f-2 before its
+    # hand-off failed), so all are duplicates, and each is handed to dispatch again.
     again = body_of(resolve(ports.capture_app(), batch_request(items), "capture_event"))
-    assert [r["status"] for r in again["results"]] == ["duplicate", "accepted", "duplicate"]
-    assert dispatched_ids(ports.aws) == ["f-2"]
-    assert all(not i["dispatch_pending"]["BOOL"] for i in scan(ports.aws, "interactions"))
+    assert [r["status"] for r in again["results"]] == ["duplicate", "duplicate", "duplicate"]
+    second = ports.aws.drain("dispatch")
+    assert sorted(json.loads(m["Body"])["event"]["event_id"] for m in second) == ["f-1", "f-2", "f-3"]
+    # send_survey absorbs the second hand-offs: one survey per event, f-2's included.
+    send = ports.consumer("send_survey", ports.send_step())
+    assert send(as_sqs(*first, *second)) == {"batchItemFailures": []}
+    assert sorted(to for e in emails() for to in e.destinations["ToAddresses"]) == [
+        "f-1@example.com",
+        "f-2@example.com",
+        "f-3@example.com",
+    ]
 
 
 def test_through_the_lambda_handler_the_signature_and_the_limits_hold(lambda_env: LocalAws) -> None:

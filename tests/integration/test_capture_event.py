@@ -5,13 +5,19 @@ through `create_app` with real adapters on explicit clients, and through the Lam
 from __future__ import annotations
 
 import base64
+import inspect
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from cxloop.adapters.send_log import DynamoSendLog
+from cxloop.domain.intake.capture_event import REPEATS_HANDED_ON_FOR
 from cxloop.domain.kernel.events import MAX_BODY_BYTES, interaction_id_for
 from cxloop.domain.kernel.signature import sign
+from cxloop.domain.privacy.erasure import scrubbed_interaction
+from functions.send_survey import handler as send_survey_handler
 from tests.conftest import LocalAws
 from tests.helpers import load_event
 from tests.integration.support import (
@@ -53,8 +59,9 @@ def test_a_new_event_is_accepted_then_a_repeat_answers_200_with_the_same_id(port
     assert body_of(again) == body_of(first)
     assert header_of(first, "Content-Type") == "application/json"
     stored = one(scan(ports.aws, "interactions"))
-    assert stored["interaction_id"]["S"] == CLAIM_ID and stored["dispatch_pending"]["BOOL"] is False
-    message = one(ports.aws.drain("dispatch"))
+    assert stored["interaction_id"]["S"] == CLAIM_ID
+    # The repeat hands the stored interaction on again (send_survey absorbs it): same message.
+    message = one({m["Body"]: m for m in ports.aws.drain("dispatch")}.values())
     dispatched = json.loads(message["Body"])
     assert dispatched["interaction_id"] == CLAIM_ID
     assert dispatched["event"]["customer"]["email"] == "ana@example.com"
@@ -67,9 +74,49 @@ def test_the_callers_correlation_id_follows_the_event_and_a_repeat_keeps_the_fir
 
     assert header_of(first, "X-Correlation-Id") == "erp-batch-0001"
     assert header_of(again, "X-Correlation-Id") == "erp-batch-0001"
-    message = one(ports.aws.drain("dispatch"))
-    assert message["MessageAttributes"]["correlation_id"]["StringValue"] == "erp-batch-0001"
-    assert json.loads(message["Body"])["correlation_id"] == "erp-batch-0001"
+    # The repeat hands on the stored interaction, with the first request's correlation id.
+    messages = ports.aws.drain("dispatch")
+    assert len(messages) == 2
+    for message in messages:
+        assert message["MessageAttributes"]["correlation_id"]["StringValue"] == "erp-batch-0001"
+        assert json.loads(message["Body"])["correlation_id"] == "erp-batch-0001"
+
+
+def test_a_repeat_a_week_on_hands_nothing_on(ports: Ports) -> None:
+    post(ports, signed_post(claim(), timestamp=STAMP))
+    first = one(ports.aws.drain("dispatch"))
+    day = timedelta(days=1)
+
+    def repeat_after(wait: timedelta) -> dict[str, Any]:
+        app = ports.capture_app(clock=lambda: NOW + wait)
+        signed = signed_post(claim(), timestamp=STAMP + int(wait.total_seconds()))
+        return resolve(app, signed, "capture_event")
+
+    # Within the send log's week, send_survey's records absorb a second hand-off.
+    assert repeat_after(REPEATS_HANDED_ON_FOR - day)["statusCode"] == 200
+    assert one(ports.aws.drain("dispatch"))["Body"] == first["Body"]
+    # After it, an old event dropped again (a months-old extract) is taken as handed on.
+    late = repeat_after(REPEATS_HANDED_ON_FOR)
+    assert late["statusCode"] == 200 and body_of(late)["interaction_id"] == CLAIM_ID
+    assert ports.aws.drain("dispatch") == []
+
+
+def test_repeats_are_handed_on_as_long_as_send_survey_keeps_its_send_records() -> None:
+    # send_survey's handler keeps the send log's default lifetime (it passes no keep_for).
+    keep_for = inspect.signature(DynamoSendLog).parameters["keep_for"].default
+    assert keep_for == REPEATS_HANDED_ON_FOR
+    assert "keep_for" not in inspect.getsource(send_survey_handler._step)
+
+
+def test_a_repeat_of_an_erased_customers_event_hands_nothing_on(ports: Ports) -> None:
+    post(ports, signed_post(claim(), timestamp=STAMP))
+    ports.aws.drain("dispatch")
+    assert ports.interactions().erase_customer("C-1042", "erased-abc", scrubbed_interaction) == 1
+
+    again = post(ports, signed_post(claim(), timestamp=STAMP + 60))
+    # Still the same interaction for the ERP, but no contact is left to survey.
+    assert again["statusCode"] == 200 and body_of(again)["interaction_id"] == CLAIM_ID
+    assert ports.aws.drain("dispatch") == []
 
 
 def test_the_same_event_id_from_another_source_is_another_interaction(ports: Ports) -> None:
@@ -259,8 +306,8 @@ def test_handler_accepts_once_and_answers_repeats_with_the_same_id(lambda_env: L
     assert (first["statusCode"], again["statusCode"]) == (202, 200)
     assert body_of(first) == body_of(again) == {"interaction_id": CLAIM_ID, "status": "accepted"}
     one(scan(lambda_env, "interactions"))
-    message = one(lambda_env.drain("dispatch"))
-    assert json.loads(message["Body"])["event"]["event_id"] == "claim-2026-000123"
+    message = one({m["Body"] for m in lambda_env.drain("dispatch")})
+    assert json.loads(message)["event"]["event_id"] == "claim-2026-000123"
 
 
 def test_handler_reads_the_rotating_secrets_from_its_environment(lambda_env: LocalAws) -> None:

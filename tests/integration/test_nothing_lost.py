@@ -73,20 +73,31 @@ def test_a_dispatch_failure_answers_503_and_the_erps_retry_dispatches(ports: Por
     assert failed["statusCode"] == 503
     assert body_of(failed)["error"]["code"] == "unavailable"
     assert ports.aws.drain("dispatch") == []
-    # Stored and marked pending: the retry knows it still has to hand it over.
-    assert one(scan(ports.aws, "interactions"))["dispatch_pending"]["BOOL"] is True
+    # Stored, with no mark of its hand-off: a repeat hands the stored interaction on again.
+    assert set(one(scan(ports.aws, "interactions"))) == {
+        "interaction_id",
+        "doc",
+        "expires_at",
+        "customer_key",
+        "received_at",
+    }
 
     retried = resolve(app, signed_post(claim(), timestamp=STAMP + 30), "capture_event")
-    # The first attempt was refused, so for the ERP this is the acceptance.
-    assert retried["statusCode"] == 202
+    # The first attempt kept the event, so this is a repeat for the ERP (a success either way).
+    assert retried["statusCode"] == 200
     assert body_of(retried)["interaction_id"] == interaction_id_for("erp-claims", "claim-2026-000123")
     message = one(ports.aws.drain("dispatch"))
     assert json.loads(message["Body"])["event"]["event_id"] == "claim-2026-000123"
-    assert one(scan(ports.aws, "interactions"))["dispatch_pending"]["BOOL"] is False
 
     repeat = resolve(app, signed_post(claim(), timestamp=STAMP + 60), "capture_event")
     assert repeat["statusCode"] == 200
-    assert ports.aws.drain("dispatch") == [], "once dispatched, a repeat dispatches nothing more"
+    again = one(ports.aws.drain("dispatch"))
+    assert again["Body"] == message["Body"], "every repeat hands on the same stored interaction"
+    # send_survey is idempotent on the interaction: the second message sends nothing.
+    send = ports.consumer("send_survey", ports.send_step())
+    assert send(as_sqs(message, again)) == {"batchItemFailures": []}
+    assert send(as_sqs(again)) == {"batchItemFailures": []}
+    assert one(emails()).destinations["ToAddresses"] == ["ana@example.com"]
 
 
 def test_a_failed_send_is_retried_by_sqs_and_then_sent_once(ports: Ports) -> None:
@@ -105,7 +116,7 @@ def test_a_failed_send_is_retried_by_sqs_and_then_sent_once(ports: Ports) -> Non
     assert one(emails()).destinations["ToAddresses"] == ["ana@example.com"]
 
 
-def test_a_failed_enqueue_shows_a_retry_page_and_the_resubmission_requeues(ports: Ports) -> None:
+def test_a_failed_enqueue_shows_a_retry_page_and_the_resubmission_queues_it(ports: Ports) -> None:
     token = seed_invitation(ports)
     app = ports.survey_app(scoring=QueueFailingOnce(ports.queue("responses")))
     form = survey_request(token, "apigw/survey_post", "nps=2&comment=Nadie+me+llam%C3%B3")
@@ -121,9 +132,13 @@ def test_a_failed_enqueue_shows_a_retry_page_and_the_resubmission_requeues(ports
     queued = one(ports.aws.drain("responses"))
     assert json.loads(queued["Body"])["answers"] == {"nps": 2, "comment": "Nadie me llamó"}
 
+    # Still unscored, so a third post hands it on again; once scored, nothing more.
     third = resolve(app, form, "survey_page")
     assert third["statusCode"] == 409
-    assert ports.aws.drain("responses") == [], "once queued, a resubmission queues nothing more"
+    assert one(ports.aws.drain("responses"))["Body"] == queued["Body"]
+    ports.score_step()(json.loads(queued["Body"]))
+    assert resolve(app, form, "survey_page")["statusCode"] == 409
+    assert ports.aws.drain("responses") == [], "once scored, a resubmission queues nothing more"
 
 
 def test_a_failed_enqueue_of_a_json_answer_is_a_503_the_app_can_retry(ports: Ports) -> None:

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from cxloop.domain.feedback.metrics import Counters
 from cxloop.domain.kernel.tokens import new_token, token_hash
 from cxloop.domain.surveys.definitions import DEFAULT_SURVEY
 from cxloop.domain.surveys.pages import SCRIPT_HASH
@@ -21,6 +22,7 @@ from tests.conftest import LocalAws
 from tests.integration.support import (
     NOW,
     Ports,
+    as_sqs,
     body_of,
     header_of,
     invitation_for,
@@ -103,7 +105,7 @@ def test_an_english_customer_gets_the_english_page(ports: Ports) -> None:
     assert '<html lang="en">' in page and "How likely are you to recommend us" in page
 
 
-def test_a_form_post_records_once_and_queues_one_message(ports: Ports) -> None:
+def test_a_form_post_records_once_and_a_repeat_hands_on_the_same_response(ports: Ports) -> None:
     token = seed_invitation(ports)
     first = post_form(ports, token, nps="2", csat="1", ces="3", comment="Nadie llamó", callback="sí")
     second = post_form(ports, token, nps="10")
@@ -113,12 +115,32 @@ def test_a_form_post_records_once_and_queues_one_message(ports: Ports) -> None:
     assert "Encuesta ya respondida" in assert_html(second, 409)
     assert invitation_status(ports.aws, token) == "answered"
     stored = one(scan(ports.aws, "responses"))
-    assert stored["enqueue_pending"]["BOOL"] is False
-    message = one(ports.aws.drain("responses"))
-    response = json.loads(message["Body"])
+    assert set(stored) == {"response_id", "doc", "customer_key", "submitted_at"}, "no queued mark"
+    # Not scored yet, so the repeat hands the stored response on again: the same message.
+    messages = ports.aws.drain("responses")
+    assert len(messages) == 2
+    response = json.loads(one({m["Body"] for m in messages}))
     assert response["answers"] == {"nps": 2, "csat": 1, "ces": 3, "comment": "Nadie llamó", "callback": True}
     assert response["response_id"] == stored["response_id"]["S"]
-    assert message["MessageAttributes"]["correlation_id"]["StringValue"] == "corr-seeded-invitation"
+    assert {m["MessageAttributes"]["correlation_id"]["StringValue"] for m in messages} == {
+        "corr-seeded-invitation"
+    }
+
+
+def test_a_repeat_post_is_counted_once_and_once_scored_hands_on_nothing(ports: Ports) -> None:
+    token = seed_invitation(ports)
+    assert post_json(ports, token, nps=2, csat=1)["statusCode"] == 201
+    assert post_json(ports, token, nps=10)["statusCode"] == 409
+    score = ports.consumer("score_response", ports.score_step())
+    assert score(as_sqs(*ports.aws.drain("responses"), queue="responses")) == {"batchItemFailures": []}
+
+    # Two messages for one response, counted once (the counts' marker on the response id).
+    assert ports.aggregates().read("all") == Counters(responses=1, detractors=1, csat_answers=1)
+    # Each message asks for the same ticket; open_ticket opens one case per response id.
+    assert one({m["Body"] for m in ports.aws.drain("tickets")})
+    again = post_json(ports, token, nps=2, csat=1)
+    assert again["statusCode"] == 409 and body_of(again)["error"]["code"] == "already_answered"
+    assert ports.aws.drain("responses") == [], "a scored response is not handed on again"
 
 
 def test_a_json_post_answers_201_then_409(ports: Ports) -> None:
@@ -132,7 +154,8 @@ def test_a_json_post_answers_201_then_409(ports: Ports) -> None:
     assert recorded["status"] == "recorded" and recorded["response_id"]
     assert second["statusCode"] == 409
     assert body_of(second)["error"]["code"] == "already_answered"
-    response = json.loads(one(ports.aws.drain("responses"))["Body"])
+    # The repeat came before scoring: it handed the same response on again (scoring counts it once).
+    response = json.loads(one({m["Body"] for m in ports.aws.drain("responses")}))
     assert response["response_id"] == recorded["response_id"] and response["answers"] == {"nps": 9, "csat": 5}
 
 
@@ -336,7 +359,7 @@ def test_handler_renders_records_and_refuses_a_second_answer(lambda_env: LocalAw
     again = invoke("survey_page", survey_request(token, "apigw/survey_post_json"))
     assert again["statusCode"] == 409 and body_of(again)["error"]["code"] == "already_answered"
 
-    response = json.loads(one(lambda_env.drain("responses"))["Body"])
+    response = json.loads(one({m["Body"] for m in lambda_env.drain("responses")}))
     assert response["answers"] == {
         "nps": 1,
         "csat": 1,

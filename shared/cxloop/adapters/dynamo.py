@@ -112,16 +112,6 @@ class DynamoTable:
             found = self.db.get_item(TableName=self.name, Key=key, ConsistentRead=True)
         return found.get("Item")
 
-    def set_flag(self, key: dict[str, Any], attribute: str, value: bool) -> None:
-        with translated(f"update {self.name}"):
-            self.db.update_item(
-                TableName=self.name,
-                Key=key,
-                UpdateExpression="SET #a = :v",
-                ExpressionAttributeNames={"#a": attribute},
-                ExpressionAttributeValues={":v": {"BOOL": value}},
-            )
-
 
 @dataclass(frozen=True)
 class StagedPut:

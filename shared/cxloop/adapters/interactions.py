@@ -1,5 +1,6 @@
-"""The interactions table: each event received from the ERP, as its JSON document (`doc`), with
-`dispatch_pending` until it has been passed on, kept INTERACTION_RETENTION."""
+"""The interactions table: each event received from the ERP, as its JSON document (`doc`), kept
+INTERACTION_RETENTION. Written once: its hand-off to dispatch is not recorded here (a repeat hands
+it on again; cxloop.domain.intake.capture_event says why that is safe)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ class DynamoInteractionStore:
         item = {
             "interaction_id": string_value(interaction.interaction_id),
             "doc": string_value(interaction.model_dump_json()),
-            "dispatch_pending": {"BOOL": True},
             "expires_at": number_value(epoch_seconds(interaction.received_at + INTERACTION_RETENTION)),
             **_interaction_keys(interaction),
         }
@@ -50,13 +50,6 @@ class DynamoInteractionStore:
     def get(self, interaction_id: str) -> Interaction | None:
         item = self.table.get({"interaction_id": string_value(interaction_id)})
         return Interaction.model_validate_json(item["doc"]["S"]) if item else None
-
-    def dispatch_pending(self, interaction_id: str) -> bool:
-        item = self.table.get({"interaction_id": string_value(interaction_id)})
-        return bool(item and item.get("dispatch_pending", {}).get("BOOL"))
-
-    def mark_dispatched(self, interaction_id: str) -> None:
-        self.table.set_flag({"interaction_id": string_value(interaction_id)}, "dispatch_pending", False)
 
     def received_between(self, start: datetime, end: datetime) -> list[Interaction]:
         """Every interaction received in [start, end): a full scan, for policy simulations

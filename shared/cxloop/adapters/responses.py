@@ -1,6 +1,7 @@
 """The responses table: each survey's answers as its JSON document (`doc`), stored in the same
-transaction that closes the invitation, with `enqueue_pending` until scoring has been asked for
-and the `score` once it is known."""
+transaction that closes the invitation, and the `score` once it is known (written by
+score_response; until then a repeated POST hands the response to scoring again:
+cxloop.domain.surveys.survey_page)."""
 
 from __future__ import annotations
 
@@ -44,7 +45,6 @@ class DynamoResponseStore:
                 "Item": {
                     "response_id": string_value(response.response_id),
                     "doc": string_value(response.model_dump_json()),
-                    "enqueue_pending": {"BOOL": True},
                     **_response_keys(response),
                 },
                 "ConditionExpression": "attribute_not_exists(response_id)",
@@ -103,13 +103,6 @@ class DynamoResponseStore:
         return add_customer_keys(
             self.table, "response_id", lambda doc: _response_keys(SurveyResponse.model_validate_json(doc))
         )
-
-    def enqueue_pending(self, response_id: str) -> bool:
-        item = self.table.get({"response_id": string_value(response_id)})
-        return bool(item and item.get("enqueue_pending", {}).get("BOOL"))
-
-    def mark_enqueued(self, response_id: str) -> None:
-        self.table.set_flag({"response_id": string_value(response_id)}, "enqueue_pending", False)
 
     def save_score(self, response_id: str, score: Score) -> None:
         with translated("save score"):

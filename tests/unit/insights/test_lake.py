@@ -67,7 +67,6 @@ def scored_image(**changes: Any) -> dict[str, Any]:
     return {
         "response_id": "inv-1",
         "doc": response(**changes).model_dump_json(),
-        "enqueue_pending": False,
         "score": score.model_dump_json(),
     }
 

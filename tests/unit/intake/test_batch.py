@@ -35,7 +35,6 @@ class MemoryInteractions:
 
     def __init__(self) -> None:
         self.items: dict[str, Interaction] = {}
-        self.pending: set[str] = set()
         self._lock = threading.Lock()
 
     def add(self, interaction: Interaction) -> bool:
@@ -43,18 +42,10 @@ class MemoryInteractions:
             if interaction.interaction_id in self.items:
                 return False
             self.items[interaction.interaction_id] = interaction
-            self.pending.add(interaction.interaction_id)
             return True
 
     def get(self, interaction_id: str) -> Interaction | None:
         return self.items.get(interaction_id)
-
-    def dispatch_pending(self, interaction_id: str) -> bool:
-        return interaction_id in self.pending
-
-    def mark_dispatched(self, interaction_id: str) -> None:
-        with self._lock:
-            self.pending.discard(interaction_id)
 
 
 class MemoryQueue:
@@ -115,14 +106,17 @@ def test_each_item_gets_its_own_result_in_order_with_counts() -> None:
     assert sorted(m["event"]["event_id"] for m in queue.sent) == ["b-1", "b-3"]
 
 
-def test_a_repeat_answers_duplicate_with_the_first_interaction_and_is_not_dispatched_again() -> None:
+def test_a_repeat_answers_duplicate_and_hands_on_the_stored_interaction_again() -> None:
     store, queue = MemoryInteractions(), MemoryQueue()
     run(batch_body(event("b-1")), store, queue)
     again = run(batch_body(event("b-1"), event("b-2")), store, queue)
 
     assert [r["status"] for r in again["results"]] == ["duplicate", "accepted"]
     assert again["results"][0]["interaction_id"] == interaction_id_for("erp-claims", "b-1")
-    assert [m["event"]["event_id"] for m in queue.sent].count("b-1") == 1
+    # No mark of the first hand-off: the repeat sends the stored interaction again, the same
+    # message (send_survey is idempotent on the interaction).
+    first, repeat = (m for m in queue.sent if m["event"]["event_id"] == "b-1")
+    assert repeat == first and repeat["correlation_id"] == "erp-batch-0001-0"
 
 
 def test_the_same_event_twice_in_one_batch_is_accepted_once() -> None:
@@ -141,10 +135,11 @@ def test_a_dependency_failure_on_one_item_answers_retry_and_keeps_the_others() -
     retry = answer["results"][1]
     assert retry["interaction_id"] == interaction_id_for("erp-claims", "b-2")
     assert retry["error"]["code"] == "unavailable"
-    # The ERP resends just that one: stored but not dispatched, so the retry dispatches it.
+    # The ERP resends just that one: stored before its hand-off failed, so the retry is a
+    # duplicate that hands it on.
     queue.fail_for.clear()
     resent = run(batch_body(event("b-2")), store, queue)
-    assert resent["results"][0]["status"] == "accepted"
+    assert resent["results"][0]["status"] == "duplicate"
     assert sorted(m["event"]["event_id"] for m in queue.sent) == ["b-1", "b-2", "b-3"]
 
 

@@ -13,8 +13,3 @@ class InteractionStore(Protocol):
         """Store once; False when the interaction id is already there."""
 
     def get(self, interaction_id: str) -> Interaction | None: ...
-
-    def dispatch_pending(self, interaction_id: str) -> bool:
-        """True while the interaction was stored but not yet handed to dispatch."""
-
-    def mark_dispatched(self, interaction_id: str) -> None: ...

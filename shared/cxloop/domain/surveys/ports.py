@@ -29,11 +29,7 @@ class ResponseStore(Protocol):
     def record(self, response: SurveyResponse, token_hash: str) -> bool:
         """Store the answers and close the invitation atomically; False if already answered."""
 
-    def get(self, response_id: str) -> SurveyResponse | None: ...
-
-    def enqueue_pending(self, response_id: str) -> bool:
-        """True while the recorded response was not yet handed to scoring."""
-
-    def mark_enqueued(self, response_id: str) -> None: ...
+    def get(self, response_id: str) -> SurveyResponse | None:
+        """The response with its score once score_response has written it."""
 
     def save_score(self, response_id: str, score: Score) -> None: ...

@@ -72,15 +72,17 @@ def record_answers(
     """Validate and record once; a repeat POST records nothing and says so.
 
     Answers are validated before anything is written, so a bad form leaves no trace.
-    A response stored but not yet queued (a crash in between) is queued again on the
-    customer's next POST, and scoring is idempotent on response_id.
+    The response is stored before it is queued, so a crash between the two is repaired by the
+    customer's next POST: a repeat hands the stored response to scoring again until it is
+    scored (see _hand_on_unless_scored). Nothing marks the hand-off done (that mark cost a write
+    per answer).
     """
     link = look_up(token, now=now, invitations=invitations)
     if link.state in ("unknown", "expired") or link.invitation is None:
         return Recorded(link, None, first_time=False)
     invitation = link.invitation
     if link.state == "answered":
-        _requeue_if_pending(invitation.invitation_id, responses, scoring)
+        _hand_on_unless_scored(invitation.invitation_id, responses, scoring)
         return Recorded(link, None, first_time=False)
     answers = parse_answers(survey_for(invitation, library), raw_answers)
     response = SurveyResponse(
@@ -100,14 +102,20 @@ def record_answers(
     if not responses.record(response, invitation.token_hash):
         return Recorded(Link("answered", invitation), None, first_time=False)
     scoring.send(response.model_dump(mode="json"), correlation_id=response.correlation_id)
-    responses.mark_enqueued(response.response_id)
     return Recorded(Link("answered", invitation), response, first_time=True)
 
 
-def _requeue_if_pending(response_id: str, responses: ResponseStore, scoring: MessageQueue) -> None:
-    if not responses.enqueue_pending(response_id):
-        return
+def _hand_on_unless_scored(response_id: str, responses: ResponseStore, scoring: MessageQueue) -> None:
+    """A repeat POST sends the stored response to scoring again unless it is scored already.
+
+    One read, as the repeat made before. The score is written only by score_response
+    (in the counts' transaction, or alone for a follow-up: cxloop.domain.feedback.score_response),
+    so a scored response was taken in and needs nothing more; an unscored one is either still
+    queued or was never queued (a crash after the store), and sending it again is safe: the
+    counts' transaction is conditional on a marker put once per response id (apply_once,
+    cxloop.adapters.aggregates), so a second message counts nothing again, and open_ticket
+    opens one case per response id.
+    """
     response = responses.get(response_id)
-    if response is not None:
+    if response is not None and response.score is None:
         scoring.send(response.model_dump(mode="json"), correlation_id=response.correlation_id)
-        responses.mark_enqueued(response_id)
