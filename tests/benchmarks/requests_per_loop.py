@@ -1,8 +1,8 @@
 """AWS requests per closed loop, counted by the local AWS stand-in (infra/local/request_counts.py)
 through `cxloop serve`: `--loops` detractors each go event -> survey -> answer -> ticket ->
 notice -> alert, and the run prints the requests the functions made per loop, by service and
-operation. Queue polling (ReceiveMessage, which Lambda's event source mapping does, not the
-code) is left out; what the scheduled functions do meanwhile is measured over an idle window
+operation. Polling (ReceiveMessage on a queue, GetRecords on a table's stream, which Lambda's
+event source mappings do, not the code) is left out; what the scheduled functions do meanwhile is measured over an idle window
 of the same length first and taken off. Target (issue 13): at most 24 per loop. Each request
 names its function (cxloop.adapters.call_log, CXLOOP_TAG_AWS_REQUESTS), so the figures are also
 printed per function and operation. The functions keep the analysts' documents and the webhook
@@ -42,7 +42,8 @@ from infra.ops.targets import LocalTarget
 
 LOG_FILE = ".cxloop/bench-requests.log"
 TARGET = 24
-POLLING = {"sqs:ReceiveMessage"}
+# The event source mappings' reads: of a queue, and of a table's stream (archive_to_lake's).
+POLLING = {"sqs:ReceiveMessage", "dynamodb:GetRecords", "dynamodbstreams:GetRecords"}
 PERMISSIVE = {"quiet_start": None, "quiet_end": None, "min_gap_hours": 0, "cap_messages": 100}
 # The deployed cache lifetimes (shared/cxloop/config.py), which the served runtime takes from us.
 DEPLOYED_CACHES = {"CXLOOP_RULEBOOK_TTL_S": "60", "CXLOOP_WEBHOOK_CACHE_TTL_S": "30"}
