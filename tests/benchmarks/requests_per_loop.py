@@ -2,12 +2,13 @@
 through `cxloop serve`: `--loops` detractors each go event -> survey -> answer -> ticket ->
 notice -> alert, and the run prints the requests the functions made per loop, by service and
 operation. Polling (ReceiveMessage on a queue, GetRecords on a table's stream, which Lambda's
-event source mappings do, not the code) is left out; what the scheduled functions do meanwhile is measured over an idle window
-of the same length first and taken off. Target (issue 13): at most 24 per loop. Each request
-names its function (cxloop.adapters.call_log, CXLOOP_TAG_AWS_REQUESTS), so the figures are also
-printed per function and operation. The functions keep the analysts' documents and the webhook
-subscriptions as long as deployed (shared/cxloop/config.py's defaults), not the seconds the local
-runtime keeps them for a demo: the reads a loop costs are the deployed ones.
+event source mappings do, not the code) is left out; what the scheduled functions do meanwhile
+is measured over an idle window of the same length first and taken off. Target (issue 13): at
+most 24 per loop. Each request names its function (cxloop.adapters.call_log,
+CXLOOP_TAG_AWS_REQUESTS), so the figures are also printed per function and operation. The
+functions keep the analysts' documents and the webhook subscriptions as long as deployed
+(shared/cxloop/config.py's defaults), not the seconds the local runtime keeps them for a demo:
+the reads a loop costs are the deployed ones.
 
 Run `.venv/bin/python tests/benchmarks/requests_per_loop.py [--loops 30]`. Exits 0 whatever
 the figures (benchmarks report, tests assert); 1 if the loops did not close, 2 if the runtime

@@ -20,7 +20,7 @@ from cxloop.adapters.send_log import DynamoSendLog, message_send_log
 from cxloop.adapters.unconfirmed_sends import ENV
 from cxloop.domain.casework.push_alert import alert_request
 from cxloop.domain.kernel.errors import Unavailable
-from cxloop.domain.kernel.sends import NOT_RECORDED
+from cxloop.domain.kernel.sends import NOT_RECORDED, SendInFlight
 from tests.helpers import sample_ticket
 from tests.integration.support import NOW, Ports, as_sqs, emails, notifications, redelivered, scan
 from tests.integration.test_sends_once import (
@@ -69,10 +69,10 @@ def test_a_survey_costs_one_write_to_send_and_one_to_remember(ports: Ports, writ
 
 def test_a_refused_claim_stores_no_invitation_and_sends_nothing(ports: Ports) -> None:
     message = dispatch_message(ports)
-    log = records_log(ports)
+    earlier = records_log(ports, clock=lambda: NOW)  # an attempt long gone: its claim lapsed
     key = f"survey#{json.loads(message['Body'])['interaction_id']}#"
-    assert log.claim(key, facts={"invitation_id": "inv-earlier", "channel": "email"}) is None
-    assert survey_step(ports, sends=log)(as_sqs(message)) == {"batchItemFailures": []}
+    assert earlier.claim(key, facts={"invitation_id": "inv-earlier", "channel": "email"}) is None
+    assert survey_step(ports, sends=records_log(ports))(as_sqs(message)) == {"batchItemFailures": []}
     assert scan(ports.aws, "invitations") == []
     assert scan(ports.aws, "optouts") == []
     assert emails() == []
@@ -80,10 +80,13 @@ def test_a_refused_claim_stores_no_invitation_and_sends_nothing(ports: Ports) ->
 
 def test_a_survey_step_that_failed_after_sending_does_not_send_again(ports: Ports) -> None:
     contacts = ContactsFailingOnceOnSave(ports.aws.table("contacts"), ports.db)
-    send = survey_step(ports, contacts=contacts, sends=records_log(ports))
+    now = [NOW]
+    log = records_log(ports, clock=lambda: now[0])
+    send = survey_step(ports, contacts=contacts, sends=log)
     message = dispatch_message(ports)
     with pytest.raises(BatchProcessingError):
         send(as_sqs(message))
+    now[0] += log.claim_for + timedelta(seconds=50)  # SQS redelivers after its visibility timeout
     assert send(as_sqs(redelivered(message))) == {"batchItemFailures": []}
     assert len(emails()) == 1
     assert len(scan(ports.aws, "invitations")) == 1
@@ -111,10 +114,17 @@ def test_an_attempt_that_died_mid_send_is_taken_as_having_sent(ports: Ports) -> 
     assert notifications(ports.aws) == []
 
 
-def test_a_copy_delivered_while_another_attempt_sends_is_taken_as_sent(ports: Ports) -> None:
-    log = records_log(ports)
-    assert log.claim("notice#T-1:acknowledgement", facts={"channel": "email"}) is None
-    assert records_log(ports).claim("notice#T-1:acknowledgement") == {"channel": "email"}
+def test_a_copy_delivered_while_another_attempt_sends_waits_then_finds_it_sent(ports: Ports) -> None:
+    """The other attempt may still fail its send and give the claim back: the copy waits for
+    the claim to lapse (its retry), then takes the send as made."""
+    now = [NOW]
+    key = "notice#T-1:acknowledgement"
+    assert records_log(ports, clock=lambda: now[0]).claim(key, facts={"channel": "email"}) is None
+    copy = records_log(ports, clock=lambda: now[0])
+    with pytest.raises(SendInFlight):
+        copy.claim(key)
+    now[0] += copy.claim_for + timedelta(seconds=1)
+    assert copy.claim(key) == {"channel": "email"}
 
 
 def test_the_deployment_choice_picks_the_kind_of_claim(monkeypatch: pytest.MonkeyPatch) -> None:

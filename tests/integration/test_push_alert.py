@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
 from cxloop.domain.casework.push_alert import alert_request as envelope
 from tests.conftest import LocalAws
 from tests.helpers import sample_ticket
@@ -85,15 +88,32 @@ def test_a_malformed_alert_request_fails_alone(ports: Ports) -> None:
 
 def test_handler_publishes_once_across_redelivery(lambda_env: LocalAws, ports: Ports) -> None:
     request = alert_request(ports, nps=3)
-    for delivery in (request, redelivered(request)):
-        assert invoke("push_alert", as_sqs(delivery, queue="alerts")) == {"batchItemFailures": []}
+    assert invoke("push_alert", as_sqs(request, queue="alerts")) == {"batchItemFailures": []}
+    # A copy while the claim is live waits for its retry: the first attempt might yet have
+    # failed its publish and given the claim back (adapters/send_log.py).
+    with pytest.raises(BatchProcessingError, match="another attempt is making the send"):
+        invoke("push_alert", as_sqs(redelivered(request), queue="alerts"))
+    lapse_claims(lambda_env)  # the time SQS takes to redeliver it, a minute, has passed
+    assert invoke("push_alert", as_sqs(redelivered(request), queue="alerts")) == {"batchItemFailures": []}
     _, _, _, attributes, _ = one(notifications(lambda_env))
     assert attributes["branch"]["Value"] == "quito-norte" and attributes["severity"]["Value"] == "critical"
     # One record per dedupe key (ticket, kind, level): the send log's claim, which by default
-    # is the send's record and never lapses (cxloop.domain.kernel.sends); no Powertools record.
+    # is the send's record, its facts written with it (cxloop.domain.kernel.sends); no
+    # Powertools record beside it.
     items = scan(lambda_env, "idempotency")
     assert [item["id"]["S"] for item in items] == [f"sent#alert#{json.loads(request['Body'])['dedupe_key']}"]
-    assert "facts" in items[0] and "claimed_until" not in items[0]
+    assert "facts" in items[0]
+
+
+def lapse_claims(aws: LocalAws) -> None:
+    table = aws.table("idempotency")
+    for item in scan(aws, "idempotency"):
+        aws.clients["dynamodb"].update_item(
+            TableName=table,
+            Key={"id": item["id"]},
+            UpdateExpression="SET claimed_until = :past",
+            ExpressionAttributeValues={":past": {"N": "0"}},
+        )
 
 
 def test_the_same_ticket_kind_and_level_alerts_once_but_each_escalation_level_alerts(ports: Ports) -> None:

@@ -93,7 +93,7 @@ class DynamoSendLog:
         except Unavailable as exc:
             found = _refusing_claim(exc, position=len(riders))
             if found.get("claimed_by", {}).get("S") != attempt:
-                return _facts_of(found, key)
+                return _facts_of(found, key, now=epoch_seconds(now))
         self._claims()[key] = attempt
         return None
 
@@ -101,12 +101,13 @@ class DynamoSendLog:
         item = {
             "id": string_value(_record_id(key)),
             "claimed_by": string_value(attempt),
+            # Live until then: a copy of the message that comes meanwhile waits (SendInFlight),
+            # for this attempt may still fail its send and give the claim back.
+            "claimed_until": number_value(epoch_seconds(now + self.claim_for)),
             "expiration": number_value(epoch_seconds(now + self.keep_for)),
         }
         if self.claims_are_records:
             item["facts"] = _facts_value(facts)
-        else:
-            item["claimed_until"] = number_value(epoch_seconds(now + self.claim_for))
         return item
 
     def _claims(self) -> dict[str, str]:
@@ -205,10 +206,12 @@ def _record_id(key: str) -> str:
     return f"sent#{key}"
 
 
-def _facts_of(item: dict[str, Any], key: str) -> Facts:
+def _facts_of(item: dict[str, Any], key: str, *, now: int) -> Facts:
     """The earlier send's facts from the record that refused a claim; SendInFlight when it is
-    another attempt's live claim (no facts yet). A record the refusal did not carry (an empty
-    answer) is taken as in flight: the retry reads it again."""
-    if "facts" not in item:
+    another attempt's claim not lapsed yet (without facts, or with them where claims are
+    records: that attempt may still give it back), or a claim without facts. A record the
+    refusal did not carry (an empty answer) is taken as in flight: the retry reads it again."""
+    live = int(item.get("claimed_until", {}).get("N", "0")) >= now
+    if "facts" not in item or live:
         raise SendInFlight(f"another attempt is making the send {key!r}")
     return {name: value["S"] for name, value in item["facts"]["M"].items()}
