@@ -1,7 +1,8 @@
 """The send log (cxloop.domain.kernel.sends) in the idempotency table, beside the steps'
-idempotency records: `id` = "sent#" + the send's key, its facts as a map once sent,
-`claimed_until` (epoch seconds) while an attempt is sending, `expiration` its TTL (as long as
-the step's own idempotency record lives, or the alerts' suppression window).
+idempotency records: `id` = "sent#" + the send's key, its facts as a map (written once sent, or
+with the claim where claims are records), `claimed_until` (epoch seconds) while an attempt's
+claim is live, `expiration` its TTL (as long as the step's own idempotency record lives, or the
+alerts' suppression window).
 
 A claim is one conditional put, refused when the record has facts (sent) or a claim that has
 not lapsed; the refusal carries the record (ReturnValuesOnConditionCheckFailure), so finding an

@@ -15,9 +15,11 @@ What a claim means depends on the deployment's choice for sends whose answer was
 (cxloop.adapters.unconfirmed_sends):
 - `assume_sent` (the default): the claim is the send's record, holding the facts known
   before it leaves. A send that fails (refused, throttled) gives its claim back, so the retry
-  may send; an attempt that dies mid-send (a Lambda timeout, the answer lost) leaves the claim
-  standing, and the send is taken as made: it errs towards a message never delivered (a
-  reminder, or the SLA watcher, may catch it) over one delivered twice;
+  may send; a copy of the message handled while the claim is live waits for its own retry,
+  since the send may yet fail and the claim come back; an attempt that dies mid-send (a Lambda
+  timeout, the answer lost) leaves the claim standing, and once it lapses the send is taken as
+  made: it errs towards a message never delivered (a reminder, or the SLA watcher, may catch
+  it) over one delivered twice;
 - `resend`: a claim lapses (the adapter's `claim_for`) unless the send is recorded right after
   it happens; an attempt that dies mid-send is retried once the claim lapsed, and errs towards
   a duplicate over none. The record is a second write.
