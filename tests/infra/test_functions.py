@@ -194,6 +194,13 @@ def test_send_survey_sends_reads_open_complaints_and_never_writes_tickets(synthe
     assert "dynamodb:Query" in tickets and not tickets & WRITES
 
 
+def test_open_ticket_writes_case_marks_and_reads_no_contact_record(synthesized: Synthesized) -> None:
+    # A new ticket marks its customer in the contacts table (cxloop.adapters.case_marks).
+    contacts = synthesized.actions_on(PIPELINE.function("open_ticket"), synthesized.table_id("contacts"))
+    assert "dynamodb:PutItem" in contacts
+    assert not contacts & {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchGetItem"}
+
+
 def test_tickets_api_works_tickets_and_only_reads_the_config(synthesized: Synthesized) -> None:
     spec = PIPELINE.function("tickets_api")
     assert synthesized.actions(spec) >= {"dynamodb:Query", "dynamodb:PutItem", "dynamodb:GetItem"}
