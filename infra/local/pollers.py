@@ -3,11 +3,11 @@ batch, invoke the handler with an SQS event, delete what succeeded, leave the
 reported failures for redelivery; SQS's maxReceiveCount moves poison messages to
 the DLQ. The only deviation: a failed message becomes visible again sooner than the full
 visibility timeout, so local retries are quick: after `retry_delay_s`, doubling with each
-receive. The last retry before the dead-letter queue waits the function's whole timeout, as
+receive. The last two retries before the dead-letter queue wait the function's whole timeout, as
 every retry does on AWS (visibility timeout >= 6 x the function's, infra/pipeline.py): an
 idempotency record an interrupted attempt left in progress (cxloop.consumer.IdempotentStep),
 or a send it claimed (cxloop.adapters.send_log, CLAIM_FOR), expires with that timeout, so the
-last try finds it expired instead of dead-lettering a message that would now succeed.
+last tries find it expired instead of dead-lettering a message that would now succeed.
 """
 
 from __future__ import annotations
@@ -118,8 +118,11 @@ class QueuePoller:
                 )
 
     def retry_delay_after(self, receives: int) -> int:
-        """How long a message that failed its `receives`-th receive stays hidden."""
-        if receives >= self.max_receive_count - 1:
+        """How long a message that failed its `receives`-th receive stays hidden: the last two
+        retries wait the function's timeout, so two attempts come after a claim the first left
+        live (a send made before the step failed) has lapsed, and a fault on one of them does
+        not send the message to the dead-letter queue."""
+        if receives >= self.max_receive_count - 2:
             return max(self.retry_delay_s, self.function.timeout_s)
         return int(self.retry_delay_s * 2 ** max(0, receives - 1))
 
