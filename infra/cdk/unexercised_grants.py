@@ -111,7 +111,7 @@ UNEXERCISED: tuple[Unexercised, ...] = (
         "secretsmanager:GetSecretValue",
         "*",
         "locally the webhook secret and the suppression key come from the environment "
-        "(CXLOOP_WEBHOOK_SECRET, CXLOOP_SUPPRESSION_KEY); on AWS Powertools' get_secret reads them",
+        "(CXLOOP_WEBHOOK_SECRET, CXLOOP_SUPPRESSION_KEY); on AWS cxloop.adapters.secrets reads them",
     ),
     Unexercised(
         "*",

@@ -8,6 +8,7 @@ import tomllib
 
 import pytest
 
+from cxloop.adapters.aws import BOTOCORE_DATA
 from infra.cdk.constructs.functions import LAYER_PACKAGES
 from infra.pipeline import PIPELINE, Function, dead_letters_name, env_name_for
 from tests.helpers import REPO
@@ -73,6 +74,17 @@ def test_the_shared_code_layer_holds_the_cxloop_package_under_python(synthesized
     assert (package / "config.py").is_file()
     assert (package / "domain").is_dir()
     assert not list(package.rglob("__pycache__"))
+
+
+def test_the_shared_code_layer_carries_cxloop_s_botocore_data(synthesized: Synthesized) -> None:
+    # cxloop.adapters.aws reads its cut-down models and endpoints from the package's directory.
+    committed = {p.relative_to(BOTOCORE_DATA) for p in BOTOCORE_DATA.rglob("*.json.gz")}
+    assert committed, "infra/botocore_data.py has written the data"
+    layers = [p for p in synthesized.directory.glob("asset.*/python") if (p / "cxloop").is_dir()]
+    assert layers, "the shared-code layer asset"
+    for layer in layers:
+        shipped = layer / "cxloop" / "adapters" / BOTOCORE_DATA.name
+        assert {p.relative_to(shipped) for p in shipped.rglob("*.json.gz")} == committed
 
 
 def test_the_shared_code_layer_carries_the_holiday_calendars(synthesized: Synthesized) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from cxloop.adapters import aws as aws_clients
+from cxloop.adapters import secrets
 from cxloop.config import settings
 from cxloop.observability import logger
 from infra.local.defaults import SENDER_ADDRESS
@@ -37,6 +38,7 @@ def _cold_start() -> None:
     """Handlers build settings, clients and ports once per process; a test is a new process."""
     settings.cache_clear()
     aws_clients.client.cache_clear()
+    secrets.secrets_provider.cache_clear()  # it holds a client
     for module in HANDLERS.values():
         for name in ("_app", "_step", "_deps"):
             if hasattr(module, name):

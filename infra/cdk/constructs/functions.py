@@ -335,8 +335,8 @@ class Functions(Construct):
         for name in spec.publishes_to:
             self.topics[name].grant_publish(function)
         if spec.reads_webhook_secret:
-            # GetSecretValue alone: grant_read adds DescribeSecret, which Powertools' get_secret
-            # does not call.
+            # GetSecretValue alone: grant_read adds DescribeSecret, which
+            # cxloop.adapters.secrets does not call.
             iam.Grant.add_to_principal(
                 grantee=function,
                 actions=["secretsmanager:GetSecretValue"],

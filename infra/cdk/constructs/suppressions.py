@@ -83,7 +83,7 @@ class Suppressions(Construct):
                 )
             if spec.reads_suppression_key:
                 function.add_environment("SUPPRESSION_KEY_SECRET_ARN", self.key.secret_arn)
-                # GetSecretValue alone (Powertools' get_secret); grant_read adds DescribeSecret.
+                # GetSecretValue alone (cxloop.adapters.secrets); grant_read adds DescribeSecret.
                 iam.Grant.add_to_principal(
                     grantee=function,
                     actions=["secretsmanager:GetSecretValue"],

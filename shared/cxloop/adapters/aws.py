@@ -6,12 +6,15 @@ client at moto server without a line of code knowing about it.
 
 from __future__ import annotations
 
+import gzip
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from botocore.config import Config
@@ -26,12 +29,38 @@ _CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect
 
 _CLIENTS_LOCK = threading.Lock()
 
+# botocore's data for the clients cxloop creates, cut down by infra/botocore_data.py (which
+# says how and why): the service models without documentation, endpoints.json with only them.
+BOTOCORE_DATA = Path(__file__).with_name("botocore_data")
+BOTOCORE_MODELS = BOTOCORE_DATA / "models"
+BOTOCORE_ENDPOINTS = BOTOCORE_DATA / "endpoints.json.gz"
+
+
+def new_session() -> Any:
+    """A boto3 session whose loader reads cxloop's smaller copies first. The first client of a
+    process otherwise parses botocore's endpoints.json (1.2 MB) and the service's whole model,
+    mostly documentation: ~40 ms of the dynamodb client's cold start.
+    Only this session reads them (the data path is set on it, not in the environment)."""
+    import boto3  # noqa: PLC0415 - imported on first use; the import is most of a cold start
+    import botocore.session  # noqa: PLC0415
+    from botocore.regions import EndpointResolver  # noqa: PLC0415
+
+    core = botocore.session.Session()
+    searched = [str(BOTOCORE_MODELS), core.get_config_variable("data_path")]  # AWS_DATA_PATH still counts
+    core.set_config_variable("data_path", os.pathsep.join(path for path in searched if path))
+    # The endpoints are botocore's own, trimmed, so they are given as builtin data: loaded from
+    # a data path instead, botocore would pass their legacy endpoint to every endpoint rule set
+    # as a custom endpoint (account-id, FIPS and dual-stack endpoints would be lost).
+    # A private botocore method: tests/unit/adapters/test_botocore_data.py checks its effect.
+    with gzip.open(BOTOCORE_ENDPOINTS, "rb") as endpoints:
+        resolver = EndpointResolver(json.load(endpoints), uses_builtin_data=True)
+    core._register_internal_component("endpoint_resolver", resolver)  # type: ignore[attr-defined]
+    return boto3.session.Session(botocore_session=core)
+
 
 @cache
 def _session() -> Any:
-    import boto3  # noqa: PLC0415 - imported on first use; the import is most of a cold start
-
-    session = boto3.session.Session()
+    session = new_session()
     watch(session)  # only under the IAM contract test (cxloop.adapters.call_log)
     hold_unconfirmed_sends(session.events)
     return session

@@ -4,8 +4,8 @@ cxloop.adapters.servicenow and Salesforce's cases in cxloop.adapters.salesforce_
 behind the Helpdesk port (cxloop.domain.integrations.helpdesk_ports).
 
 Each connector's credentials are a JSON secret in Secrets Manager, named by the connectors
-document (cxloop.domain.integrations.connectors); read through Powertools' cache, so a
-rotated token lands within SECRET_CACHE_S.
+document (cxloop.domain.integrations.connectors); read through Powertools' cache
+(cxloop.adapters.secrets), so a rotated token lands within SECRET_CACHE_S.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import urllib.parse
 from typing import Any
 
 from cxloop.adapters.salesforce_cases import SalesforceCases
+from cxloop.adapters.secrets import secret_value
 from cxloop.adapters.servicenow import ServiceNowIncidents
 from cxloop.adapters.vendor_http import answer_of, json_request, usual_reading
 from cxloop.domain.integrations import zendesk
@@ -30,14 +31,13 @@ DEFAULT_RETRY_AFTER_S = 60
 
 def connector_secret(connector: Connector) -> dict[str, str]:
     """The connector's secret; Unavailable (503, or an SQS retry) when it cannot be read."""
-    from aws_lambda_powertools.utilities.parameters import get_secret  # noqa: PLC0415
     from aws_lambda_powertools.utilities.parameters.exceptions import (  # noqa: PLC0415
         GetParameterError,
         TransformParameterError,
     )
 
     try:
-        document = get_secret(connector.secret, transform="json", max_age=SECRET_CACHE_S)
+        document = secret_value(connector.secret, transform="json", max_age=SECRET_CACHE_S)
     except (GetParameterError, TransformParameterError) as exc:
         raise Unavailable(f"the secret of connector {connector.name} cannot be read") from exc
     if not isinstance(document, dict):

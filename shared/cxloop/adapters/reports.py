@@ -7,7 +7,7 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
-from cxloop.adapters.aws import translated
+from cxloop.adapters.aws import new_session, translated
 from cxloop.adapters.call_log import watch
 
 
@@ -50,9 +50,8 @@ class S3ReportStore:
 def _signing_s3_client() -> Any:
     """An S3 client that presigns with SigV4 (X-Amz-Expires, up to 7 days): the shared client's
     default may sign older-style URLs, which S3 refuses in the newer regions."""
-    import boto3  # noqa: PLC0415 - only this store presigns; see cxloop.adapters.aws
-    from botocore.config import Config  # noqa: PLC0415
+    from botocore.config import Config  # noqa: PLC0415 - only this store presigns; see cxloop.adapters.aws
 
-    session = boto3.session.Session()
+    session = new_session()  # cxloop's cut-down botocore data too (cxloop.adapters.aws)
     watch(session)  # a presigned URL is signed with the function's role: the IAM test checks it
     return session.client("s3", config=Config(signature_version="s3v4"))

@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from cxloop.adapters.dynamo import DynamoTable, batch_get, conditional_write, string_value
+from cxloop.adapters.secrets import secret_value
 from cxloop.config import Settings
 from cxloop.domain.contact.record_suppression import Channel, SuppressedChannel, SuppressionEvent
 from cxloop.domain.kernel.events import Customer
@@ -50,9 +51,7 @@ def address_key(key: bytes, channel: Channel, address: str) -> str:
 def suppression_key(settings: Settings) -> bytes:
     """From Secrets Manager on AWS (cached an hour), from CXLOOP_SUPPRESSION_KEY locally."""
     if settings.suppression_key_arn:
-        from aws_lambda_powertools.utilities.parameters import get_secret  # noqa: PLC0415
-
-        return str(get_secret(settings.suppression_key_arn, max_age=KEY_CACHE_S)).encode()
+        return str(secret_value(settings.suppression_key_arn, max_age=KEY_CACHE_S)).encode()
     if not settings.suppression_key:
         raise RuntimeError("the suppression list's key is not configured (SUPPRESSION_KEY_SECRET_ARN)")
     return settings.suppression_key.encode()
