@@ -13,11 +13,11 @@ order (member order is the order query and XML bodies are written in), only the
 botocore reads). The pagination, waiter and endpoint-rule-set
 files stay botocore's own (the loader finds them on its builtin path).
 
-On Lambda the runtime's own botocore reads these files (the layer ships no botocore), so they
-should come from a botocore no newer than the runtime's by much: a model may start using a
-protocol or trait only a newer botocore knows.
+boto3 and botocore are pinned (pyproject.toml) and the shared-code layer ships that botocore
+(infra/cdk/constructs/functions.py, LAYER_PACKAGES), so on Lambda too these files are read by
+the botocore they were cut from, never by the runtime's older one.
 
-Run `.venv/bin/python -m infra.botocore_data` after boto3/botocore change (or a new
+Run `.venv/bin/python -m infra.botocore_data` after moving the boto3/botocore pins (or adding a
 `client("...")` service): tests/unit/adapters/test_botocore_data.py fails until then.
 """
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import tomllib
 
+import botocore
 import pytest
 
 from cxloop.adapters.aws import BOTOCORE_DATA
@@ -85,6 +86,22 @@ def test_the_shared_code_layer_carries_cxloop_s_botocore_data(synthesized: Synth
     for layer in layers:
         shipped = layer / "cxloop" / "adapters" / BOTOCORE_DATA.name
         assert {p.relative_to(shipped) for p in shipped.rglob("*.json.gz")} == committed
+
+
+def test_the_shared_code_layer_ships_the_botocore_its_data_was_cut_from(synthesized: Synthesized) -> None:
+    # The layer's boto3 and botocore, not the runtime's, read the cut-down data on Lambda: both
+    # at their pyproject pins, which the installed botocore (the data's source) also follows.
+    dependencies = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    pins = [p for p in dependencies if p.startswith(("boto3==", "botocore=="))]
+    assert len(pins) == 2 and set(pins) <= set(LAYER_PACKAGES)
+    assert f"botocore=={botocore.__version__}" in pins
+    layers = [p for p in synthesized.directory.glob("asset.*/python") if (p / "cxloop").is_dir()]
+    assert layers, "the shared-code layer asset"
+    for layer in layers:
+        for pin in pins:
+            name, version = pin.split("==")
+            assert list(layer.glob(f"{name}-{version}.dist-info")), pin
+        assert (layer / "botocore" / "data" / "endpoints.json").is_file()
 
 
 def test_the_shared_code_layer_carries_the_holiday_calendars(synthesized: Synthesized) -> None:

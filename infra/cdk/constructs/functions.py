@@ -77,9 +77,14 @@ ADOT_EXEC_WRAPPER = "/opt/otel-instrument"
 # Docker: openpyxl, segno and fpdf2 are pure Python; Pillow, which fpdf2 requires (and with it
 # fonttools), has binary wheels for that platform, so it ships too. The report's PDF needs it.
 # holidays (the SLA calendars, with its translations and python-dateutil) is pure Python too.
+# boto3 and botocore (pure Python) ship too, at cxloop's pins, instead of the runtime's own: the
+# cut-down models and endpoints cxloop's session reads (infra/botocore_data.py) are then read by
+# the very botocore they were cut from, never by an older one a newer model could outrun.
 # Pinned as in pyproject.toml (a test keeps the two equal); Pillow at the version fpdf2's pin
 # resolves to for Lambda's platform.
 LAYER_PACKAGES = (
+    "boto3==1.44.18",
+    "botocore==1.44.18",
     "openpyxl==3.1.5",
     "segno==1.6.6",
     "fpdf2==2.8.9",
