@@ -226,15 +226,23 @@ def test_the_short_link_brings_a_typical_invitation_down_to_one_segment(language
 POLICY = ContactPolicy(channels=("whatsapp", "sms", "email"))
 
 
-def run(outbox: Outbox, chosen: Interaction, contacts: Contacts, *, whatsapp: bool = True) -> Any:
+def run(
+    outbox: Outbox,
+    chosen: Interaction,
+    contacts: Contacts,
+    *,
+    whatsapp: bool = True,
+    invitations: Invitations | None = None,
+) -> Any:
     senders = outbox.senders(whatsapp=whatsapp)
+    store = invitations or Invitations()
 
     def send(it: Interaction, channel: Channel) -> Any:
         return send_survey(
             it,
             now=NOW,
             settings=SETTINGS,
-            invitations=Invitations(),
+            invitations=store,
             email=senders.email,
             sms=senders.sms,
             whatsapp=senders.whatsapp,
@@ -335,7 +343,10 @@ def test_a_channel_that_is_only_unavailable_raises_so_sqs_retries() -> None:
     outbox = Outbox(
         {"whatsapp": Unavailable("whatsapp send_whatsapp_message failed: ThrottledRequestException")}
     )
-    contacts = Contacts()
+    contacts, invitations = Contacts(), Invitations()
     with pytest.raises(Unavailable):
-        run(outbox, interaction(preferred_channel="whatsapp"), contacts)
+        run(outbox, interaction(preferred_channel="whatsapp"), contacts, invitations=invitations)
     assert contacts.state.decisions == () and outbox.sent == []
+    # Its link never left: the retry sends a new one, and this one is never reminded of.
+    (invitation,) = invitations.added
+    assert invitations.settled == {invitation.token_hash: "send_failed"}

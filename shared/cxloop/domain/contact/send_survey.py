@@ -8,6 +8,7 @@ raises ChannelRefused; cxloop.domain.contact.manners then tries the next one.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, cast
 from cxloop.domain.contact import messages, notices, opt_out
 from cxloop.domain.contact.ports import EmailSender, SmsSender, TemplateSender
 from cxloop.domain.kernel import tokens
-from cxloop.domain.kernel.errors import ChannelRefused
+from cxloop.domain.kernel.errors import ChannelRefused, Unavailable
 from cxloop.domain.kernel.events import Channel, Customer, Interaction
 from cxloop.domain.kernel.sends import NOT_RECORDED, Outbound, SendLog, send_once
 from cxloop.domain.surveys.definitions import FOLLOW_UP_SURVEY
@@ -180,6 +181,12 @@ def send_survey(
         except ChannelRefused:
             # The link never left: no reminder may follow a survey the customer never got.
             invitations.settle_reminder(ready.invitation.token_hash, at=now, outcome="refused")
+            raise
+        except Unavailable:
+            # Nor did it here: the retry sends a new link, and this one must not be reminded of.
+            # Best effort: the send's own failure is what the step reports.
+            with contextlib.suppress(Unavailable):
+                invitations.settle_reminder(ready.invitation.token_hash, at=now, outcome="send_failed")
             raise
         return Sent(ready.invitation, ready.token, ready.channel, message_id)
 
