@@ -208,6 +208,20 @@ def redelivered(message: dict[str, Any]) -> dict[str, Any]:
     return dict(message, ReceiptHandle=f"{message.get('ReceiptHandle', '')}-again")
 
 
+def lapse_claims(aws: LocalAws) -> None:
+    """The minute SQS takes to redeliver a message (its visibility timeout) has passed: every
+    send's claim in the send log has lapsed (cxloop.adapters.send_log)."""
+    table = aws.table("idempotency")
+    for item in aws.clients["dynamodb"].scan(TableName=table, ConsistentRead=True)["Items"]:
+        if "claimed_until" in item:
+            aws.clients["dynamodb"].update_item(
+                TableName=table,
+                Key={"id": item["id"]},
+                UpdateExpression="SET claimed_until = :past",
+                ExpressionAttributeValues={":past": {"N": "0"}},
+            )
+
+
 def one(items: Iterable[Any]) -> Any:
     found = list(items)
     assert len(found) == 1, f"expected exactly one, got {len(found)}: {found!r}"

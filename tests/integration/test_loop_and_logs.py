@@ -18,6 +18,7 @@ from tests.integration.support import (
     emails,
     header_of,
     invoke,
+    lapse_claims,
     notifications,
     one,
     redelivered,
@@ -44,9 +45,11 @@ STEPS = {
 PERSONAL = ("ana@example.com", "+593991234567", "Ana", "Pérez", "El ajustador nunca llegó", "ajustador")
 
 
-def deliver_twice(function: str, message: dict[str, Any], queue: str) -> None:
-    for delivery in (message, redelivered(message)):
-        assert invoke(function, as_sqs(delivery, queue=queue)) == {"batchItemFailures": []}
+def deliver_twice(function: str, message: dict[str, Any], queue: str, aws: LocalAws) -> None:
+    """The message, then SQS's redelivery of it once its visibility timeout (a minute) passed."""
+    assert invoke(function, as_sqs(message, queue=queue)) == {"batchItemFailures": []}
+    lapse_claims(aws)
+    assert invoke(function, as_sqs(redelivered(message), queue=queue)) == {"batchItemFailures": []}
 
 
 def asked_twice(messages: list[dict[str, Any]]) -> dict[str, Any]:
@@ -64,14 +67,14 @@ def test_one_customer_from_event_to_alert(
     accepted = invoke("capture_event", signed_post(claim(), correlation_id=CORRELATION_ID))
     assert accepted["statusCode"] == 202
 
-    deliver_twice("send_survey", one(aws.drain("dispatch")), "dispatch")
+    deliver_twice("send_survey", one(aws.drain("dispatch")), "dispatch", aws)
     token = token_in(one(emails()).body)
 
     assert invoke("survey_page", survey_request(token))["statusCode"] == 200
     assert invoke("survey_page", survey_request(token, "apigw/survey_post"))["statusCode"] == 200
-    deliver_twice("score_response", one(aws.drain("responses")), "responses")
-    deliver_twice("open_ticket", asked_twice(aws.drain("tickets")), "tickets")
-    deliver_twice("push_alert", asked_twice(aws.drain("alerts")), "alerts")
+    deliver_twice("score_response", one(aws.drain("responses")), "responses", aws)
+    deliver_twice("open_ticket", asked_twice(aws.drain("tickets")), "tickets", aws)
+    deliver_twice("push_alert", asked_twice(aws.drain("alerts")), "alerts", aws)
 
     _, message, _, attributes, _ = one(notifications(aws))
     assert attributes["branch"]["Value"] == "quito-norte" and attributes["severity"]["Value"] == "critical"
@@ -95,7 +98,7 @@ def test_without_a_caller_id_the_loop_starts_its_own(
     answer = invoke("capture_event", signed_post(claim()))
     correlation_id = header_of(answer, "X-Correlation-Id")
     assert correlation_id
-    deliver_twice("send_survey", one(lambda_env.drain("dispatch")), "dispatch")
+    deliver_twice("send_survey", one(lambda_env.drain("dispatch")), "dispatch", lambda_env)
 
     logs = [line for line in json_logs() if line["message"] in ("event accepted", "survey sent")]
     assert len(logs) == 2 and {line["correlation_id"] for line in logs} == {correlation_id}

@@ -12,7 +12,17 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 from cxloop.domain.casework.push_alert import alert_request as envelope
 from tests.conftest import LocalAws
 from tests.helpers import sample_ticket
-from tests.integration.support import Ports, as_sqs, invoke, notifications, one, redelivered, scan, scored
+from tests.integration.support import (
+    Ports,
+    as_sqs,
+    invoke,
+    lapse_claims,
+    notifications,
+    one,
+    redelivered,
+    scan,
+    scored,
+)
 
 PERSONAL = ("Ana", "Pérez", "ana@example.com", "+593991234567", "Nadie vino")
 
@@ -103,17 +113,6 @@ def test_handler_publishes_once_across_redelivery(lambda_env: LocalAws, ports: P
     items = scan(lambda_env, "idempotency")
     assert [item["id"]["S"] for item in items] == [f"sent#alert#{json.loads(request['Body'])['dedupe_key']}"]
     assert "facts" in items[0]
-
-
-def lapse_claims(aws: LocalAws) -> None:
-    table = aws.table("idempotency")
-    for item in scan(aws, "idempotency"):
-        aws.clients["dynamodb"].update_item(
-            TableName=table,
-            Key={"id": item["id"]},
-            UpdateExpression="SET claimed_until = :past",
-            ExpressionAttributeValues={":past": {"N": "0"}},
-        )
 
 
 def test_the_same_ticket_kind_and_level_alerts_once_but_each_escalation_level_alerts(ports: Ports) -> None:
