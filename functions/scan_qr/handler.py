@@ -23,7 +23,7 @@ from cxloop.adapters.invitations import DynamoInvitationStore
 from cxloop.adapters.qr_codes import DynamoQrCodeStore
 from cxloop.config import settings
 from cxloop.domain.configuration.rulebook import Rulebook
-from cxloop.domain.contact.send_survey import survey_url
+from cxloop.domain.contact.sending import survey_url
 from cxloop.domain.surveys import pages, qr_codes
 from cxloop.domain.surveys.ports import InvitationStore
 from cxloop.domain.surveys.qr_codes import QrCodeStore

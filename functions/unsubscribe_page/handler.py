@@ -18,7 +18,8 @@ from cxloop.adapters.webhooks import announcer_for
 from cxloop.config import settings
 from cxloop.domain.contact import unsubscribe_page
 from cxloop.domain.contact.manners import ContactStore
-from cxloop.domain.contact.opt_out import OptOutLinkStore, look_up, opt_out, via_of
+from cxloop.domain.contact.opt_out import opt_out, via_of
+from cxloop.domain.contact.opt_out_links import OptOutLinkStore, look_up
 from cxloop.domain.integrations.announcements import Announcer
 from cxloop.domain.integrations.customer_events import customer_opted_out
 from cxloop.domain.kernel.errors import Unavailable

@@ -26,10 +26,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from cxloop.domain.casework.deadlines import customer_zone
-from cxloop.domain.casework.models import Ticket
+from cxloop.domain.casework.models import Ticket, is_overdue
 from cxloop.domain.casework.ports import TicketStore
 from cxloop.domain.casework.sla import SlaSettings, business_hours_between
-from cxloop.domain.casework.ticket_list import is_overdue
 from cxloop.domain.kernel.errors import FieldProblem, InvalidInput
 from cxloop.domain.organisation.access import Caller, can_see, partition_for
 
