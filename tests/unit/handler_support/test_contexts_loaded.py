@@ -124,6 +124,10 @@ NOT_LOADED: dict[str, set[str]] = {
     # A reminder resends a survey's link already made: no survey definitions or catalogue.
     "send_reminders": {"contact.send_survey", "surveys.definitions", "surveys.survey_catalogue"},
     "release_contacts": {"surveys.definitions"},
+    # Metrics, their alerts and the periodic reports need the period, not the health report's
+    # SLA arithmetic.
+    **{name: {"insights.health", "casework.sla"} for name in ("metric_alerts", "publish_reports")},
+    "metrics_api": {"insights.health", "casework.sla"},
     "survey_page": {"contact.policy", "feedback.ticket_rules", "casework.sla"},
     "score_response": {
         "contact.policy",
