@@ -124,6 +124,10 @@ NOT_LOADED: dict[str, set[str]] = {
     # A reminder resends a survey's link already made: no survey definitions or catalogue.
     "send_reminders": {"contact.send_survey", "surveys.definitions", "surveys.survey_catalogue"},
     "release_contacts": {"surveys.definitions"},
+    # The opt-out page is written in the survey pages' document, without their survey form.
+    "unsubscribe_page": {"surveys.definitions", "surveys.pages"},
+    # The scan answers a redirect to the survey link: nothing of the send, nor of the form.
+    "scan_qr": {"contact.send_survey", "surveys.pages"},
     # Metrics, their alerts and the periodic reports need the period, not the health report's
     # SLA arithmetic.
     **{name: {"insights.health", "casework.sla"} for name in ("metric_alerts", "publish_reports")},

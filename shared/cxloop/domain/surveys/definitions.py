@@ -32,8 +32,6 @@ QuestionId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")
 # Text per language ("es", "en", "pt", "fr"); a missing language falls back to English.
 Localized = dict[str, str]
 
-LANGUAGES = ("es", "en", "pt", "fr")
-
 
 def localized(mapping: Mapping[str, str], language: str) -> str:
     return mapping.get(language) or mapping.get("en", "")
