@@ -124,6 +124,9 @@ NOT_LOADED: dict[str, set[str]] = {
     # A reminder resends a survey's link already made: no survey definitions or catalogue.
     "send_reminders": {"contact.send_survey", "surveys.definitions", "surveys.survey_catalogue"},
     "release_contacts": {"surveys.definitions"},
+    # The organisation's people have addresses (kernel.addresses), not the ERP event's model.
+    "config_api": {"kernel.events"},
+    "webhooks_api": {"kernel.events"},
     # The opt-out page is written in the survey pages' document, without their survey form.
     "unsubscribe_page": {"surveys.definitions", "surveys.pages"},
     # The scan answers a redirect to the survey link: nothing of the send, nor of the form.
