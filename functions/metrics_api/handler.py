@@ -28,7 +28,7 @@ from cxloop.domain.casework.ports import TicketStore
 from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.feedback.ports import AggregateStore
 from cxloop.domain.insights import scope_insights
-from cxloop.domain.insights.health import period_between
+from cxloop.domain.insights.periods import period_between
 from cxloop.http import IsoDate, caller_of, make_resolver
 from cxloop.observability import logger, metrics
 

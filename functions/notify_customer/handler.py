@@ -22,10 +22,11 @@ from cxloop.adapters.optouts import DynamoOptOutLinkStore
 from cxloop.adapters.send_log import message_send_log
 from cxloop.config import settings
 from cxloop.consumer import consume
-from cxloop.domain.casework.notify_customer import Notice, send_notice
-from cxloop.domain.contact.opt_out import OptOutLinkStore
+from cxloop.domain.casework.customer_notices import Notice
+from cxloop.domain.casework.notify_customer import send_notice
+from cxloop.domain.contact.opt_out_links import OptOutLinkStore
 from cxloop.domain.contact.ports import EmailSender, SmsSender
-from cxloop.domain.contact.send_survey import SendSettings
+from cxloop.domain.contact.sending import SendSettings
 from cxloop.domain.kernel.errors import ChannelRefused
 from cxloop.domain.kernel.sends import SendLog
 from cxloop.observability import MetricUnit, logger, metrics

@@ -39,6 +39,7 @@ from cxloop.domain.casework.ports import TicketStore
 from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.feedback.ports import AggregateStore
 from cxloop.domain.insights import health
+from cxloop.domain.insights.periods import period_between
 from cxloop.domain.kernel.errors import Unavailable
 from cxloop.http import IsoDate, caller_of, make_resolver
 from cxloop.observability import logger, metrics
@@ -74,7 +75,7 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
     ) -> dict[str, Any]:
         caller = caller_of(app.current_event.raw_event)
         now = deps.clock()
-        period = health.period_between(start, end, today=now.astimezone(UTC).date())
+        period = period_between(start, end, today=now.astimezone(UTC).date())
         report = health.health_report(
             health.visible_tickets(caller, deps.tickets),
             group=group,

@@ -23,8 +23,9 @@ from cxloop.adapters.invitations import DynamoInvitationStore
 from cxloop.adapters.qr_codes import DynamoQrCodeStore
 from cxloop.config import settings
 from cxloop.domain.configuration.rulebook import Rulebook
-from cxloop.domain.contact.send_survey import survey_url
-from cxloop.domain.surveys import pages, qr_codes
+from cxloop.domain.contact.sending import survey_url
+from cxloop.domain.surveys import qr_codes
+from cxloop.domain.surveys.page_document import CONTENT_SECURITY_POLICY
 from cxloop.domain.surveys.ports import InvitationStore
 from cxloop.domain.surveys.qr_codes import QrCodeStore
 from cxloop.domain.surveys.theme import DEFAULT_THEME, Theme
@@ -33,7 +34,7 @@ from cxloop.observability import MetricUnit, logger, metrics, set_correlation_id
 
 _STATUS = {"unknown": 404, "inactive": 410}
 _HEADERS = {
-    "Content-Security-Policy": pages.CONTENT_SECURITY_POLICY,
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",

@@ -20,7 +20,7 @@ from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.contact.manners import ContactStore
 from cxloop.domain.contact.ports import EmailSender, SmsSender
 from cxloop.domain.contact.send_reminders import ReminderStore, deliver_reminder, send_reminders
-from cxloop.domain.contact.send_survey import SendSettings
+from cxloop.domain.contact.sending import SendSettings
 from cxloop.domain.kernel.errors import ChannelRefused
 from cxloop.domain.kernel.events import Channel, Customer
 from cxloop.domain.surveys.models import Invitation

@@ -32,9 +32,10 @@ from cxloop.config import settings
 from cxloop.consumer import consume
 from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.contact.manners import ContactBook, dispatch
-from cxloop.domain.contact.opt_out import OptOutLinkStore
+from cxloop.domain.contact.opt_out_links import OptOutLinkStore
 from cxloop.domain.contact.ports import EmailSender, SmsSender, TemplateSender
-from cxloop.domain.contact.send_survey import Senders, SendSettings, Sent, SentBefore, send_survey
+from cxloop.domain.contact.send_survey import Senders, Sent, SentBefore, send_survey
+from cxloop.domain.contact.sending import SendSettings
 from cxloop.domain.kernel.events import Channel, Interaction
 from cxloop.domain.kernel.sends import SendLog
 from cxloop.domain.surveys.ports import InvitationStore

@@ -21,7 +21,7 @@ from cxloop.adapters.responses import DynamoResponseStore
 from cxloop.config import settings
 from cxloop.domain.kernel.errors import CxloopError, FieldProblem, InvalidInput, Unavailable
 from cxloop.domain.kernel.queues import MessageQueue
-from cxloop.domain.surveys import pages
+from cxloop.domain.surveys import page_document, pages
 from cxloop.domain.surveys.ports import InvitationStore, ResponseStore
 from cxloop.domain.surveys.survey_catalogue import SurveyLibrary, built_in_library
 from cxloop.domain.surveys.survey_page import Link, Recorded, look_up, record_answers, survey_for
@@ -33,7 +33,7 @@ MAX_FORM_BYTES = 64 * 1024
 _STATUS_OF_STATE = {"open": 200, "answered": 409, "expired": 410, "unknown": 404, "unavailable": 503}
 # The token is in the URL: never leak it through Referer, caches or frames.
 _PAGE_HEADERS = {
-    "Content-Security-Policy": pages.CONTENT_SECURITY_POLICY,
+    "Content-Security-Policy": page_document.CONTENT_SECURITY_POLICY,
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
@@ -96,7 +96,7 @@ def create_app(deps: Deps) -> APIGatewayRestResolver:
 
 
 def dead_end(deps: Deps, state: str, language: str) -> Response[str]:
-    page = pages.dead_end_page(state, language=language, theme=deps.theme)
+    page = page_document.dead_end_page(state, language=language, theme=deps.theme)
     return html(_STATUS_OF_STATE[state], page)
 
 

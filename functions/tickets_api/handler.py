@@ -30,8 +30,8 @@ from cxloop.domain.casework.call_scripts import call_script
 from cxloop.domain.casework.lifecycle import TicketAction
 from cxloop.domain.casework.models import Ticket, TicketStatus
 from cxloop.domain.casework.ports import TicketStore
-from cxloop.domain.casework.sla import TicketType
 from cxloop.domain.casework.ticket_list import SortOrder, TicketFilter
+from cxloop.domain.casework.ticket_types import TicketType
 from cxloop.domain.configuration.rulebook import Rulebook
 from cxloop.domain.feedback.models import Priority
 from cxloop.domain.integrations.announcements import Announcer

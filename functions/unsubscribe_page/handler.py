@@ -18,18 +18,19 @@ from cxloop.adapters.webhooks import announcer_for
 from cxloop.config import settings
 from cxloop.domain.contact import unsubscribe_page
 from cxloop.domain.contact.manners import ContactStore
-from cxloop.domain.contact.opt_out import OptOutLinkStore, look_up, opt_out, via_of
+from cxloop.domain.contact.opt_out import opt_out, via_of
+from cxloop.domain.contact.opt_out_links import OptOutLinkStore, look_up
 from cxloop.domain.integrations.announcements import Announcer
 from cxloop.domain.integrations.customer_events import customer_opted_out
 from cxloop.domain.kernel.errors import Unavailable
-from cxloop.domain.surveys import pages
+from cxloop.domain.surveys.page_document import CONTENT_SECURITY_POLICY
 from cxloop.domain.surveys.theme import DEFAULT_THEME, Theme
 from cxloop.http import make_resolver
 from cxloop.observability import MetricUnit, logger, metrics
 
 # The token is in the URL: never leak it through Referer, caches or frames.
 _PAGE_HEADERS = {
-    "Content-Security-Policy": pages.CONTENT_SECURITY_POLICY,
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",

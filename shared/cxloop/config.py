@@ -17,7 +17,7 @@ from pydantic import ConfigDict, Field, HttpUrl, field_validator, model_validato
 from cxloop.domain.kernel.modelling import DomainModel
 
 if TYPE_CHECKING:
-    from cxloop.domain.contact.send_survey import SendSettings
+    from cxloop.domain.contact.sending import SendSettings
 
 
 class Settings(DomainModel):
@@ -92,7 +92,7 @@ class Settings(DomainModel):
 
     def send_settings(self) -> SendSettings:
         """What every function that messages customers needs to render and send."""
-        from cxloop.domain.contact.send_survey import SendSettings  # noqa: PLC0415 - only messaging functions need it
+        from cxloop.domain.contact.sending import SendSettings  # noqa: PLC0415 - only messaging functions need it
 
         return SendSettings(
             public_base_url=str(self.public_base_url),

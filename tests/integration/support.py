@@ -31,7 +31,7 @@ from cxloop.adapters.tickets import DynamoTicketStore
 from cxloop.consumer import consume
 from cxloop.domain.configuration.documents import publish_document
 from cxloop.domain.configuration.rulebook import Rulebook
-from cxloop.domain.contact.send_survey import SendSettings
+from cxloop.domain.contact.sending import SendSettings
 from cxloop.domain.kernel import tokens
 from cxloop.domain.kernel.events import parse_event
 from cxloop.domain.kernel.queues import MessageQueue

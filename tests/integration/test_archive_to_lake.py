@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from cxloop.adapters.lake import FirehoseLake, lake_settings_from
-from cxloop.domain.casework.lifecycle import record
+from cxloop.domain.casework.history import record
 from cxloop.domain.surveys.models import SurveyResponse
 from functions.archive_to_lake.handler import archive
 from infra.local.resources import LAKE_BUCKET

@@ -14,7 +14,7 @@ import pytest
 
 from cxloop.adapters.send_log import DynamoSendLog
 from cxloop.datafile import load_document_file
-from cxloop.domain.contact.send_survey import SendSettings
+from cxloop.domain.contact.sending import SendSettings
 from functions.notify_customer import handler as notify_customer
 from tests.conftest import LocalAws
 from tests.integration.support import (

@@ -15,7 +15,7 @@ import pytest
 from cxloop.domain.feedback.metrics import Counters
 from cxloop.domain.kernel.tokens import new_token, token_hash
 from cxloop.domain.surveys.definitions import DEFAULT_SURVEY
-from cxloop.domain.surveys.pages import SCRIPT_HASH
+from cxloop.domain.surveys.page_document import SCRIPT_HASH
 from cxloop.domain.surveys.theme import Theme
 from functions.survey_page import handler as survey_page
 from tests.conftest import LocalAws

@@ -14,7 +14,7 @@ import pytest
 from cxloop.adapters.config_store import survey_library
 from cxloop.adapters.messaging import SesEmailSender, SnsSmsSender
 from cxloop.domain.contact.manners import ContactState
-from cxloop.domain.contact.send_survey import SendSettings
+from cxloop.domain.contact.sending import SendSettings
 from cxloop.domain.kernel.tokens import token_hash
 from functions.score_response import handler as score_response
 from functions.send_reminders import handler as send_reminders

@@ -8,7 +8,7 @@ from typing import Any
 
 from cxloop.adapters.aws import translated
 from cxloop.adapters.dynamo import DynamoTable, StagedPut, epoch_seconds, number_value, string_value
-from cxloop.domain.contact.opt_out import OptOutLink
+from cxloop.domain.contact.opt_out_links import OptOutLink
 
 
 class DynamoOptOutLinkStore:

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cxloop.adapters.aws import translated
 from cxloop.adapters.dynamo import DynamoTable, conditional_write, epoch_seconds, number_value, string_value
 from cxloop.adapters.messaging import SqsQueue
 from cxloop.domain.integrations.announcements import Announcer
 from cxloop.domain.integrations.models import Delivery, SigningSecrets, Subscription
-from cxloop.domain.integrations.ports import SubscriptionChange
 from cxloop.domain.kernel.errors import Unavailable
+
+if TYPE_CHECKING:  # a type only: producers that announce need not load the destination rules
+    from cxloop.domain.integrations.ports import SubscriptionChange
 
 DELIVERIES_KEPT = timedelta(days=30)
 # A handful of deliveries settle at once at most: a few rereads always win the race.

@@ -16,7 +16,6 @@ import pytest
 from cxloop.domain.casework import sla as sla_module
 from cxloop.domain.casework.sla import (
     DEFAULT_SLA_SETTINGS,
-    TICKET_TYPES,
     CountrySla,
     Pause,
     SlaSettings,
@@ -25,6 +24,7 @@ from cxloop.domain.casework.sla import (
     next_breach_at,
     sla_clock,
 )
+from cxloop.domain.casework.ticket_types import TICKET_TYPES
 
 GYE = ZoneInfo("America/Guayaquil")  # UTC-5 all year, no DST
 MAD = ZoneInfo("Europe/Madrid")  # CET UTC+1 / CEST UTC+2

@@ -14,7 +14,8 @@ import pytest
 from cxloop.domain.contact.manners import ContactState, Standing, dispatch
 from cxloop.domain.contact.messages import EmailMessage, invitation_sms
 from cxloop.domain.contact.policy import ContactMemory, ContactPolicy
-from cxloop.domain.contact.send_survey import Senders, SendSettings, send_survey, survey_url
+from cxloop.domain.contact.send_survey import Senders, send_survey
+from cxloop.domain.contact.sending import SendSettings, survey_url
 from cxloop.domain.contact.sms_text import measure
 from cxloop.domain.kernel import tokens
 from cxloop.domain.kernel.errors import ChannelRefused, Unavailable

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cxloop.domain.contact.send_survey import choose_channel, survey_url
+from cxloop.domain.contact.sending import choose_channel, survey_url
 from cxloop.domain.kernel.events import Customer
 
 EMAIL, PHONE = "ana@example.com", "+593991234567"

@@ -8,7 +8,8 @@ import pytest
 
 from cxloop.domain.contact import messages, notices, unsubscribe_page
 from cxloop.domain.contact.manners import ContactState
-from cxloop.domain.contact.opt_out import OptOutLink, look_up, new_link, opt_out, via_of
+from cxloop.domain.contact.opt_out import opt_out, via_of
+from cxloop.domain.contact.opt_out_links import OptOutLink, look_up, new_link
 from cxloop.domain.contact.policy import ContactMemory
 from cxloop.domain.contact.sms_text import is_gsm7, segments
 from cxloop.domain.kernel import tokens

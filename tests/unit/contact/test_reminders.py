@@ -12,7 +12,7 @@ from cxloop.domain.contact.manners import ContactState
 from cxloop.domain.contact.messages import EmailMessage, reminder_email, reminder_sms
 from cxloop.domain.contact.policy import ContactMemory, ContactPolicy, SentRecord
 from cxloop.domain.contact.send_reminders import days_to_look, deliver_reminder, eligible, send_reminders
-from cxloop.domain.contact.send_survey import SendSettings
+from cxloop.domain.contact.sending import SendSettings
 from cxloop.domain.kernel import tokens
 from cxloop.domain.kernel.errors import Conflict
 from cxloop.domain.kernel.events import Channel, Customer, Touchpoint

@@ -32,7 +32,7 @@ INSIGHTS = frozenset(
 EXPECTED: dict[str, frozenset[str] | set[str]] = {
     "capture_event": INTAKE,
     "import_events": INTAKE,
-    # contact's manners name the survey a resolved case sends (surveys.definitions); the
+    # contact's manners name the survey a resolved case sends (surveys.names); the
     # customer's open cases (casework) load with the first send that asks for them.
     "send_survey": {"configuration", "contact", "kernel", "surveys"},
     # Erasure reaches every context that keeps personal data; the policy editor, role scoping.
@@ -56,12 +56,12 @@ EXPECTED: dict[str, frozenset[str] | set[str]] = {
     "qr_codes_api": {"configuration", "kernel", "organisation", "surveys"},
     # Each step that announces outbound webhooks loads integrations (announcements, not deliveries).
     "score_response": {"configuration", "feedback", "integrations", "kernel", "surveys"},
-    # Assignment walks the organisation; a new case may notify the customer (contact's notices),
-    # is announced to webhooks, and a connected team's case goes to its helpdesk (case_changes).
+    # Assignment walks the organisation; a new case is announced to webhooks, and a connected
+    # team's case goes to its helpdesk (case_changes). Its customer notice is queued, not sent:
+    # nothing of contact.
     "open_ticket": {
         "casework",
         "configuration",
-        "contact",
         "feedback",
         "integrations",
         "kernel",
@@ -70,7 +70,8 @@ EXPECTED: dict[str, frozenset[str] | set[str]] = {
     },
     # A ticket carries the answer's score (surveys.scoring) and its feedback fields.
     "push_alert": {"casework", "feedback", "integrations", "kernel", "surveys"},
-    "notify_customer": {"casework", "contact", "feedback", "kernel", "surveys"},
+    # A notice needs neither its ticket nor the survey send: only the channel and the opt-out link.
+    "notify_customer": {"casework", "contact", "kernel"},
     "record_suppression": {"contact", "integrations", "kernel"},
     # A connected team's change goes to its helpdesk (integrations.case_changes).
     "tickets_api": {
@@ -111,7 +112,29 @@ EXPECTED: dict[str, frozenset[str] | set[str]] = {
 # Modules of a loaded context that the step still must not load.
 NOT_LOADED: dict[str, set[str]] = {
     "push_alert": {"surveys.definitions", "surveys.survey_catalogue", "casework.case_rules"},
-    "sla_watcher": {"surveys.survey_catalogue", "contact.policy", "feedback.ticket_rules"},
+    # Its escalations are recorded in the history without the staff desk's actions.
+    "sla_watcher": {
+        "surveys.survey_catalogue",
+        "contact.policy",
+        "feedback.ticket_rules",
+        "casework.lifecycle",
+    },
+    # The digest reads tickets as they were timed: none of the SLA rules, none of the listing.
+    "daily_digest": {"casework.sla", "casework.ticket_list"},
+    # A reminder resends a survey's link already made: no survey definitions or catalogue.
+    "send_reminders": {"contact.send_survey", "surveys.definitions", "surveys.survey_catalogue"},
+    "release_contacts": {"surveys.definitions"},
+    # The organisation's people have addresses (kernel.addresses), not the ERP event's model.
+    "config_api": {"kernel.events"},
+    "webhooks_api": {"kernel.events"},
+    # The opt-out page is written in the survey pages' document, without their survey form.
+    "unsubscribe_page": {"surveys.definitions", "surveys.pages"},
+    # The scan answers a redirect to the survey link: nothing of the send, nor of the form.
+    "scan_qr": {"contact.send_survey", "surveys.pages"},
+    # Metrics, their alerts and the periodic reports need the period, not the health report's
+    # SLA arithmetic.
+    **{name: {"insights.health", "casework.sla"} for name in ("metric_alerts", "publish_reports")},
+    "metrics_api": {"insights.health", "casework.sla"},
     "survey_page": {"contact.policy", "feedback.ticket_rules", "casework.sla"},
     "score_response": {
         "contact.policy",
@@ -119,8 +142,12 @@ NOT_LOADED: dict[str, set[str]] = {
         "casework.sla",
         "integrations.deliver_webhook",
     },
+    # Sending a notice loads neither the contact policy nor the survey send.
+    "notify_customer": {"contact.manners", "contact.policy", "contact.send_survey", "contact.opt_out"},
     # Deciding whether a new case goes to a helpdesk loads none of the helpdesk code.
     "open_ticket": {
+        "casework.notify_customer",
+        "integrations.destinations",
         "integrations.sync_cases",
         "integrations.cases",
         "integrations.zendesk",

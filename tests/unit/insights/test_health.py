@@ -17,12 +17,11 @@ from cxloop.domain.casework.sla import CountrySla, SlaSettings
 from cxloop.domain.insights.health import (
     HealthReport,
     HealthRow,
-    Period,
     health_report,
     nearest_rank,
-    period_between,
     visible_tickets,
 )
+from cxloop.domain.insights.periods import Period, period_between
 from cxloop.domain.kernel.errors import InvalidInput
 from cxloop.domain.kernel.events import Touchpoint
 from cxloop.domain.organisation.access import Caller

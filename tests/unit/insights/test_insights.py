@@ -15,7 +15,7 @@ from cxloop.domain.feedback.metrics import Counters, DriverCounts, ScaleAnswer, 
 from cxloop.domain.insights import detractor_list as detractors
 from cxloop.domain.insights import scope_access, scope_insights
 from cxloop.domain.insights.detractor_list import detractor_json, detractor_list
-from cxloop.domain.insights.health import Period
+from cxloop.domain.insights.periods import Period
 from cxloop.domain.insights.scope_access import access_chain, home_scope, parse_scope
 from cxloop.domain.insights.scope_insights import (
     DriverEffect,

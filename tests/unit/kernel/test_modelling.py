@@ -13,6 +13,7 @@ def test_importing_a_domain_module_builds_no_validator_it_does_not_use() -> None
         "from cxloop.domain.kernel.modelling import DomainModel\n"
         "import cxloop.domain.surveys.models\n"
         "import cxloop.domain.casework.models\n"
+        "import cxloop.domain.casework.sla\n"
         "def every(model):\n"
         "    for sub in model.__subclasses__():\n"
         "        yield sub\n"

@@ -13,14 +13,8 @@ import pytest
 from cxloop.domain.kernel.errors import FieldProblem, InvalidInput
 from cxloop.domain.kernel.tokens import new_token, token_hash
 from cxloop.domain.surveys.definitions import DEFAULT_SURVEY
-from cxloop.domain.surveys.pages import (
-    CONTENT_SECURITY_POLICY,
-    SCRIPT_HASH,
-    dead_end_page,
-    draft_key,
-    survey_page,
-    thanks_page,
-)
+from cxloop.domain.surveys.page_document import CONTENT_SECURITY_POLICY, SCRIPT_HASH, dead_end_page
+from cxloop.domain.surveys.pages import draft_key, survey_page, thanks_page
 from cxloop.domain.surveys.theme import DEFAULT_THEME, Theme, contrast_ratio, parse_theme
 
 SCRIPT = '<script>alert("x")</script>'

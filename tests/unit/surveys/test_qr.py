@@ -15,7 +15,7 @@ import segno
 
 from cxloop.datafile import load_document_file
 from cxloop.domain.casework.call_scripts import call_script
-from cxloop.domain.casework.notify_customer import acknowledgement_for
+from cxloop.domain.casework.open_ticket import acknowledgement_for
 from cxloop.domain.casework.sla import DEFAULT_SLA_SETTINGS
 from cxloop.domain.contact.send_reminders import eligible
 from cxloop.domain.insights.detractor_list import detractor_json

@@ -18,7 +18,7 @@ from cxloop.domain.casework.case_rules import (
     ClassificationRule,
     ClassificationRules,
 )
-from cxloop.domain.casework.sla import TicketType
+from cxloop.domain.casework.ticket_types import TicketType
 from cxloop.domain.kernel.conditions import first_match
 from cxloop.domain.organisation.hierarchy import Organisation
 

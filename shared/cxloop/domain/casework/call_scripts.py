@@ -4,7 +4,7 @@ the customer's language. Plain text with {placeholders} filled from the ticket."
 from __future__ import annotations
 
 from cxloop.domain.casework.models import Ticket
-from cxloop.domain.casework.sla import TicketType
+from cxloop.domain.casework.ticket_types import TicketType
 
 _SCRIPTS: dict[str, dict[TicketType, tuple[str, ...]]] = {
     "es": {

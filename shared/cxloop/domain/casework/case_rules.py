@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from pydantic import ConfigDict, model_validator
 
-from cxloop.domain.casework.sla import TicketType
+from cxloop.domain.casework.ticket_types import TicketType
 from cxloop.domain.kernel.conditions import Name, Rule, leaf, unique_names
 from cxloop.domain.kernel.modelling import DomainModel
 from cxloop.domain.organisation.hierarchy import Organisation

@@ -17,6 +17,7 @@ from cxloop.domain.kernel.events import Interaction, InteractionEvent
 from cxloop.domain.kernel.queues import MessageQueue
 from cxloop.domain.organisation.access import Caller, can_see, partition_for
 from cxloop.domain.organisation.hierarchy import Organisation, scope_contains
+from cxloop.domain.surveys.names import CASE_RESOLVED
 
 
 def visible_ticket(ticket_id: str, caller: Caller, tickets: TicketStore) -> Ticket:
@@ -99,10 +100,6 @@ def act(
 def follow_up_interaction(ticket: Ticket, *, now: datetime) -> dict[str, Any]:
     """The event cxloop raises for itself when a ticket is resolved: send_survey sends its
     follow-up survey like any other. One per resolution (a reopened case asks again)."""
-    # Imported here: only a resolution needs the survey catalogue; listing and reading
-    # tickets (most of tickets_api's requests) start without loading it.
-    from cxloop.domain.surveys.definitions import CASE_RESOLVED  # noqa: PLC0415
-
     event = InteractionEvent.model_validate(
         {
             "event_id": f"{ticket.ticket_id}:resolved:{ticket.reopen_count}",

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AwareDatetime, ConfigDict, Field, StringConstraints, field_validator
 
+from cxloop.domain.casework.history import record
 from cxloop.domain.casework.models import (
     OPEN_STATUSES,
     CallOutcome,
     ContactAttempt,
-    HistoryEntry,
     Pause,
     Resolution,
     Ticket,
@@ -130,38 +130,6 @@ def apply_action(
         )
     changes, note = _EFFECTS[action.action](ticket, action, _Actor(by, role, now, is_assignable))
     return record(ticket, changes, by=by, role=role, action=action.action, now=now, note=note)
-
-
-def record(
-    ticket: Ticket,
-    changes: dict[str, Any],
-    *,
-    by: str,
-    role: str,
-    action: str,
-    now: datetime,
-    note: str | None = None,
-) -> Ticket:
-    """Apply `changes` and append who/when/what with each field's before and after."""
-    audited = {
-        name: (_plain(getattr(ticket, name)), _plain(value))
-        for name, value in changes.items()
-        if name not in _UNAUDITED and getattr(ticket, name) != value
-    }
-    entry = HistoryEntry(at=now, by=by, role=role, action=action, changes=audited, note=note)
-    return ticket.model_copy(update={**changes, "history": (*ticket.history, entry), "updated_at": now})
-
-
-# Lists that only grow are shown by their own entries, not copied into every history line.
-_UNAUDITED = frozenset({"attempts", "pauses"})
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
-    return value
 
 
 Effect = tuple[dict[str, Any], str | None]

@@ -8,7 +8,9 @@ from typing import Literal
 
 from pydantic import ConfigDict
 
-from cxloop.domain.casework.sla import TicketType  # petición / queja / reclamo, each with its own SLA
+from cxloop.domain.casework.ticket_types import (
+    TicketType,  # petición / queja / reclamo, each with its own SLA
+)
 from cxloop.domain.feedback.models import Priority
 from cxloop.domain.kernel.events import Customer, Touchpoint
 from cxloop.domain.kernel.modelling import DomainModel
@@ -140,6 +142,10 @@ class Ticket(DomainModel):
     @property
     def clock_started_at(self) -> datetime:
         return self.sla_started_at or self.opened_at
+
+
+def is_overdue(ticket: Ticket, *, now: datetime) -> bool:
+    return ticket.is_open and ticket.due_at is not None and ticket.due_at < now
 
 
 class Alert(DomainModel):

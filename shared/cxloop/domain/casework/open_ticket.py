@@ -11,10 +11,11 @@ from datetime import datetime
 
 from cxloop.domain.casework.assignment import NextTurn, assign
 from cxloop.domain.casework.case_rules import CaseRouting
-from cxloop.domain.casework.deadlines import with_current_due
-from cxloop.domain.casework.lifecycle import ALLOWED_FROM, Reopen, apply_action, record
+from cxloop.domain.casework.customer_notices import Notice, notice_message
+from cxloop.domain.casework.deadlines import customer_zone, with_current_due
+from cxloop.domain.casework.history import record
+from cxloop.domain.casework.lifecycle import ALLOWED_FROM, Reopen, apply_action
 from cxloop.domain.casework.models import AlertKind, FollowUp, FollowUpOutcome, HistoryEntry, Ticket
-from cxloop.domain.casework.notify_customer import acknowledgement_for, notice_message
 from cxloop.domain.casework.ports import TicketStore
 from cxloop.domain.casework.push_alert import alert_request
 from cxloop.domain.casework.sla import SlaSettings
@@ -26,6 +27,8 @@ from cxloop.domain.organisation.hierarchy import Organisation
 from cxloop.domain.surveys.models import SurveyResponse
 
 SYSTEM = "cxloop"
+# The case types whose customer is told their case number and when they will hear back.
+ACKNOWLEDGED_TYPES = frozenset({"complaint", "claim"})
 
 
 def ticket_id_for(response_id: str) -> str:
@@ -69,6 +72,23 @@ def open_ticket(
     if notice is not None:
         notices.send(notice_message(notice), correlation_id=ticket.correlation_id)
     return Opened(ticket, is_new)
+
+
+def acknowledgement_for(ticket: Ticket, sla: SlaSettings) -> Notice | None:
+    """A notice for a complaint or claim with a due time; None for requests, and for an
+    anonymous answer (a QR code at a counter): there is nobody to tell."""
+    if ticket.ticket_type not in ACKNOWLEDGED_TYPES or ticket.due_at is None or ticket.customer.anonymous:
+        return None
+    zone = customer_zone(ticket.customer) or sla.for_country(ticket.country).timezone
+    return Notice(
+        notice_id=f"{ticket.ticket_id}:acknowledgement",
+        kind="acknowledgement",
+        ticket_id=ticket.ticket_id,
+        correlation_id=ticket.correlation_id,
+        customer=ticket.customer,
+        contact_by=ticket.due_at,
+        timezone=zone,
+    )
 
 
 def follow_up_outcome(answers: Mapping[str, object]) -> FollowUpOutcome:

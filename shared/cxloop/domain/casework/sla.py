@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Literal
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -31,11 +31,9 @@ from pydantic import (
 )
 
 from cxloop.domain.casework.calendars import calendar_days_off, calendar_problems
+from cxloop.domain.casework.ticket_types import TicketType
 from cxloop.domain.kernel.modelling import DomainModel
 from cxloop.domain.kernel.zones import ZoneName, zone_named
-
-TicketType = Literal["request", "complaint", "claim"]
-TICKET_TYPES: tuple[TicketType, ...] = ("request", "complaint", "claim")
 
 DEFAULT_HOURS: dict[TicketType, float] = {"request": 24.0, "complaint": 48.0, "claim": 72.0}
 

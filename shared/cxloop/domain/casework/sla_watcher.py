@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from cxloop.domain.casework.deadlines import clock_of
-from cxloop.domain.casework.lifecycle import record
+from cxloop.domain.casework.history import record
 from cxloop.domain.casework.models import Ticket
 from cxloop.domain.casework.ports import TicketStore
 from cxloop.domain.casework.push_alert import alert_request

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from cxloop.domain.casework.models import Ticket, TicketStatus
-from cxloop.domain.casework.sla import TicketType
+from cxloop.domain.casework.models import Ticket, TicketStatus, is_overdue
+from cxloop.domain.casework.ticket_types import TicketType
 from cxloop.domain.feedback.models import Priority
 from cxloop.domain.kernel.errors import FieldProblem, InvalidInput
 
@@ -48,10 +48,6 @@ class TicketFilter:
         if any(want is not None and want != have for want, have in wanted):
             return False
         return self.overdue is None or is_overdue(ticket, now=now) == self.overdue
-
-
-def is_overdue(ticket: Ticket, *, now: datetime) -> bool:
-    return ticket.is_open and ticket.due_at is not None and ticket.due_at < now
 
 
 @dataclass(frozen=True)

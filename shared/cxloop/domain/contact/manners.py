@@ -32,7 +32,7 @@ from cxloop.domain.kernel.errors import ChannelRefused, Conflict
 from cxloop.domain.kernel.events import Channel, Customer, Interaction
 from cxloop.domain.kernel.modelling import DomainModel
 from cxloop.domain.kernel.queues import MessageQueue
-from cxloop.domain.surveys.definitions import CASE_RESOLVED
+from cxloop.domain.surveys.names import CASE_RESOLVED
 
 KEPT_DECISIONS = 50
 SAVE_ATTEMPTS = 3

@@ -35,12 +35,12 @@ from cxloop.domain.contact.manners import (
 )
 from cxloop.domain.contact.policy import ContactPolicy, Decision, decide, remember_sent
 from cxloop.domain.contact.ports import EmailSender, SmsSender
-from cxloop.domain.contact.send_survey import SendSettings, new_link_token, survey_url
+from cxloop.domain.contact.sending import SendSettings, new_link_token, survey_url
 from cxloop.domain.kernel import tokens
 from cxloop.domain.kernel.errors import Conflict
 from cxloop.domain.kernel.events import Channel, Customer
-from cxloop.domain.surveys.definitions import FOLLOW_UP_SURVEY
 from cxloop.domain.surveys.models import Invitation
+from cxloop.domain.surveys.names import FOLLOW_UP_SURVEY_ID
 
 # A reminder not sent on its day (postponed, or the schedule missed a run) is still looked
 # for on the next two days, then given up: a nudge a week late is noise.
@@ -82,7 +82,7 @@ def eligible(invitation: Invitation, *, now: datetime, after_days: int) -> bool:
         and not invitation.customer.anonymous
         and invitation.created_at <= now - timedelta(days=after_days)
         and invitation.expires_at > now
-        and invitation.survey_id != FOLLOW_UP_SURVEY.id
+        and invitation.survey_id != FOLLOW_UP_SURVEY_ID
     )
 
 

@@ -15,8 +15,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, cast
 
-from cxloop.domain.contact import messages, notices, opt_out
+from cxloop.domain.contact import messages, notices
+from cxloop.domain.contact.opt_out_links import OptOutLinkStore
 from cxloop.domain.contact.ports import EmailSender, SmsSender, TemplateSender
+from cxloop.domain.contact.sending import (
+    SendSettings,
+    choose_channel,
+    fresh_opt_out,
+    new_link_token,
+    survey_url,
+)
 from cxloop.domain.kernel import tokens
 from cxloop.domain.kernel.errors import ChannelRefused, Unavailable
 from cxloop.domain.kernel.events import Channel, Customer, Interaction
@@ -28,22 +36,6 @@ from cxloop.domain.surveys.survey_catalogue import DEFAULT_CATALOGUE, SurveyCata
 
 if TYPE_CHECKING:
     from cxloop.domain.contact.messages import EmailMessage
-
-
-@dataclass(frozen=True)
-class SendSettings:
-    public_base_url: str
-    sender_address: str
-    link_ttl_days: int
-    brand: str = "cxloop"
-    # A shorter host the operator points at the same API (https://cx.example): links sent
-    # by SMS or WhatsApp use it, since every character counts against the SMS segment.
-    short_base_url: str | None = None
-
-    def base_url_for(self, channel: Channel) -> str:
-        if is_phone_channel(channel) and self.short_base_url:
-            return self.short_base_url
-        return self.public_base_url
 
 
 @dataclass(frozen=True)
@@ -112,31 +104,6 @@ class SentBefore:
         return cls(facts["invitation_id"], cast(Channel, facts["channel"]), message_id)
 
 
-def is_phone_channel(channel: Channel) -> bool:
-    return channel != "email"
-
-
-def choose_channel(customer: Customer) -> Channel:
-    """Email unless the customer prefers a phone channel or has no email.
-
-    Without a contact policy's choice (acknowledgements), a WhatsApp preference goes by SMS:
-    WhatsApp carries only the approved survey template, not free text.
-    """
-    wants_phone = customer.preferred_channel in ("sms", "whatsapp")
-    if customer.phone and (wants_phone or not customer.email):
-        return "sms"
-    return "email"
-
-
-def survey_url(base_url: str, token: str) -> str:
-    return f"{base_url.rstrip('/')}/s/{token}"
-
-
-def new_link_token(channel: Channel) -> str:
-    """A shorter token on phone channels (tokens module): same hash, same single use."""
-    return tokens.new_short_token() if is_phone_channel(channel) else tokens.new_token()
-
-
 def send_survey(
     interaction: Interaction,
     *,
@@ -147,7 +114,7 @@ def send_survey(
     sms: SmsSender,
     whatsapp: TemplateSender | None = None,
     channel: Channel | None = None,
-    optouts: opt_out.OptOutLinkStore | None = None,
+    optouts: OptOutLinkStore | None = None,
     catalogue: SurveyCatalogue = DEFAULT_CATALOGUE,
     catalogue_version: int | None = None,
     sends: SendLog | None = None,
@@ -210,7 +177,7 @@ def prepared_survey(
     settings: SendSettings,
     invitations: InvitationStore,
     channel: Channel | None = None,
-    optouts: opt_out.OptOutLinkStore | None = None,
+    optouts: OptOutLinkStore | None = None,
     catalogue: SurveyCatalogue = DEFAULT_CATALOGUE,
     catalogue_version: int | None = None,
 ) -> Outbound[ReadySurvey]:
@@ -253,11 +220,6 @@ def prepared_survey(
 def deliver(outgoing: Outgoing, channel: Channel, senders: Senders, settings: SendSettings) -> str:
     """Hand the message to the channel's carrier; the provider's message id."""
     return CARRIERS[channel](outgoing, senders, settings)
-
-
-def fresh_opt_out(customer: Customer, *, now: datetime, base_url: str) -> tuple[str, opt_out.OptOutLink]:
-    """A fresh opt-out URL bound to this customer, and its link to store with the send's claim."""
-    return opt_out.fresh_link(customer.id, language=customer.language, now=now, base_url=base_url)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from cxloop.domain.kernel.package_files import package_json
-from cxloop.domain.surveys import pages
+from cxloop.domain.surveys.page_document import document
 from cxloop.domain.surveys.theme import DEFAULT_THEME, Theme
 
 # The words in es/en/pt/fr live in assets/opt_out_copy.json beside this module (package data).
@@ -56,4 +56,4 @@ def _page(language: str, title: str, text: str, theme: Theme, *, extra: str = ""
     language = _written_in(language)
     body = f'<section class="panel"><h1>{escape(title)}</h1><p>{escape(text)}</p>{extra}</section>'
     # The survey pages' document: the same brand header, style and Content-Security-Policy.
-    return pages._document(language, title, body, theme)
+    return document(language, title, body, theme)

@@ -19,8 +19,7 @@ from datetime import UTC, date, datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from cxloop.domain.casework.models import OPEN_STATUSES, Alert, Ticket, TicketStatus
-from cxloop.domain.casework.ticket_list import is_overdue
+from cxloop.domain.casework.models import OPEN_STATUSES, Alert, Ticket, TicketStatus, is_overdue
 from cxloop.domain.contact.messages import EmailMessage, digest_copy_for, digest_language
 from cxloop.domain.feedback.models import Priority
 from cxloop.domain.organisation.hierarchy import Organisation, Person, scope_contains

@@ -16,7 +16,7 @@ from typing import Any
 
 from cxloop.domain.casework.models import Ticket
 from cxloop.domain.casework.ports import TicketStore
-from cxloop.domain.insights.health import Period
+from cxloop.domain.insights.periods import Period
 from cxloop.domain.organisation.access import Caller, can_see, partition_for
 from cxloop.domain.organisation.hierarchy import scope_contains
 

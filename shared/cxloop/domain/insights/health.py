@@ -22,53 +22,23 @@ import math
 import statistics
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from cxloop.domain.casework.deadlines import customer_zone
-from cxloop.domain.casework.models import Ticket
+from cxloop.domain.casework.models import Ticket, is_overdue
 from cxloop.domain.casework.ports import TicketStore
 from cxloop.domain.casework.sla import SlaSettings, business_hours_between
-from cxloop.domain.casework.ticket_list import is_overdue
-from cxloop.domain.kernel.errors import FieldProblem, InvalidInput
+from cxloop.domain.insights.periods import Period
 from cxloop.domain.organisation.access import Caller, can_see, partition_for
 
 Grouping = Literal["owner", "team", "branch"]
 GROUPINGS: tuple[Grouping, ...] = ("owner", "team", "branch")
-DEFAULT_PERIOD_DAYS = 30
-MAX_PERIOD_DAYS = 366
 # The promise to a detractor: someone calls within half a working day.
 FIRST_CONTACT_TARGET_HOURS = 4.0
 STALE_AFTER_DAYS = 7
 _DAY = timedelta(days=1)
 _HOUR = timedelta(hours=1)
-
-
-# --- the period ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Period:
-    """Whole UTC dates, both included."""
-
-    start: date
-    end: date
-
-    def contains(self, moment: datetime) -> bool:
-        return self.start <= moment.astimezone(UTC).date() <= self.end
-
-
-def period_between(start: date | None, end: date | None, *, today: date) -> Period:
-    """The asked period; by default the last 30 days up to today. InvalidInput names the
-    query parameter at fault (`from` or `to`)."""
-    end = end or today
-    start = start or end - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
-    if start > end:
-        raise InvalidInput("the period is invalid", [FieldProblem("from", f"is after to ({end})")])
-    if (end - start).days > MAX_PERIOD_DAYS:
-        problem = f"is more than {MAX_PERIOD_DAYS} days before to ({end})"
-        raise InvalidInput("the period is invalid", [FieldProblem("from", problem)])
-    return Period(start, end)
 
 
 # --- the result ------------------------------------------------------------------------------

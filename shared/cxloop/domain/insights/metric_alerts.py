@@ -26,7 +26,7 @@ from typing import Literal
 
 from cxloop.domain.casework.models import Alert
 from cxloop.domain.feedback.metrics import Counters
-from cxloop.domain.insights.health import Period
+from cxloop.domain.insights.periods import Period
 from cxloop.domain.insights.scope_insights import Difference, Scores, nps_difference, total_of
 
 RECENT_DAYS = 7

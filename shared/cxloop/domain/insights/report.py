@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 from cxloop.domain.feedback.metrics import Counters
 from cxloop.domain.feedback.ports import AggregateStore
-from cxloop.domain.insights.health import Period
+from cxloop.domain.insights.periods import Period
 from cxloop.domain.insights.scope_access import access_chain, check_visible, home_scope, parse_scope
 from cxloop.domain.insights.scope_insights import (
     DriverEffect,

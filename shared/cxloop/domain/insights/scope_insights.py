@@ -63,7 +63,7 @@ from cxloop.domain.feedback.metrics import (
 )
 from cxloop.domain.feedback.ports import AggregateStore
 from cxloop.domain.insights.detractor_list import detractor_list
-from cxloop.domain.insights.health import Period
+from cxloop.domain.insights.periods import Period
 from cxloop.domain.insights.scope_access import access_chain, check_visible, home_scope, parse_scope
 from cxloop.domain.organisation.access import Caller
 from cxloop.domain.organisation.hierarchy import Organisation

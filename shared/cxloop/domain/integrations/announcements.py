@@ -13,10 +13,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from cxloop.domain.integrations.models import Announcement, Subscription
-from cxloop.domain.kernel.events import Customer, Touchpoint
 from cxloop.domain.kernel.queues import MessageQueue
 
-if TYPE_CHECKING:  # a type only: the webhooks API and deliveries need not load surveys
+if TYPE_CHECKING:  # types only: the webhooks API and deliveries need not load events or surveys
+    from cxloop.domain.kernel.events import Customer, Touchpoint
     from cxloop.domain.surveys.scoring import Score
 
 

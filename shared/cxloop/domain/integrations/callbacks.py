@@ -24,7 +24,8 @@ from typing import Any, Literal
 
 from cxloop.domain.casework.deadlines import with_current_due
 from cxloop.domain.casework.desk import follow_up_interaction
-from cxloop.domain.casework.lifecycle import ALLOWED_FROM, Comment, Reopen, Resolve, apply_action, record
+from cxloop.domain.casework.history import record
+from cxloop.domain.casework.lifecycle import ALLOWED_FROM, Comment, Reopen, Resolve, apply_action
 from cxloop.domain.casework.models import Ticket
 from cxloop.domain.casework.ports import TicketStore
 from cxloop.domain.casework.sla import SlaSettings

@@ -18,8 +18,9 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
+from cxloop.domain.kernel.addresses import Email, Phone
 from cxloop.domain.kernel.errors import FieldProblem, InvalidInput
-from cxloop.domain.kernel.modelling import SPACE, DomainModel, stripped_text_schema
+from cxloop.domain.kernel.modelling import DomainModel, stripped_text_schema
 from cxloop.domain.kernel.zones import ZoneName
 
 MAX_BODY_BYTES = 256 * 1024
@@ -31,19 +32,6 @@ Id = Annotated[
 ]
 Text = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=200), stripped_text_schema(max_length=200)
-]
-# No whitespace or quotes in either part (SPACE, not \s: see cxloop.domain.kernel.modelling).
-_EMAIL = f"^[^@{SPACE}<>\"']+@[^@{SPACE}<>\"']+\\.[A-Za-z]{{2,}}$"
-Email = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, max_length=254, pattern=_EMAIL),
-    stripped_text_schema(max_length=254, pattern=_EMAIL),
-]
-# E.164: a plus sign, then 7 to 15 digits.
-Phone = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, pattern=r"^\+[1-9][0-9]{6,14}$"),
-    stripped_text_schema(pattern=r"^\+[1-9][0-9]{6,14}$"),
 ]
 Locale = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
 Channel = Literal["email", "sms", "whatsapp"]

@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from cxloop.domain.kernel.events import Email, Phone
+from cxloop.domain.kernel.addresses import Email, Phone
 from cxloop.domain.kernel.modelling import DomainModel
 from cxloop.domain.kernel.zones import ZoneName
 

@@ -22,6 +22,7 @@ from pydantic import ConfigDict, StringConstraints, model_validator
 from cxloop.domain.kernel import formulas
 from cxloop.domain.kernel.comparisons import COMPARISONS
 from cxloop.domain.kernel.modelling import DomainModel
+from cxloop.domain.surveys.names import CASE_RESOLVED, FOLLOW_UP_SURVEY_ID
 
 # "multiple": several options may be chosen, the answer is the list of their values.
 QuestionKind = Literal["scale", "text", "boolean", "choice", "multiple"]
@@ -30,8 +31,6 @@ ConditionOp = Literal["<", "<=", ">", ">=", "==", "!="]
 QuestionId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 # Text per language ("es", "en", "pt", "fr"); a missing language falls back to English.
 Localized = dict[str, str]
-
-LANGUAGES = ("es", "en", "pt", "fr")
 
 
 def localized(mapping: Mapping[str, str], language: str) -> str:
@@ -419,7 +418,7 @@ DEFAULT_SURVEY = SurveyDefinition(
 
 # Sent after a ticket is resolved: was it solved? An unhappy answer reopens the ticket.
 FOLLOW_UP_SURVEY = SurveyDefinition(
-    id="follow_up",
+    id=FOLLOW_UP_SURVEY_ID,
     version=1,
     questions=(
         Question(
@@ -461,8 +460,6 @@ FOLLOW_UP_SURVEY = SurveyDefinition(
     ),
 )
 SURVEYS: dict[str, SurveyDefinition] = {survey.id: survey for survey in (DEFAULT_SURVEY, FOLLOW_UP_SURVEY)}
-# The event cxloop raises itself when a ticket is resolved; its survey is the follow-up.
-CASE_RESOLVED = "case.resolved"
 
 
 def survey_for_event(event_type: str) -> SurveyDefinition:

@@ -1,4 +1,5 @@
-"""HTML for the survey link: the form, the thank-you and the friendly dead ends.
+"""HTML for the survey link: the form and the thank-you (the document they are written in, and
+the friendly dead ends: surveys/page_document.py).
 
 Mobile-first and accessible (labels and legends on every control, 44px touch targets,
 an error summary linked to the fields, visible focus), localized in es/en/pt/fr, themed
@@ -11,50 +12,17 @@ value is escaped.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from collections.abc import Mapping
 from html import escape
 
 from cxloop.domain.kernel.errors import FieldProblem
-from cxloop.domain.kernel.package_files import package_json, package_text
 from cxloop.domain.surveys.answers import MAX_COMMENT_CHARS, REQUIRED, as_boolean
-from cxloop.domain.surveys.definitions import LANGUAGES, Question, SurveyDefinition, grid_key
+from cxloop.domain.surveys.definitions import Question, SurveyDefinition, grid_key
+from cxloop.domain.surveys.page_document import copy_for, document, panel, paragraph, supported
 from cxloop.domain.surveys.scoring import score_answers
 from cxloop.domain.surveys.theme import DEFAULT_THEME, Theme
-
-# The words in es/en/pt/fr, the style sheet and the script live in assets/ beside this module
-# (survey_copy.json, survey.css, survey.js): package data, read once per process.
-# The style is mobile-first: one column, 44px targets; wider screens only widen the scale rows.
-# Colours on white or on --bg all reach WCAG AA; the theme's pair is contrast-checked.
-# The script is the whole behaviour layer: display logic and a browser-side draft. ES5, no
-# network use. Its hash is computed here, from the file, so the policy always names it.
-_ASSETS = ("cxloop.domain.surveys", "assets")
-_SCRIPT = package_text(*_ASSETS, "survey.js")
-
-SCRIPT_HASH = "sha256-" + base64.b64encode(hashlib.sha256(_SCRIPT.encode("utf-8")).digest()).decode("ascii")
-
-# Sent with every page: nothing but our own script (by its hash), inline style and inline
-# (data:) logos may run or load; the form may post only back to us.
-CONTENT_SECURITY_POLICY = (
-    f"default-src 'none'; script-src '{SCRIPT_HASH}'; style-src 'unsafe-inline'; img-src data:; "
-    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-)
-
-
-def copy_for(language: str) -> dict[str, str]:
-    return _copy()[supported(language)]
-
-
-def supported(language: str) -> str:
-    """The language the page is written in: lang="" must name it, not the one asked for."""
-    return language if language in _copy() and language in LANGUAGES else "en"
-
-
-def _copy() -> dict[str, dict[str, str]]:
-    copy: dict[str, dict[str, str]] = package_json(*_ASSETS, "survey_copy.json")
-    return copy
 
 
 def draft_key(token: str) -> str:
@@ -97,7 +65,7 @@ def survey_page(
     )
     # The title is read first by screen readers and shown in the tab: say there is a problem.
     title = f"{copy['error_prefix']} {copy['title']}" if wrong else copy["title"]
-    return _document(language, title, body, theme, script=True)
+    return document(language, title, body, theme, script=True)
 
 
 def thanks_page(*, language: str, answers: Mapping[str, object], theme: Theme = DEFAULT_THEME) -> str:
@@ -108,27 +76,11 @@ def thanks_page(*, language: str, answers: Mapping[str, object], theme: Theme = 
     score = score_answers(dict(answers))
     if score.nps_category == "promoter":
         title = copy["thanks_promoter_title"]
-        said = [_paragraph(copy["thanks_promoter"]), _review_invitation(theme, copy)]
+        said = [paragraph(copy["thanks_promoter"]), _review_invitation(theme, copy)]
     else:
         title = copy["thanks_title"]
-        said = [_paragraph(copy["thanks"]), *_what_happens_next(answers, copy)]
-    return _document(language, title, _panel(title, "".join(said)), theme)
-
-
-def dead_end_page(state: str, *, language: str, theme: Theme = DEFAULT_THEME) -> str:
-    """Friendly page for an answered, expired, unknown or briefly unavailable link: never a stack trace."""
-    language = supported(language)
-    copy = copy_for(language)
-    title = copy[f"{state}_title"]
-    return _document(language, title, _panel(title, _paragraph(copy[state])), theme)
-
-
-def _panel(title: str, body: str) -> str:
-    return f'<section class="panel"><h1>{escape(title)}</h1>{body}</section>'
-
-
-def _paragraph(text: str) -> str:
-    return f"<p>{escape(text)}</p>"
+        said = [paragraph(copy["thanks"]), *_what_happens_next(answers, copy)]
+    return document(language, title, panel(title, "".join(said)), theme)
 
 
 def _review_invitation(theme: Theme, copy: Mapping[str, str]) -> str:
@@ -138,40 +90,17 @@ def _review_invitation(theme: Theme, copy: Mapping[str, str]) -> str:
         f'<a class="button" href="{escape(theme.review_url, quote=True)}" rel="noopener noreferrer">'
         f"{escape(copy['review_link'])}</a>"
     )
-    return f"{_paragraph(copy['review'])}<p>{link}</p>"
+    return f"{paragraph(copy['review'])}<p>{link}</p>"
 
 
 def _what_happens_next(answers: Mapping[str, object], copy: Mapping[str, str]) -> list[str]:
     if answers.get("callback") is True:
         when = copy.get(f"call_{answers.get('callback_time')}")
-        return [_paragraph(copy["thanks_callback"]), _paragraph(when) if when else ""]
+        return [paragraph(copy["thanks_callback"]), paragraph(when) if when else ""]
     comment = answers.get("comment")
     if isinstance(comment, str) and comment.strip():
-        return [_paragraph(copy["thanks_comment"])]
+        return [paragraph(copy["thanks_comment"])]
     return []
-
-
-def _document(language: str, title: str, body: str, theme: Theme, *, script: bool = False) -> str:
-    colours = f":root{{--primary:{theme.primary_color};--accent:{theme.accent_color}}}"
-    style = package_text(*_ASSETS, "survey.css")
-    return (
-        f'<!doctype html><html lang="{escape(language)}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<meta name="robots" content="noindex"><meta name="color-scheme" content="light">'
-        f"<title>{escape(title)}</title><style>{colours}{style}</style></head>"
-        f'<body>{_brand(theme)}<main id="main">{body}</main>'
-        f"{f'<script>{_SCRIPT}</script>' if script else ''}</body></html>"
-    )
-
-
-def _brand(theme: Theme) -> str:
-    name = escape(theme.brand_name)
-    mark = (
-        f'<img src="{escape(theme.logo, quote=True)}" alt="{name}">'
-        if theme.logo
-        else f'<span class="brand-name">{name}</span>'
-    )
-    return f'<header class="brand"><div class="brand-inner">{mark}</div></header>'
 
 
 def _error_summary(

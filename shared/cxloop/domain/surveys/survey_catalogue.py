@@ -19,13 +19,8 @@ from pydantic import ConfigDict, StringConstraints, model_validator
 
 from cxloop.domain.kernel.events import InteractionEvent
 from cxloop.domain.kernel.modelling import DomainModel
-from cxloop.domain.surveys.definitions import (
-    CASE_RESOLVED,
-    DEFAULT_SURVEY,
-    FOLLOW_UP_SURVEY,
-    SURVEYS,
-    SurveyDefinition,
-)
+from cxloop.domain.surveys.definitions import DEFAULT_SURVEY, FOLLOW_UP_SURVEY, SURVEYS, SurveyDefinition
+from cxloop.domain.surveys.names import CASE_RESOLVED
 
 
 class SelectionRule(DomainModel):
