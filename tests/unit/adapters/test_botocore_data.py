@@ -15,7 +15,7 @@ import boto3
 import botocore.session
 import pytest
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError
+from botocore.exceptions import BotoCoreError, UnknownServiceError
 from botocore.model import ServiceModel, Shape
 
 from cxloop.adapters.aws import BOTOCORE_DATA, BOTOCORE_MODELS, new_session
@@ -134,6 +134,17 @@ def test_cxloop_s_session_reads_its_own_models_first() -> None:
     version, _ = service_models(builtin_loader())["dynamodb"]
     _, path = loader.load_data_with_path(f"dynamodb/{version}/{MODEL_TYPE}")
     assert Path(path).is_relative_to(BOTOCORE_MODELS)
+
+
+def test_the_session_knows_its_shipped_services_without_listing_botocore_s_folder() -> None:
+    loader = new_session()._session.get_component("data_loader")
+    shipped = sorted(p.name for p in BOTOCORE_MODELS.iterdir() if p.is_dir())
+    assert loader.list_available_services("service-2") == shipped
+    assert loader.list_available_services("endpoint-rule-set-1") == shipped
+    # Other types are botocore's own listing; a service cxloop ships nothing of fails by name.
+    assert "ec2" in loader.list_available_services("paginators-1")
+    with pytest.raises(UnknownServiceError, match="ec2"):
+        new_session().client("ec2", region_name="us-east-1")
 
 
 class _Sent(Exception):
