@@ -33,13 +33,7 @@ class DynamoTicketStore:
         customer = ticket.customer
         if self.case_marks is None or customer.anonymous or customer.erased:
             return self.table.put_new("ticket_id", _ticket_item(ticket))
-        put = {
-            "Put": {
-                "TableName": self.table.name,
-                "Item": _ticket_item(ticket),
-                "ConditionExpression": "attribute_not_exists(ticket_id)",
-            }
-        }
+        put = self.table.staged_put_new("ticket_id", _ticket_item(ticket)).request()
         mark = case_mark_put(self.case_marks, customer.id, ticket.opened_at)
         return conditional_write(f"put {self.table.name}", lambda: transact(self.table.db, [put, mark]))
 
