@@ -9,7 +9,7 @@ import pytest
 from cxloop.domain.contact import messages, notices, unsubscribe_page
 from cxloop.domain.contact.manners import ContactState
 from cxloop.domain.contact.opt_out import opt_out, via_of
-from cxloop.domain.contact.opt_out_links import OptOutLink, look_up, new_link
+from cxloop.domain.contact.opt_out_links import OptOutLink, fresh_link, look_up
 from cxloop.domain.contact.policy import ContactMemory
 from cxloop.domain.contact.sms_text import is_gsm7, segments
 from cxloop.domain.kernel import tokens
@@ -51,6 +51,13 @@ class Contacts:
         return []
 
 
+def sent_link(customer_id: str, *, language: str, now: datetime, base_url: str, links: Links) -> str:
+    """A fresh link stored as a message's send claim stores it (kernel/sends.py), and its URL."""
+    url, link = fresh_link(customer_id, language=language, now=now, base_url=base_url)
+    links.add(link)
+    return url
+
+
 def token_of(url: str) -> str:
     assert url.startswith(f"{BASE}/u/")
     return url.rsplit("/", 1)[1]
@@ -58,7 +65,7 @@ def token_of(url: str) -> str:
 
 def test_a_link_stores_only_the_hash_of_its_token_bound_to_the_customer() -> None:
     links = Links()
-    url = new_link("C-1", language="pt", now=NOW, base_url=BASE + "/", links=links)
+    url = sent_link("C-1", language="pt", now=NOW, base_url=BASE + "/", links=links)
     token = token_of(url)
     assert tokens.looks_like_token(token)
     (stored,) = links.items.values()
@@ -70,8 +77,8 @@ def test_a_link_stores_only_the_hash_of_its_token_bound_to_the_customer() -> Non
 
 def test_each_link_is_new_so_a_forwarded_one_binds_only_its_customer() -> None:
     links = Links()
-    first = new_link("C-1", language="es", now=NOW, base_url=BASE, links=links)
-    second = new_link("C-2", language="es", now=NOW, base_url=BASE, links=links)
+    first = sent_link("C-1", language="es", now=NOW, base_url=BASE, links=links)
+    second = sent_link("C-2", language="es", now=NOW, base_url=BASE, links=links)
     assert first != second
     found = look_up(token_of(second), now=NOW, links=links)
     assert found is not None and found.customer_id == "C-2"
@@ -79,7 +86,7 @@ def test_each_link_is_new_so_a_forwarded_one_binds_only_its_customer() -> None:
 
 def test_junk_unknown_and_expired_tokens_find_nothing() -> None:
     links = Links()
-    token = token_of(new_link("C-1", language="es", now=NOW, base_url=BASE, links=links))
+    token = token_of(sent_link("C-1", language="es", now=NOW, base_url=BASE, links=links))
     assert look_up("not-a-token", now=NOW, links=links) is None
     assert look_up(tokens.new_token(), now=NOW, links=links) is None
     assert look_up(token, now=NOW + timedelta(days=367), links=links) is None
@@ -87,7 +94,7 @@ def test_junk_unknown_and_expired_tokens_find_nothing() -> None:
 
 def test_opting_out_sets_the_flag_and_keeps_when_and_how_once() -> None:
     links, contacts = Links(), Contacts(conflicts=1)
-    token = token_of(new_link("C-1", language="es", now=NOW, base_url=BASE, links=links))
+    token = token_of(sent_link("C-1", language="es", now=NOW, base_url=BASE, links=links))
     done = opt_out(token, now=NOW, via="one_click", links=links, contacts=contacts)
     assert done is not None and not done.already
     state = contacts.load("C-1")

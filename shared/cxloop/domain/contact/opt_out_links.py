@@ -49,14 +49,6 @@ def unsubscribe_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/u/{token}"
 
 
-def new_link(customer_id: str, *, language: str, now: datetime, base_url: str, links: OptOutLinkStore) -> str:
-    """Store a fresh link for this customer and answer its URL (stored first: a link never
-    reaches a customer unrecorded)."""
-    url, link = fresh_link(customer_id, language=language, now=now, base_url=base_url)
-    links.add(link)
-    return url
-
-
 def fresh_link(customer_id: str, *, language: str, now: datetime, base_url: str) -> tuple[str, OptOutLink]:
     """A fresh link's URL and what to store of it, not stored yet: a message stores it with its
     send's claim (kernel/sends.py, `Outbound.stores`)."""
