@@ -19,13 +19,11 @@ from cxloop.adapters.optouts import DynamoOptOutLinkStore
 from cxloop.adapters.send_log import DynamoSendLog, message_send_log
 from cxloop.adapters.unconfirmed_sends import ENV
 from cxloop.domain.casework.push_alert import alert_request
-from cxloop.domain.kernel.errors import Unavailable
 from cxloop.domain.kernel.sends import NOT_RECORDED, SendInFlight
 from tests.helpers import sample_ticket
 from tests.integration.support import NOW, Ports, as_sqs, emails, notifications, redelivered, scan
 from tests.integration.test_sends_once import (
     ContactsFailingOnceOnSave,
-    PublisherFailingOnce,
     alert_step,
     dispatch_message,
 )
@@ -92,18 +90,9 @@ def test_a_survey_step_that_failed_after_sending_does_not_send_again(ports: Port
     assert len(scan(ports.aws, "invitations")) == 1
 
 
-def test_a_publish_that_failed_gives_its_claim_back_and_the_retry_publishes(ports: Ports) -> None:
-    step = alert_step(ports, records_log(ports), publisher=PublisherFailingOnce)
-    message = alert_request(sample_ticket(), "detractor")
-    with pytest.raises(Unavailable):
-        step(message)
-    assert notifications(ports.aws) == []
-    step(message)
-    assert len(notifications(ports.aws)) == 1
-
-
 def test_an_attempt_that_died_mid_send_is_taken_as_having_sent(ports: Ports) -> None:
-    """Its claim never lapses: the message may be lost, never doubled (unconfirmed_sends)."""
+    """Once its claim lapses it stands as the send's record: the message may be lost, never
+    doubled (unconfirmed_sends). A send that failed gives its claim back: test_sends_once.py."""
     now = [NOW]
     dead = records_log(ports, clock=lambda: now[0])
     message = alert_request(sample_ticket(), "detractor")

@@ -125,8 +125,12 @@ def test_an_alert_whose_step_failed_after_publishing_is_published_once(ports: Po
     assert len(notifications(ports.aws)) == 1
 
 
-def test_a_publish_that_failed_gives_its_claim_back_and_the_retry_publishes(ports: Ports) -> None:
-    step = alert_step(ports, send_log(ports), publisher=PublisherFailingOnce)
+@pytest.mark.parametrize("claims_are_records", [False, True], ids=["claims lapse", "claims are records"])
+def test_a_publish_that_failed_gives_its_claim_back_and_the_retry_publishes(
+    ports: Ports, claims_are_records: bool
+) -> None:
+    log = DynamoSendLog(ports.aws.table("idempotency"), ports.db, claims_are_records=claims_are_records)
+    step = alert_step(ports, log, publisher=PublisherFailingOnce)
     message = alert_request(sample_ticket(), "detractor")
     with pytest.raises(Unavailable):
         step(message)
