@@ -42,9 +42,10 @@ CLAIM_FOR = timedelta(seconds=10)
 
 
 class DynamoSendLog:
-    """`claims_are_records`: each claim is the send's record, never lapsing (the default
-    choice for sends whose answer was lost, cxloop.adapters.unconfirmed_sends, and
-    `message_send_log`); otherwise a claim lapses unless recorded after the send."""
+    """`claims_are_records`: each claim is the send's record, written with its facts; it is
+    live for `claim_for` and then stands as sent (the default choice for sends whose answer was
+    lost, cxloop.adapters.unconfirmed_sends, and `message_send_log`). Otherwise a claim lapses
+    unless recorded after the send."""
 
     def __init__(
         self,
